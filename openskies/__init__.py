@@ -1,0 +1,56 @@
+"""openskies: an Open Skies overflight and inspection planner.
+
+Public modules load lazily, so ``import openskies`` stays fast; use them as
+``openskies.data.territory("BLR")`` or ``from openskies import geodesy``.
+Coordinates are (lon, lat) in WGS84 (EPSG:4326) everywhere, like shapely.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("openskies")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+_PUBLIC_MODULES = (
+    "aircraft",
+    "airfields",
+    "cli",
+    "config",
+    "coverage",
+    "csbm",
+    "data",
+    "flightplan",
+    "geodesy",
+    "io",
+    "report",
+    "routing",
+    "sensors",
+    "study",
+    "territory",
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import airfields as airfields
+    from . import data as data
+    from . import geodesy as geodesy
+    from . import territory as territory
+
+__all__ = ["__version__", *_PUBLIC_MODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC_MODULES:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    msg = f"module 'openskies' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

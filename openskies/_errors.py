@@ -1,0 +1,31 @@
+"""Exception classes of openskies.
+
+Each subclasses the builtin exception that users already catch, so that
+``except ValueError`` keeps working, and carries a message that names the
+offending value, what is accepted and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class OpenSkiesError(Exception):
+    """Base class of every error raised by openskies."""
+
+
+class ValidationError(OpenSkiesError, ValueError):
+    """An input value is malformed or out of range (coordinates, budgets, geometry...)."""
+
+
+class UnknownCodeError(OpenSkiesError, KeyError):
+    """An ISO3 code, treaty group, ICAO code, sensor or regime name is not known."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(ValidationError):
+    """A configuration file is malformed, has an unknown key or a wrong value."""
+
+
+class InfeasibleError(OpenSkiesError, ValueError):
+    """No solution satisfies the constraints (e.g. the budget cannot reach any target)."""
