@@ -20,6 +20,7 @@ antimeridian where they cross it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -96,8 +97,7 @@ def check_lonlat(lon: ArrayLike, lat: ArrayLike, *, what: str = "coordinate") ->
         hint = ""
         if abs(lon_v) <= 90.0:
             hint = (
-                f"; the pair looks swapped: openskies takes (lon, lat), "
-                f"so try ({lat_v}, {lon_v})"
+                f"; the pair looks swapped: openskies takes (lon, lat), so try ({lat_v}, {lon_v})"
             )
         msg = f"{what} latitude {lat_v} is outside [-90, 90]{hint}"
         raise ValidationError(msg)
@@ -211,12 +211,18 @@ def densify_coords(coords: NDArray[np.float64], max_segment_km: float) -> NDArra
         raise ValidationError(msg)
     coords = np.asarray(coords, dtype=float)[:, :2]
     out = [coords[0:1]]
-    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:], strict=True):
+    for (x1, y1), (x2, y2) in itertools.pairwise(coords):
         _, _, d = GEOD.inv(x1, y1, x2, y2)
         n_seg = math.ceil(d / 1000.0 / max_segment_km)
         if n_seg > 1:
             r = GEOD.inv_intermediate(
-                x1, y1, x2, y2, npts=n_seg + 1, initial_idx=0, terminus_idx=0,
+                x1,
+                y1,
+                x2,
+                y2,
+                npts=n_seg + 1,
+                initial_idx=0,
+                terminus_idx=0,
                 return_back_azimuth=True,
             )
             out.append(np.column_stack([r.lons, r.lats])[1:-1])
@@ -513,7 +519,9 @@ def buffer_km(
     return result
 
 
-def _erode_km(geometry: BaseGeometry, km: float, *, cell_deg: float, quad_segs: int) -> BaseGeometry:
+def _erode_km(
+    geometry: BaseGeometry, km: float, *, cell_deg: float, quad_segs: int
+) -> BaseGeometry:
     # erode(A) = A minus buffer(boundary of A); the boundary is a line, cut into cells like A.
     if not geometry.geom_type.endswith("Polygon"):
         return Polygon()

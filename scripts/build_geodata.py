@@ -44,8 +44,23 @@ TERRITORIAL_SEA_KM = 12 * 1.852
 # Beyond Natural Earth's CONTINENT == "Europe": treaty states outside it (Turkey, Georgia),
 # every land neighbour of Russia and Belarus (for the non-party stand-off rule), Russia's
 # maritime neighbours and the Caucasus and Central Asian states around them.
-EXTRA = ["TUR", "GEO", "ARM", "AZE", "KAZ", "CHN", "MNG", "PRK", "KOR", "JPN", "CYP", "UZB",
-         "KGZ", "TKM", "IRN"]
+EXTRA = [
+    "TUR",
+    "GEO",
+    "ARM",
+    "AZE",
+    "KAZ",
+    "CHN",
+    "MNG",
+    "PRK",
+    "KOR",
+    "JPN",
+    "CYP",
+    "UZB",
+    "KGZ",
+    "TKM",
+    "IRN",
+]
 # Overseas parts of European states far from the treaty area are dropped (French Guiana etc.):
 # keep polygons inside this lon/lat window, except for Russia, which is kept whole.
 WINDOW = (-32.0, 25.0, 180.0, 82.0)

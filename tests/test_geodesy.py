@@ -81,9 +81,24 @@ def test_densify_follows_the_geodesic() -> None:
     # A 590 km leg along 53 N bulges poleward of the straight lon/lat line (treaty-facts: ~9 km).
     line = geodesy.densify([(23.0, 53.0), (31.87, 53.0)], 10.0)
     xy = np.asarray(line.coords)
-    assert np.max(np.diff(np.asarray([0.0, *np.cumsum(
-        [WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"] for a, b in zip(xy[:-1], xy[1:], strict=True)]
-    )]))) <= 10_000.0 + 1e-6
+    assert (
+        np.max(
+            np.diff(
+                np.asarray(
+                    [
+                        0.0,
+                        *np.cumsum(
+                            [
+                                WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"]
+                                for a, b in zip(xy[:-1], xy[1:], strict=True)
+                            ]
+                        ),
+                    ]
+                )
+            )
+        )
+        <= 10_000.0 + 1e-6
+    )
     mid = xy[len(xy) // 2]
     bulge_km = WGS84.Inverse(53.0, mid[0], mid[1], mid[0])["s12"] / 1000.0
     assert 7.0 < bulge_km < 11.0

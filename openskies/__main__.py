@@ -1,0 +1,3 @@
+from openskies.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""The ``openskies`` command line.
+
+Exit codes: 0 success (for ``validate``: the plan is legal), 1 the plan is
+illegal, 2 unusable input (bad file, bad config, unknown code); nothing is
+written when the input is unusable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from ._errors import OpenSkiesError
+
+app = typer.Typer(
+    name="openskies",
+    help="Open Skies overflight and inspection planner.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_ILLEGAL = 1
+EXIT_UNUSABLE = 2
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"openskies {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    """Open Skies overflight and inspection planner."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
+    """Print an error to stderr and return the Exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def info(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the bundled data: files, checksums, counts and sources."""
+    from . import data
+
+    try:
+        facts = data.info()
+    except (OpenSkiesError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        console.print_json(json.dumps(facts))
+        return
+    console.print(f"openskies {__version__}; data in {facts['geodata_dir']}")
+    table = Table("file", "sha256")
+    for name, digest in facts["files"].items():
+        table.add_row(name, digest[:16] + "…")
+    console.print(table)
+    console.print(f"countries: {facts['countries']} ({facts['borders']})")
+    console.print(
+        f"airfields: {facts['airfields']}; Open Skies airfields 2019: {', '.join(facts['osas'])}"
+    )
+    console.print(f"States Parties in 2019: {facts['parties_2019']}")
+    console.print(f"sites: {facts['sites']}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app()
+    except OpenSkiesError as exc:  # pragma: no cover - commands handle their own errors
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_UNUSABLE)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["app", "main"]
