@@ -87,6 +87,10 @@ def info(
     console.print(f"sites: {facts['sites']}")
 
 
+# Commands of later layers register themselves on ``app`` in their own modules.
+from . import _cli_commands  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

@@ -73,7 +73,9 @@ def parties(year: int = DEFAULT_YEAR) -> dict[str, str]:
     """States Parties in ``year``: ISO3 code -> name (from ``geodata/treaty.yaml``)."""
     out: dict[str, str] = {}
     for p in _geodata.treaty().get("parties", []):
-        start = int(p.get("from") or 0)
+        # "party_by": a year by which the state is known to have been a party, used when the
+        # year of entry into force was not found (conservative for earlier years).
+        start = int(p.get("from") or p.get("party_by") or 0)
         until = p.get("until")
         # A state that withdrew during year Y was a party through year Y - 1.
         if start <= year and (until in (None, "") or year < int(until)):
