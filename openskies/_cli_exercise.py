@@ -1,0 +1,806 @@
+"""``openskies exercise CONFIG -o OUT_DIR``: CSBM obligations and time to image an exercise.
+
+The config (YAML, validated with pydantic; an unknown key is an error naming its key path
+and line) describes one exercise and the time-to-image options; see
+``configs/zapad-2021.yaml``. The command writes, into ``OUT_DIR``:
+
+- ``exercise_report.md``: a Markdown report section (obligations per regime, time to image
+  per entry point with the step-by-step timeline, a trigger-time sensitivity table, the
+  parameters with their treaty articles, the unverified values used, provenance);
+- ``obligations.csv``, ``time_to_image.csv`` (one row per entry point),
+  ``timeline_steps.csv`` (one row per entry point and step), ``trigger_sensitivity.csv``;
+- ``exercise.geojson``: the map layer (exercise area discs with the obligations, entry
+  points with their time to image, estimated routes, the home base), (lon, lat) WGS84;
+- ``exercise.html``: an offline HTML map of the same (when the HTML machinery is present).
+
+Everything is computed before anything is written; each file is written atomically.
+Nothing is written when the config or the exercise is unusable (exit code 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from ._errors import ConfigError, OpenSkiesError
+from .cli import app, console, fail
+
+logger = logging.getLogger(__name__)
+
+#: Output files, by role.
+OUTPUTS = {
+    "report": "exercise_report.md",
+    "obligations": "obligations.csv",
+    "summary": "time_to_image.csv",
+    "steps": "timeline_steps.csv",
+    "sensitivity": "trigger_sensitivity.csv",
+    "geojson": "exercise.geojson",
+    "html": "exercise.html",
+}
+
+
+# --------------------------------------------------------------------------- config
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExerciseSpec(_Strict):
+    """The ``exercise`` section: see :class:`openskies.csbm.Exercise`."""
+
+    name: str = "exercise"
+    troops: int = Field(ge=0)
+    tanks: int | None = Field(default=0, ge=0)
+    acv: int | None = Field(default=0, ge=0)
+    artillery: int | None = Field(default=0, ge=0)
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date
+    snap: bool = False
+    location: str | tuple[float, float] | tuple[str, ...]
+    radius_km: float | None = Field(default=None, ge=0)
+    host: str = "BLR"
+    sources: tuple[str, ...] = ()
+
+
+class TimelineSpec(_Strict):
+    """The ``time_to_image.timeline`` section: overrides of :class:`openskies.csbm.Timeline`."""
+
+    notification_lead_h: float | None = Field(default=None, ge=0)
+    poe_to_osa_max_h: float | None = Field(default=None, ge=0)
+    mission_plan_lead_h: float | None = Field(default=None, ge=0)
+    observation_period_h: float | None = Field(default=None, ge=0)
+    decision_delay_h: float | None = Field(default=None, ge=0)
+    mission_plan_after_arrival_h: float | None = Field(default=None, ge=0)
+    busy_h: float | None = Field(default=None, ge=0)
+    sun_elevation_min_deg: float | None = Field(default=None, ge=-90, lt=90)
+    overlap: float | None = Field(default=None, ge=0, lt=1)
+
+
+class TimeToImageSpec(_Strict):
+    """The ``time_to_image`` section: options of :func:`openskies.csbm.time_to_image`."""
+
+    entry_points: tuple[str, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
+    home_base: str = "EPWA"
+    sensor: str = "optical_high_pan"
+    aircraft: str = "An-30B"
+    trigger_at: dt.datetime | dt.date | None = None
+    trigger_offsets_h: tuple[float, ...] = (0.0, 6.0, 12.0, 18.0)
+    hypothetical_party: str = "BLR"
+    hypothetical_max_flight_distance_km: float | None = Field(default=None, gt=0)
+    timeline: TimelineSpec = TimelineSpec()
+
+
+class ExerciseConfig(_Strict):
+    """Config of ``openskies exercise``."""
+
+    name: str = "exercise"
+    year: int = Field(default=2019, ge=1992)
+    exercise: ExerciseSpec
+    regimes: tuple[str, ...] | None = None
+    time_to_image: TimeToImageSpec = TimeToImageSpec()
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == str(key):
+                    nxt, line = v, k.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            node = node.value[key] if key < len(node.value) else None
+            line = node.start_mark.line + 1 if node is not None else line
+        else:
+            break
+        if node is None:
+            break
+    return line
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """Field names of the (nested) model holding the key at ``loc``."""
+    current: Any = model
+    for key in loc[:-1]:
+        fields = getattr(current, "model_fields", None)
+        if not fields or key not in fields:
+            return sorted(getattr(current, "model_fields", {}) or [])
+        current = fields[key].annotation
+    return sorted(getattr(current, "model_fields", {}) or [])
+
+
+def load_config(path: str | Path) -> ExerciseConfig:
+    """Read and validate an exercise config; errors name the key path and line.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, malformed YAML, unknown keys, wrong types,
+        and an unusable exercise (unknown training ground, end before start,
+        negative counts), unknown regime, entry point, sensor or aircraft.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"config file {str(p)!r} not found"
+        raise ConfigError(msg) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"config file {str(p)!r} cannot be read: {exc}"
+        raise ConfigError(msg) from None
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        msg = f"config file {str(p)!r} is not valid YAML{where}: {getattr(exc, 'problem', exc)}"
+        raise ConfigError(msg) from None
+    if not isinstance(raw, dict):
+        msg = f"config file {str(p)!r} must hold a mapping of keys, got {type(raw).__name__}"
+        raise ConfigError(msg)
+    try:
+        cfg = ExerciseConfig.model_validate(raw)
+    except PydanticValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            # drop pydantic's union-member tags (e.g. "tuple[float, float]") from the path
+            clean = tuple(x for x in loc if not (isinstance(x, str) and ("[" in x or x in _TYPES)))
+            where = ".".join(str(x) for x in clean) or "(top level)"
+            line = _line_of(node, clean)
+            at = f" (line {line})" if line else ""
+            text_ = err["msg"]
+            if err["type"] == "extra_forbidden":
+                allowed = ", ".join(_allowed_keys(ExerciseConfig, clean))
+                text_ = f"unknown key; allowed keys here: {allowed}"
+            lines.append(f"{where}{at}: {text_}")
+        msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(dict.fromkeys(lines))
+        raise ConfigError(msg) from None
+    _check_semantics(cfg, p, node)
+    return cfg
+
+
+_TYPES = {"str", "int", "float", "date", "datetime", "bool", "none"}
+
+
+def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> None:
+    """Build the exercise, regimes and codes once, so that errors name their key path."""
+    from . import aircraft, csbm, data, sensors
+
+    def err(where: tuple[Any, ...], exc: Exception) -> ConfigError:
+        line = _line_of(node, where)
+        at = f" (line {line})" if line else ""
+        msg = f"invalid config {str(p)!r}:\n  {'.'.join(map(str, where))}{at}: {exc}"
+        return ConfigError(msg)
+
+    try:
+        _build_exercise(cfg)
+    except OpenSkiesError as exc:
+        raise err(("exercise",), exc) from None
+    if cfg.regimes is not None:
+        try:
+            csbm._resolve_regimes(cfg.regimes)
+        except OpenSkiesError as exc:
+            raise err(("regimes",), exc) from None
+    tti = cfg.time_to_image
+    reg = data.regime(cfg.year)
+    for i, code in enumerate(tti.entry_points):
+        try:
+            reg.airfield(code)
+        except OpenSkiesError as exc:
+            raise err(("time_to_image", "entry_points", i), exc) from None
+    checks = (
+        ("home_base", lambda: reg.airfield(tti.home_base)),
+        ("sensor", lambda: sensors.preset(tti.sensor)),
+        ("aircraft", lambda: aircraft.preset(tti.aircraft)),
+    )
+    for key, check in checks:
+        try:
+            check()
+        except OpenSkiesError as exc:
+            raise err(("time_to_image", key), exc) from None
+
+
+def _build_exercise(cfg: ExerciseConfig) -> Any:
+    from . import csbm
+
+    spec = cfg.exercise.model_dump(exclude={"sources"})
+    loc = spec["location"]
+    spec["location"] = list(loc) if isinstance(loc, tuple) else loc
+    return csbm.Exercise.from_dict(spec)
+
+
+# --------------------------------------------------------------------------- computation
+
+
+def _timeline(cfg: ExerciseConfig) -> Any:
+    from . import csbm
+
+    overrides = {k: v for k, v in cfg.time_to_image.timeline.model_dump().items() if v is not None}
+    return csbm.Timeline.from_treaty(**overrides)
+
+
+def _run(cfg: ExerciseConfig, config_path: Path) -> dict[str, Any]:
+    from . import csbm, data
+
+    ex = _build_exercise(cfg)
+    tti = cfg.time_to_image
+    tl = _timeline(cfg)
+    reg = data.regime(cfg.year)
+    kwargs: dict[str, Any] = {
+        "entry_points": tti.entry_points,
+        "home_base": tti.home_base,
+        "sensor": tti.sensor,
+        "timeline": tl,
+        "regime": reg,
+        "aircraft": tti.aircraft,
+        "hypothetical_party": tti.hypothetical_party,
+        "hypothetical_max_flight_distance_km": tti.hypothetical_max_flight_distance_km,
+    }
+    obl = csbm.obligations(ex, regimes=cfg.regimes)
+    steps = csbm.time_to_image(ex, trigger_at=tti.trigger_at, steps=True, **kwargs)
+    summary = csbm.time_to_image(ex, trigger_at=tti.trigger_at, steps=False, **kwargs)
+    base = (
+        ex.start
+        if tti.trigger_at is None
+        else csbm._as_datetime(tti.trigger_at, field_name="trigger_at")
+    )
+    sens_rows = []
+    for off in tti.trigger_offsets_h:
+        t = base + dt.timedelta(hours=float(off))
+        s = csbm.time_to_image(ex, trigger_at=t, steps=False, **kwargs)
+        for rec in s.to_dict("records"):
+            sens_rows.append(
+                {
+                    "trigger_utc": t,
+                    "entry_point": rec["entry_point"],
+                    "label": rec["label"],
+                    "earliest_imaging_utc": rec["earliest_imaging_utc"],
+                    "hours_to_image": rec["hours_to_image"],
+                    "daylight_wait_h": rec["daylight_wait_h"],
+                    "inside_window": rec["inside_window"],
+                    "complete_inside_window": rec["complete_inside_window"],
+                }
+            )
+    import pandas as pd
+
+    sensitivity = pd.DataFrame(sens_rows)
+    if not sensitivity.empty:
+        sensitivity["trigger_utc"] = pd.to_datetime(sensitivity["trigger_utc"], utc=True)
+    return {
+        "exercise": ex,
+        "timeline": tl,
+        "regime": reg,
+        "obligations": obl,
+        "steps": steps,
+        "summary": summary,
+        "sensitivity": sensitivity,
+        "thresholds": csbm.thresholds(cfg.regimes),
+        "config_sha256": hashlib.sha256(config_path.read_bytes()).hexdigest(),
+    }
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _cell(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if value is pd.NaT:
+        return "—"
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if text else "—"
+
+
+def _md_table(df: Any, columns: Mapping[str, str]) -> str:
+    head = "| " + " | ".join(columns.values()) + " |"
+    sep = "|" + "|".join("---" for _ in columns) + "|"
+    body = [
+        "| " + " | ".join(_cell(rec[c]) for c in columns) + " |" for rec in df.to_dict("records")
+    ]
+    return "\n".join([head, sep, *body])
+
+
+_OBL_COLS = {
+    "name": "regime",
+    "status": "status",
+    "notify": "notify",
+    "notify_by": "notify by",
+    "notify_trigger": "notification threshold met",
+    "observe": "invite observers",
+    "invite_by": "invite by",
+    "observe_trigger": "observation threshold met",
+    "observe_rule": "rule",
+    "unknown_counts": "counts not reported",
+}
+_SUM_COLS = {
+    "label": "entry point",
+    "osa": "OSA",
+    "earliest_imaging_utc": "earliest imaging",
+    "hours_to_image": "hours after trigger",
+    "daylight_wait_h": "daylight wait h",
+    "imaging_complete_utc": "whole area imaged",
+    "inside_window": "inside window",
+    "flight_km": "flight km (with turn margin)",
+    "budget_km": "max flight distance km",
+    "fits_one_flight": "one flight",
+    "ferry_km": "ferry km from home base",
+    "notes": "notes",
+}
+_STEP_COLS = {
+    "step": "#",
+    "event": "event",
+    "time_utc": "time",
+    "duration_h": "duration h",
+    "distance_km": "km",
+    "hours_after_trigger": "h after trigger",
+    "rule": "rule",
+}
+_SENS_COLS = {
+    "trigger_utc": "trigger",
+    "label": "entry point",
+    "earliest_imaging_utc": "earliest imaging",
+    "hours_to_image": "hours after trigger",
+    "daylight_wait_h": "daylight wait h",
+    "inside_window": "inside window",
+}
+
+
+def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
+    from . import __version__, _geodata, csbm
+
+    ex = res["exercise"]
+    tl = res["timeline"]
+    counts = ", ".join(
+        f"{k} {v:,}" if v is not None else f"{k} not reported" for k, v in ex.counts.items()
+    )
+    grounds = "\n".join(
+        f"- {g.name}: ({g.lon:.4f}, {g.lat:.4f}), disc of {g.radius_km:g} km (position uncertainty)"
+        for g in ex.grounds
+    )
+    sources = "\n".join(f"- {s}" for s in cfg.exercise.sources) or "- (none given)"
+    last_day = (ex.end - dt.timedelta(seconds=1)).date()
+    out = [
+        f"## Exercise observation: {ex.name}",
+        "",
+        f"{ex.start.date()} to {last_day} (window {_cell(ex.start)} to {_cell(ex.end)}), "
+        f"{'snap (no advance notice)' if ex.snap else 'announced'}; host {ex.host}; {counts}.",
+        "",
+        "Area (one disc per training ground):",
+        "",
+        grounds,
+        "",
+        "Sources of the exercise figures:",
+        "",
+        sources,
+        "",
+        "### CSBM obligations per regime (as the regimes stood in 2019)",
+        "",
+        _md_table(res["obligations"], _OBL_COLS),
+        "",
+        "A regime is triggered when any one of its thresholds is met; each threshold's "
+        'comparison ("exceeding" or "equal to or exceeding") is as its source words it '
+        f"(`geodata/{csbm.DATA_FILE}`).",
+        "",
+        "### Time to image from each entry point",
+        "",
+        f"Trigger: {_cell(res['steps']['time_utc'].iloc[0])}. Sensor "
+        f"{cfg.time_to_image.sensor}, aircraft {cfg.time_to_image.aircraft}, home base "
+        f"{cfg.time_to_image.home_base}.",
+        "",
+        _md_table(res["summary"], _SUM_COLS),
+        "",
+    ]
+    for _ep, grp in res["steps"].groupby("entry_point", sort=False):
+        out += [f"#### Timeline: {grp['label'].iloc[0]}", "", _md_table(grp, _STEP_COLS), ""]
+    if not res["sensitivity"].empty:
+        out += [
+            "### Sensitivity to the trigger time",
+            "",
+            _md_table(res["sensitivity"], _SENS_COLS),
+            "",
+        ]
+    out += [
+        "### Timeline parameters",
+        "",
+        _md_table(
+            tl.table(),
+            {"parameter": "parameter", "value": "value", "source": "source", "meaning": "meaning"},
+        ),
+        "",
+        "Assumptions: the area to image is a disc of the position uncertainty around each "
+        "ground; one flight visits the grounds in the shortest geodesic order and sweeps each "
+        "disc in lanes one effective swath apart (an estimate, not a planned route); the sun's "
+        "elevation is taken over the mean of the grounds' centres (NOAA solar-position "
+        "algorithm); no weather, no wind, no refuelling stop.",
+        "",
+    ]
+    th = res["thresholds"]
+    unver = th[~th["verified"]]
+    if not unver.empty:
+        out += [
+            "### Unverified values used",
+            "",
+            "These thresholds were not read in their source text; see the notes in "
+            f"`geodata/{csbm.DATA_FILE}`.",
+            "",
+            _md_table(
+                unver,
+                {
+                    "regime": "regime",
+                    "measure": "measure",
+                    "count": "count",
+                    "value": "value",
+                    "comparison": "comparison",
+                    "source": "source",
+                },
+            ),
+            "",
+        ]
+    files = {
+        name: _geodata.sha256(name)
+        for name in (csbm.DATA_FILE, "treaty.yaml", "sites_blr.csv", "airfields.csv")
+    }
+    out += [
+        "### Provenance",
+        "",
+        f"openskies {__version__}; config sha256 `{res['config_sha256']}`.",
+        "",
+        *[f"- `{name}` sha256 `{digest}`" for name, digest in files.items()],
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _csv(df: Any) -> bytes:
+    out = df.copy()
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _iso(value: Any) -> str | None:
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_value(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return _iso(value)
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if value != value else round(float(value), 3)
+    return value
+
+
+def _features(res: Mapping[str, Any]) -> list[dict[str, Any]]:
+    from shapely.geometry import LineString, Point, mapping
+
+    from . import geodesy
+
+    ex = res["exercise"]
+    reg = res["regime"]
+    obl = res["obligations"]
+    props_obl: dict[str, Any] = {}
+    for rec in obl.to_dict("records"):
+        props_obl[f"notify_{rec['regime']}"] = _json_value(rec["notify"])
+        props_obl[f"observe_{rec['regime']}"] = _json_value(rec["observe"])
+    feats: list[dict[str, Any]] = []
+    area = ex.area()
+    for rec in area.to_dict("records"):
+        props = {
+            "layer": "exercise_area",
+            "exercise": ex.name,
+            "name": rec["name"],
+            "radius_km": rec["radius_km"],
+            "troops": ex.troops,
+            **props_obl,
+        }
+        feats.append({"type": "Feature", "properties": props, "geometry": mapping(rec["geometry"])})
+    by_name = {g.name: g for g in ex.grounds}
+    for rec in res["summary"].to_dict("records"):
+        osa = reg.airfield(rec["osa"]) if rec["osa"] in reg else None
+        ep = reg.airfield(rec["entry_point"]) if rec["entry_point"] in reg else None
+        props = {
+            "layer": "entry_point",
+            **{k: _json_value(rec[k]) for k in rec if k not in ("route",)},
+        }
+        if ep is not None:
+            feats.append(
+                {"type": "Feature", "properties": props, "geometry": mapping(Point(ep.lon, ep.lat))}
+            )
+        names = [n for n in str(rec.get("route", "")).split(" -> ") if n in by_name]
+        if osa is not None and names:
+            pts = [(osa.lon, osa.lat), *((by_name[n].lon, by_name[n].lat) for n in names)]
+            pts.append((osa.lon, osa.lat))
+            line = geodesy.split_antimeridian(geodesy.densify(LineString(pts), 10.0))
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "layer": "route_estimate",
+                        "entry_point": rec["entry_point"],
+                        "label": rec["label"],
+                        "flight_km": _json_value(rec["flight_km"]),
+                        "note": "estimate through the ground centres; not a planned route",
+                    },
+                    "geometry": mapping(line),
+                }
+            )
+    home = reg.airfield(res["home_base"])
+    feats.append(
+        {
+            "type": "Feature",
+            "properties": {"layer": "home_base", "icao": home.icao, "label": home.label},
+            "geometry": mapping(Point(home.lon, home.lat)),
+        }
+    )
+    return feats
+
+
+def _round_coords(obj: Any, nd: int = 5) -> Any:
+    if isinstance(obj, float):
+        return round(obj, nd)
+    if isinstance(obj, list | tuple):
+        return [_round_coords(v, nd) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _round_coords(v, nd) for k, v in obj.items()}
+    return obj
+
+
+def _geojson(feats: list[dict[str, Any]]) -> bytes:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{**f, "geometry": _round_coords(f["geometry"])} for f in feats],
+    }
+    return (json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any]]) -> str | None:
+    try:
+        from . import _html
+    except ImportError:  # pragma: no cover - the HTML machinery is optional
+        return None
+    from . import data
+
+    def layer(kind: str) -> dict[str, Any]:
+        return {
+            "type": "FeatureCollection",
+            "features": [f for f in feats if f["properties"]["layer"] == kind],
+        }
+
+    from shapely.geometry import shape
+
+    boxes = [shape(f["geometry"]).bounds for f in feats]
+    bounds = (
+        min(b[0] for b in boxes) - 0.5,
+        min(b[1] for b in boxes) - 0.5,
+        max(b[2] for b in boxes) + 0.5,
+        max(b[3] for b in boxes) + 0.5,
+    )
+    m = _html.new_map(bounds=bounds)
+    blr = data.territory(res["exercise"].host)
+    _html.add_geojson_layer(
+        m,
+        {
+            "type": "Feature",
+            "properties": {"name": blr.name},
+            "geometry": blr.geometry.__geo_interface__,
+        },
+        name=f"{blr.name} (Natural Earth)",
+        style={"color": "#555555", "weight": 1, "fillColor": "#dddddd", "fillOpacity": 0.3},
+        tooltip_fields=["name"],
+        simplify_tolerance_deg=0.01,
+        fit=False,
+    )
+    obl_fields = [k for k in feats[0]["properties"] if k.startswith(("notify_", "observe_"))]
+    _html.add_geojson_layer(
+        m,
+        layer("exercise_area"),
+        name="Exercise area (position uncertainty)",
+        style={"color": "#c0392b", "fillColor": "#e74c3c", "fillOpacity": 0.3},
+        popup_fields=["name", "radius_km", "troops", *obl_fields],
+        tooltip_fields=["name"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("route_estimate"),
+        name="Estimated routes (OSA -> grounds -> OSA)",
+        style=lambda p: {
+            "color": "#2c7fb8" if str(p.get("entry_point")) == "UUMB" else "#31a354",
+            "weight": 2,
+            "dashArray": "6 4",
+        },
+        popup_fields=["label", "flight_km", "note"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("entry_point"),
+        name="Entry points (time to image)",
+        style={"color": "#000000", "fillColor": "#f1c40f", "fillOpacity": 0.9, "radius": 7},
+        popup_fields=[
+            "label",
+            "osa",
+            "earliest_imaging_utc",
+            "hours_to_image",
+            "fits_one_flight",
+            "flight_km",
+            "budget_km",
+            "inside_window",
+            "notes",
+        ],
+        tooltip_fields=["label"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("home_base"),
+        name="Home base",
+        style={"color": "#000000", "fillColor": "#7f8c8d", "fillOpacity": 0.9, "radius": 5},
+        tooltip_fields=["label"],
+        fit=False,
+    )
+    _html.add_legend(
+        m,
+        [
+            ("exercise area", "#e74c3c"),
+            ("route from Kubinka (estimate)", "#2c7fb8"),
+            ("route from other entry points (estimate)", "#31a354"),
+            ("entry point", "#f1c40f"),
+        ],
+        title="Exercise observation",
+    )
+    _html.add_layer_control(m, collapsed=True)
+    obl = res["obligations"]
+    _html.add_html_section(
+        m,
+        _html.html_table(
+            list(_OBL_COLS.values()),
+            [[_cell(r[c]) for c in _OBL_COLS] for r in obl.to_dict("records")],
+        ),
+        title="CSBM obligations per regime",
+    )
+    _html.add_html_section(
+        m,
+        _html.html_table(
+            list(_SUM_COLS.values()),
+            [[_cell(r[c]) for c in _SUM_COLS] for r in res["summary"].to_dict("records")],
+        ),
+        title="Time to image",
+    )
+    for _ep, grp in res["steps"].groupby("entry_point", sort=False):
+        _html.add_html_section(
+            m,
+            _html.html_table(
+                list(_STEP_COLS.values()),
+                [[_cell(r[c]) for c in _STEP_COLS] for r in grp.to_dict("records")],
+            ),
+            title=f"Timeline: {grp['label'].iloc[0]}",
+        )
+    return _html.render_offline(m, title=f"Exercise observation: {res['exercise'].name}")
+
+
+def render(cfg: ExerciseConfig, config_path: Path) -> dict[str, bytes]:
+    """Compute everything and return the output files as bytes, by file name."""
+    res = dict(_run(cfg, config_path))
+    res["home_base"] = cfg.time_to_image.home_base
+    feats = _features(res)
+    files = {
+        OUTPUTS["report"]: _report_md(cfg, res).encode("utf-8"),
+        OUTPUTS["obligations"]: _csv(res["obligations"]),
+        OUTPUTS["summary"]: _csv(res["summary"]),
+        OUTPUTS["steps"]: _csv(res["steps"]),
+        OUTPUTS["sensitivity"]: _csv(res["sensitivity"]),
+        OUTPUTS["geojson"]: _geojson(feats),
+    }
+    page = _html(cfg, res, feats)
+    if page is not None:
+        files[OUTPUTS["html"]] = page.encode("utf-8")
+    return files
+
+
+def _atomic_write(data: bytes, path: Path) -> None:
+    """Write ``data`` to ``path`` atomically (``openskies.io.atomic_write`` when present)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        from .io import atomic_write
+    except ImportError:  # pragma: no cover - io is another layer; keep a private fallback
+        atomic_write = None
+    if atomic_write is not None:
+        with atomic_write(path, "wb") as fh:
+            fh.write(data)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; give the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- command
+
+
+@app.command("exercise")
+def exercise(
+    config: Annotated[
+        Path, typer.Argument(help="Exercise config (YAML), e.g. configs/zapad-2021.yaml.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Directory for the outputs.")],
+) -> None:
+    """CSBM obligations and time to image an exercise area from each entry point."""
+    try:
+        cfg = load_config(config)
+        files = render(cfg, Path(config))
+    except (OpenSkiesError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise fail(f"--out-dir {str(out_dir)!r} exists and is not a directory")
+    try:
+        for name, payload in files.items():
+            _atomic_write(payload, out_dir / name)
+    except OSError as exc:
+        raise fail(f"cannot write to {str(out_dir)!r}: {exc}") from None
+    console.print(f"wrote {len(files)} files to {out_dir}: {', '.join(files)}")
