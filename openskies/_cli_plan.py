@@ -1,0 +1,156 @@
+"""CLI commands ``openskies validate`` and ``openskies export`` (flight plans).
+
+Exit codes: 0 legal / written, 1 illegal plan (``validate``), 2 unusable input
+(bad file, unknown code, bad option); nothing is written when the input is
+unusable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from .cli import EXIT_ILLEGAL, app, console, fail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .flightplan import FlightPlan
+
+_PLAN_HELP = "Plan file: GeoJSON (.geojson/.json), GPX (.gpx) or CSV (.csv, lon/lat columns)."
+
+PlanFile = Annotated[Path, typer.Argument(help=_PLAN_HELP, show_default=False)]
+TerritoryOpt = Annotated[
+    str | None,
+    typer.Option("--territory", help="Observed territory code (default: the start OSA's group)."),
+]
+FromOpt = Annotated[
+    str | None, typer.Option("--from", help="Start airfield ICAO (default: at the first waypoint).")
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", help="End airfield ICAO (default: at the last waypoint).")
+]
+DesignateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--designate",
+        help="Hypothetical OSA with its maximum flight distance, ICAO=KM (e.g. UMMS=5500); "
+        "repeatable.",
+    ),
+]
+YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year (default 2019).")]
+
+
+def _load(
+    plan_file: Path,
+    territory: str | None,
+    start: str | None,
+    end: str | None,
+    designate: list[str] | None,
+    year: int | None,
+) -> FlightPlan:
+    """Read the plan with the CLI options; raise typer.Exit(2) on unusable input."""
+    from . import data, flightplan
+    from ._errors import OpenSkiesError
+
+    try:
+        regime = None
+        if designate or year is not None:
+            regime = data.regime(year) if year is not None else data.regime()
+            for spec in designate or []:
+                icao, sep, km = spec.partition("=")
+                if not sep or not icao.strip():
+                    msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
+                    raise fail(msg)
+                try:
+                    km_value = float(km)
+                except ValueError:
+                    msg = f"--designate {spec!r}: {km!r} is not a number of kilometres"
+                    raise fail(msg) from None
+                party = regime.airfield(icao).party
+                regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
+        return flightplan.read(plan_file, territory=territory, start=start, end=end, regime=regime)
+    except typer.Exit:
+        raise
+    except (OpenSkiesError, ValueError, KeyError, OSError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+
+
+@app.command()
+def validate(
+    plan_file: PlanFile,
+    territory: TerritoryOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    designate: DesignateOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Check a flight plan against the treaty rules; exit 0 legal, 1 illegal, 2 unusable."""
+    plan = _load(plan_file, territory, start, end, designate, year)
+    from ._errors import OpenSkiesError
+
+    try:
+        violations = plan.validate()
+    except (OpenSkiesError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    hyp = " [bold yellow](hypothetical designation)[/]" if plan.hypothetical else ""
+    console.print(
+        f"{plan.name or plan_file.name}: {plan.start} -> {plan.end} over {plan.territory.code}, "
+        f"{len(plan.waypoints)} waypoints, {plan.length_km:,.1f} km counted of "
+        f"{plan.budget_km:,.1f} km{hyp}",
+        highlight=False,
+    )
+    if not violations:
+        console.print("[bold green]LEGAL[/]: no rule broken", highlight=False)
+        return
+    table = Table(title=f"{len(violations)} violation(s)", show_lines=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("leg", justify="right", no_wrap=True)
+    table.add_column("wp", justify="right", no_wrap=True)
+    table.add_column("amount", justify="right", no_wrap=True)
+    table.add_column("message", overflow="fold")
+    for v in violations:
+        table.add_row(
+            v.rule,
+            "" if v.leg is None else str(v.leg),
+            "" if v.waypoint is None else str(v.waypoint),
+            "" if v.amount is None else f"{v.amount:,.1f}",
+            v.message,
+        )
+    console.print(table)
+    console.print(f"[bold red]ILLEGAL[/]: {len(violations)} violation(s)", highlight=False)
+    raise typer.Exit(EXIT_ILLEGAL)
+
+
+@app.command()
+def export(
+    plan_file: PlanFile,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Output format: geojson, kml, gpx, csv or txt."),
+    ],
+    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (written atomically).")],
+    territory: TerritoryOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    designate: DesignateOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Export a flight plan as GeoJSON, KML, GPX, CSV or a text mission-plan summary."""
+    from . import io
+    from ._errors import OpenSkiesError
+
+    key = fmt.strip().lower()
+    if key not in io.FORMATS:
+        msg = f"--format {fmt!r} is not known: choose one of {', '.join(io.FORMATS)}"
+        raise fail(msg)
+    if not out.parent.is_dir():
+        msg = f"--output {str(out)!r}: directory {str(out.parent)!r} does not exist"
+        raise fail(msg)
+    plan = _load(plan_file, territory, start, end, designate, year)
+    try:
+        path = io.write(plan, out, format=key)
+    except (OpenSkiesError, ValueError, OSError) as exc:
+        raise fail(f"could not write {out}: {exc}") from None
+    console.print(f"wrote {path} ({key}, {len(plan.waypoints)} waypoints)", highlight=False)

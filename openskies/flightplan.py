@@ -1,0 +1,1617 @@
+"""Flight plans of Open Skies observation flights and their treaty legality check.
+
+A :class:`FlightPlan` is an ordered sequence of waypoints flown along WGS84
+geodesics ("a direct route between the co-ordinates ... in the declared
+sequence", Art. VI Sec. II para 4(F)), from the Open Skies airfield (OSA) where
+the flight commences to the one where it ends, with per-leg flags (sensors on,
+transit, calibration), declared refuelling and rest stops and an aircraft.
+:meth:`FlightPlan.validate` checks it against the treaty rules listed in
+:data:`RULES` and returns the :class:`Violation` list (empty: legal).
+
+Every geometric rule is checked along the legs densified along the geodesic
+(points every :data:`DENSIFY_KM` km), never along straight lines in lon/lat: a
+590 km leg along 53 deg N bulges about 9 km poleward of the straight lon/lat
+line. Distances that count against a limit are WGS84 geodesic
+(:data:`openskies.geodesy.GEOD`).
+
+Coordinates are (lon, lat) degrees, WGS84 (EPSG:4326). Distances km, times h.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import LineString, box
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from . import _geodata, geodesy
+from . import aircraft as _aircraft
+from . import territory as _territory
+from ._errors import ValidationError
+from .airfields import Regime
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from .aircraft import Aircraft
+    from .territory import Territory
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CIRCLING_RADIUS_KM",
+    "DENSIFY_KM",
+    "RULES",
+    "SAME_POINT_TOLERANCE_KM",
+    "TERMINAL_RADIUS_KM",
+    "FlightPlan",
+    "Stop",
+    "Violation",
+    "Waypoint",
+    "read",
+]
+
+#: Spacing (km) of the points inserted along each geodesic leg for geometric checks and
+#: for the leg geometries. At 5 km the straight lon/lat chord between two inserted points
+#: departs from the geodesic by a few metres at most (below 10 m up to 80 deg latitude).
+DENSIFY_KM = 5.0
+
+#: A waypoint farther than this (km) from the nearest airfield cannot be taken as the
+#: start or end airfield when none is given.
+AIRFIELD_SNAP_KM = 10.0
+
+#: When a start (end) airfield is given and the first (last) waypoint is farther than
+#: this (km), the airfield position is prepended (appended) as a waypoint. Also the
+#: distance within which rule 1 accepts the first/last waypoint as being at the airfield.
+AIRFIELD_MATCH_KM = 5.0
+
+#: Rule 6 (Art. VI Sec. II para 4(G)) tolerance: two passes closer than this (km) are
+#: taken to go through "the same point". Assumption: about the navigation accuracy
+#: of a declared route, far below the 10 km spacing of typical observation lines.
+SAME_POINT_TOLERANCE_KM = 1.0
+
+#: Rule 6 circling: a cumulative heading change of 360 deg or more made at waypoints that
+#: all lie within this radius (km) of their centre is "circling around a single point".
+#: Assumption: a 10 km radius covers a standard-rate orbit (2 min per 360 deg) of an
+#: aircraft at up to ~900 km/h (radius ~5 km) with a margin.
+CIRCLING_RADIUS_KM = 10.0
+
+#: Rule 6 exemption of take-off and landing: the part of the first leg within this radius
+#: (km) of the start airfield and of the last leg within it of the end airfield is not
+#: checked for self-intersection or circling. Assumption (departure and approach area).
+TERMINAL_RADIUS_KM = 20.0
+
+#: Rule ids with their treaty basis. Messages of :class:`Violation` cite the same text.
+RULES: dict[str, str] = {
+    "start_osa": (
+        "rule 1, Art. VI Sec. II para 1 and Art. II para 11: the flight commences at an Open "
+        "Skies airfield of the observed Party or group"
+    ),
+    "end_osa": (
+        "rule 1, Art. VI Sec. II para 3 and Art. II para 11: the flight terminates at an Open "
+        "Skies airfield of the observed Party or group (it may differ from the start)"
+    ),
+    "max_distance": (
+        "rule 2, Art. VI Sec. II para 4(A), Art. II para 11, Annex A Sec. III, Art. III "
+        "Sec. II para 5: the distance over the observed territory from the start to the end "
+        "OSA is within the maximum flight distance of the start OSA"
+    ),
+    "sub_limit": (
+        "rule 3, sub-limit of the observed Party within its maximum flight distance "
+        "(Kaliningrad 500 km: Russian MFA 2017, practice, not treaty text)"
+    ),
+    "standoff": (
+        "rule 4, Art. VI Sec. II para 2: the flight path is not closer than 10 km to the border "
+        "with an adjacent State that is not a State Party"
+    ),
+    "outside_territory": (
+        "rule 5, Art. II para 8 and Art. VII: observation legs stay over the observed "
+        "territory (land and territorial sea); other legs are declared transit, sensors off"
+    ),
+    "self_intersection": (
+        "rule 6, Art. VI Sec. II para 4(G): the flight path does not intersect at the same "
+        "point more than once (take-off, calibration and landing exempt)"
+    ),
+    "circling": (
+        "rule 6, Art. VI Sec. II para 4(G): the aircraft does not circle around a single "
+        "point (take-off, calibration and landing exempt)"
+    ),
+    "time_window": (
+        "rule 7, Art. VI Sec. I para 9 and Sec. II paras 3, 4(E): from arrival at the point "
+        "of entry to completion of the observation flight within 96 hours"
+    ),
+    "avoid_zone": (
+        "rule 8, user-defined avoid zone (not a treaty rule: the observed Party may not "
+        "exclude any point, Art. VI Sec. II paras 2 and 5)"
+    ),
+}
+
+_STOP_KINDS = ("refuel", "rest")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Waypoint:
+    """A declared point of the route.
+
+    Attributes
+    ----------
+    lon, lat : float
+        Degrees, WGS84 (EPSG:4326).
+    name : str
+        Optional label (airfields carry their ICAO code).
+    altitude_m : float or None
+        Planned altitude in metres, if declared.
+    """
+
+    lon: float
+    lat: float
+    name: str = ""
+    altitude_m: float | None = None
+
+    def __post_init__(self) -> None:
+        what = f"waypoint {self.name!r}" if self.name else "waypoint"
+        geodesy.check_lonlat(self.lon, self.lat, what=what)
+        object.__setattr__(self, "lon", float(self.lon))
+        object.__setattr__(self, "lat", float(self.lat))
+        object.__setattr__(self, "name", "" if self.name is None else str(self.name))
+        if self.altitude_m is not None:
+            alt = _finite(self.altitude_m, f"{what} altitude_m")
+            object.__setattr__(self, "altitude_m", alt)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A declared refuelling stop or rest period (Art. VI Sec. II para 3).
+
+    Attributes
+    ----------
+    waypoint : int
+        Index of the waypoint (an airfield) where the stop is made.
+    kind : str
+        ``"refuel"`` or ``"rest"``.
+    duration_h : float
+        Time on the ground, hours.
+    """
+
+    waypoint: int
+    kind: str
+    duration_h: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in _STOP_KINDS:
+            msg = f"stop kind {self.kind!r} is not known: give 'refuel' or 'rest'"
+            raise ValidationError(msg)
+        dur = _finite(self.duration_h, "stop duration_h")
+        if dur < 0:
+            msg = f"stop duration_h={self.duration_h!r} must be >= 0 hours"
+            raise ValidationError(msg)
+        object.__setattr__(self, "duration_h", dur)
+        if isinstance(self.waypoint, bool) or not isinstance(self.waypoint, int | np.integer):
+            msg = f"stop waypoint={self.waypoint!r} must be a waypoint index (int)"
+            raise ValidationError(msg)
+        object.__setattr__(self, "waypoint", int(self.waypoint))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule of :meth:`FlightPlan.validate`.
+
+    Attributes
+    ----------
+    rule : str
+        Rule id, a key of :data:`RULES` (``"max_distance"``...).
+    message : str
+        What is wrong, with the treaty article and the numbers.
+    leg : int or None
+        Index of the leg concerned (leg i joins waypoints i and i + 1).
+    waypoint : int or None
+        Index of the waypoint concerned.
+    location : (float, float) or None
+        (lon, lat) degrees of the place concerned.
+    amount : float or None
+        Size of the breach in the rule's unit (km over a limit, km too close, km outside,
+        km inside an avoid zone, degrees of turn, passes through one point, hours over).
+    """
+
+    rule: str
+    message: str
+    leg: int | None = None
+    waypoint: int | None = None
+    location: tuple[float, float] | None = None
+    amount: float | None = None
+
+    @property
+    def article(self) -> str:
+        """The treaty basis of the rule (from :data:`RULES`)."""
+        return RULES.get(self.rule, "")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _finite(value: Any, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not math.isfinite(v):
+        msg = f"{what}={value!r} must be a finite number"
+        raise ValidationError(msg)
+    return v
+
+
+def _flags(values: Sequence[Any] | None, n: int, name: str, default: bool) -> list[bool]:
+    if values is None:
+        return [default] * n
+    vals = list(values)
+    if len(vals) != n:
+        msg = (
+            f"{name} has {len(vals)} values but the plan has {n} legs: give one flag per leg "
+            "(leg i joins waypoints i and i + 1)"
+        )
+        raise ValidationError(msg)
+    out = []
+    for i, v in enumerate(vals):
+        if isinstance(v, bool | np.bool_) or (isinstance(v, int | np.integer) and v in (0, 1)):
+            out.append(bool(v))
+        else:
+            msg = f"{name}[{i}]={v!r} is not a boolean: give True or False"
+            raise ValidationError(msg)
+    return out
+
+
+def _km(value: float) -> str:
+    return f"{value:,.1f} km"
+
+
+def _fmt_ll(lon: float, lat: float) -> str:
+    return f"({lon:.4f}, {lat:.4f})"
+
+
+def _ecef(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Earth-centred Cartesian coordinates (m) of points on the WGS84 ellipsoid."""
+    a, es = geodesy.GEOD.a, geodesy.GEOD.es
+    phi = np.radians(lat)
+    lam = np.radians(lon)
+    sphi = np.sin(phi)
+    n = a / np.sqrt(1.0 - es * sphi * sphi)
+    return np.column_stack(
+        [n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1.0 - es) * sphi]
+    )
+
+
+def _ecef_to_lonlat(xyz: NDArray[np.float64]) -> tuple[float, float]:
+    """(lon, lat) of the surface point under an ECEF point (for points near the surface)."""
+    x, y, z = (float(v) for v in xyz)
+    lon = math.degrees(math.atan2(y, x))
+    p = math.hypot(x, y)
+    es = geodesy.GEOD.es
+    lat = math.atan2(z, p * (1.0 - es))
+    for _ in range(3):  # Bowring-like fixed point; converges to < 1e-9 rad near the surface
+        n = geodesy.GEOD.a / math.sqrt(1.0 - es * math.sin(lat) ** 2)
+        lat = math.atan2(z + es * n * math.sin(lat), p)
+    return lon, math.degrees(lat)
+
+
+def _lines_length_km(geometry: BaseGeometry) -> float:
+    """Geodesic length (km) of the line parts of any geometry (points and areas ignored)."""
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    total = 0.0
+    for part in shapely.get_parts(geometry):
+        if isinstance(part, LineString):
+            xy = shapely.get_coordinates(part)
+            if len(xy) > 1:
+                _, _, d = geodesy.GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+                total += float(np.sum(d))
+        elif part.geom_type in ("MultiLineString", "GeometryCollection"):
+            total += _lines_length_km(part) * 1000.0
+    return total / 1000.0
+
+
+def _deg_margin(km: float, lat: float) -> tuple[float, float]:
+    """Conservative (dlon, dlat) degrees covering ``km`` of ground distance at ``lat``."""
+    dlat = km / 110.0
+    c = math.cos(math.radians(min(abs(lat), 89.0)))
+    return min(360.0, km / (111.0 * c)), dlat
+
+
+def _snap_bbox(bounds: tuple[float, float, float, float], pad_deg: float = 1.0) -> tuple:
+    xmin, ymin, xmax, ymax = bounds
+    return (
+        max(-180.0, math.floor(xmin - pad_deg)),
+        max(-90.0, math.floor(ymin - pad_deg)),
+        min(180.0, math.ceil(xmax + pad_deg)),
+        min(90.0, math.ceil(ymax + pad_deg)),
+    )
+
+
+# --------------------------------------------------------------------------- geometry caches
+
+
+def _region_geometry(kind: str, code: str, year: int) -> BaseGeometry:
+    if kind == "treaty":
+        return _territory.get(code, year=year).treaty_geometry
+    if kind == "land":
+        return _geodata.countries("land").loc[code].geometry
+    msg = f"internal: unknown geometry kind {kind!r}"
+    raise ValueError(msg)
+
+
+@lru_cache(maxsize=64)
+def _clipped(kind: str, code: str, year: int, bbox: tuple) -> BaseGeometry:
+    """A region's geometry clipped to a (snapped) bbox, valid and prepared; cached."""
+    geom = _region_geometry(kind, code, year)
+    window = box(*bbox)
+    if not geom.intersects(window):
+        return shapely.Polygon()
+    if window.contains(geom.envelope):
+        out = geom
+    else:
+        out = shapely.make_valid(shapely.clip_by_rect(geom, *bbox))
+        out = shapely.union_all(
+            [g for g in shapely.get_parts(out) if g.geom_type in ("Polygon", "MultiPolygon")]
+        )
+    shapely.prepare(out)
+    return out
+
+
+@cache
+def _neighbour_cells(code: str) -> tuple[BaseGeometry, ...]:
+    """A neighbour's land cut into cells of about 5 degrees (see geodesy.split_cells)."""
+    return tuple(geodesy.split_cells(_region_geometry("land", code, 0)))
+
+
+@lru_cache(maxsize=1024)
+def _standoff_cell(code: str, km: float, index: int) -> BaseGeometry:
+    """One cell of a neighbour's land buffered by ``km`` on the WGS84 ellipsoid; cached."""
+    zone = geodesy.buffer_km(_neighbour_cells(code)[index], km)
+    shapely.prepare(zone)
+    return zone
+
+
+def _standoff_zones(code: str, km: float, bounds: tuple) -> list[BaseGeometry]:
+    """Buffered cells of neighbour ``code`` that can reach the bbox ``bounds``."""
+    xmin, ymin, xmax, ymax = bounds
+    out = []
+    for i, cell in enumerate(_neighbour_cells(code)):
+        cx0, cy0, cx1, cy1 = cell.bounds
+        dlon, dlat = _deg_margin(km + 1.0, max(abs(cy0), abs(cy1)))
+        if cx0 - dlon > xmax or cx1 + dlon < xmin or cy0 - dlat > ymax or cy1 + dlat < ymin:
+            continue
+        out.append(_standoff_cell(code, float(km), i))
+    return out
+
+
+def _nearest_in_local(
+    source: BaseGeometry, target: BaseGeometry, centre: tuple[float, float]
+) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    """Closest approach between two (lon, lat) geometries.
+
+    The pair of nearest points is found in an azimuthal equidistant projection
+    centred on ``centre`` (near the source), then their distance is recomputed on
+    the WGS84 ellipsoid. Returns (km, source point, target point).
+    """
+    src, inv = geodesy.to_local(source, centre=centre)
+    tgt, _ = geodesy.to_local(target, centre=centre)
+    p_src, p_tgt = nearest_points(src, tgt)
+    (sx, tx), (sy, ty) = inv.transform([p_src.x, p_tgt.x], [p_src.y, p_tgt.y])
+    d = float(geodesy.distance_km(sx, sy, tx, ty))
+    return d, (float(sx), float(sy)), (float(tx), float(ty))
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True, eq=False)
+class FlightPlan:
+    """An observation flight plan (Art. VI Sec. II).
+
+    Build it with :meth:`from_waypoints` or :func:`read`; the direct constructor
+    takes the complete, already resolved fields.
+
+    Attributes
+    ----------
+    waypoints : tuple of Waypoint
+        The full path: the first is the start airfield position, the last the end
+        airfield position.
+    start, end : str
+        ICAO codes of the airfields where the flight commences and terminates.
+    regime : Regime
+        Treaty regime (airfields, budgets, parameters; hypothetical designations).
+    territory : Territory
+        Observed territory (default: the start airfield's group, e.g. ``"BLR+RUS"``).
+    budget_km : float
+        Maximum flight distance (km) the plan is checked against.
+    sensors_on, transit, calibration : tuple of bool
+        Per-leg flags (leg i joins waypoints i and i + 1). A transit leg has its
+        sensors off and is not counted against the budget (Art. VII).
+    aircraft : Aircraft or None
+        Aircraft profile; durations use :data:`openskies.aircraft.DEFAULT_PRESET` when None.
+    stops : tuple of Stop
+        Declared refuelling stops and rest periods.
+    turn_margin : float
+        Fraction added to the geodesic length for turns (rule 2 counting).
+    name : str
+        Plan name.
+    preflight_h : float
+        Hours from arrival at the point of entry to commencement of the flight,
+        counted in the 96-hour window (default: the 24 h between submission of
+        the mission plan and commencement, Art. VI Sec. II para 4(E)).
+    budget_source : str
+        Where ``budget_km`` comes from.
+    """
+
+    waypoints: tuple[Waypoint, ...]
+    start: str
+    end: str
+    regime: Regime
+    territory: Territory
+    budget_km: float
+    sensors_on: tuple[bool, ...]
+    transit: tuple[bool, ...]
+    calibration: tuple[bool, ...]
+    aircraft: Aircraft | None = None
+    stops: tuple[Stop, ...] = ()
+    turn_margin: float = 0.02
+    name: str = ""
+    preflight_h: float = 24.0
+    budget_source: str = field(default="given")
+
+    def __post_init__(self) -> None:
+        wps = tuple(self.waypoints)
+        if len(wps) < 2:
+            msg = (
+                f"a flight plan needs at least 2 waypoints (start and end airfield), got {len(wps)}"
+            )
+            raise ValidationError(msg)
+        if not all(isinstance(w, Waypoint) for w in wps):
+            msg = "waypoints must be openskies.flightplan.Waypoint objects"
+            raise ValidationError(msg)
+        object.__setattr__(self, "waypoints", wps)
+        n_legs = len(wps) - 1
+        for name in ("sensors_on", "transit", "calibration"):
+            object.__setattr__(self, name, tuple(_flags(getattr(self, name), n_legs, name, False)))
+        bad = [i for i in range(n_legs) if self.transit[i] and self.sensors_on[i]]
+        if bad:
+            msg = (
+                f"leg(s) {bad} are declared transit with sensors on: sensors stay covered on "
+                "transit legs (Art. VII para 3); set sensors_on False for them"
+            )
+            raise ValidationError(msg)
+        budget = _finite(self.budget_km, "budget_km")
+        if budget <= 0:
+            msg = f"budget_km={self.budget_km!r} must be a positive number of kilometres"
+            raise ValidationError(msg)
+        object.__setattr__(self, "budget_km", budget)
+        margin = _finite(self.turn_margin, "turn_margin")
+        if not 0 <= margin < 1:
+            msg = f"turn_margin={self.turn_margin!r} must be a fraction in [0, 1), e.g. 0.02"
+            raise ValidationError(msg)
+        object.__setattr__(self, "turn_margin", margin)
+        pre = _finite(self.preflight_h, "preflight_h")
+        if pre < 0:
+            msg = f"preflight_h={self.preflight_h!r} must be >= 0 hours"
+            raise ValidationError(msg)
+        object.__setattr__(self, "preflight_h", pre)
+        stops = tuple(self.stops)
+        for s in stops:
+            if not isinstance(s, Stop):
+                msg = f"stops must be openskies.flightplan.Stop objects, got {s!r}"
+                raise ValidationError(msg)
+            if not 0 <= s.waypoint < len(wps):
+                msg = (
+                    f"stop at waypoint {s.waypoint} is out of range: the plan has waypoints "
+                    f"0..{len(wps) - 1}"
+                )
+                raise ValidationError(msg)
+        object.__setattr__(self, "stops", stops)
+        object.__setattr__(self, "start", str(self.start).strip().upper())
+        object.__setattr__(self, "end", str(self.end).strip().upper())
+        for code in (self.start, self.end):
+            self.regime.airfield(code)  # UnknownCodeError for an unknown ICAO code
+
+    def __repr__(self) -> str:
+        label = f"{self.name!r}, " if self.name else ""
+        return (
+            f"FlightPlan({label}{self.start}->{self.end}, {len(self.waypoints)} waypoints, "
+            f"territory={self.territory.code}, budget_km={self.budget_km:g})"
+        )
+
+    # ----------------------------------------------------------------------- construction
+    @classmethod
+    def from_waypoints(
+        cls,
+        coords: Sequence[Sequence[float]] | NDArray[np.float64],
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        names: Sequence[str] | None = None,
+        altitudes_m: Sequence[float | None] | None = None,
+        sensors_on: Sequence[bool] | None = None,
+        transit: Sequence[bool] | None = None,
+        calibration: Sequence[bool] | None = None,
+        regime: Regime | None = None,
+        territory: str | Territory | None = None,
+        budget_km: float | None = None,
+        aircraft: Aircraft | str | None = None,
+        stops: Iterable[Stop] = (),
+        turn_margin: float | None = None,
+        name: str = "",
+        preflight_h: float | None = None,
+    ) -> FlightPlan:
+        """Build a plan from (lon, lat) waypoints.
+
+        Parameters
+        ----------
+        coords : sequence of (lon, lat)
+            At least 2 waypoints, degrees WGS84.
+        start, end : str, optional
+            ICAO codes. When None, the airfield of the regime nearest the first
+            (last) waypoint within :data:`AIRFIELD_SNAP_KM` km. When given and
+            the first (last) waypoint is more than :data:`AIRFIELD_MATCH_KM` km
+            from it, the airfield position is prepended (appended), its leg
+            taking the flags of the first (last) leg; stop indices refer to
+            ``coords`` and are shifted accordingly.
+        names, altitudes_m : sequence, optional
+            One per waypoint (altitudes in metres, None where not declared).
+        sensors_on, transit, calibration : sequence of bool, optional
+            One per leg (``len(coords) - 1``). Defaults: no transit, no
+            calibration, sensors on except on transit legs.
+        regime : Regime, optional
+            Default :func:`openskies.data.regime` (2019).
+        territory : str or Territory, optional
+            Observed territory; default the start airfield's group.
+        budget_km : float, optional
+            Default the start OSA's maximum flight distance in the regime. When
+            the start is not an OSA (a rule 1 violation), the smallest maximum
+            flight distance of the observed territory's OSAs, recorded in
+            :attr:`budget_source`.
+        aircraft : Aircraft or str, optional
+            A profile or a preset name (:func:`openskies.aircraft.preset`).
+        stops : iterable of Stop
+            Declared stops (waypoint indices into ``coords``).
+        turn_margin : float, optional
+            Default the regime's ``max_flight_distance.turn_margin`` (0.02).
+        name : str
+            Plan name.
+        preflight_h : float, optional
+            Hours from arrival at the point of entry to commencement; default the
+            regime's ``timing.mission_plan_lead`` (24 h).
+
+        Returns
+        -------
+        FlightPlan
+        """
+        from . import data
+
+        reg = regime if regime is not None else data.regime()
+        xy = _coords_array(coords)
+        n = len(xy)
+        n_legs = n - 1
+        names_l = _per_waypoint(names, n, "names", "")
+        alts_l = _per_waypoint(altitudes_m, n, "altitudes_m", None)
+        transit_l = _flags(transit, n_legs, "transit", False)
+        sensors_l = (
+            [not t for t in transit_l]
+            if sensors_on is None
+            else _flags(sensors_on, n_legs, "sensors_on", True)
+        )
+        calib_l = _flags(calibration, n_legs, "calibration", False)
+        stops_l = list(stops)
+
+        start_code = _resolve_airfield(reg, start, xy[0], "start", "first")
+        end_code = _resolve_airfield(reg, end, xy[-1], "end", "last")
+        wps = [
+            Waypoint(float(x), float(y), nm, a)
+            for (x, y), nm, a in zip(xy, names_l, alts_l, strict=True)
+        ]
+        a_start = reg.airfield(start_code)
+        if geodesy.distance_km(a_start.lon, a_start.lat, *xy[0]) > AIRFIELD_MATCH_KM:
+            wps.insert(0, Waypoint(a_start.lon, a_start.lat, a_start.icao))
+            for flags in (transit_l, sensors_l, calib_l):
+                flags.insert(0, flags[0])
+            stops_l = [Stop(s.waypoint + 1, s.kind, s.duration_h) for s in stops_l]
+        elif not wps[0].name:
+            wps[0] = Waypoint(wps[0].lon, wps[0].lat, a_start.icao, wps[0].altitude_m)
+        a_end = reg.airfield(end_code)
+        if geodesy.distance_km(a_end.lon, a_end.lat, *xy[-1]) > AIRFIELD_MATCH_KM:
+            wps.append(Waypoint(a_end.lon, a_end.lat, a_end.icao))
+            for flags in (transit_l, sensors_l, calib_l):
+                flags.append(flags[-1])
+        elif not wps[-1].name:
+            wps[-1] = Waypoint(wps[-1].lon, wps[-1].lat, a_end.icao, wps[-1].altitude_m)
+
+        if territory is None:
+            terr = reg.observed_territory(start_code)
+        elif isinstance(territory, str):
+            terr = _territory.get(territory, year=reg.year)
+        else:
+            terr = territory
+        budget, budget_source = _resolve_budget(reg, start_code, terr, budget_km)
+        ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+        margin = (
+            float(reg.parameter("max_flight_distance", "turn_margin"))
+            if turn_margin is None
+            else turn_margin
+        )
+        pre = (
+            float(reg.parameter("timing", "mission_plan_lead"))
+            if preflight_h is None
+            else (preflight_h)
+        )
+        plan = cls(
+            waypoints=tuple(wps),
+            start=start_code,
+            end=end_code,
+            regime=reg,
+            territory=terr,
+            budget_km=budget,
+            sensors_on=tuple(sensors_l),
+            transit=tuple(transit_l),
+            calibration=tuple(calib_l),
+            aircraft=ac,
+            stops=tuple(stops_l),
+            turn_margin=margin,
+            name=name,
+            preflight_h=pre,
+            budget_source=budget_source,
+        )
+        logger.info(
+            "flight plan %s: %d waypoints, %s -> %s over %s, %.1f km counted of %.0f km",
+            name or "(unnamed)",
+            len(wps),
+            start_code,
+            end_code,
+            terr.code,
+            plan.length_km,
+            budget,
+        )
+        return plan
+
+    # ----------------------------------------------------------------------- basic geometry
+    @cached_property
+    def coords(self) -> NDArray[np.float64]:
+        """Waypoint (lon, lat) degrees as an (n, 2) array."""
+        return np.array([(w.lon, w.lat) for w in self.waypoints], dtype=float)
+
+    @cached_property
+    def waypoint_labels(self) -> tuple[str, ...]:
+        """Display name of each waypoint: its name, or ``WPnn`` (index) when unnamed."""
+        width = max(2, len(str(len(self.waypoints) - 1)))
+        return tuple(w.name or f"WP{i:0{width}d}" for i, w in enumerate(self.waypoints))
+
+    @cached_property
+    def _leg_inv(self) -> tuple[NDArray, NDArray, NDArray]:
+        x, y = self.coords[:, 0], self.coords[:, 1]
+        az12, az21, d = geodesy.GEOD.inv(x[:-1], y[:-1], x[1:], y[1:])
+        return np.asarray(az12), np.asarray(az21), np.asarray(d) / 1000.0
+
+    @property
+    def leg_lengths_km(self) -> NDArray[np.float64]:
+        """WGS84 geodesic length (km) of each leg."""
+        return self._leg_inv[2]
+
+    @cached_property
+    def _dense(self) -> dict[str, NDArray]:
+        return _densify(self.coords, self._leg_inv, DENSIFY_KM)
+
+    @cached_property
+    def _leg_lines(self) -> NDArray[np.object_]:
+        """Per-leg densified geodesic lines with longitudes in [-180, 180] (split at +/-180)."""
+        d = self._dense
+        return _leg_lines(d["pts"], d["ptr"])
+
+    def path_densified(self, max_segment_km: float = DENSIFY_KM) -> LineString:
+        """The whole path densified along geodesics, longitudes unwrapped (continuous).
+
+        Parameters
+        ----------
+        max_segment_km : float
+            Longest segment in km.
+
+        Returns
+        -------
+        shapely.LineString
+            (lon, lat) degrees; longitudes may leave [-180, 180] for a path across
+            the antimeridian (use :func:`openskies.geodesy.split_antimeridian`).
+        """
+        if max_segment_km == DENSIFY_KM:
+            return LineString(self._dense["pts"])
+        return LineString(_densify(self.coords, self._leg_inv, max_segment_km)["pts"])
+
+    # ----------------------------------------------------------------------- lengths
+    @property
+    def geodesic_length_km(self) -> float:
+        """Geodesic length (km) of all legs, transit included, without turn margin."""
+        return float(np.sum(self.leg_lengths_km))
+
+    @property
+    def transit_length_km(self) -> float:
+        """Geodesic length (km) of the transit legs."""
+        return float(np.sum(self.leg_lengths_km[np.asarray(self.transit, bool)]))
+
+    @property
+    def counted_geodesic_km(self) -> float:
+        """Geodesic length (km) of the non-transit legs, without turn margin."""
+        return float(np.sum(self.leg_lengths_km[~np.asarray(self.transit, bool)]))
+
+    @property
+    def length_km(self) -> float:
+        """Distance counted against the budget (rule 2), km.
+
+        The sum of the WGS84 geodesic lengths of the non-transit legs times
+        ``1 + turn_margin`` (treaty.yaml ``max_flight_distance.distance_formula``,
+        an assumption: the treaty fixes no formula).
+        """
+        return self.counted_geodesic_km * (1.0 + self.turn_margin)
+
+    @cached_property
+    def _regions(self) -> dict[str, BaseGeometry]:
+        """Treaty-area geometry of each member state and sub-region of the territory."""
+        terr = self.territory
+        if terr.parent is not None:
+            return {terr.code: terr.treaty_geometry}
+        out = {m: _territory.get(m, year=terr.year).treaty_geometry for m in terr.members}
+        for code in terr.sub_regions:
+            out[code] = _territory.get(code, year=terr.year).treaty_geometry
+        return out
+
+    @cached_property
+    def _bbox(self) -> tuple:
+        """Snapped bbox (lon, lat degrees, within [-180, 180]) of the densified path."""
+        lines = self._leg_lines
+        xmin, ymin, xmax, ymax = shapely.total_bounds(lines)
+        return _snap_bbox((xmin, ymin, xmax, ymax))
+
+    @cached_property
+    def _leg_region_km(self) -> dict[str, NDArray[np.float64]]:
+        """Per-leg geodesic km inside each member/sub-region's treaty area, and outside."""
+        lines = self._leg_lines
+        total = self.leg_lengths_km
+        out: dict[str, NDArray[np.float64]] = {}
+        members_sum = np.zeros(len(lines))
+        subs = set(self.territory.sub_regions) if self.territory.parent is None else set()
+        for code in self._regions:
+            out[code] = _length_inside(lines, total, self._clip_region(code))
+            if code not in subs:
+                members_sum += out[code]
+        out["outside"] = np.clip(total - members_sum, 0.0, None)
+        return out
+
+    def _clip_region(self, code: str) -> BaseGeometry:
+        return _clipped("treaty", code, self.territory.year, self._bbox)
+
+    @property
+    def length_by_region_km(self) -> dict[str, float]:
+        """Geodesic km flown in each part of the observed territory (no turn margin).
+
+        Keys: each member (``"BLR"``, ``"RUS"``) and sub-region (``"RUS-KGD"``, also
+        counted inside ``"RUS"``) for non-transit legs, measured inside their
+        treaty areas (land and territorial sea) along the densified geodesic;
+        ``"outside"``: non-transit km outside the treaty area; ``"transit"``: km
+        of the transit legs.
+        """
+        counted = ~np.asarray(self.transit, bool)
+        out = {k: float(np.sum(v[counted])) for k, v in self._leg_region_km.items()}
+        out["transit"] = self.transit_length_km
+        return out
+
+    # ----------------------------------------------------------------------- time
+    @property
+    def effective_aircraft(self) -> Aircraft:
+        """The plan's aircraft, or the default preset when none is given."""
+        return self.aircraft or _aircraft.preset(_aircraft.DEFAULT_PRESET)
+
+    @property
+    def flight_time_h(self) -> float:
+        """Time in the air (h): all legs at the aircraft's cruise speed, no wind."""
+        return self.geodesic_length_km / self.effective_aircraft.cruise_speed_kmh
+
+    @property
+    def duration_h(self) -> float:
+        """Mission duration (h): time in the air plus declared stop durations."""
+        return self.flight_time_h + sum(s.duration_h for s in self.stops)
+
+    # ----------------------------------------------------------------------- legs table
+    @property
+    def legs(self) -> gpd.GeoDataFrame:
+        """One row per leg (GeoDataFrame, EPSG:4326).
+
+        Columns: ``leg``, ``from_name``, ``to_name``, ``length_km`` (WGS84
+        geodesic), ``sensors_on``, ``transit``, ``calibration``, ``region`` (the
+        member, sub-region or ``"outside"`` where most of the leg lies) and
+        ``geometry``: the geodesic densified every <= 5 km, split at the
+        antimeridian.
+        """
+        import geopandas as gpd
+
+        labels = self.waypoint_labels
+        n = len(self.waypoints) - 1
+        return gpd.GeoDataFrame(
+            {
+                "leg": np.arange(n),
+                "from_name": list(labels[:-1]),
+                "to_name": list(labels[1:]),
+                "length_km": self.leg_lengths_km,
+                "sensors_on": list(self.sensors_on),
+                "transit": list(self.transit),
+                "calibration": list(self.calibration),
+                "region": self._dominant_regions(),
+            },
+            geometry=list(self._leg_lines),
+            crs="EPSG:4326",
+        )
+
+    def _dominant_regions(self) -> list[str]:
+        table = self._leg_region_km
+        subs = self.territory.sub_regions if self.territory.parent is None else {}
+        keys = [k for k in table if k not in subs]
+        arr = np.vstack([table[k] for k in keys])
+        out = []
+        for i, j in enumerate(np.argmax(arr, axis=0)):
+            code = keys[j]
+            for sub, spec in subs.items():
+                if spec.parent == code and table[sub][i] > 0.5 * table[code][i]:
+                    code = sub
+            out.append(code)
+        return out
+
+    # ----------------------------------------------------------------------- validation
+    def validate(
+        self,
+        *,
+        avoid: Any = None,
+        standoff_tolerance_km: float | None = None,
+    ) -> list[Violation]:
+        """Check the plan against the treaty rules; an empty list means legal.
+
+        Rules (ids in :data:`RULES`; the docs page ``docs/legality.md`` explains each):
+
+        1. ``start_osa`` / ``end_osa``: starts and ends at an OSA of the observed
+           Party or group, the first/last waypoint within 5 km of it.
+        2. ``max_distance``: :attr:`length_km` <= :attr:`budget_km`.
+        3. ``sub_limit``: km over each sub-region (Kaliningrad 500 km), with the
+           same turn margin, within its limit.
+        4. ``standoff``: every leg (transit included) at least 10 km
+           (treaty.yaml ``route.non_party_standoff``) plus the border-data
+           tolerance (``route.border_data_tolerance``, 3 km: Natural Earth vs
+           surveyed borders) from the land border of each adjacent non-party.
+        5. ``outside_territory``: non-transit legs stay inside the treaty area.
+        6. ``self_intersection`` (no point passed three or more times, within
+           :data:`SAME_POINT_TOLERANCE_KM`) and ``circling`` (no cumulative turn
+           of 360 deg at waypoints within :data:`CIRCLING_RADIUS_KM`); take-off
+           and landing (:data:`TERMINAL_RADIUS_KM`) and calibration legs exempt.
+        7. ``time_window``: ``preflight_h + duration_h`` <= 96 h.
+        8. ``avoid_zone``: no leg enters a user avoid zone.
+
+        Parameters
+        ----------
+        avoid : shapely geometry, sequence of geometries, or GeoDataFrame, optional
+            Avoid zones (polygons, lon/lat degrees WGS84); a GeoDataFrame's
+            ``name`` column labels them.
+        standoff_tolerance_km : float, optional
+            Border-data tolerance added to the 10 km stand-off; default from
+            treaty.yaml (3 km). Pass 0 to check the bare 10 km against Natural Earth.
+
+        Returns
+        -------
+        list of Violation
+            Ordered by rule number, then leg.
+        """
+        zones = _avoid_zones(avoid)
+        tol = (
+            float(self.regime.parameter("route", "border_data_tolerance"))
+            if standoff_tolerance_km is None
+            else _finite(standoff_tolerance_km, "standoff_tolerance_km")
+        )
+        if tol < 0:
+            msg = f"standoff_tolerance_km={standoff_tolerance_km!r} must be >= 0 km"
+            raise ValidationError(msg)
+        out: list[Violation] = []
+        out += self._check_airfields()
+        out += self._check_distance()
+        out += self._check_sub_limits()
+        out += self._check_standoff(tol)
+        out += self._check_territory()
+        out += self._check_self_intersection()
+        out += self._check_circling()
+        out += self._check_time()
+        out += self._check_avoid(zones)
+        logger.info(
+            "validated %r: %s",
+            self,
+            "legal"
+            if not out
+            else f"{len(out)} violation(s): " + ", ".join(sorted({v.rule for v in out})),
+        )
+        return out
+
+    # -- rule 1
+    def _check_airfields(self) -> list[Violation]:
+        out = []
+        terr = self.territory
+        for rule, code, wp_index in (("start_osa", self.start, 0), ("end_osa", self.end, -1)):
+            a = self.regime.airfield(code)
+            role = "commences" if rule == "start_osa" else "terminates"
+            idx = 0 if wp_index == 0 else len(self.waypoints) - 1
+            art = "Art. VI Sec. II para 1" if rule == "start_osa" else "Art. VI Sec. II para 3"
+            problem = None
+            if not a.is_osa:
+                problem = (
+                    f"{a.label} is not an Open Skies airfield in the {self.regime.year} regime "
+                    f"(roles: {', '.join(a.roles) or 'none'}); to study it as one, designate it "
+                    f"(Regime.designate or --designate {a.icao}=KM)"
+                )
+            else:
+                group = _territory.get(a.group, year=self.regime.year)
+                if not set(terr.members) <= set(group.members):
+                    problem = (
+                        f"{a.label} is an Open Skies airfield of {a.group}, not of the observed "
+                        f"territory {terr.code}"
+                    )
+            wp = self.waypoints[idx]
+            gap = float(geodesy.distance_km(a.lon, a.lat, wp.lon, wp.lat))
+            if problem is None and gap > AIRFIELD_MATCH_KM:
+                problem = (
+                    f"the {'first' if idx == 0 else 'last'} waypoint is {_km(gap)} from "
+                    f"{a.label} (more than {AIRFIELD_MATCH_KM:g} km)"
+                )
+            if problem:
+                out.append(
+                    Violation(
+                        rule,
+                        f"{art}: the flight {role} at an Open Skies airfield of the observed "
+                        f"Party or group; {problem}",
+                        waypoint=idx,
+                        location=(wp.lon, wp.lat),
+                    )
+                )
+        return out
+
+    # -- rule 2
+    def _check_distance(self) -> list[Violation]:
+        length = self.length_km
+        if length <= self.budget_km:
+            return []
+        over = length - self.budget_km
+        a = self.regime.airfield(self.start)
+        msg = (
+            f"Art. VI Sec. II para 4(A), Art. II para 11: the distance over the observed "
+            f"territory {_km(length)} ({_km(self.counted_geodesic_km)} geodesic + "
+            f"{self.turn_margin:.0%} turn margin, transit legs excluded) exceeds the maximum "
+            f"flight distance {_km(self.budget_km)} of {a.label} by {_km(over)} "
+            f"({over / self.budget_km:.2%}); a flight over several members of a group uses the "
+            f"start OSA's limit (Art. III Sec. II para 5)"
+        )
+        last = len(self.waypoints) - 1
+        return [Violation("max_distance", msg, waypoint=last, amount=over)]
+
+    # -- rule 3
+    def _check_sub_limits(self) -> list[Violation]:
+        if self.territory.parent is not None:
+            subs = {}
+            sub = _territory._sub_region(self.territory.code)
+            if sub.limit_km is not None:
+                subs[sub.code] = sub
+        else:
+            subs = {c: s for c, s in self.territory.sub_regions.items() if s.limit_km is not None}
+        out = []
+        by_region = self.length_by_region_km
+        for code, sub in subs.items():
+            counted = by_region.get(code, 0.0) * (1.0 + self.turn_margin)
+            if counted <= sub.limit_km:
+                continue
+            over = counted - sub.limit_km
+            table = self._leg_region_km[code] * ~np.asarray(self.transit, bool)
+            leg = int(np.argmax(table))
+            msg = (
+                f"sub-limit of {sub.name} ({code}): {_km(counted)} flown over it "
+                f"(geodesic + {self.turn_margin:.0%} turn margin, non-transit legs) exceeds its "
+                f"{_km(sub.limit_km)} limit by {_km(over)}; source: {sub.source}"
+            )
+            out.append(Violation("sub_limit", msg, leg=leg, amount=over))
+        return out
+
+    # -- rule 4
+    def _check_standoff(self, tolerance_km: float) -> list[Violation]:
+        base = float(self.regime.parameter("route", "non_party_standoff"))
+        limit = base + tolerance_km
+        lines = self._leg_lines
+        bounds = shapely.total_bounds(lines)
+        out = []
+        for nb in self.territory.neighbours:
+            if nb.party:
+                continue
+            zones = _standoff_zones(nb.code, limit, tuple(bounds))
+            if not zones:
+                continue
+            hit = np.zeros(len(lines), bool)
+            for z in zones:
+                hit |= shapely.intersects(lines, z)
+            for leg in np.flatnonzero(hit):
+                out.append(self._standoff_violation(int(leg), nb, zones, base, tolerance_km))
+        return out
+
+    def _standoff_violation(
+        self, leg: int, nb: _territory.Neighbour, zones: list, base: float, tol: float
+    ) -> Violation:
+        line = self._leg_lines[leg]
+        inside = shapely.union_all([line.intersection(z) for z in zones])
+        if inside.is_empty:
+            inside = line
+        land = _region_geometry("land", nb.code, 0)
+        lon0, lat0 = shapely.get_coordinates(inside.centroid)[0]
+        x0, y0, x1, y1 = inside.bounds
+        dlon, dlat = _deg_margin(base + tol + 20.0, max(abs(y0), abs(y1)))
+        window = (x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat)
+        near_land = shapely.clip_by_rect(land, *window)
+        if near_land.is_empty:
+            near_land = land
+        pieces = [p for p in shapely.get_parts(inside) if not p.is_empty]
+        best = (math.inf, (lon0, lat0), (lon0, lat0))
+        for piece in pieces:
+            c = shapely.get_coordinates(piece.centroid)[0]
+            if bool(shapely.intersects(piece, near_land)):
+                p = shapely.get_coordinates(shapely.intersection(piece, near_land))[0]
+                res = (0.0, (float(p[0]), float(p[1])), (float(p[0]), float(p[1])))
+            else:
+                res = _nearest_in_local(piece, near_land, (float(c[0]), float(c[1])))
+            if res[0] < best[0]:
+                best = res
+        dist, at, border_pt = best
+        limit = base + tol
+        tol_txt = (
+            f"{base:g} km plus {tol:g} km border-data tolerance (Natural Earth borders) = "
+            f"{limit:g} km"
+            if tol
+            else f"{base:g} km (no border-data tolerance added)"
+        )
+        msg = (
+            f"Art. VI Sec. II para 2: leg {leg} comes {dist:.1f} km from the border of "
+            f"{nb.name} ({nb.code}, not a State Party in {self.regime.year}) at "
+            f"{_fmt_ll(*at)} (border point {_fmt_ll(*border_pt)}); required distance {tol_txt}"
+        )
+        return Violation("standoff", msg, leg=leg, location=at, amount=limit - dist)
+
+    # -- rule 5
+    def _check_territory(self) -> list[Violation]:
+        lines = self._leg_lines
+        counted = np.flatnonzero(~np.asarray(self.transit, bool))
+        if counted.size == 0:
+            return []
+        treaty = _clipped("treaty", self.territory.code, self.territory.year, self._bbox)
+        inside = shapely.covered_by(lines[counted], treaty)
+        out = []
+        for leg in counted[~inside]:
+            v = self._outside_violation(int(leg), treaty)
+            if v is not None:
+                out.append(v)
+        return out
+
+    def _outside_violation(self, leg: int, treaty: BaseGeometry) -> Violation | None:
+        line = self._leg_lines[leg]
+        outside = line.difference(treaty)
+        pieces = [
+            p for p in shapely.get_parts(outside) if isinstance(p, LineString) and p.length > 0
+        ]
+        length = sum(_lines_length_km(p) for p in pieces)
+        if length < 1e-3:  # a graze below one metre: numerical noise at a vertex
+            return None
+        full = _region_geometry("treaty", self.territory.code, self.territory.year)
+        best = (-1.0, (0.0, 0.0))
+        for piece in pieces:
+            far, at = _farthest_from(piece, full)
+            if far > best[0]:
+                best = (far, at)
+        far, at = best
+        exits = "; ".join(
+            f"leaves at {_fmt_ll(*shapely.get_coordinates(p)[0])}, back at "
+            f"{_fmt_ll(*shapely.get_coordinates(p)[-1])}"
+            for p in pieces[:3]
+        )
+        tol = float(self.regime.parameter("route", "border_data_tolerance"))
+        note = (
+            f"; within the {tol:g} km border-data tolerance: check against surveyed borders"
+            if far <= tol
+            else ""
+        )
+        msg = (
+            f"Art. II para 8, Art. VII: leg {leg} ({self.waypoint_labels[leg]} -> "
+            f"{self.waypoint_labels[leg + 1]}) flies {_km(length)} outside the treaty area of "
+            f"{self.territory.code} and is not declared transit ({exits}); farthest "
+            f"{far:.1f} km out at {_fmt_ll(*at)}{note}"
+        )
+        return Violation("outside_territory", msg, leg=leg, location=at, amount=far)
+
+    # -- rule 6
+    def _segment_exempt(self) -> NDArray[np.bool_]:
+        d = self._dense
+        pts, seg_leg = d["pts"], d["seg_leg"]
+        exempt = np.asarray(self.calibration, bool)[seg_leg].copy()
+        n_legs = len(self.waypoints) - 1
+        for leg, wp in ((0, self.waypoints[0]), (n_legs - 1, self.waypoints[-1])):
+            sel = np.flatnonzero(seg_leg == leg)
+            if sel.size == 0:
+                continue
+            a = pts[sel]
+            b = pts[sel + 1]
+            da = np.asarray(geodesy.distance_km(wp.lon, wp.lat, a[:, 0], a[:, 1]))
+            db = np.asarray(geodesy.distance_km(wp.lon, wp.lat, b[:, 0], b[:, 1]))
+            exempt[sel[np.minimum(da, db) <= TERMINAL_RADIUS_KM]] = True
+        return exempt
+
+    def _check_self_intersection(self) -> list[Violation]:
+        d = self._dense
+        pts = d["pts"]
+        n_seg = len(pts) - 1
+        if n_seg < 3:
+            return []
+        exempt = self._segment_exempt()
+        xyz = _ecef(pts[:, 0], pts[:, 1])
+        tol_m = SAME_POINT_TOLERANCE_KM * 1000.0
+        segs = shapely.linestrings(
+            np.stack([pts[:-1], pts[1:]], axis=1).reshape(-1, 2),
+            indices=np.repeat(np.arange(n_seg), 2),
+        )
+        tree = shapely.STRtree(segs)
+        max_lat = float(np.max(np.abs(pts[:, 1])))
+        tol_deg = max(_deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
+        i, j = tree.query(segs, predicate="dwithin", distance=tol_deg)
+        keep = (j > i + 1) & ~exempt[i] & ~exempt[j]
+        i, j = i[keep], j[keep]
+        if i.size == 0:
+            return []
+        dist, c1, c2 = _seg_seg_distance(xyz[i], xyz[i + 1], xyz[j], xyz[j + 1])
+        close = dist <= tol_m
+        if not np.any(close):
+            return []
+        events = 0.5 * (c1[close] + c2[close])
+        ev_ll = np.array([_ecef_to_lonlat(e) for e in events])
+        # Passes through each event point: maximal runs of consecutive segments within tol.
+        ev_pts = shapely.points(ev_ll)
+        e_idx, s_idx = tree.query(ev_pts, predicate="dwithin", distance=tol_deg)
+        dps = _point_seg_distance(events[e_idx], xyz[s_idx], xyz[s_idx + 1])
+        ok = dps <= tol_m
+        e_idx, s_idx = e_idx[ok], s_idx[ok]
+        order = np.lexsort((s_idx, e_idx))
+        e_idx, s_idx = e_idx[order], s_idx[order]
+        passes = np.zeros(len(events), int)
+        first_seg: dict[int, list[int]] = {}
+        bounds = np.flatnonzero(np.diff(e_idx) != 0) + 1
+        for grp_e, grp_s in zip(np.split(e_idx, bounds), np.split(s_idx, bounds), strict=True):
+            if grp_e.size == 0:
+                continue
+            runs = np.split(grp_s, np.flatnonzero(np.diff(grp_s) > 1) + 1)
+            counted = [r for r in runs if np.any(~exempt[r])]
+            passes[grp_e[0]] = len(counted)
+            first_seg[int(grp_e[0])] = [int(r[0]) for r in counted]
+        out: list[Violation] = []
+        bad = np.flatnonzero(passes >= 3)
+        if bad.size == 0:
+            return []
+        # One violation per group of such points chained within two densification steps
+        # (a long overlap is one violation).
+        link_m = max(2 * tol_m, 2000.0 * DENSIFY_KM)
+        label = np.arange(bad.size)
+        pts_bad = events[bad]
+        for a in range(bad.size):
+            near = np.flatnonzero(np.linalg.norm(pts_bad - pts_bad[a], axis=1) <= link_m)
+            root = label[near].min()
+            for b in near:
+                label[label == label[b]] = root
+        for group in np.unique(label):
+            members = bad[label == group]
+            k = int(members[np.argmax(passes[members])])
+            legs = sorted({int(d["seg_leg"][s]) for s in first_seg[k]})
+            lon, lat = (float(v) for v in ev_ll[k])
+            lon = float(geodesy.normalize_lon(lon))
+            extent = ""
+            if members.size > 1:
+                span = float(np.max(np.linalg.norm(events[members] - events[k], axis=1)) / 1000.0)
+                extent = f" (and along {span:.0f} km around it)"
+            msg = (
+                f"Art. VI Sec. II para 4(G): the flight path passes {passes[k]} times through "
+                f"the same point {_fmt_ll(lon, lat)}{extent} (within "
+                f"{SAME_POINT_TOLERANCE_KM:g} km), on legs {legs}; one crossing is allowed, "
+                "not a third pass"
+            )
+            out.append(
+                Violation(
+                    "self_intersection",
+                    msg,
+                    leg=legs[-1],
+                    location=(lon, lat),
+                    amount=float(passes[k]),
+                )
+            )
+        return out
+
+    def _check_circling(self) -> list[Violation]:
+        n = len(self.waypoints)
+        if n < 4:
+            return []
+        az12, az21, dist = self._leg_inv
+        arrive = np.asarray(az21) + 180.0
+        turn = (az12[1:] - arrive[:-1] + 180.0) % 360.0 - 180.0  # at waypoints 1..n-2
+        turn[(dist[1:] < 1e-6) | (dist[:-1] < 1e-6)] = 0.0
+        xyz = _ecef(self.coords[:, 0], self.coords[:, 1])
+        calib = np.asarray(self.calibration, bool)
+        exempt = np.zeros(n, bool)
+        exempt[1:-1] = calib[:-1] | calib[1:]
+        w0, w1 = self.waypoints[0], self.waypoints[-1]
+        d0 = np.asarray(geodesy.distance_km(w0.lon, w0.lat, self.coords[:, 0], self.coords[:, 1]))
+        d1 = np.asarray(geodesy.distance_km(w1.lon, w1.lat, self.coords[:, 0], self.coords[:, 1]))
+        exempt |= (d0 <= TERMINAL_RADIUS_KM) | (d1 <= TERMINAL_RADIUS_KM)
+        radius_m = CIRCLING_RADIUS_KM * 1000.0
+        out = []
+        k = 1
+        while k < n - 1:
+            found = None
+            if not exempt[k]:
+                cum = 0.0
+                for j in range(k, n - 1):
+                    if exempt[j] or np.linalg.norm(xyz[j] - xyz[k]) > 2 * radius_m:
+                        break
+                    cum += turn[j - 1]
+                    if abs(cum) >= 360.0 - 1e-6:
+                        centre = xyz[k : j + 1].mean(axis=0)
+                        if np.max(np.linalg.norm(xyz[k : j + 1] - centre, axis=1)) <= radius_m:
+                            found = (j, cum, centre)
+                        break
+            if found is None:
+                k += 1
+                continue
+            j, cum, centre = found
+            lon, lat = _ecef_to_lonlat(centre)
+            msg = (
+                f"Art. VI Sec. II para 4(G): the aircraft circles around {_fmt_ll(lon, lat)}: "
+                f"a cumulative turn of {abs(cum):.0f} deg at waypoints {k}..{j}, all within "
+                f"{CIRCLING_RADIUS_KM:g} km of that point (circling = 360 deg or more)"
+            )
+            out.append(
+                Violation("circling", msg, leg=k, waypoint=k, location=(lon, lat), amount=abs(cum))
+            )
+            k = j + 1
+        return out
+
+    # -- rule 7
+    def _check_time(self) -> list[Violation]:
+        window = float(self.regime.parameter("timing", "observation_window"))
+        total = self.preflight_h + self.duration_h
+        if total <= window:
+            return []
+        ac = self.effective_aircraft
+        stops = sum(s.duration_h for s in self.stops)
+        msg = (
+            f"Art. VI Sec. I para 9, Sec. II para 3: {total:.1f} h from arrival at the point of "
+            f"entry to completion ({self.preflight_h:g} h before commencement + "
+            f"{self.flight_time_h:.1f} h flying {_km(self.geodesic_length_km)} at "
+            f"{ac.cruise_speed_kmh:g} km/h ({ac.name}) + {stops:g} h of stops) exceeds the "
+            f"{window:g}-hour period by {total - window:.1f} h"
+        )
+        return [
+            Violation("time_window", msg, waypoint=len(self.waypoints) - 1, amount=total - window)
+        ]
+
+    # -- rule 8
+    def _check_avoid(self, zones: list[tuple[str, BaseGeometry]]) -> list[Violation]:
+        out = []
+        lines = self._leg_lines
+        for name, zone in zones:
+            hit = shapely.intersects(lines, zone) & ~shapely.touches(lines, zone)
+            for leg in np.flatnonzero(hit):
+                piece = lines[leg].intersection(zone)
+                km = _lines_length_km(piece)
+                entry = shapely.get_coordinates(piece)[0]
+                msg = (
+                    f"avoid zone {name!r} (user-defined; the treaty has no no-fly zones, "
+                    f"Art. VI Sec. II paras 2 and 5): leg {leg} enters it at "
+                    f"{_fmt_ll(*entry)} and flies {_km(km)} inside"
+                )
+                out.append(
+                    Violation(
+                        "avoid_zone",
+                        msg,
+                        leg=int(leg),
+                        location=(float(entry[0]), float(entry[1])),
+                        amount=km,
+                    )
+                )
+        return out
+
+    # ----------------------------------------------------------------------- summary
+    @property
+    def hypothetical(self) -> bool:
+        """Whether the plan relies on a hypothetical designation (start or end airfield)."""
+        return any(self.regime.airfield(c).hypothetical for c in (self.start, self.end))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _coords_array(coords: Any) -> NDArray[np.float64]:
+    try:
+        xy = np.asarray(coords, dtype=float)
+    except (TypeError, ValueError) as exc:
+        msg = f"coords must be a sequence of (lon, lat) number pairs: {exc}"
+        raise ValidationError(msg) from exc
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        msg = f"coords must be a sequence of (lon, lat) pairs; got an array of shape {xy.shape}"
+        raise ValidationError(msg)
+    if len(xy) < 2:
+        msg = (
+            f"a flight plan needs at least 2 waypoints, got {len(xy)}: give the route from the "
+            "start to the end airfield"
+        )
+        raise ValidationError(msg)
+    for i, (x, y) in enumerate(xy):
+        geodesy.check_lonlat(x, y, what=f"waypoint {i}")
+    wrap = np.abs(xy[:, 0]) > 180.0
+    xy[wrap, 0] = geodesy.normalize_lon(xy[wrap, 0])
+    return xy
+
+
+def _per_waypoint(values: Sequence[Any] | None, n: int, name: str, default: Any) -> list[Any]:
+    if values is None:
+        return [default] * n
+    vals = list(values)
+    if len(vals) != n:
+        msg = f"{name} has {len(vals)} values for {n} waypoints: give one per waypoint"
+        raise ValidationError(msg)
+    return vals
+
+
+def _resolve_airfield(
+    regime: Regime, code: str | None, xy: NDArray[np.float64], role: str, which: str
+) -> str:
+    if code is not None and str(code).strip():
+        return regime.airfield(code).icao
+    table = regime.airfields()
+    d = np.asarray(
+        geodesy.distance_km(
+            np.full(len(table), xy[0]), np.full(len(table), xy[1]), table["lon"], table["lat"]
+        )
+    )
+    i = int(np.argmin(d))
+    if d[i] > AIRFIELD_SNAP_KM:
+        msg = (
+            f"no {role} airfield given and the {which} waypoint {_fmt_ll(*xy)} is "
+            f"{_km(float(d[i]))} from the nearest bundled airfield "
+            f"({table['icao'].iloc[i]}); give {role}=ICAO (more than {AIRFIELD_SNAP_KM:g} km)"
+        )
+        raise ValidationError(msg)
+    return str(table["icao"].iloc[i])
+
+
+def _resolve_budget(
+    regime: Regime, start: str, terr: Territory, budget_km: float | None
+) -> tuple[float, str]:
+    if budget_km is not None:
+        return _finite(budget_km, "budget_km"), "given"
+    a = regime.airfield(start)
+    if a.is_osa and a.max_flight_distance_km is not None:
+        return a.max_flight_distance_km, f"{a.label}: {a.max_flight_distance_source}"
+    group = None
+    for g in regime.osas():
+        covers = set(terr.members) <= set(_territory.get(g.group, year=regime.year).members)
+        if (
+            covers
+            and g.max_flight_distance_km is not None
+            and (group is None or g.max_flight_distance_km < group.max_flight_distance_km)
+        ):
+            group = g
+    if group is None:
+        msg = (
+            f"{a.label} is not an Open Skies airfield and no OSA of {terr.code} has a maximum "
+            f"flight distance: give budget_km= or designate {a.icao} in the regime"
+        )
+        raise ValidationError(msg)
+    logger.info("start %s is not an OSA: budget from %s", a.icao, group.label)
+    return group.max_flight_distance_km, (
+        f"{a.icao} is not an OSA; smallest maximum flight distance of the OSAs observing "
+        f"{terr.code} ({group.label})"
+    )
+
+
+def _densify(
+    coords: NDArray[np.float64], inv: tuple[NDArray, NDArray, NDArray], max_km: float
+) -> dict[str, NDArray]:
+    """Points along every geodesic leg, at most ``max_km`` apart, longitudes unwrapped.
+
+    Returns ``pts`` (m, 2), ``seg_leg`` (leg of each segment) and ``ptr`` (index in
+    ``pts`` of the first point of each leg, plus the last point's index).
+    """
+    az12, _, d_km = inv
+    n_legs = len(d_km)
+    nseg = np.maximum(1, np.ceil(d_km / max_km - 1e-9).astype(int))
+    leg_idx = np.repeat(np.arange(n_legs), nseg)
+    starts = np.cumsum(nseg) - nseg
+    k = np.arange(int(nseg.sum())) - np.repeat(starts, nseg)
+    frac = k / nseg[leg_idx]
+    lon0 = coords[leg_idx, 0]
+    lat0 = coords[leg_idx, 1]
+    plon, plat, _ = geodesy.GEOD.fwd(lon0, lat0, az12[leg_idx], d_km[leg_idx] * 1000.0 * frac)
+    plon = np.where(k == 0, lon0, plon)
+    plat = np.where(k == 0, lat0, plat)
+    pts = np.vstack([np.column_stack([plon, plat]), coords[-1:]])
+    pts[:, 0] = geodesy.unwrap_lon(pts[:, 0])
+    ptr = np.append(starts, len(pts) - 1)
+    return {"pts": pts, "seg_leg": leg_idx, "ptr": ptr}
+
+
+def _leg_lines(pts: NDArray[np.float64], ptr: NDArray[np.int64]) -> NDArray[np.object_]:
+    n_legs = len(ptr) - 1
+    counts = ptr[1:] - ptr[:-1] + 1
+    idx = np.concatenate([np.arange(ptr[i], ptr[i + 1] + 1) for i in range(n_legs)])
+    owner = np.repeat(np.arange(n_legs), counts)
+    xy = pts[idx].copy()
+    first_x = xy[np.cumsum(counts) - counts, 0]
+    shift = -360.0 * np.floor((first_x + 180.0) / 360.0)
+    xy[:, 0] += shift[owner]
+    lines = shapely.linestrings(xy, indices=owner)
+    xmin = shapely.bounds(lines)[:, 0]
+    xmax = shapely.bounds(lines)[:, 2]
+    for i in np.flatnonzero((xmax > 180.0) | (xmin < -180.0)):
+        lines[i] = geodesy.split_antimeridian(lines[i])
+    return lines
+
+
+def _length_inside(
+    lines: NDArray[np.object_], total_km: NDArray[np.float64], region: BaseGeometry
+) -> NDArray[np.float64]:
+    out = np.zeros(len(lines))
+    if region.is_empty:
+        return out
+    covered = shapely.covered_by(lines, region)
+    out[covered] = total_km[covered]
+    partial = np.flatnonzero(~covered & shapely.intersects(lines, region))
+    for i in partial:
+        x0, y0, x1, y1 = lines[i].bounds
+        local = shapely.clip_by_rect(region, x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01)
+        if not local.is_valid:
+            local = shapely.make_valid(local)
+        out[i] = min(total_km[i], _lines_length_km(lines[i].intersection(local)))
+    return out
+
+
+def _farthest_from(piece: LineString, region: BaseGeometry) -> tuple[float, tuple[float, float]]:
+    """Largest geodesic distance (km) from ``region`` of a point of ``piece``, and that point."""
+    pts = shapely.get_coordinates(shapely.segmentize(piece, 0.01))
+    c = shapely.get_coordinates(piece.centroid)[0]
+    centre = (float(c[0]), float(c[1]))
+    half = _lines_length_km(piece) / 2.0 + 50.0
+    lat_ref = float(np.max(np.abs(pts[:, 1])))
+    for _ in range(6):
+        dlon, dlat = _deg_margin(half, lat_ref)
+        x0, y0, x1, y1 = piece.bounds
+        local = shapely.clip_by_rect(region, x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat)
+        if not local.is_empty:
+            proj_pts, inv = geodesy.to_local(shapely.multipoints(pts), centre=centre)
+            proj_reg, _ = geodesy.to_local(local, centre=centre)
+            parts = shapely.get_parts(proj_pts)
+            d = shapely.distance(parts, proj_reg)
+            k = int(np.argmax(d))
+            if d[k] / 1000.0 < half * 0.9:
+                near = nearest_points(parts[k], proj_reg)[1]
+                nx, ny = inv.transform(near.x, near.y)
+                far = float(geodesy.distance_km(pts[k, 0], pts[k, 1], nx, ny))
+                return far, (float(pts[k, 0]), float(pts[k, 1]))
+        half *= 3.0
+    return math.nan, (float(pts[0, 0]), float(pts[0, 1]))
+
+
+def _seg_seg_distance(
+    p1: NDArray, q1: NDArray, p2: NDArray, q2: NDArray
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Closest distance between 3-D segments p1q1 and p2q2 (vectorised), and the points."""
+    d1 = q1 - p1
+    d2 = q2 - p2
+    r = p1 - p2
+    a = np.maximum(np.einsum("ij,ij->i", d1, d1), 1e-12)
+    e = np.maximum(np.einsum("ij,ij->i", d2, d2), 1e-12)
+    f = np.einsum("ij,ij->i", d2, r)
+    c = np.einsum("ij,ij->i", d1, r)
+    b = np.einsum("ij,ij->i", d1, d2)
+    denom = a * e - b * b
+    s = np.where(
+        denom > 1e-9 * a * e, np.clip((b * f - c * e) / np.where(denom == 0, 1, denom), 0, 1), 0.0
+    )
+    t = (b * s + f) / e
+    low = t < 0
+    high = t > 1
+    t = np.clip(t, 0, 1)
+    s = np.where(low, np.clip(-c / a, 0, 1), np.where(high, np.clip((b - c) / a, 0, 1), s))
+    c1 = p1 + d1 * s[:, None]
+    c2 = p2 + d2 * t[:, None]
+    return np.linalg.norm(c1 - c2, axis=1), c1, c2
+
+
+def _point_seg_distance(p: NDArray, a: NDArray, b: NDArray) -> NDArray:
+    d = b - a
+    dd = np.maximum(np.einsum("ij,ij->i", d, d), 1e-12)
+    t = np.clip(np.einsum("ij,ij->i", p - a, d) / dd, 0, 1)
+    return np.linalg.norm(a + d * t[:, None] - p, axis=1)
+
+
+def _avoid_zones(avoid: Any) -> list[tuple[str, BaseGeometry]]:
+    if avoid is None:
+        return []
+    items: list[tuple[str, Any]]
+    if hasattr(avoid, "geometry") and hasattr(avoid, "crs"):  # GeoDataFrame / GeoSeries
+        frame = avoid
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        geoms = list(frame.geometry) if hasattr(frame, "columns") else list(frame)
+        names = (
+            [str(v) for v in frame["name"]]
+            if hasattr(frame, "columns") and "name" in frame.columns
+            else [f"zone {i}" for i in range(len(geoms))]
+        )
+        items = list(zip(names, geoms, strict=True))
+    elif isinstance(avoid, BaseGeometry):
+        items = [("zone 0", avoid)]
+    else:
+        items = [(f"zone {i}", g) for i, g in enumerate(avoid)]
+    out = []
+    for name, g in items:
+        if not isinstance(g, BaseGeometry) or not g.geom_type.endswith("Polygon"):
+            kind = g.geom_type if isinstance(g, BaseGeometry) else type(g).__name__
+            msg = (
+                f"avoid zone {name!r} is {kind}: give shapely (Multi)Polygons in (lon, lat) degrees"
+            )
+            raise ValidationError(msg)
+        xy = shapely.get_coordinates(g)
+        geodesy.check_lonlat(xy[:, 0], xy[:, 1], what=f"avoid zone {name!r} vertex")
+        g = shapely.make_valid(g)
+        shapely.prepare(g)
+        out.append((name, g))
+    return out
+
+
+def read(
+    path: str | Path,
+    *,
+    territory: str | Territory | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    regime: Regime | None = None,
+) -> FlightPlan:
+    """Read a flight plan file: the project's GeoJSON, GPX (route or track) or CSV.
+
+    The format follows the suffix (``.geojson``/``.json``, ``.gpx``, ``.csv``);
+    see :func:`openskies.io.read_plan`. Missing start/end default to the
+    airfields at the first and last waypoint.
+
+    Parameters
+    ----------
+    path : str or Path
+        The plan file.
+    territory : str or Territory, optional
+        Observed territory (default: the start airfield's group, or the file's).
+    start, end : str, optional
+        ICAO codes overriding those recorded in the file.
+    regime : Regime, optional
+        Treaty regime; default the file's year and hypothetical designations
+        (GeoJSON/GPX written by openskies) or 2019.
+
+    Returns
+    -------
+    FlightPlan
+    """
+    from . import io
+
+    return io.read_plan(path, territory=territory, start=start, end=end, regime=regime)

@@ -1,0 +1,552 @@
+"""Flight plans: construction, geodesic lengths, and each treaty legality rule.
+
+Independent references: GeographicLib (Karney) for geodesic distances and
+densification, brute-force point sampling for lengths inside regions, and
+hand-built geometry (lines through one point, circles, a lemniscate).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import shapely
+from geographiclib.geodesic import Geodesic
+from shapely.geometry import box
+from shapely.ops import nearest_points
+
+from openskies import _geodata, aircraft, data
+from openskies._errors import UnknownCodeError, ValidationError
+from openskies.flightplan import (
+    CIRCLING_RADIUS_KM,
+    RULES,
+    FlightPlan,
+    Stop,
+    Violation,
+    Waypoint,
+)
+
+WGS84 = Geodesic.WGS84
+KUB = (36.650002, 55.611695)  # Kubinka (UUMB), OurAirports
+EPWA = (20.9671, 52.1657)
+UMMS = (28.0307, 53.8825)
+BELARUS_LOOP = [KUB, (30.0, 54.5), (27.5, 53.9), (28.0, 52.5), (31.0, 52.5), KUB]
+
+
+def _geo_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"] / 1000.0
+
+
+def _path_km(coords: list[tuple[float, float]]) -> float:
+    return sum(_geo_km(a, b) for a, b in itertools.pairwise(coords))
+
+
+def _fwd(c: tuple[float, float], az: float, km: float) -> tuple[float, float]:
+    d = WGS84.Direct(c[1], c[0], az, km * 1000.0)
+    return (d["lon2"], d["lat2"])
+
+
+def _rules(violations: list[Violation]) -> set[str]:
+    return {v.rule for v in violations}
+
+
+def _sampled_km_inside(coords, region, *, legs=None, step_km=0.25) -> float:
+    """Length inside ``region`` by sampling each geodesic leg with GeographicLib (midpoints)."""
+    total = 0.0
+    for i, (a, b) in enumerate(itertools.pairwise(coords)):
+        if legs is not None and i not in legs:
+            continue
+        line = WGS84.InverseLine(a[1], a[0], b[1], b[0])
+        n = max(1, math.ceil(line.s13 / 1000.0 / step_km))
+        ds = line.s13 / n
+        mids = [line.Position((k + 0.5) * ds) for k in range(n)]
+        lon = np.array([m["lon2"] for m in mids])
+        lat = np.array([m["lat2"] for m in mids])
+        inside = shapely.contains_xy(region, lon, lat)
+        total += float(inside.sum()) * ds / 1000.0
+    return total
+
+
+def _min_km_to_boundary(point, geometry, window_deg=2.0) -> float:
+    """Brute force: GeographicLib distance from point to the densified boundary nearby."""
+    x, y = point
+    local = shapely.clip_by_rect(
+        geometry.boundary, x - window_deg, y - window_deg, x + window_deg, y + window_deg
+    )
+    xy = shapely.get_coordinates(shapely.segmentize(local, 0.002))
+    return min(WGS84.Inverse(y, x, b, a)["s12"] for a, b in xy) / 1000.0
+
+
+# --------------------------------------------------------------------------- construction
+
+
+def test_defaults_from_regime_and_airfields() -> None:
+    plan = FlightPlan.from_waypoints(BELARUS_LOOP)
+    assert plan.start == "UUMB"
+    assert plan.end == "UUMB"
+    assert plan.territory.code == "BLR+RUS"
+    assert plan.budget_km == 5500.0
+    assert plan.turn_margin == 0.02
+    assert plan.transit == (False,) * 5
+    assert plan.sensors_on == (True,) * 5
+    assert plan.waypoints[0].name == "UUMB"
+    assert plan.validate() == []
+
+
+def test_start_airfield_prepended_when_far_and_stops_shifted() -> None:
+    coords = [(30.0, 54.5), (27.5, 53.9), (28.0, 52.5)]
+    plan = FlightPlan.from_waypoints(
+        coords,
+        start="UUMB",
+        end="UUMB",
+        transit=[False, True],
+        sensors_on=[True, False],
+        stops=[Stop(1, "refuel", 1.5)],
+    )
+    assert len(plan.waypoints) == 5
+    assert (plan.waypoints[0].lon, plan.waypoints[0].lat) == pytest.approx(KUB)
+    assert plan.waypoints[0].name == "UUMB"
+    assert plan.transit == (False, False, True, True)
+    assert plan.sensors_on == (True, True, False, False)
+    assert plan.stops[0].waypoint == 2
+
+
+def test_waypoint_within_5_km_of_start_is_not_duplicated() -> None:
+    near = _fwd(KUB, 45.0, 4.0)
+    plan = FlightPlan.from_waypoints([near, (30.0, 54.5), KUB], start="UUMB")
+    assert len(plan.waypoints) == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"coords": [KUB]}, ValidationError, "at least 2 waypoints"),
+        ({"coords": [KUB, (30.0, math.nan), KUB]}, ValidationError, "NaN"),
+        ({"coords": [KUB, (54.5, 95.0), KUB]}, ValidationError, "swapped"),
+        ({"coords": BELARUS_LOOP, "start": "ZZZZ"}, UnknownCodeError, "unknown ICAO code"),
+        ({"coords": BELARUS_LOOP, "budget_km": 0.0}, ValidationError, "budget_km"),
+        ({"coords": BELARUS_LOOP, "transit": [True]}, ValidationError, "5 legs"),
+        (
+            {"coords": BELARUS_LOOP, "transit": [True] * 5, "sensors_on": [True] * 5},
+            ValidationError,
+            "sensors stay covered",
+        ),
+        ({"coords": [(10.0, 10.0), KUB]}, ValidationError, "nearest bundled airfield"),
+        (
+            {"coords": BELARUS_LOOP, "stops": [Stop(9, "rest", 1.0)]},
+            ValidationError,
+            "out of range",
+        ),
+        ({"coords": BELARUS_LOOP, "calibration": ["yes"] * 5}, ValidationError, "not a boolean"),
+    ],
+)
+def test_invalid_input_raises_with_message(kwargs, exc, match) -> None:
+    coords = kwargs.pop("coords")
+    with pytest.raises(exc, match=match):
+        FlightPlan.from_waypoints(coords, **kwargs)
+
+
+def test_stop_and_waypoint_validation() -> None:
+    with pytest.raises(ValidationError, match="'refuel' or 'rest'"):
+        Stop(1, "lunch", 1.0)
+    with pytest.raises(ValidationError, match=">= 0"):
+        Stop(1, "rest", -1.0)
+    with pytest.raises(ValidationError, match="latitude"):
+        Waypoint(10.0, 91.0)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_leg_lengths_match_geographiclib() -> None:
+    plan = FlightPlan.from_waypoints(BELARUS_LOOP)
+    legs = plan.legs
+    assert legs.crs.to_epsg() == 4326
+    assert list(legs.columns[:8]) == [
+        "leg",
+        "from_name",
+        "to_name",
+        "length_km",
+        "sensors_on",
+        "transit",
+        "calibration",
+        "region",
+    ]
+    ref = [_geo_km(a, b) for a, b in itertools.pairwise(BELARUS_LOOP)]
+    assert np.allclose(legs["length_km"], ref, atol=1e-6)
+    assert plan.geodesic_length_km == pytest.approx(sum(ref), abs=1e-6)
+    assert plan.length_km == pytest.approx(sum(ref) * 1.02, abs=1e-6)
+    assert list(legs["region"]) == ["RUS", "BLR", "BLR", "BLR", "RUS"]
+    # densified every <= 10 km along the geodesic
+    for geom in legs.geometry:
+        xy = shapely.get_coordinates(geom)
+        steps = [_geo_km(a, b) for a, b in itertools.pairwise(xy)]
+        assert max(steps) <= 10.0
+
+
+def test_leg_follows_the_geodesic_not_the_lonlat_line() -> None:
+    # A 590 km leg along 53 N bulges about 9 km poleward of the straight lon/lat line.
+    a = (24.0, 53.0)
+    b = _fwd(a, 90.0, 1.0)  # find the east point at 53 N 590 km away by bisection on lon
+    lo, hi = 24.0, 40.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _geo_km(a, (mid, 53.0)) < 590.0 else (lo, mid)
+    b = (lo, 53.0)
+    plan = FlightPlan.from_waypoints([KUB, a, b, KUB])
+    geom = plan.legs.geometry.iloc[1]
+    line = WGS84.InverseLine(a[1], a[0], b[1], b[0])
+    top = line.Position(line.s13 / 2)
+    ours_max_lat = shapely.get_coordinates(geom)[:, 1].max()
+    assert ours_max_lat == pytest.approx(top["lat2"], abs=2e-4)
+    bulge_km = _geo_km((top["lon2"], top["lat2"]), (top["lon2"], 53.0))
+    assert 8.0 < bulge_km < 10.0
+
+
+def test_length_by_region_matches_sampling() -> None:
+    plan = FlightPlan.from_waypoints(BELARUS_LOOP)
+    by = plan.length_by_region_km
+    blr = data.territory("BLR").treaty_geometry
+    rus = data.territory("RUS").treaty_geometry
+    assert by["BLR"] == pytest.approx(_sampled_km_inside(BELARUS_LOOP, blr), abs=1.0)
+    assert by["RUS"] == pytest.approx(_sampled_km_inside(BELARUS_LOOP, rus), abs=1.0)
+    assert by["outside"] == pytest.approx(0.0, abs=1e-6)
+    assert by["transit"] == 0.0
+    assert by["BLR"] + by["RUS"] == pytest.approx(plan.geodesic_length_km, abs=0.01)
+
+
+def test_antimeridian_legs_are_split_and_measured() -> None:
+    coords = [(150.72, 59.911), (175.0, 64.7), (-178.0, 65.5), (-175.0, 66.5), (150.72, 59.911)]
+    plan = FlightPlan.from_waypoints(coords)
+    assert plan.start == "UHMM"
+    legs = plan.legs
+    assert legs.geometry.iloc[1].geom_type == "MultiLineString"
+    xmin, _, xmax, _ = legs.total_bounds
+    assert xmin >= -180.0
+    assert xmax <= 180.0
+    assert plan.geodesic_length_km == pytest.approx(_path_km(coords), abs=1e-6)
+    assert shapely.get_coordinates(plan.path_densified())[:, 0].max() > 180.0
+
+
+def test_duration_uses_aircraft_speed_and_stops() -> None:
+    plan = FlightPlan.from_waypoints(
+        BELARUS_LOOP, aircraft="Tu-214ON", stops=[Stop(3, "refuel", 2.0)]
+    )
+    assert plan.duration_h == pytest.approx(_path_km(BELARUS_LOOP) / 830.0 + 2.0, rel=1e-9)
+    default = FlightPlan.from_waypoints(BELARUS_LOOP)
+    assert default.effective_aircraft.name == aircraft.DEFAULT_PRESET
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def test_rules_table_cites_an_article_for_each_rule() -> None:
+    assert set(RULES) == {
+        "start_osa",
+        "end_osa",
+        "max_distance",
+        "sub_limit",
+        "standoff",
+        "outside_territory",
+        "self_intersection",
+        "circling",
+        "time_window",
+        "avoid_zone",
+    }
+    for rule, text in RULES.items():
+        assert "rule" in text, rule
+        assert "Art." in text or "MFA" in text, rule
+
+
+@pytest.mark.parametrize(
+    "coords",
+    [
+        BELARUS_LOOP,
+        [EPWA, (19.0, 53.5), (22.5, 50.5), EPWA],
+    ],
+    ids=["kubinka-belarus", "warsaw-poland"],
+)
+def test_legal_plans_have_no_violation(coords) -> None:
+    assert FlightPlan.from_waypoints(coords).validate() == []
+
+
+def test_rule1_start_not_an_osa() -> None:
+    plan = FlightPlan.from_waypoints([UMMS, (28.0, 52.5), (31.0, 52.5), KUB])
+    v = plan.validate()
+    assert _rules(v) == {"start_osa"}
+    assert "not an Open Skies airfield" in v[0].message
+    assert "Art. VI Sec. II para 1" in v[0].message
+    assert v[0].waypoint == 0
+    assert "not an OSA" in plan.budget_source
+
+
+def test_rule1_start_osa_of_another_party() -> None:
+    plan = FlightPlan.from_waypoints(
+        [EPWA, (24.0, 52.7), (28.0, 52.5), (31.0, 52.5), KUB],
+        territory="BLR+RUS",
+        transit=[True, False, False, False],
+    )
+    v = plan.validate()
+    assert _rules(v) == {"start_osa"}
+    assert "of POL, not of the observed territory BLR+RUS" in v[0].message
+
+
+def test_rule1_end_not_an_osa_and_designation_fixes_it() -> None:
+    coords = [KUB, (31.0, 52.5), (28.0, 52.5), UMMS]
+    v = FlightPlan.from_waypoints(coords).validate()
+    assert _rules(v) == {"end_osa"}
+    assert v[0].waypoint == 3
+    reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=5500.0)
+    assert FlightPlan.from_waypoints(coords, regime=reg).validate() == []
+
+
+# Kubinka -> zigzag over Belarus; the last turn point is placed by GeographicLib so that the
+# counted distance (geodesic x 1.02) is a chosen fraction of Kubinka's 5,500 km.
+LAWNMOWER = [
+    (30.567, 55.55),
+    (26.925, 55.4),
+    (27.015, 55.22),
+    (30.53, 55.07),
+    (30.477, 54.89),
+    (26.171, 54.74),
+    (26.083, 54.56),
+    (30.765, 54.41),
+    (30.974, 54.23),
+    (26.135, 54.08),
+    (24.768, 53.9),
+    (31.465, 53.75),
+    (32.072, 53.57),
+    (23.963, 53.42),
+    (24.154, 53.24),
+    (32.108, 53.09),
+    (31.015, 52.91),
+    (24.253, 52.76),
+    (23.902, 52.58),
+    (31.227, 52.43),
+    (31.348, 52.25),
+    (23.544, 52.1),
+]
+
+
+def _lawnmower(fraction_of_budget: float) -> list[tuple[float, float]]:
+    target = 5500.0 * fraction_of_budget / 1.02
+    head = [KUB, *LAWNMOWER[:21]]
+    a, b = LAWNMOWER[20], LAWNMOWER[21]
+    inv = WGS84.Inverse(a[1], a[0], b[1], b[0])
+    lo, hi = 0.0, inv["s12"]
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        d = WGS84.Direct(a[1], a[0], inv["azi1"], mid)
+        q = (d["lon2"], d["lat2"])
+        lo, hi = (mid, hi) if _path_km([*head, q, KUB]) < target else (lo, mid)
+    return [*head, q, KUB]
+
+
+def test_rule2_kubinka_over_belarus_exceeds_budget_by_half_a_percent() -> None:
+    coords = _lawnmower(1.005)
+    plan = FlightPlan.from_waypoints(coords)
+    v = plan.validate()
+    assert _rules(v) == {"max_distance"}
+    expected_over = _path_km(coords) * 1.02 - 5500.0
+    assert v[0].amount == pytest.approx(expected_over, abs=1e-6)
+    assert 0.0 < v[0].amount / 5500.0 < 0.01
+    assert v[0].amount == pytest.approx(27.5, abs=1e-3)
+    assert "Art. II para 11" in v[0].message
+    assert plan.length_by_region_km["BLR"] > 4000.0
+    # the same route 0.5 % under the budget is legal
+    assert FlightPlan.from_waypoints(_lawnmower(0.995)).validate() == []
+
+
+def test_rule2_transit_legs_are_not_counted() -> None:
+    coords = _lawnmower(1.005)
+    transit = [False] * (len(coords) - 1)
+    transit[0] = True  # Kubinka -> Belarus as a transit leg
+    plan = FlightPlan.from_waypoints(coords, transit=transit)
+    first = _geo_km(coords[0], coords[1])
+    assert plan.length_by_region_km["transit"] == pytest.approx(first, abs=1e-6)
+    assert plan.length_km == pytest.approx((_path_km(coords) - first) * 1.02, abs=1e-6)
+    assert plan.validate() == []
+
+
+KGD_ROUTE = [
+    KUB,
+    (24.2, 53.8),  # over Russia and Belarus to near Grodno
+    (22.6, 54.45),
+    (20.1, 54.6),
+    (21.2, 54.95),
+    (22.6, 54.9),
+    (20.6, 54.8),
+    (22.3, 54.65),
+    (25.2, 54.0),
+    KUB,
+]
+KGD_TRANSIT = [False, True, False, False, False, False, False, True, False]
+
+
+def test_rule3_kaliningrad_sub_limit_with_transit_across_lithuania() -> None:
+    plan = FlightPlan.from_waypoints(KGD_ROUTE, transit=KGD_TRANSIT)
+    v = plan.validate()
+    assert _rules(v) == {"sub_limit"}
+    kgd = data.territory("RUS-KGD").treaty_geometry
+    inside = _sampled_km_inside(KGD_ROUTE, kgd, legs={2, 3, 4, 5, 6})
+    assert plan.length_by_region_km["RUS-KGD"] == pytest.approx(inside, abs=1.0)
+    assert v[0].amount == pytest.approx(inside * 1.02 - 500.0, abs=1.5)
+    assert "Kaliningrad" in v[0].message
+    # without the transit declaration the legs over Lithuania/Poland are outside the territory
+    plain = FlightPlan.from_waypoints(KGD_ROUTE)
+    assert _rules(plain.validate()) == {"sub_limit", "outside_territory"}
+
+
+def _toward_interior(target: tuple[float, float], km: float) -> tuple[float, float]:
+    kaz = _geodata.countries("land").loc["KAZ"].geometry
+    b = nearest_points(kaz.boundary, shapely.Point(target))[0]
+    inv = WGS84.Inverse(b.y, b.x, target[1], target[0])
+    return _fwd((b.x, b.y), inv["azi1"], km)
+
+
+def test_rule4_standoff_breach_on_russia_kazakhstan_border() -> None:
+    p = _toward_interior((50.0, 51.5), 8.0)
+    plan = FlightPlan.from_waypoints([KUB, p, (45.0, 53.5), KUB])
+    v = plan.validate()
+    assert _rules(v) == {"standoff"}
+    assert {x.leg for x in v} == {0, 1}
+    kaz = _geodata.countries("land").loc["KAZ"].geometry
+    ref = _min_km_to_boundary(p, kaz)
+    closest = 13.0 - v[0].amount  # 10 km + 3 km border-data tolerance
+    assert closest == pytest.approx(ref, abs=0.2)
+    assert "Kazakhstan" in v[0].message
+    assert "border-data tolerance" in v[0].message
+    assert _geo_km(v[0].location, p) < 1.0
+
+
+def test_rule4_tolerance_is_added_to_the_10_km() -> None:
+    p = _toward_interior((50.0, 51.5), 11.5)
+    plan = FlightPlan.from_waypoints([KUB, p, (45.0, 53.5), KUB])
+    assert _rules(plan.validate()) == {"standoff"}
+    assert plan.validate(standoff_tolerance_km=0.0) == []
+    far = _toward_interior((50.0, 51.5), 25.0)
+    assert FlightPlan.from_waypoints([KUB, far, (45.0, 53.5), KUB]).validate() == []
+
+
+def test_rule5_outside_territory_reports_how_far() -> None:
+    coords = [KUB, (30.0, 54.5), (31.0, 51.0), (28.0, 52.5), KUB]  # (31, 51) is in Ukraine
+    v = FlightPlan.from_waypoints(coords).validate()
+    assert _rules(v) == {"outside_territory"}
+    assert {x.leg for x in v} == {1, 2}
+    terr = data.territory("BLR+RUS").treaty_geometry
+    ref = _min_km_to_boundary((31.0, 51.0), terr)
+    for x in v:
+        assert x.amount == pytest.approx(ref, abs=0.3)
+        assert x.location == pytest.approx((31.0, 51.0), abs=1e-6)
+        assert "not declared transit" in x.message
+    transit = FlightPlan.from_waypoints(coords, transit=[False, True, True, False])
+    assert transit.validate() == []
+
+
+def test_rule5_sea_leg_outside_territorial_sea() -> None:
+    # Magadan -> out over the Sea of Okhotsk (beyond 12 nm) -> back
+    coords = [(150.72, 59.911), (148.0, 57.0), (150.72, 59.911)]
+    v = FlightPlan.from_waypoints(coords).validate()
+    assert _rules(v) == {"outside_territory"}
+
+
+STAR_CENTRE = (27.5, 53.5)
+
+
+def _star(azimuths=(90.0, 30.0, 150.0), km=60.0) -> list[tuple[float, float]]:
+    out = [KUB]
+    for az in azimuths:
+        out += [_fwd(STAR_CENTRE, az, km), _fwd(STAR_CENTRE, az + 180.0, km)]
+    return [*out, KUB]
+
+
+def test_rule6_path_through_one_point_three_times() -> None:
+    v = FlightPlan.from_waypoints(_star()).validate()
+    assert _rules(v) == {"self_intersection"}
+    assert len(v) == 1
+    assert v[0].amount == 3.0
+    assert _geo_km(v[0].location, STAR_CENTRE) < 1.0
+    assert "4(G)" in v[0].message
+
+
+def test_rule6_two_passes_are_allowed_and_calibration_is_exempt() -> None:
+    assert FlightPlan.from_waypoints(_star((90.0, 30.0))).validate() == []
+    coords = _star()
+    calibration = [False] * (len(coords) - 1)
+    calibration[5] = True  # the third line is a calibration-target overflight
+    assert FlightPlan.from_waypoints(coords, calibration=calibration).validate() == []
+
+
+def test_rule6_circle_is_circling() -> None:
+    centre = (28.5, 53.9)
+    circle = [_fwd(centre, 360.0 * k / 16, 5.0) for k in range(21)]  # 1.25 turns, r = 5 km
+    v = FlightPlan.from_waypoints([KUB, *circle, KUB]).validate()
+    assert _rules(v) == {"circling"}
+    assert v[0].amount >= 360.0
+    assert _geo_km(v[0].location, centre) < 1.0
+    # a wider circle (r = 15 km) is a loop, not circling around a point
+    wide = [_fwd(centre, 360.0 * k / 16, 15.0) for k in range(21)]
+    assert CIRCLING_RADIUS_KM < 15.0
+    assert FlightPlan.from_waypoints([KUB, *wide, KUB]).validate() == []
+
+
+def test_rule6_figure_of_eight_is_legal() -> None:
+    centre = (28.5, 53.2)
+    eight = []
+    for k in range(41):  # lemniscate of Bernoulli, half-width 8 km: one crossing
+        t = 2 * math.pi * k / 40
+        x = 8.0 * math.cos(t) / (1 + math.sin(t) ** 2)
+        y = 8.0 * math.sin(t) * math.cos(t) / (1 + math.sin(t) ** 2)
+        eight.append(_fwd(centre, math.degrees(math.atan2(x, y)), math.hypot(x, y)))
+    assert FlightPlan.from_waypoints([KUB, *eight, KUB]).validate() == []
+
+
+def test_rule7_time_window() -> None:
+    plan = FlightPlan.from_waypoints(BELARUS_LOOP, stops=[Stop(3, "rest", 70.0)])
+    v = plan.validate()
+    assert _rules(v) == {"time_window"}
+    flying = _path_km(BELARUS_LOOP) / 430.0  # An-30B default preset
+    assert v[0].amount == pytest.approx(24.0 + flying + 70.0 - 96.0, abs=1e-6)
+    ok = FlightPlan.from_waypoints(BELARUS_LOOP, stops=[Stop(3, "rest", 60.0)])
+    assert ok.validate() == []
+
+
+def test_rule8_avoid_zone() -> None:
+    plan = FlightPlan.from_waypoints(BELARUS_LOOP)
+    zone = box(28.5, 54.0, 29.0, 54.4)
+    v = plan.validate(avoid=[zone])
+    assert _rules(v) == {"avoid_zone"}
+    assert v[0].leg == 1
+    inside = _sampled_km_inside(BELARUS_LOOP, zone, legs={1})
+    assert v[0].amount == pytest.approx(inside, abs=0.5)
+    assert plan.validate(avoid=[box(20.0, 40.0, 21.0, 41.0)]) == []
+    with pytest.raises(ValidationError, match="Polygon"):
+        plan.validate(avoid=[shapely.Point(28.0, 54.0)])
+
+
+# --------------------------------------------------------------------------- aircraft
+
+
+def test_aircraft_presets_have_sources_and_flag_assumptions() -> None:
+    ps = aircraft.presets()
+    assert set(ps) == {"An-30B", "Saab 340", "OC-135B", "Tu-214ON"}
+    for ac in ps.values():
+        assert 300.0 < ac.cruise_speed_kmh < 1000.0
+        assert ac.min_altitude_m < ac.max_altitude_m
+        assert set(ac.sources) == {
+            "cruise_speed_kmh",
+            "range_km",
+            "min_altitude_m",
+            "max_altitude_m",
+        }
+    assert "cruise_speed_kmh" in ps["OC-135B"].assumptions
+    assert "cruise_speed_kmh" not in ps["Tu-214ON"].assumptions
+    assert aircraft.preset("tu214on").name == "Tu-214ON"
+    with pytest.raises(UnknownCodeError, match="An-30B"):
+        aircraft.preset("Il-76")
+    faster = ps["An-30B"].with_values(cruise_speed_kmh=500.0)
+    assert faster.sources["cruise_speed_kmh"] == "user-given"
+    with pytest.raises(ValidationError, match="cruise_speed_kmh"):
+        aircraft.Aircraft("x", cruise_speed_kmh=-1, range_km=1, min_altitude_m=0, max_altitude_m=1)
