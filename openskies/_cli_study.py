@@ -1,0 +1,127 @@
+"""CLI commands of the planning and study layers: ``plan``, ``compare`` and ``rank``.
+
+Configs are validated before anything runs; outputs are staged in a temporary
+directory and appear under ``-o`` only when the run succeeded (exit 2 and no
+output directory on unusable input).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .cli import app, console, fail
+
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output directory.")]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace a non-empty output directory.")
+]
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    from .io import atomic_write
+
+    with atomic_write(path) as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
+
+
+@app.command("plan")
+def plan_cmd(
+    config: Annotated[Path, typer.Argument(help="Plan config (YAML).", show_default=False)],
+    output: OutOpt,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Plan the most valuable legal observation flight for a config; write plan files + map."""
+    from . import __version__, _geodata, _outdir, data, io, report, routing
+    from . import config as cfgmod
+    from ._errors import OpenSkiesError
+
+    try:
+        cfg = cfgmod.load(config, cfgmod.PlanConfig, section="plan")
+        _outdir.check_target(output, overwrite=overwrite)
+        reg = data.regime(cfg.year)
+        for d in cfg.designate:
+            reg = reg.designate(
+                d.icao,
+                party=d.party,
+                roles=d.roles,
+                max_flight_distance_km=d.max_flight_distance_km,
+            )
+        if cfg.targets == "bundled":
+            targets = data.sites(cfg.targets_territory)
+        else:
+            targets = _read_targets(Path(config).parent / cfg.targets)
+        avoid = None
+        if cfg.avoid is not None:
+            import geopandas as gpd
+
+            avoid = gpd.read_file(Path(config).parent / cfg.avoid)
+        plan = routing.plan_route(
+            cfg.territory,
+            targets,
+            start=cfg.start,
+            end=cfg.end,
+            budget_km=cfg.budget_km,
+            sensor=cfg.sensor,
+            avoid=avoid,
+            regime=reg,
+            time_limit_s=cfg.time_limit_s,
+            min_fraction=cfg.min_fraction,
+            seed=cfg.seed,
+            aircraft=cfg.aircraft,
+            name=cfg.name,
+        )
+        footprint = None
+        if cfg.sensor:
+            from . import coverage, sensors
+
+            footprint = coverage.footprint(plan, sensors.preset(cfg.sensor))
+        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+            io.write_geojson(plan, tmp / "plan.geojson")
+            io.write_kml(plan, tmp / "plan.kml")
+            io.write_gpx(plan, tmp / "plan.gpx")
+            io.write_csv(plan, tmp / "plan.csv")
+            io.write_txt(plan, tmp / "plan.txt")
+            report.write_plan_report(
+                plan, tmp / "report.html", targets=targets, footprint=footprint
+            )
+            route = plan.route
+            summary = {
+                **route.summary(),
+                "length_km": plan.length_km,
+                "budget_km": plan.budget_km,
+                "slack_km": plan.budget_km - plan.length_km,
+                "observed": [str(targets.loc[i].get("name", i)) for i in route.observed],
+                "skipped": [
+                    {"target": s.name, "value": s.value, "reason": s.reason} for s in route.skipped
+                ],
+                "openskies_version": __version__,
+                "data_sha256": _geodata.versions(),
+                "config_sha256": cfgmod.config_hash(cfg),
+                "hypothetical_airfields": [
+                    c for c in (plan.start, plan.end) if reg.airfield(c).hypothetical
+                ],
+            }
+            _write_json(tmp / "summary.json", summary)
+    except (OpenSkiesError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    console.print(
+        f"{plan.name}: {len(route.observed)} targets observed (value {route.value_observed:g} of "
+        f"{route.value_total:g}), {plan.length_km:.0f} of {plan.budget_km:.0f} km; "
+        f"wrote {output}/"
+    )
+
+
+def _read_targets(path: Path) -> Any:
+    import geopandas as gpd
+
+    from ._errors import ConfigError
+
+    if not path.is_file():
+        msg = f"targets file {str(path)!r} not found"
+        raise ConfigError(msg)
+    return gpd.read_file(path)

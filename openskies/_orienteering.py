@@ -1,0 +1,1210 @@
+"""Generic Orienteering Problem (OP) solver.
+
+Given a square matrix of non-negative travel costs (any unit, e.g. metres or
+seconds; it need not be symmetric nor satisfy the triangle inequality), a
+non-negative score per node, a budget in the same unit as the matrix, a start
+and an end node, find a route from start to end whose total cost is within the
+budget and whose sum of scores of distinct visited nodes is maximal.
+
+Two algorithms are available:
+
+- ``"exact"``: a mixed-integer programme solved with HiGHS (``highspy``).
+  Directed arc variables, degree equalities, a budget row, and generalized
+  subtour elimination constraints (GSEC) generated on demand: first on the
+  fractional root LP (separated exactly with max-flow / min-cut), then on every
+  integer solution HiGHS finds (the solve is interrupted, the cuts are added and
+  it is restarted from the best known route).
+- ``"heuristic"``: an iterated local search (ILS) written in pure Python:
+  greedy ratio insertion, 2-opt and or-opt to shorten the route, 1-for-1
+  exchange of a visited node for an unvisited one, and a perturbation that
+  removes a random run of nodes. Its effort is a fixed iteration count.
+
+``"auto"`` runs the heuristic and then, when at most ``_AUTO_EXACT_MAX_NODES``
+nodes can be part of a feasible route, the exact solver with a deterministic
+node limit, keeping whichever route is better.
+
+This module is self-contained (stdlib, highspy, ortools and ``._errors`` only)
+so that it can be re-exported by the public routing module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import itertools
+import logging
+import math
+import operator
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import InfeasibleError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["OrienteeringResult", "solve_orienteering"]
+
+#: Relative tolerance of the budget check: a route is feasible when its length
+#: (summed in route order) is at most ``budget * (1 + _REL_TOL)``.
+_REL_TOL = 1e-9
+
+#: ``method="auto"`` runs the exact solver when at most this many nodes
+#: (start and end included) can be part of a feasible route.
+_AUTO_EXACT_MAX_NODES = 40
+
+#: Branch-and-bound node limit of one HiGHS run in ``method="auto"``
+#: (deterministic effort limit; ``time_limit_s`` stays a safety cap).
+_AUTO_MIP_MAX_NODES = 20_000
+
+#: Maximum number of separation / re-solve rounds of the exact solver.
+_MAX_LP_ROUNDS = 200
+_MAX_MIP_ROUNDS = 500
+
+_METHODS = ("auto", "exact", "heuristic")
+
+_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class OrienteeringResult:
+    """Solution of an Orienteering Problem.
+
+    Attributes
+    ----------
+    order : list of int
+        Node indices of the route, from ``start`` to ``end``, both included.
+        When ``start == end`` the route is a closed tour that begins and ends
+        with that node (``[start, start]`` when no other node is visited).
+    score : float
+        Sum of the scores of the distinct nodes of ``order`` (start and end
+        count once each).
+    length : float
+        Sum of ``distances[order[i]][order[i + 1]]`` in the unit of the matrix.
+    optimal : bool or None
+        True when the route is proven optimal, False when a proof was
+        attempted and not completed, None when no proof was attempted.
+    bound : float or None
+        Upper bound on the optimal score when known, else None.
+    method : str
+        Algorithm that produced ``order``: ``"exact"`` or ``"heuristic"``.
+    runtime_s : float
+        Wall-clock time of the call, in seconds.
+    budget : float
+        The budget the route was checked against (same unit as the matrix).
+    n_nodes : int
+        Number of nodes of the instance.
+    """
+
+    order: list[int]
+    score: float
+    length: float
+    optimal: bool | None
+    bound: float | None
+    method: str
+    runtime_s: float
+    budget: float
+    n_nodes: int
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _as_float(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        msg = f"{name} = {value!r} is not a number; pass a finite number"
+        raise ValidationError(msg) from None
+
+
+def _validate_matrix(distances: Any) -> list[list[float]]:
+    if isinstance(distances, str | bytes):
+        msg = "distances must be a square matrix of numbers, got a string"
+        raise ValidationError(msg)
+    try:
+        rows = [list(row) for row in distances]
+    except TypeError:
+        msg = f"distances must be a square matrix (a sequence of rows), got {type(distances).__name__}"
+        raise ValidationError(msg) from None
+    n = len(rows)
+    if n == 0:
+        msg = "distances is empty; pass an n x n matrix with n >= 1"
+        raise ValidationError(msg)
+    matrix: list[list[float]] = []
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            msg = (
+                f"distances is not square: row {i} has {len(row)} entries but there are "
+                f"{n} rows; pass an n x n matrix"
+            )
+            raise ValidationError(msg)
+        out = []
+        for j, value in enumerate(row):
+            v = _as_float(value, f"distances[{i}][{j}]")
+            if math.isnan(v) or math.isinf(v):
+                msg = f"distances[{i}][{j}] = {v!r} is not finite; distances must be finite"
+                raise ValidationError(msg)
+            if v < 0:
+                msg = f"distances[{i}][{j}] = {v!r} is negative; distances must be >= 0"
+                raise ValidationError(msg)
+            out.append(v)
+        matrix.append(out)
+    return matrix
+
+
+def _validate_scores(scores: Any, n: int) -> list[float]:
+    if isinstance(scores, str | bytes):
+        msg = "scores must be a sequence of numbers, got a string"
+        raise ValidationError(msg)
+    try:
+        values = list(scores)
+    except TypeError:
+        msg = f"scores must be a sequence of numbers, got {type(scores).__name__}"
+        raise ValidationError(msg) from None
+    if len(values) != n:
+        msg = (
+            f"scores has {len(values)} entries but distances is {n} x {n}; pass one score per node"
+        )
+        raise ValidationError(msg)
+    out = []
+    for i, value in enumerate(values):
+        v = _as_float(value, f"scores[{i}]")
+        if not math.isfinite(v) or v < 0:
+            msg = f"scores[{i}] = {v!r} is invalid; scores must be finite and >= 0"
+            raise ValidationError(msg)
+        out.append(v)
+    return out
+
+
+def _validate_index(value: Any, name: str, n: int) -> int:
+    if isinstance(value, bool):
+        msg = f"{name} = {value!r} is not a node index; pass an int in [0, {n - 1}]"
+        raise ValidationError(msg)
+    try:
+        index = operator.index(value)
+    except TypeError:
+        msg = f"{name} = {value!r} is not a node index; pass an int in [0, {n - 1}]"
+        raise ValidationError(msg) from None
+    if not 0 <= index < n:
+        msg = f"{name} = {index} is out of range; pass an int in [0, {n - 1}] (n = {n} nodes)"
+        raise ValidationError(msg)
+    return index
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _route_length(order: list[int], d: list[list[float]]) -> float:
+    total = 0.0
+    for a, b in itertools.pairwise(order):
+        total += d[a][b]
+    return total
+
+
+def _route_score(order: list[int], scores: list[float]) -> float:
+    seen: set[int] = set()
+    total = 0.0
+    for v in order:
+        if v not in seen:
+            seen.add(v)
+            total += scores[v]
+    return total
+
+
+def _dijkstra(d: list[list[float]], source: int, reverse: bool) -> list[float]:
+    """Shortest path costs from ``source`` (to ``source`` when ``reverse``), dense O(n^2)."""
+    n = len(d)
+    dist = [math.inf] * n
+    done = [False] * n
+    dist[source] = 0.0
+    for _ in range(n):
+        u, best = -1, math.inf
+        for v in range(n):
+            if not done[v] and dist[v] < best:
+                u, best = v, dist[v]
+        if u < 0:
+            break
+        done[u] = True
+        for v in range(n):
+            w = d[v][u] if reverse else d[u][v]
+            if best + w < dist[v]:
+                dist[v] = best + w
+    return dist
+
+
+def _better(score_a: float, length_a: float, score_b: float, length_b: float) -> bool:
+    """Whether route a beats route b (higher score, then shorter)."""
+    if score_a > score_b + 1e-9 * max(1.0, abs(score_b)):
+        return True
+    if score_a < score_b - 1e-9 * max(1.0, abs(score_b)):
+        return False
+    return length_a < length_b - 1e-12 * max(1.0, length_b)
+
+
+def _repair(order: list[int], d: list[list[float]], scores: list[float], cap: float) -> list[int]:
+    """Drop nodes until the exact route length is within ``cap``."""
+    order = list(order)
+    while _route_length(order, d) > cap and len(order) > 2:
+        best_i, best_key = -1, None
+        for i in range(1, len(order) - 1):
+            a, v, b = order[i - 1], order[i], order[i + 1]
+            saving = d[a][v] + d[v][b] - d[a][b]
+            if saving <= 0:
+                continue
+            key = scores[v] / saving
+            if best_key is None or key < best_key:
+                best_i, best_key = i, key
+        if best_i < 0:  # no removal shortens the route (non-metric matrix)
+            return [order[0], order[-1]]
+        del order[best_i]
+    return order
+
+
+# --------------------------------------------------------------------------- heuristic (ILS)
+
+
+class _ILS:
+    """Iterated local search on a route list ``[start, ..., end]``.
+
+    The inner loops are list comprehensions over the route's edges, which keeps
+    pure Python fast enough for a few hundred nodes.
+    """
+
+    def __init__(
+        self,
+        d: list[list[float]],
+        scores: list[float],
+        cap: float,
+        start: int,
+        end: int,
+        candidates: list[int],
+        rng: random.Random,
+    ) -> None:
+        self.d = d
+        self.dt = [list(col) for col in zip(*d, strict=True)]  # dt[j][i] = d[i][j]
+        self.scores = scores
+        self.cap = cap
+        self.start = start
+        self.end = end
+        self.candidates = candidates
+        self.rng = rng
+        n = len(d)
+        self.symmetric = all(d[i][j] == d[j][i] for i in range(n) for j in range(i + 1, n))
+        scale = max((max(row) for row in d), default=0.0)
+        self.tol = 1e-10 * max(1.0, scale)
+        self.noise = 0.5
+
+    # ---- length reduction -------------------------------------------------------------------
+
+    def two_opt(self, r: list[int], clean: set[tuple[int, int]] | None = None) -> bool:
+        """Reverse route segments while that shortens the route.
+
+        With a symmetric matrix only moves that remove an edge not in ``clean``
+        (the edges of the last 2-opt optimal route) are tried: the others were
+        already found not to improve. ``clean`` is updated in place.
+        """
+        d = self.d
+        tol = self.tol
+        any_move = False
+        if not self.symmetric:
+            any_move = self._two_opt_full(r)
+        else:
+            while True:
+                k = len(r)
+                if k < 4:
+                    break
+                base = [d[a][b] for a, b in itertools.pairwise(r)]
+                if clean is None:
+                    edges = range(k - 1)
+                else:
+                    edges = [
+                        p
+                        for p in range(k - 1)
+                        if (r[p], r[p + 1]) not in clean and (r[p + 1], r[p]) not in clean
+                    ]
+                move = None
+                for p in edges:
+                    a, b = r[p], r[p + 1]
+                    da = d[a]
+                    db = d[b]
+                    # as first removed edge: reverse r[p+1..j], j in p+2..k-2
+                    if p + 2 <= k - 2:
+                        deltas = [
+                            da[c] + db[f] - cf
+                            for c, f, cf in zip(
+                                r[p + 2 : k - 1], r[p + 3 : k], base[p + 2 : k - 1], strict=True
+                            )
+                        ]
+                        best = min(deltas)
+                        if best - base[p] < -tol:
+                            move = (p + 1, p + 2 + deltas.index(best))
+                            break
+                    # as second removed edge: reverse r[i..p], i in 1..p-1
+                    if p >= 2:
+                        deltas = [
+                            da[x] + db[y] - xy
+                            for x, y, xy in zip(r[0 : p - 1], r[1:p], base[0 : p - 1], strict=True)
+                        ]
+                        best = min(deltas)
+                        if best - base[p] < -tol:
+                            move = (1 + deltas.index(best), p)
+                            break
+                if move is None:
+                    break
+                i, j = move
+                r[i : j + 1] = r[i : j + 1][::-1]
+                any_move = True
+        if clean is not None:
+            clean.clear()
+            clean.update(itertools.pairwise(r))
+        return any_move
+
+    def _two_opt_full(self, r: list[int]) -> bool:
+        """2-opt for an asymmetric matrix (reversal cost from prefix sums)."""
+        d = self.d
+        tol = self.tol
+        any_move = False
+        while True:
+            k = len(r)
+            if k < 4:
+                return any_move
+            base = [d[a][b] for a, b in itertools.pairwise(r)]
+            # reversing r[i..j] changes the inner cost by bwd[j]-bwd[i]-(fwd[j]-fwd[i])
+            fwd = [0.0] * k
+            bwd = [0.0] * k
+            for t in range(1, k):
+                fwd[t] = fwd[t - 1] + base[t - 1]
+                bwd[t] = bwd[t - 1] + d[r[t]][r[t - 1]]
+            g = [bwd[t] - fwd[t] - base[t] for t in range(k - 1)]
+            moved = False
+            for i in range(1, k - 2):
+                da = d[r[i - 1]]
+                db = d[r[i]]
+                deltas = [
+                    da[c] + db[f] + gj
+                    for c, f, gj in zip(r[i + 1 : k - 1], r[i + 2 : k], g[i + 1 : k - 1], strict=True)
+                ]
+                best = min(deltas)
+                if best - base[i - 1] - (bwd[i] - fwd[i]) < -tol:
+                    j = i + 1 + deltas.index(best)
+                    r[i : j + 1] = r[i : j + 1][::-1]
+                    moved = any_move = True
+                    break
+            if not moved:
+                return any_move
+
+    def or_opt(self, r: list[int]) -> bool:
+        """Move runs of 1 to 3 nodes to their cheapest other place while that shortens."""
+        d = self.d
+        dt = self.dt
+        tol = self.tol
+        inf = math.inf
+        any_move = False
+        for seg in (1, 2, 3):
+            moved = True
+            while moved:
+                moved = False
+                k = len(r)
+                if k < seg + 3:
+                    break
+                tails = r[:-1]
+                heads = r[1:]
+                base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
+                for i in range(1, k - seg):
+                    p, q = r[i - 1], r[i + seg]
+                    gain = base[i - 1] + base[i + seg - 1] - d[p][q]
+                    if gain <= tol:
+                        continue
+                    colf = dt[r[i]]
+                    dl = d[r[i + seg - 1]]
+                    adds = [
+                        colf[a] + dl[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)
+                    ]
+                    for j in range(i - 1, i + seg):
+                        adds[j] = inf
+                    best = min(adds)
+                    if best < gain - tol:
+                        j = adds.index(best)
+                        segment = r[i : i + seg]
+                        del r[i : i + seg]
+                        pos = j + 1 if j < i else j + 1 - seg
+                        r[pos:pos] = segment
+                        moved = any_move = True
+                        break
+        return any_move
+
+    # ---- score increase --------------------------------------------------------------------
+
+    def insert(
+        self,
+        r: list[int],
+        length: float,
+        in_route: list[bool],
+        tabu: list[bool] | None = None,
+        noise: float = 0.0,
+    ) -> tuple[bool, float]:
+        """Greedy ratio insertion until nothing fits; return (changed, new length).
+
+        Nodes flagged in ``tabu`` are not inserted; ``noise`` > 0 multiplies each
+        ratio by a random factor in [1, 1 + noise] (diversification).
+        """
+        d = self.d
+        dt = self.dt
+        scores = self.scores
+        tol = self.tol
+        rand = self.rng.random
+        pool = [u for u in self.candidates if not in_route[u] and (tabu is None or not tabu[u])]
+        # cheapest insertion edge of each pooled node, as (cost, tail, head)
+        tails = r[:-1]
+        heads = r[1:]
+        base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
+        cache: dict[int, tuple[float, int, int]] = {}
+        for u in pool:
+            colu = dt[u]
+            du = d[u]
+            costs = [colu[a] + du[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)]
+            c = min(costs)
+            p = costs.index(c)
+            cache[u] = (c, tails[p], heads[p])
+        changed = False
+        while pool:
+            slack = self.cap - length
+            best_key: tuple[float, float, float] | None = None
+            best_u = -1
+            for u in pool:
+                cost = cache[u][0]
+                if cost > slack:
+                    continue
+                su = scores[u]
+                if cost <= tol:
+                    if su <= 0 and cost > -tol:
+                        continue
+                    key = (1.0, su, -cost)
+                else:
+                    if su <= 0:
+                        continue
+                    ratio = su / cost
+                    if noise:
+                        ratio *= 1.0 + noise * rand()
+                    key = (0.0, ratio, 0.0)
+                if best_key is None or key > best_key:
+                    best_key, best_u = key, u
+            if best_u < 0:
+                break
+            cost, a, b = cache.pop(best_u)
+            pos = r.index(b, r.index(a) + 1) if a != b else len(r) - 1
+            r.insert(pos, best_u)
+            in_route[best_u] = True
+            length += cost
+            changed = True
+            pool.remove(best_u)
+            v = best_u
+            dav = d[a][v]
+            dvb = d[v][b]
+            for u in pool:
+                c_old, ta, hb = cache[u]
+                colu = dt[u]
+                du = d[u]
+                if ta == a and hb == b:  # its best edge is gone: rescan the route
+                    tails = r[:-1]
+                    heads = r[1:]
+                    costs = [colu[x] + du[y] - d[x][y] for x, y in zip(tails, heads, strict=True)]
+                    c = min(costs)
+                    p = costs.index(c)
+                    cache[u] = (c, tails[p], heads[p])
+                    continue
+                c1 = colu[a] + du[v] - dav
+                c2 = colu[v] + du[b] - dvb
+                if c1 < c_old:
+                    cache[u] = (c1, a, v)
+                    c_old = c1
+                if c2 < c_old:
+                    cache[u] = (c2, v, b)
+        return changed, length
+
+    def exchange(self, r: list[int], length: float, in_route: list[bool]) -> tuple[bool, float]:
+        """Best 1-for-1 swap of a visited node for an unvisited one (score up, or length down)."""
+        d = self.d
+        dt = self.dt
+        scores = self.scores
+        cap = self.cap
+        tol = self.tol
+        inf = math.inf
+        k = len(r)
+        if k < 3:
+            return False, length
+        tails = r[:-1]
+        heads = r[1:]
+        base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
+        m = k - 2  # position t stands for the inner node r[t + 1]
+        prevs = r[0:m]
+        mids = r[1 : m + 1]
+        nexts = r[2:k]
+        skips = [d[a][b] for a, b in zip(prevs, nexts, strict=True)]
+        rest = [
+            length - base[t] - base[t + 1] + skips[t] for t in range(m)
+        ]  # length without r[t + 1]
+        vscores = [scores[v] for v in mids]
+        min_score = min(vscores)
+        best: tuple[float, float, int] | None = None
+        best_u = -1
+        for u in self.candidates:
+            su = scores[u]
+            if in_route[u] or su < min_score:
+                continue
+            colu = dt[u]
+            du = d[u]
+            costs = [colu[a] + du[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)]
+            top = sorted(range(k - 1), key=costs.__getitem__)[:3]
+            p0 = top[0]
+            alt = [costs[p0]] * m
+            for t in (p0 - 1, p0):  # removing r[t + 1] deletes edges t and t + 1
+                if 0 <= t < m:
+                    alt[t] = inf
+                    for p in top[1:]:
+                        if p != t and p != t + 1:
+                            alt[t] = costs[p]
+                            break
+            repl = [colu[a] + du[b] - sk for a, b, sk in zip(prevs, nexts, skips, strict=True)]
+            moves = [
+                (su - sv, -(rs + (rp if rp < al else al)), t)
+                for t, (sv, rs, rp, al) in enumerate(zip(vscores, rest, repl, alt, strict=True))
+                if sv <= su and rs + (rp if rp < al else al) <= cap
+            ]
+            if not moves:
+                continue
+            move = max(moves)
+            if move[0] == 0 and -move[1] >= length - tol:
+                moves = [mv for mv in moves if mv[0] > 0 or -mv[1] < length - tol]
+                if not moves:
+                    continue
+                move = max(moves)
+            if best is None or move[:2] > best[:2]:
+                best, best_u = move, u
+        if best is None:
+            return False, length
+        u = best_u
+        i = best[2] + 1
+        v = r[i]
+        colu = dt[u]
+        du = d[u]
+        repl = colu[r[i - 1]] + du[r[i + 1]] - d[r[i - 1]][r[i + 1]]
+        del r[i]
+        costs = [colu[a] + du[b] - d[a][b] for a, b in itertools.pairwise(r)]
+        pos = min(range(len(costs)), key=costs.__getitem__)
+        if repl <= costs[pos]:
+            pos = i - 1
+        r.insert(pos + 1, u)
+        in_route[v] = False
+        in_route[u] = True
+        return True, _route_length(r, d)
+
+    def local_search(
+        self,
+        r: list[int],
+        in_route: list[bool],
+        tabu: list[bool] | None = None,
+        noise: float = 0.0,
+    ) -> float:
+        """Shorten, insert and exchange until none of them improves the route."""
+        d = self.d
+        clean: set[tuple[int, int]] = set()
+        self.two_opt(r, clean)
+        length = _route_length(r, d)
+        if tabu is not None or noise:
+            _, length = self.insert(r, length, in_route, tabu, noise)
+        while True:
+            if self.two_opt(r, clean):
+                length = _route_length(r, d)
+            changed, length = self.insert(r, length, in_route)
+            if changed:
+                continue
+            changed, length = self.exchange(r, length, in_route)
+            if changed:
+                continue
+            if self.or_opt(r):
+                length = _route_length(r, d)
+                continue
+            break
+        return _route_length(r, d)
+
+    # ---- driver ----------------------------------------------------------------------------
+
+    def perturb(self, r: list[int], in_route: list[bool]) -> list[int]:
+        """Remove a random run or a random set of nodes; return the removed nodes."""
+        k_inner = len(r) - 2
+        if k_inner <= 0:
+            return []
+        rng = self.rng
+        size = rng.randint(1, max(1, (k_inner + 2) // 3))
+        if rng.random() < 0.5:
+            i = rng.randint(1, k_inner - size + 1)
+            removed = r[i : i + size]
+            trial = r[:i] + r[i + size :]
+        else:
+            drop = set(rng.sample(range(1, k_inner + 1), size))
+            removed = [r[i] for i in sorted(drop)]
+            trial = [v for i, v in enumerate(r) if i not in drop]
+        if _route_length(trial, self.d) > self.cap:  # non-metric matrix: removal lengthened it
+            return []
+        r[:] = trial
+        for v in removed:
+            in_route[v] = False
+        return removed
+
+    def run(self, iterations: int, deadline: float) -> list[int]:
+        """Greedy start, then ``iterations`` rounds of perturbation and local search."""
+        n = len(self.d)
+        start, end = self.start, self.end
+        r = [start, end]
+        in_route = [False] * n
+        in_route[start] = in_route[end] = True
+        length = self.local_search(r, in_route)
+        score = _route_score(r, self.scores)
+        best, best_score, best_length = list(r), score, length
+        cur, cur_score = list(r), score
+        stall = 0
+        restart_after = max(20, iterations // 10)
+        for _ in range(iterations):
+            if time.monotonic() > deadline:
+                logger.debug("orienteering ILS stopped by the time limit")
+                break
+            trial = list(cur)
+            flags = [False] * n
+            for v in trial:
+                flags[v] = True
+            removed = self.perturb(trial, flags)
+            tabu = [False] * n
+            for v in removed:
+                tabu[v] = True
+            length = self.local_search(trial, flags, tabu, self.noise)
+            score = _route_score(trial, self.scores)
+            if _better(score, length, best_score, best_length):
+                best, best_score, best_length = list(trial), score, length
+                stall = 0
+            else:
+                stall += 1
+            if score >= cur_score - 1e-9 * max(1.0, cur_score) or self.rng.random() < 0.1:
+                cur, cur_score = trial, score
+            if stall and stall % restart_after == 0:
+                cur, cur_score = list(best), best_score
+        return best
+
+
+def _ils_iterations(n_candidates: int) -> int:
+    return 200 + 10 * n_candidates
+
+
+def _solve_heuristic(
+    d: list[list[float]],
+    scores: list[float],
+    cap: float,
+    start: int,
+    end: int,
+    candidates: list[int],
+    seed: int,
+    deadline: float,
+) -> list[int]:
+    ils = _ILS(d, scores, cap, start, end, candidates, random.Random(seed))
+    return ils.run(_ils_iterations(len(candidates)), deadline)
+
+
+# --------------------------------------------------------------------------- exact (MILP)
+
+
+@dataclass
+class _MilpOutcome:
+    order: list[int]
+    optimal: bool
+    bound: float | None
+
+
+class _Milp:
+    """Arc-based OP model in HiGHS with GSEC generated on demand."""
+
+    def __init__(
+        self,
+        d: list[list[float]],
+        scores: list[float],
+        cap: float,
+        start: int,
+        end: int,
+        nodes: list[int],
+        dist_from_start: list[float],
+        dist_to_end: list[float],
+    ) -> None:
+        import highspy
+
+        self.hs = highspy
+        self.d = d
+        self.scores = scores
+        self.cap = cap
+        self.start = start
+        self.end = end
+        self.closed = start == end
+        self.nodes = nodes
+        closed = self.closed
+        arcs: list[tuple[int, int]] = []
+        for i in nodes:
+            if not closed and i == end:
+                continue
+            for j in nodes:
+                if j == i and not (closed and i == start):
+                    continue
+                if not closed and j == start:
+                    continue
+                if dist_from_start[i] + d[i][j] + dist_to_end[j] > cap * (1.0 + 1e-12):
+                    continue
+                arcs.append((i, j))
+        self.arcs = arcs
+        self.arc_col = {a: c for c, a in enumerate(arcs)}
+        n_arcs = len(arcs)
+        self.y_col = {v: n_arcs + t for t, v in enumerate(nodes)}
+        self.n_cols = n_arcs + len(nodes)
+        self.out_arcs: dict[int, list[int]] = {v: [] for v in nodes}
+        self.in_arcs: dict[int, list[int]] = {v: [] for v in nodes}
+        for c, (i, j) in enumerate(arcs):
+            self.out_arcs[i].append(c)
+            self.in_arcs[j].append(c)
+
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", 1e-9)
+        self.h = h
+        inf = highspy.kHighsInf
+        costs = [0.0] * n_arcs + [scores[v] for v in nodes]
+        lower = [0.0] * self.n_cols
+        upper = [1.0] * self.n_cols
+        for v in (start, end):
+            lower[self.y_col[v]] = 1.0
+        h.addCols(self.n_cols, costs, lower, upper, 0, [], [], [])
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        for v in nodes:
+            yc = self.y_col[v]
+            if not (not closed and v == end):
+                idx = [*self.out_arcs[v], yc]
+                h.addRow(0.0, 0.0, len(idx), idx, [1.0] * (len(idx) - 1) + [-1.0])
+            if not (not closed and v == start):
+                idx = [*self.in_arcs[v], yc]
+                h.addRow(0.0, 0.0, len(idx), idx, [1.0] * (len(idx) - 1) + [-1.0])
+        h.addRow(-inf, cap, n_arcs, list(range(n_arcs)), [d[i][j] for i, j in arcs])
+        self.budget_row = h.getNumRow() - 1
+        self.budget_ub = cap
+        self.cuts: set[tuple[frozenset[int], int]] = set()
+        self.n_cuts = 0
+
+    # ---- cuts -------------------------------------------------------------------------------
+
+    def add_cut(self, subset: frozenset[int], k: int) -> bool:
+        """Add x(delta-(S)) >= y_k (GSEC) for S not containing the start, k in S."""
+        if (subset, k) in self.cuts:
+            return False
+        self.cuts.add((subset, k))
+        inf = self.hs.kHighsInf
+        if 2 * len(subset) <= len(self.nodes):
+            # inner form: x(S, S) - sum_{i in S, i != k} y_i <= 0
+            idx = [c for c, (i, j) in enumerate(self.arcs) if i in subset and j in subset]
+            val = [1.0] * len(idx)
+            for v in subset:
+                if v != k:
+                    idx.append(self.y_col[v])
+                    val.append(-1.0)
+            self.h.addRow(-inf, 0.0, len(idx), idx, val)
+        else:
+            idx = [c for c, (i, j) in enumerate(self.arcs) if i not in subset and j in subset]
+            val = [1.0] * len(idx)
+            idx.append(self.y_col[k])
+            val.append(-1.0)
+            self.h.addRow(0.0, inf, len(idx), idx, val)
+        self.n_cuts += 1
+        return True
+
+    def separate_fractional(self, x: list[float]) -> int:
+        """Exact GSEC separation on a fractional point by max-flow from the start."""
+        from ortools.graph.python import max_flow
+
+        scale = 1_000_000
+        local = {v: t for t, v in enumerate(self.nodes)}
+        mf = max_flow.SimpleMaxFlow()
+        has_arc = False
+        for c, (i, j) in enumerate(self.arcs):
+            cap = round(x[c] * scale)
+            if cap > 0 and i != j:
+                mf.add_arc_with_capacity(local[i], local[j], cap)
+                has_arc = True
+        if not has_arc:
+            mf.add_arc_with_capacity(local[self.start], local[self.start], 0)
+        added = 0
+        seen: set[frozenset[int]] = set()
+        src = local[self.start]
+        for k in self.nodes:
+            if k == self.start:
+                continue
+            yk = x[self.y_col[k]]
+            if yk < 1e-3:
+                continue
+            sink = local[k]
+            if sink >= mf.num_nodes():
+                flow = 0
+                source_side = {src}
+            else:
+                status = mf.solve(src, sink)
+                if status != mf.OPTIMAL:
+                    continue
+                flow = mf.optimal_flow()
+                source_side = set(mf.get_source_side_min_cut())
+            if flow >= (yk - 1e-3) * scale:
+                continue
+            subset = frozenset(v for v in self.nodes if local[v] not in source_side)
+            if subset in seen:
+                continue
+            seen.add(subset)
+            kbest = max(subset, key=lambda v: (x[self.y_col[v]], -v))
+            if self.add_cut(subset, kbest):
+                added += 1
+        return added
+
+    def decode(self, x: list[float]) -> tuple[list[int], list[list[int]]]:
+        """Route from the start and the list of detached cycles of an integer point."""
+        succ: dict[int, int] = {}
+        for c, (i, j) in enumerate(self.arcs):
+            if x[c] > 0.5:
+                succ[i] = j
+        order = [self.start]
+        seen = {self.start}
+        v = self.start
+        while True:
+            w = succ.get(v)
+            if w is None:
+                break
+            order.append(w)
+            if w == self.end or w in seen:
+                break
+            seen.add(w)
+            v = w
+        cycles = []
+        for v0 in self.nodes:
+            if v0 in seen or v0 not in succ:
+                continue
+            cycle = [v0]
+            seen.add(v0)
+            w = succ[v0]
+            while w not in seen and w in succ:
+                cycle.append(w)
+                seen.add(w)
+                w = succ[w]
+            cycles.append(cycle)
+        return order, cycles
+
+    def values(self, order: list[int]) -> list[float]:
+        col = [0.0] * self.n_cols
+        for a, b in itertools.pairwise(order):
+            c = self.arc_col.get((a, b))
+            if c is not None:
+                col[c] = 1.0
+        for v in set(order):
+            col[self.y_col[v]] = 1.0
+        return col
+
+    # ---- solve ------------------------------------------------------------------------------
+
+    def solve(self, incumbent: list[int], deadline: float, max_nodes: int | None) -> _MilpOutcome:
+        hs = self.hs
+        h = self.h
+        d, scores, cap = self.d, self.scores, self.cap
+        best = list(incumbent)
+        best_score = _route_score(best, scores)
+        bound: float | None = None
+
+        # 1. root LP with fractional GSEC separation
+        for _ in range(_MAX_LP_ROUNDS):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return _MilpOutcome(best, False, bound)
+            h.setOptionValue("time_limit", remaining)
+            h.run()
+            if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+                break
+            x = list(h.getSolution().col_value)
+            lp_bound = h.getInfo().objective_function_value
+            if self.separate_fractional(x) == 0:
+                bound = lp_bound
+                break
+        if bound is not None and best_score >= bound - 1e-9 * max(1.0, bound):
+            return _MilpOutcome(best, True, bound)
+
+        # 2. MIP, restarted with new GSEC whenever an integer point has a subtour
+        h.changeColsIntegrality(
+            self.n_cols, list(range(self.n_cols)), [hs.HighsVarType.kInteger] * self.n_cols
+        )
+        if max_nodes is not None:
+            h.setOptionValue("mip_max_nodes", max_nodes)
+        pending: list[list[list[int]]] = []
+        paths: list[list[int]] = []
+
+        def on_solution(event: Any) -> None:
+            x_cb = list(event.data_out.mip_solution)
+            path, cycles = self.decode(x_cb)
+            if path and path[-1] == self.end and len(path) >= 2:
+                paths.append(path)
+            if cycles:
+                pending.append(cycles)
+
+        def on_interrupt(event: Any) -> None:
+            # set the flag both ways: HiGHS keeps the input struct between runs
+            event.interrupt(bool(pending))
+
+        h.cbMipImprovingSolution.subscribe(on_solution)
+        h.cbMipInterrupt.subscribe(on_interrupt)
+        proven = False
+        try:
+            for _ in range(_MAX_MIP_ROUNDS):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                h.setOptionValue("time_limit", remaining)
+                sol = hs.HighsSolution()
+                sol.col_value = self.values(best)
+                h.setSolution(sol)
+                pending.clear()
+                paths.clear()
+                h.run()
+                status = h.getModelStatus()
+                for path in paths:
+                    path = _repair(path, d, scores, cap)
+                    if _better(
+                        _route_score(path, scores),
+                        _route_length(path, d),
+                        best_score,
+                        _route_length(best, d),
+                    ):
+                        best, best_score = path, _route_score(path, scores)
+                if status == hs.HighsModelStatus.kInterrupt or pending:
+                    run_bound = h.getInfo().mip_dual_bound
+                    if math.isfinite(run_bound) and run_bound < math.inf:
+                        # the relaxation's dual bound is valid for the OP as well
+                        bound = run_bound if bound is None else min(bound, run_bound)
+                        if best_score >= bound - 1e-9 * max(1.0, abs(bound)):
+                            proven = True
+                            break
+                    for cycles in pending:
+                        for cycle in cycles:
+                            subset = frozenset(cycle)
+                            for k in cycle:
+                                self.add_cut(subset, k)
+                    continue
+                info = h.getInfo()
+                if status == hs.HighsModelStatus.kOptimal:
+                    run_bound = info.objective_function_value
+                    x = list(h.getSolution().col_value)
+                    path, cycles = self.decode(x)
+                    if cycles:
+                        for cycle in cycles:
+                            subset = frozenset(cycle)
+                            for k in cycle:
+                                self.add_cut(subset, k)
+                        continue
+                    bound = run_bound if bound is None else min(bound, run_bound)
+                    if _route_length(path, d) > cap:
+                        # the solver's tolerance let an over-budget route through: tighten
+                        excess = _route_length(path, d) - cap
+                        self.budget_ub -= excess + 1e-9 * max(1.0, cap)
+                        h.changeRowBounds(self.budget_row, -hs.kHighsInf, self.budget_ub)
+                        continue
+                    if _better(
+                        _route_score(path, scores),
+                        _route_length(path, d),
+                        best_score,
+                        _route_length(best, d),
+                    ):
+                        best, best_score = path, _route_score(path, scores)
+                    proven = best_score >= bound - 1e-9 * max(1.0, abs(bound))
+                    break
+                # time or node limit, or a numerical failure
+                if status in (
+                    hs.HighsModelStatus.kTimeLimit,
+                    hs.HighsModelStatus.kSolutionLimit,
+                    hs.HighsModelStatus.kIterationLimit,
+                ) or str(status).endswith("NodeLimit"):
+                    run_bound = info.mip_dual_bound
+                    if math.isfinite(run_bound):
+                        bound = run_bound if bound is None else min(bound, run_bound)
+                break
+        finally:
+            h.cbMipImprovingSolution.unsubscribe(on_solution)
+            h.cbMipInterrupt.unsubscribe(on_interrupt)
+        if bound is not None and best_score >= bound - 1e-9 * max(1.0, abs(bound)):
+            proven = True
+        return _MilpOutcome(best, proven, bound)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def solve_orienteering(
+    distances: Any,
+    scores: Any,
+    budget: float,
+    *,
+    start: int = 0,
+    end: int = 1,
+    method: str = "auto",
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+) -> OrienteeringResult:
+    """Solve an Orienteering Problem: the best-scoring route within a budget.
+
+    Parameters
+    ----------
+    distances : array-like of shape (n, n)
+        Travel cost from node ``i`` to node ``j`` at ``[i][j]``, finite and
+        >= 0, in any unit (metres, seconds...). Need not be symmetric nor
+        satisfy the triangle inequality.
+    scores : array-like of shape (n,)
+        Score of each node, finite and >= 0. A node scores once however often
+        it is passed.
+    budget : float
+        Maximum route length, in the unit of ``distances``, > 0. A route is
+        feasible when its length is at most ``budget * (1 + 1e-9)``.
+    start, end : int
+        Indices of the first and last node. ``start == end`` asks for a closed
+        tour.
+    method : {"auto", "exact", "heuristic"}
+        ``"exact"``: HiGHS MILP with generated subtour cuts, proves optimality
+        within ``time_limit_s`` when it can. ``"heuristic"``: iterated local
+        search with a fixed iteration count. ``"auto"``: the heuristic, then
+        the exact solver with a deterministic node limit when at most 40 nodes
+        (start and end included) can lie on a feasible route; the better
+        route is returned.
+    time_limit_s : float
+        Wall-clock safety cap in seconds, > 0. The search effort is otherwise
+        fixed by deterministic limits, so results are reproducible unless this
+        cap is hit.
+    seed : int
+        Seed of the heuristic's random generator.
+
+    Returns
+    -------
+    OrienteeringResult
+        The route, its score and length, whether it is proven optimal, and an
+        upper bound on the score when known.
+
+    Raises
+    ------
+    ValidationError
+        If an input is malformed (non-square, negative or non-finite matrix,
+        bad scores, budget <= 0, index out of range, unknown method,
+        time_limit_s <= 0).
+    InfeasibleError
+        If ``distances[start][end]`` alone exceeds the budget.
+    """
+    t0 = time.monotonic()
+    d = _validate_matrix(distances)
+    n = len(d)
+    sc = _validate_scores(scores, n)
+    budget_f = _as_float(budget, "budget")
+    if not math.isfinite(budget_f) or budget_f <= 0:
+        msg = f"budget = {budget!r} is invalid; pass a finite number > 0"
+        raise ValidationError(msg)
+    start_i = _validate_index(start, "start", n)
+    end_i = _validate_index(end, "end", n)
+    if not isinstance(method, str) or method not in _METHODS:
+        msg = f"method = {method!r} is unknown; pass one of {', '.join(map(repr, _METHODS))}"
+        raise ValidationError(msg)
+    limit = _as_float(time_limit_s, "time_limit_s")
+    if math.isnan(limit) or limit <= 0:
+        msg = f"time_limit_s = {time_limit_s!r} is invalid; pass a number of seconds > 0"
+        raise ValidationError(msg)
+    if isinstance(seed, bool):
+        msg = f"seed = {seed!r} is not an int; pass an int"
+        raise ValidationError(msg)
+    try:
+        seed_i = operator.index(seed)
+    except TypeError:
+        msg = f"seed = {seed!r} is not an int; pass an int"
+        raise ValidationError(msg) from None
+
+    cap = budget_f * (1.0 + _REL_TOL)
+    if d[start_i][end_i] > cap:
+        msg = (
+            f"distances[start={start_i}][end={end_i}] = {d[start_i][end_i]!r} exceeds "
+            f"budget = {budget_f!r}: no route is feasible; raise the budget or move start/end"
+        )
+        raise InfeasibleError(msg)
+    deadline = t0 + limit
+
+    dist_s = _dijkstra(d, start_i, reverse=False)
+    dist_e = _dijkstra(d, end_i, reverse=True)
+    candidates = [
+        v
+        for v in range(n)
+        if v not in (start_i, end_i) and dist_s[v] + dist_e[v] <= cap * (1.0 + 1e-12)
+    ]
+    fixed = [start_i] if start_i == end_i else [start_i, end_i]
+    cheap_bound = sum(sc[v] for v in fixed) + sum(sc[v] for v in candidates)
+
+    order = _solve_heuristic(d, sc, cap, start_i, end_i, candidates, seed_i, deadline)
+    order = _repair(order, d, sc, cap)
+    used = "heuristic"
+    optimal: bool | None = None
+    bound: float | None = cheap_bound
+    score = _route_score(order, sc)
+    if score >= cheap_bound - 1e-9 * max(1.0, cheap_bound):
+        optimal = True
+
+    n_model = len(fixed) + len(candidates)
+    run_exact = method == "exact" or (method == "auto" and n_model <= _AUTO_EXACT_MAX_NODES)
+    if run_exact and not optimal:
+        nodes = [start_i, *candidates] + ([] if start_i == end_i else [end_i])
+        milp = _Milp(d, sc, cap, start_i, end_i, nodes, dist_s, dist_e)
+        max_nodes = _AUTO_MIP_MAX_NODES if method == "auto" else None
+        outcome = milp.solve(order, deadline, max_nodes)
+        exact_order = _repair(outcome.order, d, sc, cap)
+        if _better(
+            _route_score(exact_order, sc),
+            _route_length(exact_order, d),
+            score,
+            _route_length(order, d),
+        ) or (outcome.optimal and _route_score(exact_order, sc) >= score):
+            order, used = exact_order, "exact"
+        if method == "exact":
+            used = "exact"
+        score = _route_score(order, sc)
+        if outcome.bound is not None:
+            bound = min(cheap_bound, outcome.bound)
+        optimal = outcome.optimal and score >= bound - 1e-9 * max(1.0, abs(bound))
+    elif method == "exact":
+        used = "exact"
+
+    length = _route_length(order, d)
+    runtime = time.monotonic() - t0
+    result = OrienteeringResult(
+        order=order,
+        score=score,
+        length=length,
+        optimal=optimal,
+        bound=bound,
+        method=used,
+        runtime_s=runtime,
+        budget=budget_f,
+        n_nodes=n,
+    )
+    logger.info(
+        "orienteering: method=%s n=%d score=%.6g length=%.6g budget=%.6g optimal=%s "
+        "bound=%s runtime=%.2fs",
+        used,
+        n,
+        score,
+        length,
+        budget_f,
+        optimal,
+        None if bound is None else f"{bound:.6g}",
+        runtime,
+    )
+    return result

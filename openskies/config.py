@@ -1,0 +1,316 @@
+"""Validated YAML configs for studies and plans (pydantic).
+
+A config error names the key path and, where the YAML parser knows it, the
+line: ``study.budgets_km.2 (line 7): Input should be greater than 0``. Unknown
+keys are errors (a typo must not silently fall back to a default). Nothing is
+run or written before a config validates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ._errors import ConfigError, OpenSkiesError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PlanConfig",
+    "RankConfig",
+    "StudyConfig",
+    "bundled_config",
+    "config_hash",
+    "load",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_value_error(func: Any, value: Any) -> Any:
+    # pydantic reports ValueError with the key path; openskies' KeyError subclasses are wrapped
+    try:
+        return func(value)
+    except OpenSkiesError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _check_icao(code: str) -> str:
+    from . import data
+
+    key = str(code).strip().upper()
+    _as_value_error(data.regime().airfield, key)  # names the known codes
+    return key
+
+
+def _check_territory(code: str) -> str:
+    from . import territory
+
+    key = str(code).strip().upper()
+    if key not in territory.known_codes():
+        msg = f"unknown territory code {code!r}: e.g. 'BLR', 'POL', 'BLR+RUS', 'RUS-KGD'"
+        raise ValueError(msg)
+    return key
+
+
+def _check_sensor(name: str) -> str:
+    from . import sensors
+
+    _as_value_error(sensors.preset, name)  # lists the presets
+    return name
+
+
+def _check_aircraft(name: str) -> str:
+    from . import aircraft
+
+    _as_value_error(aircraft.preset, name)
+    return name
+
+
+class Designation(_Strict):
+    """A hypothetical designation applied to the regime before the run."""
+
+    icao: str
+    party: str
+    max_flight_distance_km: float = Field(gt=0)
+    roles: tuple[str, ...] = ("POE", "OSA")
+
+    _icao = field_validator("icao")(_check_icao)
+
+
+class StudyConfig(_Strict):
+    """Config of an entry-point study (``openskies compare``)."""
+
+    name: str = "entry-point-study"
+    territory: str = "BLR"
+    year: int = Field(default=2019, ge=1992)
+    candidates: tuple[str, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
+    budgets_km: tuple[float, ...] | Literal["sweep"] = "sweep"
+    sensors: tuple[str, ...] = Field(default=("optical_high_pan", "optical_low"), min_length=1)
+    home_bases: tuple[str, ...] = ("EPWA",)
+    aircraft: str = "An-30B"
+    targets: Literal["bundled", "none"] = "bundled"
+    overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
+    reach_cell_km: float = Field(default=10.0, gt=0.0)
+    time_limit_s: float = Field(default=10.0, gt=0.0)
+    seed: int = 0
+
+    _t = field_validator("territory")(_check_territory)
+
+    @field_validator("candidates", "home_bases")
+    @classmethod
+    def _icaos(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_icao(c) for c in v)
+
+    @field_validator("sensors")
+    @classmethod
+    def _sensors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_sensor(s) for s in v)
+
+    @field_validator("aircraft")
+    @classmethod
+    def _aircraft(cls, v: str) -> str:
+        return _check_aircraft(v)
+
+    @field_validator("budgets_km")
+    @classmethod
+    def _budgets(cls, v: tuple[float, ...] | str) -> tuple[float, ...] | str:
+        if isinstance(v, tuple):
+            if not v:
+                msg = "give at least one budget in km, or 'sweep'"
+                raise ValueError(msg)
+            for b in v:
+                if not b > 0:
+                    msg = f"budget {b} km must be greater than 0"
+                    raise ValueError(msg)
+        return v
+
+
+class PlanConfig(_Strict):
+    """Config of a route plan (``openskies plan``)."""
+
+    name: str = "plan"
+    start: str
+    end: str | None = None
+    territory: str | None = None
+    year: int = Field(default=2019, ge=1992)
+    designate: tuple[Designation, ...] = ()
+    budget_km: float | None = Field(default=None, gt=0)
+    sensor: str | None = "optical_high_pan"
+    targets: Literal["bundled"] | Path = "bundled"
+    targets_territory: str = "BLR"
+    min_fraction: float = Field(default=0.9, gt=0.0, le=1.0)
+    avoid: Path | None = None
+    aircraft: str = "An-30B"
+    time_limit_s: float = Field(default=10.0, gt=0.0)
+    seed: int = 0
+
+    _s = field_validator("start")(_check_icao)
+
+    @field_validator("end")
+    @classmethod
+    def _end(cls, v: str | None) -> str | None:
+        return None if v is None else _check_icao(v)
+
+    @field_validator("sensor")
+    @classmethod
+    def _sensor(cls, v: str | None) -> str | None:
+        return None if v is None else _check_sensor(v)
+
+    @field_validator("aircraft")
+    @classmethod
+    def _aircraft(cls, v: str) -> str:
+        return _check_aircraft(v)
+
+
+class RankConfig(_Strict):
+    """Config of an entry-point ranking (``openskies rank``)."""
+
+    name: str = "entry-point-ranking"
+    territory: str = "BLR"
+    year: int = Field(default=2019, ge=1992)
+    candidates: Literal["all"] | tuple[str, ...] = "all"
+    grid_km: float | None = Field(default=25.0, gt=0.0)
+    reference: str = "UUMB"
+    budgets_km: tuple[float, ...] = (5500.0,)
+    sensors: tuple[str, ...] = ("optical_high_pan",)
+    objective: tuple[str, ...] = ("flights_full", "transit_round_trip_km")
+    overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
+    reach_cell_km: float = Field(default=10.0, gt=0.0)
+
+    _t = field_validator("territory")(_check_territory)
+    _r = field_validator("reference")(_check_icao)
+
+    @field_validator("sensors")
+    @classmethod
+    def _sensors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_sensor(s) for s in v)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the YAML node at key path ``loc``, or of its nearest parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == str(key):
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            node = node.value[key] if key < len(node.value) else None
+            if node is not None:
+                line = node.start_mark.line + 1
+        else:
+            break
+        if node is None:
+            break
+    return line
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"config file {str(path)!r} not found"
+        raise ConfigError(msg) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"config file {str(path)!r} cannot be read: {exc}"
+        raise ConfigError(msg) from None
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        msg = f"config file {str(path)!r} is not valid YAML{where}: {problem}"
+        raise ConfigError(msg) from None
+    return raw, node
+
+
+def load(path: str | Path, model: type[M], *, section: str | None = None) -> M:
+    """Read and validate a YAML config.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+    model : type
+        :class:`StudyConfig`, :class:`PlanConfig` or :class:`RankConfig`.
+    section : str, optional
+        Top-level key holding the config (e.g. ``"study"``); the file may
+        also hold the fields at its top level.
+
+    Raises
+    ------
+    ConfigError
+        Malformed YAML, unknown keys, wrong types or unknown codes; the
+        message names the key path and line.
+    """
+    p = Path(path)
+    raw, node = _read_yaml(p)
+    prefix: tuple[Any, ...] = ()
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        msg = f"config file {str(p)!r} must hold a mapping of keys, got {type(raw).__name__}"
+        raise ConfigError(msg)
+    if section and section in raw and isinstance(raw[section], dict):
+        extra = sorted(set(raw) - {section})
+        if extra:
+            msg = f"{str(p)!r}: unknown top-level key(s) {extra}; only {section!r} is read"
+            raise ConfigError(msg)
+        raw = raw[section]
+        prefix = (section,)
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(x) for x in (*prefix, *loc)) or "(top level)"
+            line = _line_of(node, (*prefix, *loc))
+            at = f" (line {line})" if line else ""
+            text = err["msg"]
+            if err["type"] == "extra_forbidden":
+                allowed = ", ".join(sorted(model.model_fields))
+                text = f"unknown key; allowed keys: {allowed}"
+            lines.append(f"{where}{at}: {text}")
+        msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(lines)
+        raise ConfigError(msg) from None
+    except OpenSkiesError as exc:  # pragma: no cover - validators wrap into ValidationError
+        raise ConfigError(f"invalid config {str(p)!r}: {exc}") from None
+
+
+def config_hash(cfg: BaseModel) -> str:
+    """SHA-256 of the effective config (all fields, defaults included), for provenance."""
+    payload = json.dumps(cfg.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def bundled_config(name: str) -> Path:
+    """Path of a config shipped with the package (``configs/<name>``)."""
+    from . import _geodata
+
+    p = _geodata.configs_dir() / name
+    if not p.is_file():
+        avail = ", ".join(sorted(x.name for x in _geodata.configs_dir().glob("*.yaml")))
+        msg = f"no bundled config {name!r}; bundled: {avail}"
+        raise ConfigError(msg)
+    return p

@@ -1,0 +1,425 @@
+"""Self-contained HTML map reports (and static PNG maps) of plans, coverage and studies.
+
+Every report is one HTML file that opens with no network: Leaflet and jQuery
+are inlined, the bundled country polygons are the base map (no tiles unless
+``online_tiles=True``), user text is escaped, and the same input gives the
+same bytes. See :mod:`openskies._html` for the machinery.
+
+Coordinates are (lon, lat) degrees WGS84; lengths km; areas geodesic km².
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
+from . import _geodata, _html, geodesy
+from .flightplan import FlightPlan
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "PALETTE",
+    "base_layers",
+    "plan_map",
+    "plan_png",
+    "write_plan_report",
+]
+
+#: Colours used across reports (colour-blind friendly, Okabe-Ito).
+PALETTE = {
+    "route": "#D55E00",
+    "route_alt": "#0072B2",
+    "transit": "#999999",
+    "footprint": "#E69F00",
+    "territory": "#009E73",
+    "observed": "#009E73",
+    "skipped": "#CC79A7",
+    "airfield": "#000000",
+    "hypothetical": "#CC79A7",
+    "waypoint": "#56B4E9",
+    "countries": "#D9D9D9",
+}
+
+#: Display simplification of country outlines (degrees, ~1 km) and coordinate precision.
+BASE_SIMPLIFY_DEG = 0.01
+DISPLAY_PRECISION = 4
+
+
+def _display_bounds(geoms: Sequence[BaseGeometry], pad_deg: float = 1.0) -> tuple:
+    u = shapely.union_all([g for g in geoms if g is not None and not g.is_empty])
+    xmin, ymin, xmax, ymax = u.bounds
+    return (xmin - pad_deg, max(-89.0, ymin - pad_deg), xmax + pad_deg, min(89.0, ymax + pad_deg))
+
+
+def base_layers(
+    m: Any, bounds: tuple[float, float, float, float], *, territory: Any = None
+) -> None:
+    """Add the bundled country polygons (the base map) and the observed territory outline."""
+    window = box(*bounds)
+    land = _geodata.countries("land")
+    near = land[land.intersects(window)].copy()
+    near["geometry"] = near.geometry.intersection(window)
+    _html.add_geojson_layer(
+        m,
+        near[["name", "geometry"]],
+        name="Countries",
+        style={
+            "color": "#888888",
+            "weight": 0.6,
+            "fillColor": PALETTE["countries"],
+            "fillOpacity": 0.6,
+        },
+        tooltip_fields={"name": "Country"},
+        simplify_tolerance_deg=BASE_SIMPLIFY_DEG,
+        precision=DISPLAY_PRECISION,
+        fit=False,
+    )
+    if territory is not None:
+        outline = gpd.GeoDataFrame(
+            {"territory": [f"{territory.name} ({territory.code})"]},
+            geometry=[territory.geometry.intersection(window)],
+            crs="EPSG:4326",
+        )
+        _html.add_geojson_layer(
+            m,
+            outline,
+            name=f"Observed territory {territory.code}",
+            style={
+                "color": PALETTE["territory"],
+                "weight": 2,
+                "fillOpacity": 0.05,
+                "fillColor": PALETTE["territory"],
+            },
+            tooltip_fields={"territory": "Territory"},
+            simplify_tolerance_deg=BASE_SIMPLIFY_DEG,
+            precision=DISPLAY_PRECISION,
+            fit=False,
+        )
+
+
+def plan_layers(
+    m: Any, plan: FlightPlan, *, name: str = "Route", color: str | None = None, show: bool = True
+) -> None:
+    """Add a plan's legs (geodesic, split at the antimeridian) and waypoints as layers."""
+    legs = plan.legs.copy()
+    legs["length_km"] = legs["length_km"].round(1)
+    legs["sensors"] = legs["sensors_on"].map({True: "on", False: "off"})
+    legs["kind"] = legs["transit"].map({True: "transit (not counted)", False: "observation"})
+    col = color or PALETTE["route"]
+    _html.add_geojson_layer(
+        m,
+        legs[
+            ["leg", "from_name", "to_name", "length_km", "sensors", "kind", "transit", "geometry"]
+        ],
+        name=f"{name}: legs",
+        show=show,
+        style=lambda p: {
+            "color": PALETTE["transit"] if p.get("transit") else col,
+            "weight": 3,
+            "dashArray": "6 4" if p.get("transit") else None,
+        },
+        popup_fields={
+            "leg": "Leg",
+            "from_name": "From",
+            "to_name": "To",
+            "length_km": "Geodesic km",
+            "sensors": "Sensors",
+            "kind": "Kind",
+        },
+        tooltip_fields={"leg": "Leg", "length_km": "km"},
+        precision=DISPLAY_PRECISION,
+    )
+    wps = gpd.GeoDataFrame(
+        {
+            "index": list(range(len(plan.waypoints))),
+            "name": [w.name or f"WP{i:02d}" for i, w in enumerate(plan.waypoints)],
+            "position": [_dms(w.lon, w.lat) for w in plan.waypoints],
+        },
+        geometry=gpd.points_from_xy(
+            [w.lon for w in plan.waypoints], [w.lat for w in plan.waypoints]
+        ),
+        crs="EPSG:4326",
+    )
+    named = wps[[bool(w.name) for w in plan.waypoints]]
+    _html.add_geojson_layer(
+        m,
+        named,
+        name=f"{name}: waypoints",
+        show=show,
+        style={
+            "color": "#333333",
+            "fillColor": PALETTE["waypoint"],
+            "radius": 4,
+            "weight": 1,
+            "fillOpacity": 0.9,
+        },
+        popup_fields={"index": "Waypoint", "name": "Name", "position": "Position (treaty DMS)"},
+        tooltip_fields={"name": "Name"},
+        precision=DISPLAY_PRECISION,
+    )
+
+
+def _dms(lon: float, lat: float) -> str:
+    def part(v: float, pos: str, neg: str, width: int) -> str:
+        h = pos if v >= 0 else neg
+        total = round(abs(v) * 3600)
+        d, rem = divmod(total, 3600)
+        mnt, sec = divmod(rem, 60)
+        return f"{h}{d:0{width}d}-{mnt:02d}-{sec:02d}"
+
+    return f"{part(lat, 'N', 'S', 2)} {part(lon, 'E', 'W', 3)}"
+
+
+def airfield_layer(m: Any, airfields: Sequence[Any], *, name: str = "Airfields") -> None:
+    """Add airfields as markers; hypothetical designations are labelled and coloured."""
+    rows = [
+        {
+            "icao": a.icao,
+            "name": a.label,
+            "roles": ", ".join(a.roles),
+            "budget_km": a.max_flight_distance_km,
+            "status": "hypothetical" if a.hypothetical else "designated",
+            "lon": a.lon,
+            "lat": a.lat,
+        }
+        for a in airfields
+    ]
+    gdf = gpd.GeoDataFrame(
+        rows,
+        geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
+        crs="EPSG:4326",
+    )
+    _html.add_geojson_layer(
+        m,
+        gdf.drop(columns=["lon", "lat"]),
+        name=name,
+        style=lambda p: {
+            "color": "#000000",
+            "weight": 2,
+            "radius": 7,
+            "fillOpacity": 1.0,
+            "fillColor": PALETTE["hypothetical"]
+            if p.get("status") == "hypothetical"
+            else "#FFFFFF",
+        },
+        popup_fields={
+            "name": "Airfield",
+            "roles": "Roles",
+            "budget_km": "Max flight distance km",
+            "status": "Status",
+        },
+        tooltip_fields={"name": "Airfield"},
+        precision=DISPLAY_PRECISION,
+    )
+
+
+def targets_layer(m: Any, targets: gpd.GeoDataFrame, observed: Sequence[Any]) -> None:
+    """Add targets, coloured by whether the route observes them."""
+    t = targets.copy()
+    t["status"] = ["observed" if i in set(observed) else "skipped" for i in t.index]
+    cols = [
+        c for c in ("name", "kind", "value", "position_uncertainty_km", "status") if c in t.columns
+    ]
+    _html.add_geojson_layer(
+        m,
+        t[[*cols, "geometry"]],
+        name="Targets",
+        style=lambda p: {
+            "color": "#333333",
+            "weight": 1,
+            "radius": 6,
+            "fillOpacity": 0.9,
+            "fillColor": PALETTE["observed"]
+            if p.get("status") == "observed"
+            else PALETTE["skipped"],
+        },
+        popup_fields={c: c.replace("_", " ").capitalize() for c in cols},
+        tooltip_fields={"name": "Target"} if "name" in cols else None,
+        precision=DISPLAY_PRECISION,
+    )
+
+
+def footprint_layer(
+    m: Any,
+    footprint: BaseGeometry,
+    *,
+    name: str = "Sensor footprint",
+    color: str | None = None,
+    show: bool = True,
+) -> None:
+    """Add an imaged area (lon, lat) with its geodesic area in the popup."""
+    gdf = gpd.GeoDataFrame(
+        {"area_km2": [round(geodesy.area_km2(footprint), 0)]},
+        geometry=[footprint],
+        crs="EPSG:4326",
+    )
+    col = color or PALETTE["footprint"]
+    _html.add_geojson_layer(
+        m,
+        gdf,
+        name=name,
+        show=show,
+        style={"color": col, "weight": 0.5, "fillColor": col, "fillOpacity": 0.3},
+        popup_fields={"area_km2": "Imaged area km² (geodesic)"},
+        simplify_tolerance_deg=0.002,
+        precision=DISPLAY_PRECISION,
+        fit=False,
+    )
+
+
+def plan_summary_rows(plan: FlightPlan) -> list[tuple[str, Any]]:
+    """Key figures of a plan for tables: (label, value) pairs."""
+    start = plan.regime.airfield(plan.start)
+    end = plan.regime.airfield(plan.end)
+    rows: list[tuple[str, Any]] = [
+        ("Plan", plan.name),
+        ("Start", start.label),
+        ("End", end.label),
+        ("Observed territory", plan.territory.code),
+        ("Maximum flight distance (km)", round(plan.budget_km, 1)),
+        ("Counted distance incl. turn margin (km)", round(plan.length_km, 1)),
+        ("Slack (km)", round(plan.budget_km - plan.length_km, 1)),
+        ("Turn margin (assumption)", f"{plan.turn_margin:.0%}"),
+        ("Duration (h)", round(plan.duration_h, 2)),
+    ]
+    for region, km in plan.length_by_region_km.items():
+        rows.append((f"Distance over {region} (km)", round(km, 1)))
+    route = getattr(plan, "route", None)
+    if route is not None:
+        rows += [
+            (
+                "Targets observed",
+                f"{len(route.observed)} of {len(route.observed) + len(route.skipped)}",
+            ),
+            ("Value observed", f"{route.value_observed:g} of {route.value_total:g}"),
+        ]
+    return rows
+
+
+def plan_map(
+    plan: FlightPlan,
+    *,
+    targets: gpd.GeoDataFrame | None = None,
+    footprint: BaseGeometry | None = None,
+    title: str | None = None,
+    online_tiles: bool = False,
+) -> str:
+    """Build the HTML report of a plan (a self-contained page, returned as a string).
+
+    Parameters
+    ----------
+    plan : FlightPlan
+        The plan to draw (legs as geodesics, split at the antimeridian).
+    targets : GeoDataFrame, optional
+        Targets to draw, coloured by ``plan.route.observed`` when the plan came
+        from :func:`openskies.routing.plan_route`.
+    footprint : shapely geometry, optional
+        Imaged area (lon, lat) to draw.
+    title : str, optional
+        Page title (escaped).
+    online_tiles : bool
+        Opt in to OpenStreetMap tiles (needs the network; attribution shown).
+    """
+    path = plan.path_densified(10.0)
+    bounds = _display_bounds([geodesy.split_antimeridian(path)])
+    m = _html.new_map(online_tiles=online_tiles)
+    base_layers(m, bounds, territory=plan.territory)
+    if footprint is not None and not footprint.is_empty:
+        footprint_layer(m, footprint)
+    plan_layers(m, plan)
+    airfield_layer(m, [plan.regime.airfield(c) for c in dict.fromkeys((plan.start, plan.end))])
+    if targets is not None and len(targets):
+        observed = getattr(getattr(plan, "route", None), "observed", [])
+        targets_layer(m, targets, observed)
+    items = [
+        ("Observation leg", PALETTE["route"]),
+        ("Transit leg (not counted)", PALETTE["transit"]),
+        ("Waypoint", PALETTE["waypoint"]),
+        ("Observed territory", PALETTE["territory"]),
+    ]
+    if footprint is not None:
+        items.append(("Sensor footprint", PALETTE["footprint"]))
+    if targets is not None:
+        items += [("Target observed", PALETTE["observed"]), ("Target skipped", PALETTE["skipped"])]
+    if any(plan.regime.airfield(c).hypothetical for c in (plan.start, plan.end)):
+        items.append(("Hypothetical airfield", PALETTE["hypothetical"]))
+    _html.add_legend(m, items, title="Legend")
+    _html.add_layer_control(m)
+    _html.add_html_section(
+        m, _html.html_table(["Figure", "Value"], plan_summary_rows(plan)), title="Plan summary"
+    )
+    violations = plan.validate()
+    _html.add_html_section(
+        m,
+        _html.html_table(["Rule", "Message"], [(v.rule, v.message) for v in violations])
+        if violations
+        else "<p>No violation: the plan is legal under the checked rules.</p>",
+        title="Legality check",
+    )
+    route = getattr(plan, "route", None)
+    if route is not None and route.skipped:
+        _html.add_html_section(
+            m,
+            _html.html_table(
+                ["Target", "Value", "Reason"], [(s.name, s.value, s.reason) for s in route.skipped]
+            ),
+            title="Skipped targets",
+        )
+    return _html.render_offline(m, title=title or plan.name or "openskies flight plan")
+
+
+def write_plan_report(plan: FlightPlan, path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`plan_map` to ``path`` atomically; returns the path."""
+    return _html.write_html(plan_map(plan, **kwargs), path)
+
+
+def plan_png(
+    plan: FlightPlan,
+    path: str | Path,
+    *,
+    targets: gpd.GeoDataFrame | None = None,
+    footprint: BaseGeometry | None = None,
+    title: str | None = None,
+) -> Path:
+    """Static PNG map of a plan (matplotlib), for documents."""
+    path_geom = geodesy.split_antimeridian(plan.path_densified(10.0))
+    bounds = _display_bounds([path_geom])
+    window = box(*bounds)
+    land = _geodata.countries("land")
+    near = land[land.intersects(window)].copy()
+    near["geometry"] = near.geometry.intersection(window)
+    layers: list[Any] = [
+        (near, {"facecolor": PALETTE["countries"], "edgecolor": "#888888", "linewidth": 0.5})
+    ]
+    if footprint is not None and not footprint.is_empty:
+        layers.append(
+            (
+                gpd.GeoDataFrame(geometry=[footprint], crs="EPSG:4326"),
+                {"facecolor": PALETTE["footprint"], "alpha": 0.4, "label": "Footprint"},
+            )
+        )
+    layers.append(
+        (
+            gpd.GeoDataFrame(geometry=[path_geom], crs="EPSG:4326"),
+            {"color": PALETTE["route"], "linewidth": 1.5, "label": "Route"},
+        )
+    )
+    if targets is not None and len(targets):
+        layers.append(
+            (targets, {"color": PALETTE["observed"], "markersize": 12, "label": "Targets"})
+        )
+    return _html.save_static_png(layers, path, title=title or plan.name, bounds=bounds)
+
+
+def metrics_table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
+    """Escaped HTML table of a DataFrame (index dropped)."""
+    return _html.html_table(list(map(str, df.columns)), df.itertuples(index=False), caption=caption)

@@ -1,0 +1,990 @@
+"""Route planning: the most valuable legal observation flight within the distance quota.
+
+Two layers:
+
+- :func:`solve_orienteering`, a generic Orienteering Problem solver on any
+  non-negative distance matrix (exact MILP with HiGHS, or an iterated local
+  search; see :mod:`openskies._orienteering`);
+- :func:`plan_route`, the geospatial planner: targets (points or polygons with
+  a ``value``) in a territory, an Open Skies airfield and its maximum flight
+  distance in, a legal :class:`~openskies.flightplan.FlightPlan` out.
+
+Planning model (see ``docs/planning.md``):
+
+- A point target is *observed* when its whole uncertainty disc lies inside the
+  sensor footprint of the path: the path passes within ``half_swath -
+  position_uncertainty_km`` of it (without a sensor: within 1 km). A polygon
+  target is observed when the footprint covers at least ``min_fraction`` of
+  it; the planner requires the path to pass within ``half_swath - R`` of the
+  polygon's representative point, where ``R`` is the radius of the smallest
+  disc around that point holding ``min_fraction`` of the polygon
+  (conservative: a band of half-width ``w`` around a line through a point
+  contains the disc of radius ``w`` around it).
+- Legs are WGS84 geodesics; distances between targets are geodesic, or the
+  length of the shortest detour through a visibility graph (networkx) when the
+  direct leg would leave the allowed area: the observed territory's treaty
+  area, minus the 10 km stand-off band (plus the border-data tolerance) around
+  non-party neighbours, minus user avoid zones.
+- The objective is the total value of observed targets; the constraint is the
+  start OSA's maximum flight distance, counted as :attr:`FlightPlan.length_km`
+  does (geodesic length times ``1 + turn_margin``). Sub-limits (Kaliningrad)
+  are enforced by dropping targets until the plan validates.
+
+Coordinates are (lon, lat) degrees WGS84; distances are km.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from . import airfields as _airfields
+from . import geodesy
+from . import territory as _territory
+from ._errors import InfeasibleError, ValidationError
+from ._orienteering import OrienteeringResult, solve_orienteering
+from .flightplan import FlightPlan
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "OrienteeringResult",
+    "PlannedRoute",
+    "SkippedTarget",
+    "observed_targets",
+    "plan_route",
+    "solve_orienteering",
+]
+
+#: Without a sensor, a point counts as observed within this distance of the path (km).
+NO_SENSOR_RADIUS_KM = 1.0
+
+#: Legs are kept this far inside the allowed area, so that geodesic legs (which
+#: differ slightly from straight lines in the local projection) stay legal (km).
+CLEARANCE_KM = 1.0
+
+#: Region around the start, end and targets within which detours are searched (km).
+REGION_MARGIN_KM = 150.0
+
+#: Simplification tolerance of obstacle outlines in the visibility graph (km).
+SIMPLIFY_KM = 2.0
+
+#: Longest leg of the returned plan near obstacles (km): long straight legs in the
+#: local projection are cut so that their geodesics follow them closely.
+MAX_LEG_NEAR_OBSTACLE_KM = 25.0
+
+#: Overlap between neighbouring lanes when a target larger than one swath is swept.
+SWEEP_OVERLAP = 0.1
+
+
+@dataclass(frozen=True)
+class SkippedTarget:
+    """A target the planned route does not observe, and why."""
+
+    index: Any
+    name: str
+    value: float
+    reason: str
+
+
+@dataclass
+class PlannedRoute:
+    """Details of a :func:`plan_route` result (also attached to the plan as ``plan.route``)."""
+
+    observed: list[Any]
+    skipped: list[SkippedTarget]
+    value_observed: float
+    value_total: float
+    solver: OrienteeringResult
+
+    def summary(self) -> dict[str, Any]:
+        """Plain dict for reports."""
+        return {
+            "targets_observed": len(self.observed),
+            "targets_skipped": len(self.skipped),
+            "value_observed": self.value_observed,
+            "value_total": self.value_total,
+            "solver_method": self.solver.method,
+            "solver_optimal": self.solver.optimal,
+        }
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _target_table(targets: gpd.GeoDataFrame, terr: _territory.Territory) -> gpd.GeoDataFrame:
+    if not isinstance(targets, gpd.GeoDataFrame):
+        msg = (
+            f"targets must be a GeoDataFrame of points or polygons with a 'value' column, "
+            f"got {type(targets).__name__}"
+        )
+        raise ValidationError(msg)
+    if len(targets) == 0:
+        msg = "targets is empty: give at least one target (a point or polygon with a value)"
+        raise ValidationError(msg)
+    if "value" not in targets.columns:
+        msg = f"targets has no 'value' column (columns: {list(targets.columns)}); add one"
+        raise ValidationError(msg)
+    t = targets
+    if t.crs is None:
+        msg = "targets has no CRS: set it (e.g. targets.set_crs('EPSG:4326'))"
+        raise ValidationError(msg)
+    if not t.crs.equals("EPSG:4326"):
+        t = t.to_crs("EPSG:4326")
+    values = np.asarray(t["value"], dtype=float)
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        bad = t.index[~np.isfinite(values) | (values < 0)][0]
+        msg = f"target {bad!r} has value {t.loc[bad, 'value']!r}: values must be finite and >= 0"
+        raise ValidationError(msg)
+    types = set(t.geom_type)
+    if not types <= {"Point", "Polygon", "MultiPolygon"}:
+        msg = f"targets must be points or polygons, got geometry types {sorted(types)}"
+        raise ValidationError(msg)
+    invalid = ~t.geometry.is_valid | t.geometry.is_empty
+    if invalid.any():
+        msg = f"target {t.index[invalid][0]!r} has an invalid or empty geometry: fix it"
+        raise ValidationError(msg)
+    reps = t.geometry.representative_point()
+    names = t["name"].astype(str) if "name" in t.columns else t.index.astype(str)
+    for _idx, p, name in zip(t.index, reps, names, strict=True):
+        terr.check_inside(p.x, p.y, what=f"target {name!r}")
+    return t
+
+
+# --------------------------------------------------------------------------- allowed area
+
+
+@dataclass
+class _Region:
+    """The allowed area around the route, in a local AEQD projection (metres)."""
+
+    centre: tuple[float, float]
+    allowed: BaseGeometry  # projected, shrunk by the clearance
+    inv: Any
+
+    def project(self, lon: float, lat: float) -> tuple[float, float]:
+        (x,), (y,) = self._fwd.transform([lon], [lat])
+        return float(x), float(y)
+
+    def __post_init__(self) -> None:
+        from pyproj import Transformer
+
+        crs = geodesy._aeqd(*self.centre)[2]
+        self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        shapely.prepare(self.allowed)
+
+    def project_geometry(self, geom: BaseGeometry) -> BaseGeometry:
+        """Project a (lon, lat) geometry into the region's plane (metres)."""
+        return shapely.transform(geom, lambda xy: np.column_stack(self._fwd.transform(*xy.T)))
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
+        lon, lat = self.inv.transform(x, y)
+        return float(geodesy.normalize_lon(lon)), float(lat)
+
+    def clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
+        seg = LineString([a, b]) if a != b else Point(a)
+        return bool(self.allowed.covers(seg))
+
+
+def _allowed_region(
+    terr: _territory.Territory,
+    regime: _airfields.Regime,
+    points: list[tuple[float, float]],
+    avoid: BaseGeometry | None,
+) -> _Region:
+    lon = geodesy.unwrap_lon([p[0] for p in points], reference=points[0][0])
+    lat = np.array([p[1] for p in points])
+    hull = shapely.MultiPoint(np.column_stack([lon, lat])).convex_hull
+    region_ll = geodesy.buffer_km(hull, REGION_MARGIN_KM)
+    try:
+        geodesy.local_crs(region_ll, max_extent_km=3000.0)
+    except ValidationError:
+        msg = (
+            "the start, end and targets span more than ~3,000 km: plan_route works in one "
+            "local projection; split the targets into regional plans"
+        )
+        raise ValidationError(msg) from None
+    allowed_ll = terr.treaty_geometry.intersection(region_ll)
+    standoff = float(regime.parameter("route", "non_party_standoff"))
+    tolerance = float(regime.parameter("route", "border_data_tolerance"))
+    land = _territory._geodata.countries("land")
+    for nb in terr.neighbours:
+        if nb.party:
+            continue
+        nb_geom = land.loc[nb.code].geometry
+        if not nb_geom.intersects(geodesy.buffer_km(region_ll, standoff + tolerance)):
+            continue
+        band = geodesy.buffer_km(nb_geom.intersection(region_ll.buffer(1.0)), standoff + tolerance)
+        allowed_ll = allowed_ll.difference(band)
+    if avoid is not None and not avoid.is_empty:
+        allowed_ll = allowed_ll.difference(avoid)
+    _projected, inv = geodesy.to_local(region_ll)
+    centre = geodesy._centre(region_ll)
+    allowed_p, _ = geodesy.to_local(allowed_ll, centre=centre)
+    allowed_p = allowed_p.buffer(-CLEARANCE_KM * 1000.0).simplify(0.0)
+    return _Region(centre=centre, allowed=allowed_p, inv=inv)
+
+
+def _reflex_vertices(area: BaseGeometry) -> np.ndarray:
+    """Vertices where the area is locally non-convex: the only places shortest paths bend."""
+    out = []
+    for poly in geodesy.explode_polygons(shapely.orient_polygons(area)):
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:-1]
+            if len(xy) < 3:
+                continue
+            prev = np.roll(xy, 1, axis=0)
+            nxt = np.roll(xy, -1, axis=0)
+            cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (
+                nxt[:, 0] - xy[:, 0]
+            )
+            out.append(xy[cross < 0])  # interior on the left: a right turn is reflex
+    return np.vstack(out) if out else np.empty((0, 2))
+
+
+def _visibility_graph(region: _Region) -> tuple[nx.Graph, np.ndarray, np.ndarray]:
+    """Visibility graph over the reflex vertices of the (simplified) allowed area.
+
+    Returns the graph (nodes ``("v", i)``, edges weighted by WGS84 geodesic km),
+    the projected vertices and their (lon, lat).
+    """
+    # shrink by the tolerance, then simplify: the outline moves by at most the tolerance,
+    # so it stays inside the allowed area without re-adding its detail
+    tol = SIMPLIFY_KM * 1000.0
+    simple = region.allowed.buffer(-tol).simplify(tol)
+    verts = _reflex_vertices(simple)
+    if len(verts):
+        verts = np.unique(np.round(verts, 1), axis=0)
+    g = nx.Graph()
+    n = len(verts)
+    g.add_nodes_from(("v", i) for i in range(n))
+    vll = np.array([region.to_lonlat(x, y) for x, y in verts]) if n else np.empty((0, 2))
+    if n > 1:
+        i_idx, j_idx = np.triu_indices(n, k=1)
+        lines = shapely.linestrings(np.stack([verts[i_idx], verts[j_idx]], axis=1))
+        ok = shapely.covers(region.allowed, lines)
+        i_ok, j_ok = i_idx[ok], j_idx[ok]
+        if len(i_ok):
+            _, _, d = geodesy.GEOD.inv(vll[i_ok, 0], vll[i_ok, 1], vll[j_ok, 0], vll[j_ok, 1])
+            g.add_weighted_edges_from(
+                (("v", int(i)), ("v", int(j)), float(w) / 1000.0)
+                for i, j, w in zip(i_ok, j_ok, np.atleast_1d(d), strict=True)
+            )
+    logger.debug("visibility graph: %d vertices, %d edges", n, g.number_of_edges())
+    return g, verts, vll
+
+
+# --------------------------------------------------------------------------- planner
+
+
+def _resolve(
+    start: str, end: str | None, budget_km: float | None, regime: _airfields.Regime | None
+) -> tuple[_airfields.Regime, _airfields.Airfield, _airfields.Airfield, float]:
+    reg = regime if regime is not None else _airfields.regime()
+    a = reg.require_osa(start)
+    b = reg.require_osa(end) if end is not None else a
+    budget = reg.max_flight_distance_km(a.icao) if budget_km is None else budget_km
+    if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
+        msg = f"budget_km={budget_km!r} must be a positive number of kilometres"
+        raise ValidationError(msg)
+    return reg, a, b, float(budget)
+
+
+def plan_route(
+    territory: _territory.Territory | str | None,
+    targets: gpd.GeoDataFrame,
+    *,
+    start: str,
+    end: str | None = None,
+    budget_km: float | None = None,
+    sensor: Any = None,
+    avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
+    regime: _airfields.Regime | None = None,
+    time_limit_s: float = 10.0,
+    min_fraction: float = 0.9,
+    seed: int = 0,
+    method: str = "auto",
+    aircraft: Any = None,
+    name: str = "",
+) -> FlightPlan:
+    """Plan the most valuable legal observation flight within the distance budget.
+
+    Parameters
+    ----------
+    territory : Territory, str or None
+        What may be observed and where targets must lie; default: the start
+        airfield's observed territory in the regime (Kubinka -> ``BLR+RUS``).
+        Flights always stay within the start airfield's observed territory.
+    targets : GeoDataFrame
+        Points or polygons (any CRS; converted to EPSG:4326) with a ``value``
+        column (>= 0); optional ``name`` and ``position_uncertainty_km``.
+    start, end : str
+        ICAO codes of the Open Skies airfields where the flight starts and
+        ends (``end`` defaults to ``start``). Must be OSAs in ``regime``.
+    budget_km : float, optional
+        Maximum flight distance (km); default: the start OSA's.
+    sensor : Sensor or str, optional
+        Sensor (or preset name) whose footprint observes targets; without one
+        a point is observed within 1 km of the path.
+    avoid : shapely geometry or GeoDataFrame, optional
+        Areas (lon, lat) the path must not enter.
+    regime : Regime, optional
+        Treaty regime (default 2019), with any hypothetical designations.
+    time_limit_s : float
+        Safety cap on solver wall time; the search effort itself is bounded
+        deterministically, so the same inputs and ``seed`` give the same route.
+    min_fraction : float
+        Fraction of a polygon target the footprint must cover.
+    seed : int
+        Seed of the heuristic search.
+    method : str
+        Solver method: ``"auto"``, ``"exact"`` or ``"heuristic"``.
+    aircraft : Aircraft or str, optional
+        Aircraft profile for durations (default: the plan's default).
+    name : str
+        Name of the plan.
+
+    Returns
+    -------
+    FlightPlan
+        A plan that passes ``validate()``; ``plan.route`` (a
+        :class:`PlannedRoute`) lists observed and skipped targets with reasons.
+    """
+    reg, a, b, budget = _resolve(start, end, budget_km, regime)
+    observed_terr = reg.observed_territory(a.icao)
+    if territory is None:
+        terr = observed_terr
+    elif isinstance(territory, str):
+        terr = _territory.get(territory, year=reg.year)
+    else:
+        terr = territory
+    if not set(terr.members) <= set(observed_terr.members):
+        msg = (
+            f"territory {terr.code} is not observed from {a.label}, whose flights observe "
+            f"{observed_terr.code}; choose an airfield of {terr.code}'s party"
+        )
+        raise ValidationError(msg)
+    if not 0.0 < min_fraction <= 1.0:
+        msg = f"min_fraction={min_fraction!r} must be in (0, 1]"
+        raise ValidationError(msg)
+    sens = _sensor(sensor)
+    half_swath = _half_swath_km(sens)
+    tt = _target_table(targets, terr)
+    avoid_geom = _avoid_geometry(avoid)
+    margin = float(reg.parameter("max_flight_distance", "turn_margin"))
+
+    names = tt["name"].astype(str) if "name" in tt.columns else tt.index.astype(str)
+    values = tt["value"].astype(float)
+    pts_ll = [(a.lon, a.lat), (b.lon, b.lat)] + [
+        (p.x, p.y) for p in tt.geometry.representative_point()
+    ]
+    region = _allowed_region(observed_terr, reg, pts_ll, avoid_geom)
+    for which in (a, b):
+        x, y = region.project(which.lon, which.lat)
+        if not region.allowed.buffer(CLEARANCE_KM * 1000.0 + 1.0).covers(Point(x, y)):
+            msg = f"{which.label} lies outside the allowed area of {observed_terr.code}"
+            raise ValidationError(msg)
+    areas = _target_areas(tt, region)
+    nodes: list[_Node] = [
+        _Node(None, region.project(a.lon, a.lat), 0.0, None, 0.0),
+        _Node(None, region.project(b.lon, b.lat), 0.0, None, 0.0),
+    ]
+    skipped: list[SkippedTarget] = []
+    for idx in tt.index:
+        node, reason = _make_node(
+            idx, tt.loc[idx].geometry, areas[idx], region, half_swath, min_fraction
+        )
+        if node is None:
+            skipped.append(SkippedTarget(idx, names[idx], float(values[idx]), reason))
+        else:
+            nodes.append(node)
+
+    node_xy = [nd.aim for nd in nodes]
+    dist, paths = _distance_matrix(region, node_xy)
+    internal_km = np.array([nd.internal_m / 1000.0 for nd in nodes])
+    n = len(nodes)
+    scores = [0.0, 0.0] + [float(values[nd.target]) for nd in nodes[2:]]
+    same_end = a.icao == b.icao
+    unreachable = {k for k in range(2, n) if not np.isfinite(dist[0, k])}
+    d_solver = dist + (internal_km[:, None] + internal_km[None, :]) / 2.0
+    d_solver[~np.isfinite(d_solver)] = 1e9
+    np.fill_diagonal(d_solver, 0.0)
+    if same_end:  # node 1 duplicates node 0 (same airfield): route 0 -> ... -> 0
+        d_solver[:, 1] = d_solver[:, 0]
+        d_solver[1, :] = d_solver[0, :]
+    cap = budget / (1.0 + margin) * (1.0 - 1e-6)
+    if dist[0, 1] > cap and not same_end:
+        msg = (
+            f"the direct route from {a.label} to {b.label} ({dist[0, 1]:.0f} km) exceeds "
+            f"the budget ({budget:.0f} km incl. the {margin:.0%} turn margin)"
+        )
+        raise InfeasibleError(msg)
+    build = _PlanBuilder(
+        region,
+        nodes,
+        paths,
+        tt,
+        a,
+        b,
+        reg,
+        observed_terr,
+        budget,
+        sens,
+        min_fraction,
+        aircraft,
+        name,
+    )
+    result = None
+    plan = None
+    observed: list[Any] = []
+    banned: set[int] = set()
+    for _attempt in range(n + 1):
+        d_try = d_solver.copy()
+        s_try = list(scores)
+        for k in banned:
+            s_try[k] = 0.0
+        result = solve_orienteering(
+            d_try,
+            s_try,
+            cap,
+            start=0,
+            end=0 if same_end else 1,
+            method=method,
+            time_limit_s=time_limit_s,
+            seed=seed,
+        )
+        order = [k for k in result.order if not (same_end and k == 1)]
+        if same_end and order[-1] != 0:
+            order.append(0)
+        order = [k for k in order if k not in banned or k in (0, 1)]
+        plan, observed = build(order)
+        violations = plan.validate(avoid=avoid_geom)
+        if not violations:
+            break
+        # the geometric route differs slightly from the solver's model (sweep entries, detours,
+        # sub-limits): drop the visited target with the least value per km and solve again
+        visited = [k for k in order if k >= 2]
+        if not visited:
+            break
+        banned.add(min(visited, key=lambda k: s_try[k] / max(d_solver[0, k], 1e-9)))
+        logger.debug("plan_route: %s; dropping node %s", violations[0].rule, max(banned))
+    assert plan is not None
+    assert result is not None
+    remaining = plan.validate(avoid=avoid_geom)
+    if remaining:
+        msg = "; ".join(f"{v.rule}: {v.message}" for v in remaining)
+        msg = f"internal error: the planned route is not legal ({msg}); please report it"
+        raise RuntimeError(msg)
+
+    observed_set = set(observed)
+    skipped_ids = {s.index for s in skipped}
+    for k in range(2, n):
+        t = nodes[k].target
+        if t in observed_set or t in skipped_ids:
+            continue
+        if k in unreachable:
+            reason = "unreachable: no legal path to it within the observed territory"
+        elif d_solver[0, k] + d_solver[k, 0 if same_end else 1] > cap:
+            reason = "unreachable within the budget"
+        else:
+            reason = "not worth the distance: the budget was spent on more valuable targets"
+        skipped.append(SkippedTarget(t, names[t], float(values[t]), reason))
+    route = PlannedRoute(
+        observed=[i for i in tt.index if i in observed_set],
+        skipped=skipped,
+        value_observed=float(sum(values[t] for t in observed_set)),
+        value_total=float(values.sum()),
+        solver=result,
+    )
+    object.__setattr__(plan, "route", route)
+    logger.info(
+        "plan_route %s -> %s: %d/%d targets observed, value %.1f/%.1f, %.0f/%.0f km",
+        a.icao,
+        b.icao,
+        len(route.observed),
+        len(tt),
+        route.value_observed,
+        route.value_total,
+        plan.length_km,
+        budget,
+    )
+    return plan
+
+
+def _sensor(sensor: Any) -> Any:
+    if sensor is None:
+        return None
+    if isinstance(sensor, str):
+        from . import sensors
+
+        return sensors.preset(sensor)
+    return sensor
+
+
+def _half_swath_km(sensor: Any) -> float | None:
+    if sensor is None:
+        return None
+    side = getattr(sensor, "side", "both")
+    if side not in ("both", "centre", "center", None):
+        msg = (
+            f"sensor {getattr(sensor, 'name', sensor)!r} images one side only; plan_route "
+            "supports centred sensors (optical, IR); plan SAR coverage with openskies.coverage"
+        )
+        raise ValidationError(msg)
+    return float(sensor.swath_km) / 2.0
+
+
+def _avoid_geometry(avoid: Any) -> BaseGeometry | None:
+    if avoid is None:
+        return None
+    if isinstance(avoid, gpd.GeoDataFrame | gpd.GeoSeries):
+        if avoid.crs is not None and not avoid.crs.equals("EPSG:4326"):
+            avoid = avoid.to_crs("EPSG:4326")
+        geom = shapely.union_all(avoid.geometry.values)
+    elif isinstance(avoid, BaseGeometry):
+        geom = avoid
+    else:
+        msg = f"avoid must be a shapely geometry or GeoDataFrame, got {type(avoid).__name__}"
+        raise ValidationError(msg)
+    if not geom.is_valid:
+        msg = "avoid zones have an invalid geometry: fix it (e.g. shapely.make_valid)"
+        raise ValidationError(msg)
+    return geom
+
+
+def _distance_matrix(
+    region: _Region, node_xy: list[tuple[float, float]]
+) -> tuple[np.ndarray, dict[tuple[int, int], list[tuple[float, float]]]]:
+    """Geodesic distances (km) between nodes, with visibility-graph detours where needed.
+
+    Returns the matrix (``inf`` where no legal path exists) and, for detoured
+    pairs, the projected intermediate points of the detour.
+    """
+    n = len(node_xy)
+    lonlat = np.array([region.to_lonlat(x, y) for x, y in node_xy])
+    dist = geodesy.distance_matrix_km(lonlat[:, 0], lonlat[:, 1])
+    paths: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    if n < 2:
+        return dist, paths
+    i_idx, j_idx = np.triu_indices(n, k=1)
+    xy = np.asarray(node_xy)
+    ok = shapely.covers(region.allowed, shapely.linestrings(np.stack([xy[i_idx], xy[j_idx]], 1)))
+    if ok.all():
+        return dist, paths
+    g, verts, vll = _visibility_graph(region)
+    blocked = sorted({int(k) for k in np.concatenate([i_idx[~ok], j_idx[~ok]])})
+    # connect every blocked node to the vertices it sees (nodes are legal points too)
+    for k in blocked:
+        g.add_node(("n", k))
+        if len(verts) == 0:
+            continue
+        lines = shapely.linestrings(
+            np.stack([np.repeat(xy[k : k + 1], len(verts), axis=0), verts], axis=1)
+        )
+        vis = np.flatnonzero(shapely.covers(region.allowed, lines))
+        if len(vis):
+            _, _, d = geodesy.GEOD.inv(
+                np.full(len(vis), lonlat[k, 0]),
+                np.full(len(vis), lonlat[k, 1]),
+                vll[vis, 0],
+                vll[vis, 1],
+            )
+            g.add_weighted_edges_from(
+                (("n", k), ("v", int(v)), float(w) / 1000.0)
+                for v, w in zip(vis, np.atleast_1d(d), strict=True)
+            )
+    for u, v in zip(i_idx[ok], j_idx[ok], strict=True):
+        if int(u) in blocked and int(v) in blocked:
+            g.add_edge(("n", int(u)), ("n", int(v)), weight=float(dist[u, v]))
+    blocked_pairs: dict[int, list[int]] = {}
+    for u, v in zip(i_idx[~ok], j_idx[~ok], strict=True):
+        blocked_pairs.setdefault(int(u), []).append(int(v))
+    for u, targets in blocked_pairs.items():
+        lengths, routes = nx.single_source_dijkstra(g, ("n", u), weight="weight")
+        for v in targets:
+            if ("n", v) not in lengths:
+                dist[u, v] = dist[v, u] = np.inf
+                continue
+            coords = [
+                tuple(verts[p[1]]) if p[0] == "v" else tuple(xy[p[1]])
+                for p in routes[("n", v)][1:-1]
+            ]
+            dist[u, v] = dist[v, u] = float(lengths[("n", v)])
+            paths[(u, v)] = coords
+            paths[(v, u)] = coords[::-1]
+    return dist, paths
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+@dataclass
+class _Node:
+    """A stop of the route in the region's projection (metres)."""
+
+    target: Any | None  # target index; None for the airfields
+    aim: tuple[float, float]  # where distances are measured from
+    radius_m: float  # point mode: pass within this distance of ``aim``
+    sweep: list[tuple[float, float]] | None  # sweep mode: serpentine lane points
+    internal_m: float  # length flown inside a sweep
+
+
+def _target_areas(tt: gpd.GeoDataFrame, region: _Region) -> dict[Any, BaseGeometry]:
+    """The area each target must have imaged, projected (a point has no area)."""
+    out: dict[Any, BaseGeometry] = {}
+    unc = (
+        tt["position_uncertainty_km"].astype(float)
+        if "position_uncertainty_km" in tt.columns
+        else None
+    )
+    for idx, geom in zip(tt.index, tt.geometry, strict=True):
+        projected = region.project_geometry(geom)
+        if geom.geom_type == "Point":
+            u = float(unc.loc[idx]) if unc is not None else 0.0
+            if math.isfinite(u) and u > 0:
+                projected = projected.buffer(u * 1000.0, quad_segs=16)
+        out[idx] = projected
+    return out
+
+
+def _make_node(
+    idx: Any,
+    geom: BaseGeometry,
+    area: BaseGeometry,
+    region: _Region,
+    half_swath_km: float | None,
+    min_fraction: float,
+) -> tuple[_Node | None, str]:
+    centre = geom.representative_point()
+    aim = region.project(centre.x, centre.y)
+    if half_swath_km is None:
+        radius = NO_SENSOR_RADIUS_KM * 1000.0 if geom.geom_type == "Point" else 0.0
+    elif area.geom_type == "Point":
+        radius = half_swath_km * 1000.0
+    else:
+        fraction = 1.0 if geom.geom_type == "Point" else min_fraction
+        radius = half_swath_km * 1000.0 - _radius_for_fraction_m(area, Point(aim), fraction)
+    if radius >= 0:
+        aim_pt = Point(aim)
+        if not region.allowed.covers(aim_pt):
+            near = nearest_points(region.allowed, aim_pt)[0]
+            shift = aim_pt.distance(near)
+            if shift > radius:
+                return None, (
+                    "unreachable: it lies in the stand-off band, an avoid zone or outside the "
+                    "observed territory, farther than the sensor reaches"
+                )
+            aim, radius = (near.x, near.y), radius - shift
+        return _Node(idx, aim, radius, None, 0.0), ""
+    lanes = _sweep(area, region, half_swath_km * 2000.0)
+    if not lanes:
+        return None, "unreachable: no legal lane over it inside the observed territory"
+    internal = sum(math.dist(p, q) for p, q in itertools.pairwise(lanes))
+    cx = float(np.mean([p[0] for p in lanes]))
+    cy = float(np.mean([p[1] for p in lanes]))
+    centre_pt = Point(cx, cy)
+    if not region.allowed.covers(centre_pt):
+        near = nearest_points(region.allowed, centre_pt)[0]
+        cx, cy = near.x, near.y
+    return _Node(idx, (cx, cy), 0.0, lanes, internal), ""
+
+
+def _radius_for_fraction_m(area: BaseGeometry, p: Point, fraction: float) -> float:
+    """Smallest radius (m) of a disc around ``p`` holding ``fraction`` of ``area`` (projected)."""
+    total = area.area
+    if total <= 0:
+        return 0.0
+    far = max(math.hypot(x - p.x, y - p.y) for x, y in shapely.get_coordinates(area))
+    if fraction >= 1.0:
+        return far
+    lo, hi = 0.0, far
+    for _ in range(30):
+        mid = (lo + hi) / 2.0
+        if p.buffer(mid, quad_segs=32).intersection(area).area >= fraction * total:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[float, float]]:
+    """Serpentine lanes (projected points) imaging ``area``, kept inside the allowed area."""
+    rect = area.minimum_rotated_rectangle
+    xy = np.asarray(rect.exterior.coords)[:4]
+    edges = [xy[(i + 1) % 4] - xy[i] for i in range(2)]
+    long_edge = max(edges, key=lambda e: math.hypot(*e))
+    angle = math.atan2(long_edge[1], long_edge[0])
+    c, s = math.cos(-angle), math.sin(-angle)
+    cx, cy = area.centroid.x, area.centroid.y
+
+    def rot(x: float, y: float, cos: float, sin: float) -> tuple[float, float]:
+        return (cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos)
+
+    # only the part of the area the sensor may image counts: lanes cover area ∩ allowed area
+    area = area.intersection(region.allowed.buffer(CLEARANCE_KM * 1000.0))
+    if area.is_empty:
+        return []
+    flat = shapely.transform(area, lambda a: np.array([rot(x, y, c, s) for x, y in a]))
+    xmin, ymin, xmax, ymax = flat.bounds
+    spacing = swath_m * (1.0 - SWEEP_OVERLAP)
+    n = max(1, math.ceil((ymax - ymin) / spacing))
+    offsets = (
+        [ymin + (ymax - ymin) / 2.0]
+        if n == 1
+        else list(np.linspace(ymin + spacing / 2.0, ymax - spacing / 2.0, n))
+    )
+    pts: list[tuple[float, float]] = []
+    for k, y0 in enumerate(offsets):
+        band = shapely.box(xmin - 1, y0 - swath_m / 2.0, xmax + 1, y0 + swath_m / 2.0)
+        part = flat.intersection(band)
+        if part.is_empty:
+            continue
+        x0, _, x1, _ = part.bounds
+        ends = [rot(x0, y0, c, -s), rot(x1, y0, c, -s)]
+        lane = LineString(ends).intersection(region.allowed)
+        if lane.is_empty:
+            continue
+        if lane.geom_type != "LineString":
+            lane = max(getattr(lane, "geoms", [lane]), key=lambda g: g.length)
+            if lane.geom_type != "LineString":
+                continue
+        seg = list(lane.coords)
+        if k % 2:
+            seg = seg[::-1]
+        if pts and not region.clear(pts[-1], seg[0]):
+            # the turn would leave the allowed area (a concave border): start the lane later
+            seg = _clear_entry(region, pts[-1], seg)
+            if seg is None:
+                continue
+        pts.extend(seg)
+    return pts
+
+
+def _clear_entry(
+    region: _Region, here: tuple[float, float], seg: list[tuple[float, float]]
+) -> list[tuple[float, float]] | None:
+    """Shorten the start of lane ``seg`` until the turn from ``here`` stays in the allowed area."""
+    (x0, y0), (x1, y1) = seg[0], seg[-1]
+    for f in np.linspace(0.05, 0.6, 12):
+        entry = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f)
+        if region.clear(here, entry):
+            return [entry, seg[-1]]
+    return None
+
+
+class _PlanBuilder:
+    """Turns a node order into a FlightPlan and the list of targets it observes."""
+
+    def __init__(
+        self, region, nodes, paths, tt, a, b, reg, terr, budget, sens, min_fraction, aircraft, name
+    ) -> None:
+        self.region, self.nodes, self.paths, self.tt = region, nodes, paths, tt
+        self.a, self.b, self.reg, self.terr, self.budget = a, b, reg, terr, budget
+        self.sens, self.min_fraction, self.aircraft, self.name = sens, min_fraction, aircraft, name
+        self.tnames = tt["name"].astype(str) if "name" in tt.columns else tt.index.astype(str)
+
+    def __call__(self, order: list[int]) -> tuple[FlightPlan, list[Any]]:
+        pts, labels, aims = self._expand(order)
+        pts = self._shorten(pts, aims)
+        pts, labels = _dedupe(pts, labels)
+        pts, labels = _densify_near_obstacles(self.region, pts, labels)
+        coords = [self.region.to_lonlat(x, y) for x, y in pts]
+        coords[0] = (self.a.lon, self.a.lat)
+        coords[-1] = (self.b.lon, self.b.lat)
+        labels[0], labels[-1] = self.a.icao, self.b.icao
+        kwargs: dict[str, Any] = {}
+        if self.aircraft is not None:
+            kwargs["aircraft"] = self.aircraft
+        plan = FlightPlan.from_waypoints(
+            coords,
+            start=self.a.icao,
+            end=self.b.icao,
+            names=labels,
+            regime=self.reg,
+            territory=self.terr,
+            budget_km=self.budget,
+            name=self.name or f"{self.a.icao}-{self.b.icao} observation route",
+            **kwargs,
+        )
+        observed = observed_targets(plan, self.tt, sensor=self.sens, min_fraction=self.min_fraction)
+        return plan, observed
+
+    def _expand(self, order: list[int]) -> tuple[list, list[str], list]:
+        pts: list[tuple[float, float]] = []
+        labels: list[str] = []
+        aims: list[tuple[tuple[float, float], float] | None] = []
+        prev_exit: tuple[float, float] | None = None
+        for pos, k in enumerate(order):
+            nd = self.nodes[k]
+            if pos > 0:
+                for p in self.paths.get((order[pos - 1], k), []):
+                    pts.append(p)
+                    labels.append("")
+                    aims.append(None)
+            label = "" if nd.target is None else str(self.tnames[nd.target])
+            if nd.sweep is None:
+                pts.append(nd.aim)
+                labels.append(label)
+                aims.append((nd.aim, nd.radius_m) if nd.target is not None else None)
+                prev_exit = nd.aim
+                continue
+            lanes = nd.sweep
+            nxt = self.nodes[order[pos + 1]].aim if pos + 1 < len(order) else nd.aim
+            here = prev_exit or nd.aim
+            fwd = math.dist(here, lanes[0]) + math.dist(lanes[-1], nxt)
+            rev = math.dist(here, lanes[-1]) + math.dist(lanes[0], nxt)
+            seq = lanes if fwd <= rev else lanes[::-1]
+            for j, p in enumerate(seq):
+                pts.append(p)
+                labels.append(f"{label} lane {j // 2 + 1}{'ab'[j % 2]}" if label else "")
+                aims.append(None)
+            prev_exit = seq[-1]
+        return pts, labels, aims
+
+    def _shorten(self, pts: list, aims: list) -> list:
+        """Move each point-target waypoint, within its radius, towards its neighbours' chord."""
+        pts = list(pts)
+        for _ in range(3):
+            for k in range(1, len(pts) - 1):
+                if aims[k] is None:
+                    continue
+                (ax, ay), r = aims[k]
+                r *= 0.98
+                if r <= 0:
+                    continue
+                if math.dist(pts[k - 1], pts[k + 1]) == 0:  # out and back: turn earlier
+                    q = Point(pts[k - 1])
+                else:
+                    q = nearest_points(LineString([pts[k - 1], pts[k + 1]]), Point(ax, ay))[0]
+                dx, dy = q.x - ax, q.y - ay
+                d = math.hypot(dx, dy)
+                cand = (q.x, q.y) if d <= r else (ax + dx / d * r, ay + dy / d * r)
+                if self.region.clear(pts[k - 1], cand) and self.region.clear(cand, pts[k + 1]):
+                    pts[k] = cand
+        return pts
+
+
+def _dedupe(pts: list, labels: list[str]) -> tuple[list, list[str]]:
+    out, lab = [pts[0]], [labels[0]]
+    for p, name in zip(pts[1:], labels[1:], strict=True):
+        if math.dist(p, out[-1]) < 50.0:  # metres: merge coincident waypoints
+            if name and not lab[-1]:
+                lab[-1] = name
+            continue
+        out.append(p)
+        lab.append(name)
+    if len(out) == 1:
+        out.append(pts[-1])
+        lab.append(labels[-1])
+    return out, lab
+
+
+def _densify_near_obstacles(
+    region: _Region, pts: list[tuple[float, float]], labels: list[str]
+) -> tuple[list[tuple[float, float]], list[str]]:
+    """Cut long legs near the edge of the allowed area so their geodesics follow them."""
+    out, lab = [pts[0]], [labels[0]]
+    step = MAX_LEG_NEAR_OBSTACLE_KM * 1000.0
+    boundary = region.allowed.boundary
+    for (p, q), name in zip(itertools.pairwise(pts), labels[1:], strict=True):
+        seg = LineString([p, q])
+        if seg.length > step and seg.distance(boundary) < 20_000.0:
+            n = math.ceil(seg.length / step)
+            for f in np.linspace(0, 1, n + 1)[1:-1]:
+                out.append((p[0] + (q[0] - p[0]) * f, p[1] + (q[1] - p[1]) * f))
+                lab.append("")
+        out.append(q)
+        lab.append(name)
+    return out, lab
+
+
+def observed_targets(
+    plan: FlightPlan,
+    targets: gpd.GeoDataFrame,
+    *,
+    sensor: Any = None,
+    min_fraction: float = 0.9,
+) -> list[Any]:
+    """Indices of the targets that a plan observes.
+
+    A point target is observed when its uncertainty disc (``position_uncertainty_km``)
+    lies inside the sensor footprint of the path's sensor-on, non-transit legs
+    (clipped to the observed territory's treaty area: the sensor images nothing
+    else); without a sensor, when the path passes within 1 km. A polygon
+    target is observed when the footprint covers ``min_fraction`` of it.
+    Footprints are built in an azimuthal equidistant projection centred on each
+    target, where distances from the centre are exact WGS84 geodesics.
+    """
+    tt = (
+        targets
+        if targets.crs is None or targets.crs.equals("EPSG:4326")
+        else targets.to_crs("EPSG:4326")
+    )
+    sens = _sensor(sensor)
+    half_swath = _half_swath_km(sens)
+    legs = plan.legs
+    on = legs[legs["sensors_on"] & ~legs["transit"]]
+    if on.empty:
+        return []
+    path = shapely.union_all(on.geometry.values)
+    unc = (
+        tt["position_uncertainty_km"].astype(float)
+        if "position_uncertainty_km" in tt.columns
+        else None
+    )
+    treaty = plan.territory.treaty_geometry
+    out = []
+    for idx, geom in zip(tt.index, tt.geometry, strict=True):
+        c = geom.representative_point()
+        centre = (c.x, c.y)
+        projected, _ = geodesy.to_local(path, centre=centre)
+        if half_swath is None:
+            if geom.geom_type == "Point":
+                ok = projected.distance(Point(0.0, 0.0)) <= NO_SENSOR_RADIUS_KM * 1000.0
+            else:
+                ok = bool(projected.intersects(geodesy.to_local(geom, centre=centre)[0]))
+            if ok:
+                out.append(idx)
+            continue
+        u = float(unc.loc[idx]) if (unc is not None and geom.geom_type == "Point") else 0.0
+        u = u if math.isfinite(u) else 0.0
+        if geom.geom_type == "Point" and u <= 0:
+            if projected.distance(Point(0.0, 0.0)) <= half_swath * 1000.0 + 1e-6:
+                out.append(idx)
+            continue
+        area = (
+            Point(0.0, 0.0).buffer(u * 1000.0, quad_segs=32)
+            if geom.geom_type == "Point"
+            else geodesy.to_local(geom, centre=centre)[0]
+        )
+        window = area.buffer(half_swath * 1000.0 + 1.0)
+        near = projected.intersection(window)
+        if near.is_empty:
+            continue
+        footprint = near.buffer(half_swath * 1000.0, quad_segs=16)
+        local_treaty = (
+            geodesy.to_local(
+                treaty.intersection(geodesy.buffer_km(Point(centre), u + 1.0)), centre=centre
+            )[0]
+            if geom.geom_type == "Point"
+            else None
+        )
+        needed = area if local_treaty is None else area.intersection(local_treaty)
+        if needed.is_empty or needed.area == 0:
+            continue
+        fraction = footprint.intersection(needed).area / needed.area
+        required = min_fraction if geom.geom_type != "Point" else 0.999
+        if fraction >= required:
+            out.append(idx)
+    return out

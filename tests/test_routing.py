@@ -1,0 +1,183 @@
+"""The geospatial route planner: legality, the observation model, determinism, errors."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from openskies import data, geodesy, routing
+from openskies._errors import InfeasibleError, UnknownCodeError, ValidationError
+from openskies.flightplan import FlightPlan
+
+ZAPAD = ("obuz", "domanov", "ruzhan", "brestsk")
+
+
+@pytest.fixture(scope="module")
+def minsk_regime():
+    return data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
+
+
+def _targets(points, values, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": [f"T{i}" for i in range(len(points))], "value": values, **cols},
+        geometry=[Point(p) for p in points],
+        crs="EPSG:4326",
+    )
+
+
+def test_kubinka_plan_observes_the_zapad_grounds_and_validates() -> None:
+    sites = data.sites("BLR")
+    grounds = sites[
+        (sites["kind"] == "training_ground")
+        & sites["name"].str.lower().str.contains("|".join(ZAPAD))
+    ]
+    assert len(grounds) == 4
+    plan = routing.plan_route(None, grounds, start="UUMB", sensor="optical_high_pan")
+    assert plan.validate() == []
+    assert plan.start == plan.end == "UUMB"
+    assert plan.length_km <= 5500.0
+    assert sorted(plan.route.observed) == sorted(grounds.index)
+    # independent check of "observed": each uncertainty disc (clipped to the treaty area)
+    # lies within half a swath of the sensor-on path, measured with WGS84 geodesics
+    dense = np.vstack(
+        [np.asarray(g.coords) for g in plan.legs.geometry for g in getattr(g, "geoms", [g])]
+    )
+    dense = geodesy.densify_coords(dense, 1.0)
+    treaty = data.territory("BLR+RUS").treaty_geometry
+    for _, row in grounds.iterrows():
+        disc = geodesy.buffer_km(row.geometry, float(row["position_uncertainty_km"]), quad_segs=8)
+        ring = np.asarray(disc.intersection(treaty).exterior.coords)
+        for x, y in ring[::4]:
+            d = geodesy.distance_km(np.full(len(dense), x), np.full(len(dense), y), *dense.T)
+            assert d.min() <= 17.5 + 0.2  # half of the 35 km swath, 200 m for the chord
+
+
+def test_target_inside_half_swath_counts_without_detour(minsk_regime) -> None:
+    ums = minsk_regime.airfield("UMMS")
+    far = geodesy.destination(ums.lon, ums.lat, 90.0, 150.0)  # 150 km east of Minsk
+    mid = geodesy.destination(ums.lon, ums.lat, 90.0, 75.0)
+    az = geodesy.azimuth_deg(ums.lon, ums.lat, *far)
+    inside = geodesy.destination(*mid, az - 90.0, 16.0)  # 16 km north of the track
+    outside = geodesy.destination(*mid, az - 90.0, 19.0)  # 19 km: beyond 17.5
+    alone = routing.plan_route(
+        "BLR",
+        _targets([far], [10.0]),
+        start="UMMS",
+        sensor="optical_high_pan",
+        regime=minsk_regime,
+        budget_km=400.0,
+    )
+    both = routing.plan_route(
+        "BLR",
+        _targets([far, inside], [10.0, 1.0]),
+        start="UMMS",
+        sensor="optical_high_pan",
+        regime=minsk_regime,
+        budget_km=400.0,
+    )
+    assert both.route.observed == [0, 1]
+    assert both.length_km == pytest.approx(alone.length_km, rel=1e-6)  # no detour
+    # the same straight flight does not observe a target 19 km off the track
+    tt = _targets([far, outside], [10.0, 1.0])
+    assert routing.observed_targets(alone, tt, sensor="optical_high_pan") == [0]
+
+
+def test_uncertainty_disc_must_fit_in_the_swath(minsk_regime) -> None:
+    ums = minsk_regime.airfield("UMMS")
+    far = geodesy.destination(ums.lon, ums.lat, 60.0, 120.0)
+    plan = FlightPlan.from_waypoints(
+        [(ums.lon, ums.lat), far, (ums.lon, ums.lat)], start="UMMS", regime=minsk_regime
+    )
+    mid = geodesy.destination(ums.lon, ums.lat, 60.0, 60.0)
+    off = geodesy.destination(*mid, 150.0, 10.0)  # 10 km off the track
+    tt = _targets([off, off], [1.0, 1.0], position_uncertainty_km=[7.0, 8.0])
+    # 10 + 7 = 17 km <= 17.5 km: whole disc inside; 10 + 8 = 18 km: not
+    assert routing.observed_targets(plan, tt, sensor="optical_high_pan") == [0]
+    # without a sensor: within 1 km of the path
+    on_track = _targets([mid], [1.0])
+    assert routing.observed_targets(plan, on_track) == [0]
+    assert routing.observed_targets(plan, _targets([off], [1.0])) == []
+
+
+def test_same_inputs_and_seed_give_the_same_route(minsk_regime) -> None:
+    sites = data.sites("BLR")
+    kw = {
+        "start": "UMMS",
+        "sensor": "optical_high_pan",
+        "regime": minsk_regime,
+        "budget_km": 1200.0,
+    }
+    a = routing.plan_route("BLR", sites, seed=3, **kw)
+    b = routing.plan_route("BLR", sites, seed=3, **kw)
+    assert [(w.lon, w.lat) for w in a.waypoints] == [(w.lon, w.lat) for w in b.waypoints]
+    assert a.route.observed == b.route.observed
+    assert a.validate() == []
+    assert a.length_km <= 1200.0
+    assert 0 < len(a.route.observed) < len(sites)  # the budget binds
+    reasons = {s.reason.split(":")[0] for s in a.route.skipped}
+    assert reasons <= {"not worth the distance", "unreachable within the budget"}
+
+
+def test_detour_around_an_avoid_zone(minsk_regime) -> None:
+    ums = minsk_regime.airfield("UMMS")
+    far = geodesy.destination(ums.lon, ums.lat, 90.0, 200.0)
+    zone = geodesy.buffer_km(Point(geodesy.destination(ums.lon, ums.lat, 90.0, 100.0)), 30.0)
+    plan = routing.plan_route(
+        "BLR",
+        _targets([far], [5.0]),
+        start="UMMS",
+        regime=minsk_regime,
+        avoid=zone,
+        budget_km=800.0,
+    )
+    assert plan.route.observed == [0]
+    assert plan.validate(avoid=zone) == []
+    assert not plan.path_densified(2.0).intersects(zone)
+    direct = 2 * geodesy.distance_km(ums.lon, ums.lat, *far) * 1.02
+    assert plan.length_km > direct
+
+
+def test_errors(minsk_regime) -> None:
+    sites = data.sites("BLR")
+    with pytest.raises(ValidationError, match="empty"):
+        routing.plan_route(None, sites.iloc[:0], start="UUMB")
+    with pytest.raises(ValidationError, match="budget_km"):
+        routing.plan_route(None, sites, start="UUMB", budget_km=0)
+    with pytest.raises(ValidationError, match="budget_km"):
+        routing.plan_route(None, sites, start="UUMB", budget_km=-5)
+    with pytest.raises(ValidationError, match="'value' column"):
+        routing.plan_route(None, sites.drop(columns="value"), start="UUMB")
+    with pytest.raises(ValidationError, match="outside territory BLR"):
+        routing.plan_route(
+            "BLR", _targets([(21.0, 52.2)], [1.0]), start="UMMS", regime=minsk_regime
+        )
+    with pytest.raises(ValidationError, match=r"probably \(lat, lon\)"):
+        routing.plan_route(
+            "BLR", _targets([(53.9, 27.56)], [1.0]), start="UMMS", regime=minsk_regime
+        )
+    with pytest.raises(ValidationError, match="not an Open Skies airfield"):
+        routing.plan_route(None, sites, start="UMMS")  # not designated in 2019
+    with pytest.raises(UnknownCodeError, match="unknown ICAO"):
+        routing.plan_route(None, sites, start="ZZZZ")
+    with pytest.raises(ValidationError, match="GeoDataFrame"):
+        routing.plan_route(None, [(27.0, 53.0)], start="UUMB")  # type: ignore[arg-type]
+    with pytest.raises(InfeasibleError, match="exceeds the budget"):
+        routing.plan_route(None, sites, start="UUMB", end="UIUU", budget_km=1000.0)
+    poly = gpd.GeoDataFrame({"value": [1.0]}, geometry=[box(27, 53, 27.2, 53.2)], crs=None)
+    with pytest.raises(ValidationError, match="no CRS"):
+        routing.plan_route("BLR", poly, start="UMMS", regime=minsk_regime)
+
+
+def test_polygon_target(minsk_regime) -> None:
+    ums = minsk_regime.airfield("UMMS")
+    c = geodesy.destination(ums.lon, ums.lat, 180.0, 120.0)
+    small = geodesy.buffer_km(Point(c), 5.0)  # fits in one pass
+    big = geodesy.buffer_km(Point(geodesy.destination(ums.lon, ums.lat, 45.0, 150.0)), 40.0)
+    tt = gpd.GeoDataFrame({"value": [3.0, 4.0]}, geometry=[small, big], crs="EPSG:4326")
+    plan = routing.plan_route(
+        "BLR", tt, start="UMMS", sensor="optical_high_pan", regime=minsk_regime, budget_km=1500.0
+    )
+    assert plan.route.observed == [0, 1]
+    assert plan.validate() == []
