@@ -720,6 +720,10 @@ def _radius_for_fraction_m(area: BaseGeometry, p: Point, fraction: float) -> flo
 
 def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[float, float]]:
     """Serpentine lanes (projected points) imaging ``area``, kept inside the allowed area."""
+    # only the part of the area the sensor may image counts: lanes cover area ∩ allowed area
+    area = area.intersection(region.allowed.buffer(CLEARANCE_KM * 1000.0))
+    if area.is_empty:
+        return []
     rect = area.minimum_rotated_rectangle
     xy = np.asarray(rect.exterior.coords)[:4]
     edges = [xy[(i + 1) % 4] - xy[i] for i in range(2)]
@@ -731,10 +735,6 @@ def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[fl
     def rot(x: float, y: float, cos: float, sin: float) -> tuple[float, float]:
         return (cx + (x - cx) * cos - (y - cy) * sin, cy + (x - cx) * sin + (y - cy) * cos)
 
-    # only the part of the area the sensor may image counts: lanes cover area ∩ allowed area
-    area = area.intersection(region.allowed.buffer(CLEARANCE_KM * 1000.0))
-    if area.is_empty:
-        return []
     flat = shapely.transform(area, lambda a: np.array([rot(x, y, c, s) for x, y in a]))
     xmin, ymin, xmax, ymax = flat.bounds
     spacing = swath_m * (1.0 - SWEEP_OVERLAP)
@@ -763,12 +763,28 @@ def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[fl
         if k % 2:
             seg = seg[::-1]
         if pts and not region.clear(pts[-1], seg[0]):
-            # the turn would leave the allowed area (a concave border): start the lane later
-            seg = _clear_entry(region, pts[-1], seg)
-            if seg is None:
-                continue
+            # the turn would leave the allowed area (a concave border): turn via an inner point
+            via = _inner_turn(region, pts[-1], seg[0], (area.centroid.x, area.centroid.y))
+            if via is not None:
+                pts.append(via)
+            else:
+                seg = _clear_entry(region, pts[-1], seg)
+                if seg is None:
+                    continue
         pts.extend(seg)
     return pts
+
+
+def _inner_turn(
+    region: _Region, a: tuple[float, float], b: tuple[float, float], centre: tuple[float, float]
+) -> tuple[float, float] | None:
+    """A point between lane ends ``a`` and ``b``, pulled towards ``centre``, seen from both."""
+    mx, my = (a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0
+    for t in np.linspace(0.05, 1.0, 20):
+        p = (mx + (centre[0] - mx) * t, my + (centre[1] - my) * t)
+        if region.clear(a, p) and region.clear(p, b):
+            return p
+    return None
 
 
 def _clear_entry(
