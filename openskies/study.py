@@ -1,0 +1,776 @@
+"""Entry-point studies: how much easier is a territory to inspect from one airfield than another?
+
+:func:`compare_entry_points` evaluates candidate airfields (the first is the
+status quo) against a territory, for every budget and sensor, and returns an
+:class:`EntryPointStudy` with a tidy metrics table, the routes, footprints and
+reach grids, and Markdown / CSV / HTML outputs. Candidates that are not Open
+Skies airfields in the regime (Minsk National) are designated hypothetically
+(:meth:`openskies.airfields.Regime.designate`), once per budget value, and
+labelled hypothetical in every output. Every metric is defined, with its
+formula and assumptions, in ``docs/methodology.md``.
+
+Coordinates are (lon, lat) degrees WGS84; distances km (WGS84 geodesics);
+areas geodesic km².
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from . import __version__, _geodata, coverage, geodesy, routing, sensors
+from . import aircraft as _aircraft
+from . import airfields as _airfields
+from . import territory as _territory
+from ._errors import InfeasibleError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["METRICS", "EntryPointStudy", "compare_entry_points", "default_budgets"]
+
+#: Metric name -> (unit, short definition). Full definitions: docs/methodology.md.
+METRICS: dict[str, tuple[str, str]] = {
+    "budget_km": ("km", "maximum flight distance of the candidate OSA in this scenario"),
+    "transit_nearest_km": ("km", "geodesic distance from the airfield to the nearest point of "
+                                 "the territory (0 inside)"),
+    "transit_mean_km": ("km", "area-weighted mean geodesic distance from the airfield to the "
+                              "territory (equal-area reach cells)"),
+    "transit_farthest_km": ("km", "geodesic distance to the farthest point of the territory"),
+    "transit_round_trip_km": ("km", "least distance a flight spends outside the territory: "
+                                    "2 x nearest"),
+    "budget_share_over_territory": ("fraction", "share of the best single flight's counted "
+                                                "distance flown over the territory"),
+    "reach_fraction": ("fraction", "share of the territory whose cells one flight can reach "
+                                   "and image (upper bound, reach model)"),
+    "best_flight_area_km2": ("km2", "area of the territory imaged by the best single flight"),
+    "best_flight_fraction": ("fraction", "share of the territory imaged by the best single "
+                                         "flight"),
+    "flights_50pct": ("flights", "flights needed to image 50 % of the territory"),
+    "flights_90pct": ("flights", "flights needed to image 90 % of the territory"),
+    "flights_100pct": ("flights", "flights needed to image the whole territory (full-coverage "
+                                  "plan)"),
+    "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive "
+                                               "quota"),
+    "flights_lower_bound": ("flights", "lower bound on flights_100pct (lane km / capacity)"),
+    "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan "
+                                           "images"),
+    "sites_total": ("sites", "bundled sites of interest in the territory"),
+    "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
+    "sites_value_observed": ("value", "total value of those sites"),
+    "flights_all_sites": ("flights", "flights needed to observe every observable site"),
+    "flight_hours_best_flight": ("h", "flight time of the best single flight"),
+    "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
+    "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I "
+                                "para 9)"),
+}
+#: Per home base (suffix ``_<ICAO>``).
+HOME_METRICS: dict[str, tuple[str, str]] = {
+    "ferry_km": ("km", "home base -> point of entry -> home base, geodesic (transit, outside "
+                       "the quota)"),
+    "ferry_hours": ("h", "ferry_km at the aircraft's cruise speed"),
+}
+
+#: Budgets (km) swept for a hypothetical candidate, besides the floor of the 35 % rule.
+SWEEP_KM = (5500.0, 4000.0, 2500.0)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def default_budgets(territory: _territory.Territory, airfield: _airfields.Airfield,
+                    *, osa_fraction: float = 0.35) -> tuple[float, ...]:
+    """Budgets swept for a hypothetical airfield: :data:`SWEEP_KM` down to the 35 % floor.
+
+    The floor is the farthest point of the territory divided by ``osa_fraction``
+    (Annex E para 5(A)), rounded up to 100 km: the smallest maximum flight
+    distance an OSA there could legally have if it served the territory alone.
+    """
+    far = _farthest_km(territory.geometry, airfield.lon, airfield.lat)
+    floor = math.ceil(far / osa_fraction / 100.0) * 100.0
+    return tuple(sorted({*(b for b in SWEEP_KM if b > floor), floor}, reverse=True))
+
+
+def _farthest_km(geometry: BaseGeometry, lon: float, lat: float) -> float:
+    xy = shapely.get_coordinates(geometry.boundary)
+    d = geodesy.distance_km(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
+    return float(np.max(d))
+
+
+def _length_inside_km(plan: Any, geometry: BaseGeometry) -> float:
+    """Geodesic length (km) of a plan's counted legs inside ``geometry`` (2 km pieces)."""
+    total = 0.0
+    legs = plan.legs
+    shapely.prepare(geometry)
+    for geom, transit in zip(legs.geometry, legs["transit"], strict=True):
+        if transit:
+            continue
+        for part in getattr(geom, "geoms", [geom]):
+            xy = geodesy.densify_coords(np.asarray(part.coords), 2.0)
+            xy[:, 0] = geodesy.normalize_lon(xy[:, 0])
+            mid_x = geodesy.normalize_lon(
+                xy[:-1, 0] + geodesy.normalize_lon(xy[1:, 0] - xy[:-1, 0]) / 2.0
+            )
+            mid_y = (xy[:-1, 1] + xy[1:, 1]) / 2.0
+            inside = shapely.contains_xy(geometry, mid_x, mid_y)
+            if inside.any():
+                _, _, d = geodesy.GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+                total += float(np.sum(np.asarray(d)[inside])) / 1000.0
+    return total
+
+
+def _flights_for(fractions: Sequence[float], share: float) -> float:
+    for k, f in enumerate(fractions, start=1):
+        if f >= share - 1e-9:
+            return float(k)
+    return float("nan")
+
+
+# --------------------------------------------------------------------------- the study
+
+
+@dataclass
+class EntryPointStudy:
+    """Results of :func:`compare_entry_points`.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        Tidy: one row per candidate x budget x sensor x metric, columns
+        ``icao``, ``name``, ``budget_km``, ``sensor``, ``metric``, ``value``,
+        ``unit``, ``hypothetical``, ``status_quo``, ``delta_abs``, ``delta_rel``
+        (deltas from the status quo for the same sensor).
+    routes : GeoDataFrame
+        Best single flights and full-coverage flights (``kind`` column).
+    footprints : GeoDataFrame
+        Footprints of the best single flights.
+    reach : GeoDataFrame
+        Reach grid cells per candidate (``round_trip_km``).
+    reach_curves : pandas.DataFrame
+        ``icao``, ``sensor``, ``budget_km``, ``fraction``.
+    site_routes : GeoDataFrame
+        Best site routes.
+    sites : GeoDataFrame
+        The sites used.
+    params : dict
+        Effective parameters (territory, candidates, budgets, sensors...).
+    provenance : dict
+        openskies version, data checksums, parameters hash.
+    assumptions : list of (str, str)
+        Every assumption behind the figures, with its source.
+    """
+
+    metrics: pd.DataFrame
+    routes: gpd.GeoDataFrame
+    footprints: gpd.GeoDataFrame
+    reach: gpd.GeoDataFrame
+    reach_curves: pd.DataFrame
+    site_routes: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame | None
+    params: dict[str, Any]
+    provenance: dict[str, Any]
+    assumptions: list[tuple[str, str]] = field(default_factory=list)
+
+    # -- tables ------------------------------------------------------------------------------
+    def wide(self) -> pd.DataFrame:
+        """Metrics as a wide table: one row per metric, one column per scenario."""
+        m = self.metrics.copy()
+        m["scenario"] = [
+            f"{i}{' (hyp.)' if h else ''} {b:g} km {s}"
+            for i, h, b, s in zip(m["icao"], m["hypothetical"], m["budget_km"], m["sensor"],
+                                  strict=True)
+        ]
+        order = list(dict.fromkeys(m["scenario"]))
+        w = m.pivot_table(index=["metric", "unit"], columns="scenario", values="value",
+                          aggfunc="first", sort=False)
+        return w[order]
+
+    def summary(self, sensor: str | None = None) -> pd.DataFrame:
+        """Key metrics per scenario (rows) for one sensor (default: the first)."""
+        s = sensor or self.params["sensors"][0]
+        keys = ["transit_round_trip_km", "best_flight_fraction", "flights_90pct",
+                "flights_100pct", "flights_100pct_quota_share", "sites_observed_best_route",
+                "flights_all_sites", "reach_fraction"]
+        m = self.metrics[(self.metrics["sensor"] == s) & self.metrics["metric"].isin(keys)]
+        w = m.pivot_table(index=["icao", "hypothetical", "budget_km"], columns="metric",
+                          values="value", aggfunc="first", sort=False)
+        return w[[k for k in keys if k in w.columns]].reset_index()
+
+    def findings(self) -> list[str]:
+        """Plain-language comparisons with the status quo, honest about small differences."""
+        out = []
+        sq = self.params["candidates"][0]
+        for s in self.params["sensors"]:
+            m = self.metrics[self.metrics["sensor"] == s]
+            base = m[m["icao"] == sq].set_index("metric")["value"]
+            for (icao, budget), grp in m[m["icao"] != sq].groupby(["icao", "budget_km"],
+                                                                   sort=False):
+                v = grp.set_index("metric")["value"]
+                hyp = bool(grp["hypothetical"].iloc[0])
+                label = f"{icao}{' (hypothetical)' if hyp else ''} at {budget:,.0f} km"
+                parts = []
+                for key, what in (("flights_100pct", "flights for full coverage"),
+                                  ("flights_90pct", "flights for 90 % coverage"),
+                                  ("best_flight_fraction", "share imaged by one flight"),
+                                  ("transit_round_trip_km", "km of transit per flight")):
+                    a, b = base.get(key), v.get(key)
+                    if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
+                        continue
+                    rel = (b - a) / a if a else float("nan")
+                    if key == "best_flight_fraction":
+                        parts.append(f"{what} {a:.1%} -> {b:.1%}")
+                    else:
+                        parts.append(f"{what} {a:,.0f} -> {b:,.0f}"
+                                     + (f" ({rel:+.0%})" if np.isfinite(rel) else ""))
+                small = abs((v.get("flights_100pct", 0) - base.get("flights_100pct", 0))) <= 1
+                verdict = (" The difference in flights needed is small (at most one flight)."
+                           if small else "")
+                out.append(f"[{s}] {label} vs {sq}: " + "; ".join(parts) + "." + verdict)
+        return out
+
+    def to_markdown(self) -> str:
+        """The study as Markdown: parameters, findings, the metrics table, assumptions."""
+        p = self.params
+        lines = [
+            f"# Entry-point study: {p['territory']}",
+            "",
+            f"Candidates: {', '.join(p['labels'])} (the first is the status quo). "
+            f"Sensors: {', '.join(p['sensors'])}. Regime year {p['year']}.",
+            "",
+            "## Findings",
+            "",
+            *[f"- {f}" for f in self.findings()],
+            "",
+            "## Metrics",
+            "",
+            _df_to_markdown(self.wide().reset_index()),
+            "",
+            "## Assumptions",
+            "",
+            *[f"- {a}: {s}" for a, s in self.assumptions],
+            "",
+            "## Provenance",
+            "",
+            f"- openskies {self.provenance['openskies_version']}",
+            f"- parameters sha256 {self.provenance['params_sha256']}",
+            *[f"- {k} sha256 {v}" for k, v in self.provenance["data_sha256"].items()],
+            "",
+        ]
+        return "\n".join(lines)
+
+    def to_csv(self, path: str | Path | None = None) -> str | None:
+        """The tidy metrics as CSV (returned when ``path`` is None, else written atomically)."""
+        text = self.metrics.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+        if path is None:
+            return text
+        from .io import atomic_write
+
+        with atomic_write(path, newline="") as fh:
+            fh.write(text)
+        return None
+
+    def to_html(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write the self-contained HTML report (map, tables, reach chart, methods)."""
+        from . import report
+
+        return report.write_study_report(self, path, **kwargs)
+
+    def _repr_html_(self) -> str:
+        from . import _html
+
+        w = self.summary().round(3)
+        return _html.html_table(list(map(str, w.columns)), w.itertuples(index=False),
+                                caption=f"Entry-point study: {self.params['territory']}")
+
+
+def _df_to_markdown(df: pd.DataFrame) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10
+                             else f"{v:,.0f}")
+            else:
+                cells.append(str(v).replace("|", "\\|"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass
+class _Scenario:
+    icao: str
+    budget_km: float
+    regime: _airfields.Regime
+    hypothetical: bool
+
+
+def _scenarios(
+    terr: _territory.Territory, candidates: Sequence[str], reg: _airfields.Regime,
+    budgets_km: Sequence[float] | None,
+) -> list[_Scenario]:
+    out = []
+    for c in candidates:
+        af = reg.airfield(c)
+        observed = reg.observed_territory(c) if af.is_osa else None
+        if af.is_osa and not af.hypothetical:
+            if not set(terr.members) <= set(observed.members):
+                msg = (f"candidate {af.label} observes {observed.code}, not {terr.code}: "
+                       f"choose airfields of {terr.code}'s party or group")
+                raise ValidationError(msg)
+            out.append(_Scenario(af.icao, reg.max_flight_distance_km(af.icao), reg, False))
+            continue
+        party = af.party
+        budgets = budgets_km or default_budgets(terr, af, osa_fraction=float(
+            reg.parameter("max_flight_distance", "osa_coverage_fraction")))
+        for b in budgets:
+            r = reg.designate(af.icao, party=party, max_flight_distance_km=float(b))
+            if not set(terr.members) <= set(r.observed_territory(af.icao).members):
+                msg = (f"candidate {af.label} (party {party}) does not observe {terr.code}: "
+                       f"choose airfields of {terr.code}'s party or group")
+                raise ValidationError(msg)
+            out.append(_Scenario(af.icao, float(b), r, True))
+    return out
+
+
+def _site_metrics(
+    terr: _territory.Territory, sites: gpd.GeoDataFrame | None, sc: _Scenario, sensor: str,
+    *, time_limit_s: float, seed: int, aircraft: Any,
+) -> tuple[dict[str, float], Any]:
+    if sites is None or len(sites) == 0:
+        return {}, None
+    plan = routing.plan_route(terr, sites, start=sc.icao, sensor=sensor, regime=sc.regime,
+                              budget_km=sc.budget_km, time_limit_s=time_limit_s, seed=seed,
+                              aircraft=aircraft)
+    route = plan.route
+    unobservable = {s.index for s in route.skipped if not s.reason.startswith(
+        ("not worth", "unreachable within the budget"))}
+    remaining = sites.drop(index=[*route.observed, *unobservable])
+    flights = 1
+    while len(remaining):
+        p = routing.plan_route(terr, remaining, start=sc.icao, sensor=sensor, regime=sc.regime,
+                               budget_km=sc.budget_km, time_limit_s=time_limit_s, seed=seed,
+                               aircraft=aircraft)
+        if not p.route.observed:
+            flights = np.nan  # some sites cannot be reached within one flight's budget
+            break
+        flights += 1
+        remaining = remaining.drop(index=p.route.observed)
+    return {
+        "sites_total": float(len(sites)),
+        "sites_observed_best_route": float(len(route.observed)),
+        "sites_value_observed": float(route.value_observed),
+        "flights_all_sites": float(flights),
+    }, plan
+
+
+def _evaluate(
+    terr: _territory.Territory, sc: _Scenario, sensor_name: str, *, overlap: float,
+    reach_cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None, home_bases: Sequence[str],
+    aircraft: Any, time_limit_s: float, seed: int, quota: float | None,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """All metrics of one candidate x budget x sensor scenario."""
+    reg = sc.regime
+    af = reg.airfield(sc.icao)
+    sens = sensors.preset(sensor_name)
+    m: dict[str, float] = {"budget_km": sc.budget_km}
+    # 1. transit
+    m["transit_nearest_km"] = float(reach_cells.attrs.get("nearest_km",
+                                                          terr.distance_to_km(af.lon, af.lat)))
+    m["transit_farthest_km"] = float(reach_cells.attrs.get(
+        "farthest_km", _farthest_km(terr.geometry, af.lon, af.lat)))
+    w = reach_cells["area_km2"].to_numpy()
+    d = geodesy.distance_km(np.full(len(reach_cells), af.lon), np.full(len(reach_cells), af.lat),
+                            reach_cells["lon"].to_numpy(), reach_cells["lat"].to_numpy())
+    m["transit_mean_km"] = float(np.sum(w * d) / np.sum(w))
+    m["transit_round_trip_km"] = 2.0 * m["transit_nearest_km"]
+    # 3. reach
+    curve = coverage.reach_curve(terr, sc.icao, budgets_km=[sc.budget_km], sensor=sens,
+                                 regime=reg, cells=_reach_for_sensor(reach_cells, sens, reg, af))
+    m["reach_fraction"] = float(curve["fraction"].iloc[0])
+    # 4-5. coverage
+    extras: dict[str, Any] = {}
+    try:
+        fs = coverage.plan_full_coverage(terr, airfield=sc.icao, sensor=sens,
+                                         budget_km=sc.budget_km, overlap=overlap, regime=reg)
+    except InfeasibleError as exc:
+        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name,
+                       exc)
+        fs = None
+    area = terr.area_km2
+    if fs is not None and len(fs):
+        singles = [coverage.coverage(f, terr).covered_km2 for f in fs.footprints]
+        order = np.argsort(singles)[::-1]
+        cum, fractions = None, []
+        for k in order:
+            cum = fs.footprints[k] if cum is None else shapely.union(cum, fs.footprints[k])
+            fractions.append(coverage.coverage(cum, terr).fraction)
+        best = int(order[0])
+        best_plan = fs[best]
+        m["best_flight_area_km2"] = float(singles[best])
+        m["best_flight_fraction"] = float(singles[best] / area)
+        m["budget_share_over_territory"] = _length_inside_km(best_plan, terr.geometry) / \
+            best_plan.length_km
+        m["flights_50pct"] = _flights_for(fractions, 0.5)
+        m["flights_90pct"] = _flights_for(fractions, 0.9)
+        m["flights_100pct"] = float(len(fs))
+        m["flights_lower_bound"] = float(fs.summary.flights_lower_bound)
+        m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
+        if quota:
+            m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
+        m["flight_hours_best_flight"] = float(best_plan.flight_time_h)
+        m["mission_hours"] = float(best_plan.preflight_h + best_plan.flight_time_h)
+        window = float(reg.parameter("timing", "observation_window"))
+        m["fits_96h_window"] = float(m["mission_hours"] <= window)
+        extras.update(best_plan=best_plan, best_footprint=fs.footprints[best], flights=list(fs))
+    # 6. sites
+    site_m, site_plan = _site_metrics(terr, sites, sc, sensor_name, time_limit_s=time_limit_s,
+                                      seed=seed, aircraft=aircraft)
+    m.update(site_m)
+    extras["site_plan"] = site_plan
+    # 7. ferry
+    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+    poe = _poe_for(reg, af)
+    for hb in home_bases:
+        h = reg.airfield(hb)
+        km = 2.0 * float(geodesy.distance_km(h.lon, h.lat, poe.lon, poe.lat))
+        m[f"ferry_km_{hb}"] = km
+        m[f"ferry_hours_{hb}"] = km / ac.cruise_speed_kmh
+    return m, extras
+
+
+def _poe_for(reg: _airfields.Regime, af: _airfields.Airfield) -> _airfields.Airfield:
+    """The point of entry serving an OSA: itself if it is a POE, else the nearest POE."""
+    if "POE" in af.roles:
+        return af
+    poes = [a for a in reg.osas(af.group) if "POE" in a.roles] or [af]
+    return min(poes, key=lambda a: geodesy.distance_km(a.lon, a.lat, af.lon, af.lat))
+
+
+def _reach_for_sensor(cells: gpd.GeoDataFrame, sens: sensors.Sensor, reg: Any,
+                      af: Any) -> gpd.GeoDataFrame:
+    """Recompute round trips of a sensor-less reach grid for a sensor's reach."""
+    r = float(sens.reach_km)
+    out = cells.copy()
+    out["round_trip_km"] = 2.0 * np.maximum(0.0, out["far_km"].to_numpy() - r)
+    out.attrs = {**cells.attrs, "sensor_reach_km": r}
+    return out
+
+
+def compare_entry_points(
+    territory: str | _territory.Territory = "BLR",
+    candidates: Sequence[str] = ("UUMB", "UMMS"),
+    *,
+    regime: _airfields.Regime | None = None,
+    budgets_km: Sequence[float] | None = None,
+    sensors: Sequence[str] = ("optical_high_pan", "optical_low"),
+    targets: gpd.GeoDataFrame | str | None = "bundled",
+    home_bases: Sequence[str] = ("EPWA",),
+    aircraft: str | _aircraft.Aircraft = "An-30B",
+    progress: bool = True,
+    overlap: float = 0.1,
+    reach_cell_km: float = 10.0,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    on_step: Callable[[str], None] | None = None,
+) -> EntryPointStudy:
+    """Compare candidate entry airfields for inspecting a territory.
+
+    Parameters
+    ----------
+    territory : str or Territory
+        The territory to inspect (``"BLR"``).
+    candidates : sequence of str
+        ICAO codes; the first is the status quo (``"UUMB"``, Kubinka). A
+        candidate that is not an OSA in ``regime`` is designated hypothetically
+        for each budget in ``budgets_km``.
+    regime : Regime, optional
+        Treaty regime (default 2019).
+    budgets_km : sequence of float, optional
+        Maximum flight distances (km) for hypothetical candidates; default a
+        sweep from 5,500 km (the group's Kubinka value) down to the 35 % floor
+        of Annex E para 5(A) (:func:`default_budgets`).
+    sensors : sequence of str
+        Sensor presets (:func:`openskies.sensors.preset`).
+    targets : GeoDataFrame, "bundled" or None
+        Sites for the site metrics (``"bundled"``: :func:`openskies.data.sites`).
+    home_bases : sequence of str
+        ICAO codes of the observing party's home bases (ferry metrics).
+    aircraft : str or Aircraft
+        Aircraft profile (cruise speed for times).
+    progress : bool
+        Show a progress bar on stderr.
+    overlap : float
+        Side overlap of coverage lanes (fraction of the swath).
+    reach_cell_km : float
+        Reach grid cell size, km.
+    time_limit_s : float
+        Safety cap per route-planner solve.
+    seed : int
+        Seed of the route planner's heuristic (fixed: identical inputs give
+        identical metrics).
+    on_step : callable, optional
+        Called with a description before each scenario (for custom progress).
+
+    Returns
+    -------
+    EntryPointStudy
+    """
+    from . import data
+
+    reg = regime if regime is not None else data.regime()
+    terr = _territory.get(territory, year=reg.year) if isinstance(territory, str) else territory
+    if not candidates:
+        msg = "candidates is empty: give at least the status-quo airfield, e.g. ('UUMB', 'UMMS')"
+        raise ValidationError(msg)
+    if not sensors:
+        msg = "sensors is empty: give at least one preset, e.g. ('optical_high_pan',)"
+        raise ValidationError(msg)
+    if budgets_km is not None:
+        for b in budgets_km:
+            if not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
+                msg = f"budgets_km contains {b!r}: every budget must be a positive number of km"
+                raise ValidationError(msg)
+    sens_objs = {s: _preset(s) for s in sensors}
+    for hb in home_bases:
+        reg.airfield(hb)
+    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+    if isinstance(targets, str):
+        if targets != "bundled":
+            msg = f"targets={targets!r}: give a GeoDataFrame, 'bundled' or None"
+            raise ValidationError(msg)
+        try:
+            sites = data.sites(terr.code)
+        except KeyError:
+            sites = None
+    else:
+        sites = targets
+    scenarios = _scenarios(terr, candidates, reg, budgets_km)
+    if scenarios[0].hypothetical:
+        logger.warning("the status quo %s is hypothetical in this regime", scenarios[0].icao)
+    quota = _passive_quota(reg, terr)
+
+    rows: list[dict[str, Any]] = []
+    route_rows: list[dict[str, Any]] = []
+    fp_rows: list[dict[str, Any]] = []
+    site_rows: list[dict[str, Any]] = []
+    reach_frames: list[gpd.GeoDataFrame] = []
+    curves: list[pd.DataFrame] = []
+    reach_cache: dict[str, gpd.GeoDataFrame] = {}
+    steps = [(sc, s) for sc in scenarios for s in sensors]
+    bar = _progress(len(steps)) if progress else None
+    try:
+        for sc, s in steps:
+            label = f"{sc.icao} {sc.budget_km:g} km {s}"
+            if on_step:
+                on_step(label)
+            if bar:
+                bar.set(label)
+            if sc.icao not in reach_cache:
+                reach_cache[sc.icao] = coverage.reach(terr, sc.icao, cell_km=reach_cell_km,
+                                                      regime=sc.regime)
+                g = reach_cache[sc.icao].copy()
+                g["icao"] = sc.icao
+                reach_frames.append(g)
+                for sname in sensors:
+                    cells = _reach_for_sensor(reach_cache[sc.icao], sens_objs[sname], sc.regime,
+                                              sc.regime.airfield(sc.icao))
+                    cv = coverage.reach_curve(terr, sc.icao, sensor=sens_objs[sname],
+                                              regime=sc.regime, cells=cells)
+                    cv["icao"] = sc.icao
+                    cv["sensor"] = sname
+                    curves.append(cv)
+            metrics, extras = _evaluate(
+                terr, sc, s, overlap=overlap, reach_cells=reach_cache[sc.icao], sites=sites,
+                home_bases=home_bases, aircraft=ac, time_limit_s=time_limit_s, seed=seed,
+                quota=quota,
+            )
+            name = sc.regime.airfield(sc.icao).name
+            for key, value in metrics.items():
+                base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
+                unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
+                rows.append({"icao": sc.icao, "name": name, "budget_km": sc.budget_km,
+                             "sensor": s, "metric": key, "value": float(value), "unit": unit,
+                             "hypothetical": sc.hypothetical})
+            common = {"icao": sc.icao, "budget_km": sc.budget_km, "sensor": s,
+                      "hypothetical": sc.hypothetical}
+            if "best_plan" in extras:
+                route_rows.append({**common, "kind": "best single flight", "flight": 1,
+                                   "length_km": extras["best_plan"].length_km,
+                                   "geometry": geodesy.split_antimeridian(
+                                       extras["best_plan"].path_densified(10.0))})
+                fp_rows.append({**common, "area_km2": metrics["best_flight_area_km2"],
+                                "geometry": extras["best_footprint"]})
+                for k, f in enumerate(extras["flights"], start=1):
+                    route_rows.append({**common, "kind": "full coverage", "flight": k,
+                                       "length_km": f.length_km,
+                                       "geometry": geodesy.split_antimeridian(
+                                           f.path_densified(10.0))})
+            if extras.get("site_plan") is not None:
+                sp = extras["site_plan"]
+                site_rows.append({**common, "observed": len(sp.route.observed),
+                                  "length_km": sp.length_km,
+                                  "geometry": geodesy.split_antimeridian(sp.path_densified(10.0))})
+            if bar:
+                bar.advance()
+    finally:
+        if bar:
+            bar.close()
+
+    metrics_df = _with_deltas(pd.DataFrame(rows), candidates[0])
+    params = {
+        "territory": terr.code,
+        "year": reg.year,
+        "candidates": [sc.icao for sc in scenarios[:1]] + list(dict.fromkeys(
+            sc.icao for sc in scenarios[1:] if sc.icao != scenarios[0].icao)),
+        "labels": [reg.airfield(c).label if not any(x.hypothetical and x.icao == c
+                                                    for x in scenarios)
+                   else f"{reg.airfield(c).name} ({c}) (hypothetical)"
+                   for c in dict.fromkeys(sc.icao for sc in scenarios)],
+        "budgets_km": {c: [sc.budget_km for sc in scenarios if sc.icao == c]
+                       for c in dict.fromkeys(sc.icao for sc in scenarios)},
+        "sensors": list(sensors),
+        "home_bases": list(home_bases),
+        "aircraft": ac.name,
+        "overlap": overlap,
+        "reach_cell_km": reach_cell_km,
+        "seed": seed,
+        "passive_quota": quota,
+    }
+    phash = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    crs = "EPSG:4326"
+    study = EntryPointStudy(
+        metrics=metrics_df,
+        routes=gpd.GeoDataFrame(route_rows, geometry="geometry", crs=crs) if route_rows
+        else gpd.GeoDataFrame(geometry=[], crs=crs),
+        footprints=gpd.GeoDataFrame(fp_rows, geometry="geometry", crs=crs) if fp_rows
+        else gpd.GeoDataFrame(geometry=[], crs=crs),
+        reach=pd.concat(reach_frames, ignore_index=True) if reach_frames
+        else gpd.GeoDataFrame(geometry=[], crs=crs),
+        reach_curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
+        site_routes=gpd.GeoDataFrame(site_rows, geometry="geometry", crs=crs) if site_rows
+        else gpd.GeoDataFrame(geometry=[], crs=crs),
+        sites=sites,
+        params=params,
+        provenance={"openskies_version": __version__, "data_sha256": _geodata.versions(),
+                    "params_sha256": phash},
+        assumptions=_assumptions(reg, scenarios, sens_objs, ac),
+    )
+    logger.info("entry-point study %s: %d scenarios x %d sensors", terr.code, len(scenarios),
+                len(sensors))
+    return study
+
+
+def _preset(name: str) -> sensors.Sensor:
+    return sensors.preset(name)
+
+
+def _passive_quota(reg: _airfields.Regime, terr: _territory.Territory) -> float | None:
+    passive = reg.parameters.get("quotas", {}).get("passive", {})
+    for code in (*[g["code"] for g in reg.parameters.get("groups", [])
+                   if set(terr.members) <= set(g["members"])], terr.code):
+        entry = passive.get(code)
+        if entry is not None:
+            return float(entry["value"] if isinstance(entry, dict) else entry)
+    return None
+
+
+def _with_deltas(df: pd.DataFrame, status_quo: str) -> pd.DataFrame:
+    if df.empty:
+        return df
+    sq = df[df["icao"] == status_quo].drop_duplicates(["sensor", "metric"])
+    base = sq.set_index(["sensor", "metric"])["value"]
+    keys = list(zip(df["sensor"], df["metric"], strict=True))
+    ref = np.array([base.get(k, np.nan) for k in keys], dtype=float)
+    df = df.copy()
+    df["status_quo"] = df["icao"] == status_quo
+    df["delta_abs"] = df["value"] - ref
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["delta_rel"] = np.where(ref != 0, (df["value"] - ref) / np.abs(ref), np.nan)
+    return df
+
+
+def _assumptions(reg: _airfields.Regime, scenarios: list[_Scenario],
+                 sens: dict[str, sensors.Sensor], ac: _aircraft.Aircraft) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for sc in scenarios:
+        if sc.hypothetical:
+            out.append((f"{sc.icao} as an Open Skies airfield with {sc.budget_km:,.0f} km",
+                        "hypothetical: never designated (treaty-facts.md §2); the maximum flight "
+                        "distance is a study parameter swept down to the 35 % floor of Annex E "
+                        "para 5(A)"))
+    margin = reg.parameter("max_flight_distance", "turn_margin")
+    out.append(("Distance formula", f"sum of WGS84 geodesic legs x (1 + {margin:.0%} turn "
+                                     "margin); the treaty fixes no formula (assumption)"))
+    for name, s in sens.items():
+        out.append((f"Sensor {name}: swath {s.swath_km:g} km", s.note or "preset"))
+    out.append((f"Aircraft {ac.name}: cruise {ac.cruise_speed_kmh:g} km/h",
+                "aircraft preset (openskies.aircraft; sources and assumptions per value)"))
+    out.append(("Reach model", "a cell counts when a straight out-and-back geodesic brings it "
+                               "within the sensor's reach: an upper bound"))
+    out.append(("Coverage plans", "boustrophedon lanes (Fields2Cover-style), split into the "
+                                  "fewest round trips for their order: an upper bound on the "
+                                  "fewest flights; the lower bound is reported too"))
+    out.append(("Site values", "default planning weights of the bundled sites (assumption)"))
+    out.append(("Borders", "Natural Earth 10m v5.1.1; the Bug river border is smoothed "
+                           "(0.8 km typical, 2.7 km worst)"))
+    return out
+
+
+class _progress:  # noqa: N801 - a tiny context helper
+    """A rich progress bar on stderr (the library's only direct output, opt-in)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._p = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed}/{task.total}"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=False)
+        self._p.start()
+        self._t = self._p.add_task("study", total=total)
+
+    def set(self, text: str) -> None:
+        self._p.update(self._t, description=text)
+
+    def advance(self) -> None:
+        self._p.advance(self._t)
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+def rank_entry_points(territory: str | _territory.Territory, **kwargs: Any) -> pd.DataFrame:
+    """Rank every candidate airfield (or grid site) of a territory; see :mod:`openskies._ranking`.
+
+    Parameters
+    ----------
+    territory : str or Territory
+        The territory to inspect.
+    **kwargs
+        ``candidates``, ``budgets_km``, ``sensors``, ``objective``, ``executor``...
+        (:func:`openskies._ranking.rank_entry_points`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ranking, one row per candidate, with every metric.
+    """
+    from . import _ranking
+
+    return _ranking.rank_entry_points(territory, **kwargs)
