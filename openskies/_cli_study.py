@@ -125,3 +125,88 @@ def _read_targets(path: Path) -> Any:
         msg = f"targets file {str(path)!r} not found"
         raise ConfigError(msg)
     return gpd.read_file(path)
+
+
+DEFAULT_STUDY = "belarus-entry-point.yaml"
+
+
+@app.command("compare")
+def compare_cmd(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help=f"Study config (YAML); default: the bundled {DEFAULT_STUDY}.", show_default=False
+        ),
+    ] = None,
+    output: OutOpt = Path("study-out"),
+    overwrite: OverwriteOpt = False,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
+) -> None:
+    """Compare entry airfields for inspecting a territory (default: Belarus, Kubinka vs Minsk).
+
+    Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json.
+    """
+    from . import __version__, _geodata, _outdir, data, study
+    from . import config as cfgmod
+    from ._errors import OpenSkiesError
+
+    try:
+        path = config if config is not None else cfgmod.bundled_config(DEFAULT_STUDY)
+        cfg = cfgmod.load(path, cfgmod.StudyConfig, section="study")
+        _outdir.check_target(output, overwrite=overwrite)
+        st = study.compare_entry_points(
+            cfg.territory,
+            cfg.candidates,
+            regime=data.regime(cfg.year),
+            budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
+            sensors=cfg.sensors,
+            targets="bundled" if cfg.targets == "bundled" else None,
+            home_bases=cfg.home_bases,
+            aircraft=cfg.aircraft,
+            progress=progress,
+            overlap=cfg.overlap,
+            reach_cell_km=cfg.reach_cell_km,
+            time_limit_s=cfg.time_limit_s,
+            seed=cfg.seed,
+        )
+        st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
+        st.provenance["config"] = str(path)
+        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+            write_study_outputs(st, tmp)
+            _write_json(
+                tmp / "provenance.json",
+                {
+                    "openskies_version": __version__,
+                    "data_sha256": _geodata.versions(),
+                    "config_sha256": st.provenance["config_sha256"],
+                    "params_sha256": st.provenance["params_sha256"],
+                    "config": cfg.model_dump(mode="json"),
+                },
+            )
+    except (OpenSkiesError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for line in st.findings():
+        console.print(f"- {line}", highlight=False, markup=False)
+    console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
+
+
+def write_study_outputs(st: Any, out: Path) -> None:
+    """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
+    from .io import atomic_path, atomic_write
+
+    st.to_html(out / "report.html")
+    st.to_csv(out / "metrics.csv")
+    with atomic_write(out / "metrics.md") as fh:
+        fh.write(st.to_markdown())
+    for name, gdf in (
+        ("routes", st.routes),
+        ("footprints", st.footprints),
+        ("reach", st.reach),
+        ("site_routes", st.site_routes),
+    ):
+        if gdf is None or len(gdf) == 0:
+            continue
+        with atomic_path(out / f"{name}.geojson") as tmp:
+            gdf.to_file(tmp, driver="GeoJSON")

@@ -1,4 +1,4 @@
-"""Entry-point studies: how much easier is a territory to inspect from one airfield than another?
+"""Entry-point studies: how much easier is a territory to inspect from one airfield?
 
 :func:`compare_entry_points` evaluates candidate airfields (the first is the
 status quo) against a territory, for every budget and sensor, and returns an
@@ -43,42 +43,54 @@ __all__ = ["METRICS", "EntryPointStudy", "compare_entry_points", "default_budget
 #: Metric name -> (unit, short definition). Full definitions: docs/methodology.md.
 METRICS: dict[str, tuple[str, str]] = {
     "budget_km": ("km", "maximum flight distance of the candidate OSA in this scenario"),
-    "transit_nearest_km": ("km", "geodesic distance from the airfield to the nearest point of "
-                                 "the territory (0 inside)"),
-    "transit_mean_km": ("km", "area-weighted mean geodesic distance from the airfield to the "
-                              "territory (equal-area reach cells)"),
+    "transit_nearest_km": (
+        "km",
+        "geodesic distance from the airfield to the nearest point of the territory (0 inside)",
+    ),
+    "transit_mean_km": (
+        "km",
+        "area-weighted mean geodesic distance from the airfield to the "
+        "territory (equal-area reach cells)",
+    ),
     "transit_farthest_km": ("km", "geodesic distance to the farthest point of the territory"),
-    "transit_round_trip_km": ("km", "least distance a flight spends outside the territory: "
-                                    "2 x nearest"),
-    "budget_share_over_territory": ("fraction", "share of the best single flight's counted "
-                                                "distance flown over the territory"),
-    "reach_fraction": ("fraction", "share of the territory whose cells one flight can reach "
-                                   "and image (upper bound, reach model)"),
+    "transit_round_trip_km": (
+        "km",
+        "least distance a flight spends outside the territory: 2 x nearest",
+    ),
+    "budget_share_over_territory": (
+        "fraction",
+        "share of the best single flight's counted distance flown over the territory",
+    ),
+    "reach_fraction": (
+        "fraction",
+        "share of the territory whose cells one flight can reach "
+        "and image (upper bound, reach model)",
+    ),
     "best_flight_area_km2": ("km2", "area of the territory imaged by the best single flight"),
-    "best_flight_fraction": ("fraction", "share of the territory imaged by the best single "
-                                         "flight"),
+    "best_flight_fraction": ("fraction", "share of the territory imaged by the best single flight"),
     "flights_50pct": ("flights", "flights needed to image 50 % of the territory"),
     "flights_90pct": ("flights", "flights needed to image 90 % of the territory"),
-    "flights_100pct": ("flights", "flights needed to image the whole territory (full-coverage "
-                                  "plan)"),
-    "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive "
-                                               "quota"),
+    "flights_100pct": (
+        "flights",
+        "flights needed to image the whole territory (full-coverage plan)",
+    ),
+    "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive quota"),
     "flights_lower_bound": ("flights", "lower bound on flights_100pct (lane km / capacity)"),
-    "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan "
-                                           "images"),
+    "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan images"),
     "sites_total": ("sites", "bundled sites of interest in the territory"),
     "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
     "sites_value_observed": ("value", "total value of those sites"),
     "flights_all_sites": ("flights", "flights needed to observe every observable site"),
     "flight_hours_best_flight": ("h", "flight time of the best single flight"),
     "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
-    "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I "
-                                "para 9)"),
+    "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I para 9)"),
 }
 #: Per home base (suffix ``_<ICAO>``).
 HOME_METRICS: dict[str, tuple[str, str]] = {
-    "ferry_km": ("km", "home base -> point of entry -> home base, geodesic (transit, outside "
-                       "the quota)"),
+    "ferry_km": (
+        "km",
+        "home base -> point of entry -> home base, geodesic (transit, outside the quota)",
+    ),
     "ferry_hours": ("h", "ferry_km at the aircraft's cruise speed"),
 }
 
@@ -89,8 +101,9 @@ SWEEP_KM = (5500.0, 4000.0, 2500.0)
 # --------------------------------------------------------------------------- helpers
 
 
-def default_budgets(territory: _territory.Territory, airfield: _airfields.Airfield,
-                    *, osa_fraction: float = 0.35) -> tuple[float, ...]:
+def default_budgets(
+    territory: _territory.Territory, airfield: _airfields.Airfield, *, osa_fraction: float = 0.35
+) -> tuple[float, ...]:
     """Budgets swept for a hypothetical airfield: :data:`SWEEP_KM` down to the 35 % floor.
 
     The floor is the farthest point of the territory divided by ``osa_fraction``
@@ -188,23 +201,41 @@ class EntryPointStudy:
         m = self.metrics.copy()
         m["scenario"] = [
             f"{i}{' (hyp.)' if h else ''} {b:g} km {s}"
-            for i, h, b, s in zip(m["icao"], m["hypothetical"], m["budget_km"], m["sensor"],
-                                  strict=True)
+            for i, h, b, s in zip(
+                m["icao"], m["hypothetical"], m["budget_km"], m["sensor"], strict=True
+            )
         ]
         order = list(dict.fromkeys(m["scenario"]))
-        w = m.pivot_table(index=["metric", "unit"], columns="scenario", values="value",
-                          aggfunc="first", sort=False)
+        w = m.pivot_table(
+            index=["metric", "unit"],
+            columns="scenario",
+            values="value",
+            aggfunc="first",
+            sort=False,
+        )
         return w[order]
 
     def summary(self, sensor: str | None = None) -> pd.DataFrame:
         """Key metrics per scenario (rows) for one sensor (default: the first)."""
         s = sensor or self.params["sensors"][0]
-        keys = ["transit_round_trip_km", "best_flight_fraction", "flights_90pct",
-                "flights_100pct", "flights_100pct_quota_share", "sites_observed_best_route",
-                "flights_all_sites", "reach_fraction"]
+        keys = [
+            "transit_round_trip_km",
+            "best_flight_fraction",
+            "flights_90pct",
+            "flights_100pct",
+            "flights_100pct_quota_share",
+            "sites_observed_best_route",
+            "flights_all_sites",
+            "reach_fraction",
+        ]
         m = self.metrics[(self.metrics["sensor"] == s) & self.metrics["metric"].isin(keys)]
-        w = m.pivot_table(index=["icao", "hypothetical", "budget_km"], columns="metric",
-                          values="value", aggfunc="first", sort=False)
+        w = m.pivot_table(
+            index=["icao", "hypothetical", "budget_km"],
+            columns="metric",
+            values="value",
+            aggfunc="first",
+            sort=False,
+        )
         return w[[k for k in keys if k in w.columns]].reset_index()
 
     def findings(self) -> list[str]:
@@ -214,16 +245,19 @@ class EntryPointStudy:
         for s in self.params["sensors"]:
             m = self.metrics[self.metrics["sensor"] == s]
             base = m[m["icao"] == sq].set_index("metric")["value"]
-            for (icao, budget), grp in m[m["icao"] != sq].groupby(["icao", "budget_km"],
-                                                                   sort=False):
+            for (icao, budget), grp in m[m["icao"] != sq].groupby(
+                ["icao", "budget_km"], sort=False
+            ):
                 v = grp.set_index("metric")["value"]
                 hyp = bool(grp["hypothetical"].iloc[0])
                 label = f"{icao}{' (hypothetical)' if hyp else ''} at {budget:,.0f} km"
                 parts = []
-                for key, what in (("flights_100pct", "flights for full coverage"),
-                                  ("flights_90pct", "flights for 90 % coverage"),
-                                  ("best_flight_fraction", "share imaged by one flight"),
-                                  ("transit_round_trip_km", "km of transit per flight")):
+                for key, what in (
+                    ("flights_100pct", "flights for full coverage"),
+                    ("flights_90pct", "flights for 90 % coverage"),
+                    ("best_flight_fraction", "share imaged by one flight"),
+                    ("transit_round_trip_km", "km of transit per flight"),
+                ):
                     a, b = base.get(key), v.get(key)
                     if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
                         continue
@@ -231,11 +265,16 @@ class EntryPointStudy:
                     if key == "best_flight_fraction":
                         parts.append(f"{what} {a:.1%} -> {b:.1%}")
                     else:
-                        parts.append(f"{what} {a:,.0f} -> {b:,.0f}"
-                                     + (f" ({rel:+.0%})" if np.isfinite(rel) else ""))
-                small = abs((v.get("flights_100pct", 0) - base.get("flights_100pct", 0))) <= 1
-                verdict = (" The difference in flights needed is small (at most one flight)."
-                           if small else "")
+                        parts.append(
+                            f"{what} {a:,.0f} -> {b:,.0f}"
+                            + (f" ({rel:+.0%})" if np.isfinite(rel) else "")
+                        )
+                small = abs(v.get("flights_100pct", 0) - base.get("flights_100pct", 0)) <= 1
+                verdict = (
+                    " The difference in flights needed is small (at most one flight)."
+                    if small
+                    else ""
+                )
                 out.append(f"[{s}] {label} vs {sq}: " + "; ".join(parts) + "." + verdict)
         return out
 
@@ -290,8 +329,11 @@ class EntryPointStudy:
         from . import _html
 
         w = self.summary().round(3)
-        return _html.html_table(list(map(str, w.columns)), w.itertuples(index=False),
-                                caption=f"Entry-point study: {self.params['territory']}")
+        return _html.html_table(
+            list(map(str, w.columns)),
+            w.itertuples(index=False),
+            caption=f"Entry-point study: {self.params['territory']}",
+        )
 
 
 def _df_to_markdown(df: pd.DataFrame) -> str:
@@ -301,8 +343,9 @@ def _df_to_markdown(df: pd.DataFrame) -> str:
         cells = []
         for v in row:
             if isinstance(v, float):
-                cells.append("" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10
-                             else f"{v:,.0f}")
+                cells.append(
+                    "" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
+                )
             else:
                 cells.append(str(v).replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
@@ -321,7 +364,9 @@ class _Scenario:
 
 
 def _scenarios(
-    terr: _territory.Territory, candidates: Sequence[str], reg: _airfields.Regime,
+    terr: _territory.Territory,
+    candidates: Sequence[str],
+    reg: _airfields.Regime,
     budgets_km: Sequence[float] | None,
 ) -> list[_Scenario]:
     out = []
@@ -330,42 +375,74 @@ def _scenarios(
         observed = reg.observed_territory(c) if af.is_osa else None
         if af.is_osa and not af.hypothetical:
             if not set(terr.members) <= set(observed.members):
-                msg = (f"candidate {af.label} observes {observed.code}, not {terr.code}: "
-                       f"choose airfields of {terr.code}'s party or group")
+                msg = (
+                    f"candidate {af.label} observes {observed.code}, not {terr.code}: "
+                    f"choose airfields of {terr.code}'s party or group"
+                )
                 raise ValidationError(msg)
             out.append(_Scenario(af.icao, reg.max_flight_distance_km(af.icao), reg, False))
             continue
         party = af.party
-        budgets = budgets_km or default_budgets(terr, af, osa_fraction=float(
-            reg.parameter("max_flight_distance", "osa_coverage_fraction")))
+        budgets = budgets_km or default_budgets(
+            terr,
+            af,
+            osa_fraction=float(reg.parameter("max_flight_distance", "osa_coverage_fraction")),
+        )
         for b in budgets:
             r = reg.designate(af.icao, party=party, max_flight_distance_km=float(b))
             if not set(terr.members) <= set(r.observed_territory(af.icao).members):
-                msg = (f"candidate {af.label} (party {party}) does not observe {terr.code}: "
-                       f"choose airfields of {terr.code}'s party or group")
+                msg = (
+                    f"candidate {af.label} (party {party}) does not observe {terr.code}: "
+                    f"choose airfields of {terr.code}'s party or group"
+                )
                 raise ValidationError(msg)
             out.append(_Scenario(af.icao, float(b), r, True))
     return out
 
 
 def _site_metrics(
-    terr: _territory.Territory, sites: gpd.GeoDataFrame | None, sc: _Scenario, sensor: str,
-    *, time_limit_s: float, seed: int, aircraft: Any,
+    terr: _territory.Territory,
+    sites: gpd.GeoDataFrame | None,
+    sc: _Scenario,
+    sensor: str,
+    *,
+    time_limit_s: float,
+    seed: int,
+    aircraft: Any,
 ) -> tuple[dict[str, float], Any]:
     if sites is None or len(sites) == 0:
         return {}, None
-    plan = routing.plan_route(terr, sites, start=sc.icao, sensor=sensor, regime=sc.regime,
-                              budget_km=sc.budget_km, time_limit_s=time_limit_s, seed=seed,
-                              aircraft=aircraft)
+    plan = routing.plan_route(
+        terr,
+        sites,
+        start=sc.icao,
+        sensor=sensor,
+        regime=sc.regime,
+        budget_km=sc.budget_km,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        aircraft=aircraft,
+    )
     route = plan.route
-    unobservable = {s.index for s in route.skipped if not s.reason.startswith(
-        ("not worth", "unreachable within the budget"))}
+    unobservable = {
+        s.index
+        for s in route.skipped
+        if not s.reason.startswith(("not worth", "unreachable within the budget"))
+    }
     remaining = sites.drop(index=[*route.observed, *unobservable])
     flights = 1
     while len(remaining):
-        p = routing.plan_route(terr, remaining, start=sc.icao, sensor=sensor, regime=sc.regime,
-                               budget_km=sc.budget_km, time_limit_s=time_limit_s, seed=seed,
-                               aircraft=aircraft)
+        p = routing.plan_route(
+            terr,
+            remaining,
+            start=sc.icao,
+            sensor=sensor,
+            regime=sc.regime,
+            budget_km=sc.budget_km,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            aircraft=aircraft,
+        )
         if not p.route.observed:
             flights = np.nan  # some sites cannot be reached within one flight's budget
             break
@@ -380,9 +457,18 @@ def _site_metrics(
 
 
 def _evaluate(
-    terr: _territory.Territory, sc: _Scenario, sensor_name: str, *, overlap: float,
-    reach_cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None, home_bases: Sequence[str],
-    aircraft: Any, time_limit_s: float, seed: int, quota: float | None,
+    terr: _territory.Territory,
+    sc: _Scenario,
+    sensor_name: str,
+    *,
+    overlap: float,
+    reach_cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame | None,
+    home_bases: Sequence[str],
+    aircraft: Any,
+    time_limit_s: float,
+    seed: int,
+    quota: float | None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """All metrics of one candidate x budget x sensor scenario."""
     reg = sc.regime
@@ -390,27 +476,39 @@ def _evaluate(
     sens = sensors.preset(sensor_name)
     m: dict[str, float] = {"budget_km": sc.budget_km}
     # 1. transit
-    m["transit_nearest_km"] = float(reach_cells.attrs.get("nearest_km",
-                                                          terr.distance_to_km(af.lon, af.lat)))
-    m["transit_farthest_km"] = float(reach_cells.attrs.get(
-        "farthest_km", _farthest_km(terr.geometry, af.lon, af.lat)))
+    m["transit_nearest_km"] = float(
+        reach_cells.attrs.get("nearest_km", terr.distance_to_km(af.lon, af.lat))
+    )
+    m["transit_farthest_km"] = float(
+        reach_cells.attrs.get("farthest_km", _farthest_km(terr.geometry, af.lon, af.lat))
+    )
     w = reach_cells["area_km2"].to_numpy()
-    d = geodesy.distance_km(np.full(len(reach_cells), af.lon), np.full(len(reach_cells), af.lat),
-                            reach_cells["lon"].to_numpy(), reach_cells["lat"].to_numpy())
+    d = geodesy.distance_km(
+        np.full(len(reach_cells), af.lon),
+        np.full(len(reach_cells), af.lat),
+        reach_cells["lon"].to_numpy(),
+        reach_cells["lat"].to_numpy(),
+    )
     m["transit_mean_km"] = float(np.sum(w * d) / np.sum(w))
     m["transit_round_trip_km"] = 2.0 * m["transit_nearest_km"]
     # 3. reach
-    curve = coverage.reach_curve(terr, sc.icao, budgets_km=[sc.budget_km], sensor=sens,
-                                 regime=reg, cells=_reach_for_sensor(reach_cells, sens, reg, af))
+    curve = coverage.reach_curve(
+        terr,
+        sc.icao,
+        budgets_km=[sc.budget_km],
+        sensor=sens,
+        regime=reg,
+        cells=_reach_for_sensor(reach_cells, sens, reg, af),
+    )
     m["reach_fraction"] = float(curve["fraction"].iloc[0])
     # 4-5. coverage
     extras: dict[str, Any] = {}
     try:
-        fs = coverage.plan_full_coverage(terr, airfield=sc.icao, sensor=sens,
-                                         budget_km=sc.budget_km, overlap=overlap, regime=reg)
+        fs = coverage.plan_full_coverage(
+            terr, airfield=sc.icao, sensor=sens, budget_km=sc.budget_km, overlap=overlap, regime=reg
+        )
     except InfeasibleError as exc:
-        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name,
-                       exc)
+        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name, exc)
         fs = None
     area = terr.area_km2
     if fs is not None and len(fs):
@@ -424,8 +522,9 @@ def _evaluate(
         best_plan = fs[best]
         m["best_flight_area_km2"] = float(singles[best])
         m["best_flight_fraction"] = float(singles[best] / area)
-        m["budget_share_over_territory"] = _length_inside_km(best_plan, terr.geometry) / \
-            best_plan.length_km
+        m["budget_share_over_territory"] = (
+            _length_inside_km(best_plan, terr.geometry) / best_plan.length_km
+        )
         m["flights_50pct"] = _flights_for(fractions, 0.5)
         m["flights_90pct"] = _flights_for(fractions, 0.9)
         m["flights_100pct"] = float(len(fs))
@@ -439,8 +538,9 @@ def _evaluate(
         m["fits_96h_window"] = float(m["mission_hours"] <= window)
         extras.update(best_plan=best_plan, best_footprint=fs.footprints[best], flights=list(fs))
     # 6. sites
-    site_m, site_plan = _site_metrics(terr, sites, sc, sensor_name, time_limit_s=time_limit_s,
-                                      seed=seed, aircraft=aircraft)
+    site_m, site_plan = _site_metrics(
+        terr, sites, sc, sensor_name, time_limit_s=time_limit_s, seed=seed, aircraft=aircraft
+    )
     m.update(site_m)
     extras["site_plan"] = site_plan
     # 7. ferry
@@ -462,8 +562,9 @@ def _poe_for(reg: _airfields.Regime, af: _airfields.Airfield) -> _airfields.Airf
     return min(poes, key=lambda a: geodesy.distance_km(a.lon, a.lat, af.lon, af.lat))
 
 
-def _reach_for_sensor(cells: gpd.GeoDataFrame, sens: sensors.Sensor, reg: Any,
-                      af: Any) -> gpd.GeoDataFrame:
+def _reach_for_sensor(
+    cells: gpd.GeoDataFrame, sens: sensors.Sensor, reg: Any, af: Any
+) -> gpd.GeoDataFrame:
     """Recompute round trips of a sensor-less reach grid for a sensor's reach."""
     r = float(sens.reach_km)
     out = cells.copy()
@@ -582,50 +683,99 @@ def compare_entry_points(
             if bar:
                 bar.set(label)
             if sc.icao not in reach_cache:
-                reach_cache[sc.icao] = coverage.reach(terr, sc.icao, cell_km=reach_cell_km,
-                                                      regime=sc.regime)
+                reach_cache[sc.icao] = coverage.reach(
+                    terr, sc.icao, cell_km=reach_cell_km, regime=sc.regime
+                )
                 g = reach_cache[sc.icao].copy()
                 g["icao"] = sc.icao
                 reach_frames.append(g)
                 for sname in sensors:
-                    cells = _reach_for_sensor(reach_cache[sc.icao], sens_objs[sname], sc.regime,
-                                              sc.regime.airfield(sc.icao))
-                    cv = coverage.reach_curve(terr, sc.icao, sensor=sens_objs[sname],
-                                              regime=sc.regime, cells=cells)
+                    cells = _reach_for_sensor(
+                        reach_cache[sc.icao],
+                        sens_objs[sname],
+                        sc.regime,
+                        sc.regime.airfield(sc.icao),
+                    )
+                    cv = coverage.reach_curve(
+                        terr, sc.icao, sensor=sens_objs[sname], regime=sc.regime, cells=cells
+                    )
                     cv["icao"] = sc.icao
                     cv["sensor"] = sname
                     curves.append(cv)
             metrics, extras = _evaluate(
-                terr, sc, s, overlap=overlap, reach_cells=reach_cache[sc.icao], sites=sites,
-                home_bases=home_bases, aircraft=ac, time_limit_s=time_limit_s, seed=seed,
+                terr,
+                sc,
+                s,
+                overlap=overlap,
+                reach_cells=reach_cache[sc.icao],
+                sites=sites,
+                home_bases=home_bases,
+                aircraft=ac,
+                time_limit_s=time_limit_s,
+                seed=seed,
                 quota=quota,
             )
             name = sc.regime.airfield(sc.icao).name
             for key, value in metrics.items():
                 base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
                 unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
-                rows.append({"icao": sc.icao, "name": name, "budget_km": sc.budget_km,
-                             "sensor": s, "metric": key, "value": float(value), "unit": unit,
-                             "hypothetical": sc.hypothetical})
-            common = {"icao": sc.icao, "budget_km": sc.budget_km, "sensor": s,
-                      "hypothetical": sc.hypothetical}
+                rows.append(
+                    {
+                        "icao": sc.icao,
+                        "name": name,
+                        "budget_km": sc.budget_km,
+                        "sensor": s,
+                        "metric": key,
+                        "value": float(value),
+                        "unit": unit,
+                        "hypothetical": sc.hypothetical,
+                    }
+                )
+            common = {
+                "icao": sc.icao,
+                "budget_km": sc.budget_km,
+                "sensor": s,
+                "hypothetical": sc.hypothetical,
+            }
             if "best_plan" in extras:
-                route_rows.append({**common, "kind": "best single flight", "flight": 1,
-                                   "length_km": extras["best_plan"].length_km,
-                                   "geometry": geodesy.split_antimeridian(
-                                       extras["best_plan"].path_densified(10.0))})
-                fp_rows.append({**common, "area_km2": metrics["best_flight_area_km2"],
-                                "geometry": extras["best_footprint"]})
+                route_rows.append(
+                    {
+                        **common,
+                        "kind": "best single flight",
+                        "flight": 1,
+                        "length_km": extras["best_plan"].length_km,
+                        "geometry": geodesy.split_antimeridian(
+                            extras["best_plan"].path_densified(10.0)
+                        ),
+                    }
+                )
+                fp_rows.append(
+                    {
+                        **common,
+                        "area_km2": metrics["best_flight_area_km2"],
+                        "geometry": extras["best_footprint"],
+                    }
+                )
                 for k, f in enumerate(extras["flights"], start=1):
-                    route_rows.append({**common, "kind": "full coverage", "flight": k,
-                                       "length_km": f.length_km,
-                                       "geometry": geodesy.split_antimeridian(
-                                           f.path_densified(10.0))})
+                    route_rows.append(
+                        {
+                            **common,
+                            "kind": "full coverage",
+                            "flight": k,
+                            "length_km": f.length_km,
+                            "geometry": geodesy.split_antimeridian(f.path_densified(10.0)),
+                        }
+                    )
             if extras.get("site_plan") is not None:
                 sp = extras["site_plan"]
-                site_rows.append({**common, "observed": len(sp.route.observed),
-                                  "length_km": sp.length_km,
-                                  "geometry": geodesy.split_antimeridian(sp.path_densified(10.0))})
+                site_rows.append(
+                    {
+                        **common,
+                        "observed": len(sp.route.observed),
+                        "length_km": sp.length_km,
+                        "geometry": geodesy.split_antimeridian(sp.path_densified(10.0)),
+                    }
+                )
             if bar:
                 bar.advance()
     finally:
@@ -636,14 +786,18 @@ def compare_entry_points(
     params = {
         "territory": terr.code,
         "year": reg.year,
-        "candidates": [sc.icao for sc in scenarios[:1]] + list(dict.fromkeys(
-            sc.icao for sc in scenarios[1:] if sc.icao != scenarios[0].icao)),
-        "labels": [reg.airfield(c).label if not any(x.hypothetical and x.icao == c
-                                                    for x in scenarios)
-                   else f"{reg.airfield(c).name} ({c}) (hypothetical)"
-                   for c in dict.fromkeys(sc.icao for sc in scenarios)],
-        "budgets_km": {c: [sc.budget_km for sc in scenarios if sc.icao == c]
-                       for c in dict.fromkeys(sc.icao for sc in scenarios)},
+        "candidates": [sc.icao for sc in scenarios[:1]]
+        + list(dict.fromkeys(sc.icao for sc in scenarios[1:] if sc.icao != scenarios[0].icao)),
+        "labels": [
+            reg.airfield(c).label
+            if not any(x.hypothetical and x.icao == c for x in scenarios)
+            else f"{reg.airfield(c).name} ({c}) (hypothetical)"
+            for c in dict.fromkeys(sc.icao for sc in scenarios)
+        ],
+        "budgets_km": {
+            c: [sc.budget_km for sc in scenarios if sc.icao == c]
+            for c in dict.fromkeys(sc.icao for sc in scenarios)
+        },
         "sensors": list(sensors),
         "home_bases": list(home_bases),
         "aircraft": ac.name,
@@ -656,23 +810,31 @@ def compare_entry_points(
     crs = "EPSG:4326"
     study = EntryPointStudy(
         metrics=metrics_df,
-        routes=gpd.GeoDataFrame(route_rows, geometry="geometry", crs=crs) if route_rows
+        routes=gpd.GeoDataFrame(route_rows, geometry="geometry", crs=crs)
+        if route_rows
         else gpd.GeoDataFrame(geometry=[], crs=crs),
-        footprints=gpd.GeoDataFrame(fp_rows, geometry="geometry", crs=crs) if fp_rows
+        footprints=gpd.GeoDataFrame(fp_rows, geometry="geometry", crs=crs)
+        if fp_rows
         else gpd.GeoDataFrame(geometry=[], crs=crs),
-        reach=pd.concat(reach_frames, ignore_index=True) if reach_frames
+        reach=pd.concat(reach_frames, ignore_index=True)
+        if reach_frames
         else gpd.GeoDataFrame(geometry=[], crs=crs),
         reach_curves=pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(),
-        site_routes=gpd.GeoDataFrame(site_rows, geometry="geometry", crs=crs) if site_rows
+        site_routes=gpd.GeoDataFrame(site_rows, geometry="geometry", crs=crs)
+        if site_rows
         else gpd.GeoDataFrame(geometry=[], crs=crs),
         sites=sites,
         params=params,
-        provenance={"openskies_version": __version__, "data_sha256": _geodata.versions(),
-                    "params_sha256": phash},
+        provenance={
+            "openskies_version": __version__,
+            "data_sha256": _geodata.versions(),
+            "params_sha256": phash,
+        },
         assumptions=_assumptions(reg, scenarios, sens_objs, ac),
     )
-    logger.info("entry-point study %s: %d scenarios x %d sensors", terr.code, len(scenarios),
-                len(sensors))
+    logger.info(
+        "entry-point study %s: %d scenarios x %d sensors", terr.code, len(scenarios), len(sensors)
+    )
     return study
 
 
@@ -682,8 +844,14 @@ def _preset(name: str) -> sensors.Sensor:
 
 def _passive_quota(reg: _airfields.Regime, terr: _territory.Territory) -> float | None:
     passive = reg.parameters.get("quotas", {}).get("passive", {})
-    for code in (*[g["code"] for g in reg.parameters.get("groups", [])
-                   if set(terr.members) <= set(g["members"])], terr.code):
+    for code in (
+        *[
+            g["code"]
+            for g in reg.parameters.get("groups", [])
+            if set(terr.members) <= set(g["members"])
+        ],
+        terr.code,
+    ):
         entry = passive.get(code)
         if entry is not None:
             return float(entry["value"] if isinstance(entry, dict) else entry)
@@ -705,30 +873,62 @@ def _with_deltas(df: pd.DataFrame, status_quo: str) -> pd.DataFrame:
     return df
 
 
-def _assumptions(reg: _airfields.Regime, scenarios: list[_Scenario],
-                 sens: dict[str, sensors.Sensor], ac: _aircraft.Aircraft) -> list[tuple[str, str]]:
+def _assumptions(
+    reg: _airfields.Regime,
+    scenarios: list[_Scenario],
+    sens: dict[str, sensors.Sensor],
+    ac: _aircraft.Aircraft,
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for sc in scenarios:
         if sc.hypothetical:
-            out.append((f"{sc.icao} as an Open Skies airfield with {sc.budget_km:,.0f} km",
-                        "hypothetical: never designated (treaty-facts.md §2); the maximum flight "
-                        "distance is a study parameter swept down to the 35 % floor of Annex E "
-                        "para 5(A)"))
+            out.append(
+                (
+                    f"{sc.icao} as an Open Skies airfield with {sc.budget_km:,.0f} km",
+                    "hypothetical: never designated (treaty-facts.md §2); the maximum flight "
+                    "distance is a study parameter swept down to the 35 % floor of Annex E "
+                    "para 5(A)",
+                )
+            )
     margin = reg.parameter("max_flight_distance", "turn_margin")
-    out.append(("Distance formula", f"sum of WGS84 geodesic legs x (1 + {margin:.0%} turn "
-                                     "margin); the treaty fixes no formula (assumption)"))
+    out.append(
+        (
+            "Distance formula",
+            f"sum of WGS84 geodesic legs x (1 + {margin:.0%} turn "
+            "margin); the treaty fixes no formula (assumption)",
+        )
+    )
     for name, s in sens.items():
         out.append((f"Sensor {name}: swath {s.swath_km:g} km", s.note or "preset"))
-    out.append((f"Aircraft {ac.name}: cruise {ac.cruise_speed_kmh:g} km/h",
-                "aircraft preset (openskies.aircraft; sources and assumptions per value)"))
-    out.append(("Reach model", "a cell counts when a straight out-and-back geodesic brings it "
-                               "within the sensor's reach: an upper bound"))
-    out.append(("Coverage plans", "boustrophedon lanes (Fields2Cover-style), split into the "
-                                  "fewest round trips for their order: an upper bound on the "
-                                  "fewest flights; the lower bound is reported too"))
+    out.append(
+        (
+            f"Aircraft {ac.name}: cruise {ac.cruise_speed_kmh:g} km/h",
+            "aircraft preset (openskies.aircraft; sources and assumptions per value)",
+        )
+    )
+    out.append(
+        (
+            "Reach model",
+            "a cell counts when a straight out-and-back geodesic brings it "
+            "within the sensor's reach: an upper bound",
+        )
+    )
+    out.append(
+        (
+            "Coverage plans",
+            "boustrophedon lanes (Fields2Cover-style), split into the "
+            "fewest round trips for their order: an upper bound on the "
+            "fewest flights; the lower bound is reported too",
+        )
+    )
     out.append(("Site values", "default planning weights of the bundled sites (assumption)"))
-    out.append(("Borders", "Natural Earth 10m v5.1.1; the Bug river border is smoothed "
-                           "(0.8 km typical, 2.7 km worst)"))
+    out.append(
+        (
+            "Borders",
+            "Natural Earth 10m v5.1.1; the Bug river border is smoothed "
+            "(0.8 km typical, 2.7 km worst)",
+        )
+    )
     return out
 
 
@@ -739,9 +939,14 @@ class _progress:  # noqa: N801 - a tiny context helper
         from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._p = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-            "{task.completed}/{task.total}"), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=False)
+        self._p = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
         self._p.start()
         self._t = self._p.add_task("study", total=total)
 

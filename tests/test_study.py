@@ -1,0 +1,200 @@
+"""The entry-point study end to end, on a reduced configuration, against independent checks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import shapely
+from geographiclib.geodesic import Geodesic
+from typer.testing import CliRunner
+
+from openskies import data, geodesy, study
+from openskies._errors import UnknownCodeError, ValidationError
+from openskies.cli import app
+
+G = Geodesic.WGS84
+
+
+def _gl_km(a, b) -> float:
+    return G.Inverse(a[1], a[0], b[1], b[0])["s12"] / 1000.0
+
+
+@pytest.fixture(scope="module")
+def reduced():
+    sites = data.sites("BLR")
+    grounds = sites[sites["kind"] == "training_ground"].head(4)
+    return study.compare_entry_points(
+        "BLR",
+        ("UUMB", "UMMS"),
+        budgets_km=[5500.0],
+        sensors=("optical_high_pan",),
+        targets=grounds,
+        home_bases=("EPWA",),
+        progress=False,
+        reach_cell_km=25.0,
+    )
+
+
+def _value(st, icao, metric, sensor="optical_high_pan"):
+    m = st.metrics
+    row = m[(m["icao"] == icao) & (m["metric"] == metric) & (m["sensor"] == sensor)]
+    assert len(row) == 1, (icao, metric)
+    return float(row["value"].iloc[0])
+
+
+def test_transit_against_independent_geodesics(reduced) -> None:
+    blr = data.territory("BLR")
+    ring = geodesy.densify(shapely.get_coordinates(blr.geometry.boundary), 1.0)
+    xy = np.asarray(ring.coords)
+    kub = data.airfield("UUMB")
+    minsk = data.airfield("UMMS")
+    near_kub = min(_gl_km((kub.lon, kub.lat), p) for p in xy[::3])
+    far_minsk = max(_gl_km((minsk.lon, minsk.lat), p) for p in xy[::3])
+    assert _value(reduced, "UUMB", "transit_nearest_km") == pytest.approx(near_kub, rel=0.01)
+    assert _value(reduced, "UUMB", "transit_nearest_km") == pytest.approx(343.0, rel=0.02)
+    assert _value(reduced, "UMMS", "transit_nearest_km") == 0.0  # Minsk lies in Belarus
+    assert _value(reduced, "UMMS", "transit_farthest_km") == pytest.approx(far_minsk, rel=0.01)
+    assert _value(reduced, "UMMS", "transit_farthest_km") == pytest.approx(398.0, rel=0.02)
+    assert _value(reduced, "UUMB", "transit_round_trip_km") == pytest.approx(2 * near_kub, rel=0.01)
+    epwa = data.airfield("EPWA")
+    for icao, published in (("UUMB", 1097.0), ("UMMS", 511.0)):
+        a = data.airfield(icao)
+        ref = 2 * _gl_km((epwa.lon, epwa.lat), (a.lon, a.lat))
+        assert _value(reduced, icao, "ferry_km_EPWA") == pytest.approx(ref, rel=1e-6)
+        assert ref / 2 == pytest.approx(published, rel=0.01)  # treaty-facts.md §6
+
+
+def test_coverage_metrics_are_consistent(reduced) -> None:
+    blr = data.territory("BLR")
+    for icao in ("UUMB", "UMMS"):
+        n100 = _value(reduced, icao, "flights_100pct")
+        assert n100 >= _value(reduced, icao, "flights_lower_bound") >= 1
+        assert _value(reduced, icao, "flights_50pct") <= _value(reduced, icao, "flights_90pct")
+        assert _value(reduced, icao, "flights_90pct") <= n100
+        assert _value(reduced, icao, "full_coverage_fraction") >= 0.995
+        assert _value(reduced, icao, "flights_100pct_quota_share") == pytest.approx(n100 / 42)
+        # best single flight: recompute its imaged share of Belarus with GeographicLib areas
+        fp = reduced.footprints[reduced.footprints["icao"] == icao].geometry.iloc[0]
+        inter = fp.intersection(blr.geometry)
+        area = 0.0
+        for poly in geodesy.explode_polygons(inter):
+            for k, ring in enumerate([poly.exterior, *poly.interiors]):
+                p = G.Polygon()
+                for x, y in list(ring.coords)[:-1]:
+                    p.AddPoint(y, x)
+                a = abs(p.Compute(False, True)[2]) / 1e6
+                area += a if k == 0 else -a
+        assert _value(reduced, icao, "best_flight_area_km2") == pytest.approx(area, rel=0.002)
+        assert _value(reduced, icao, "best_flight_fraction") == pytest.approx(
+            area / blr.area_km2, rel=0.002
+        )
+    # a flight from Minsk is all over Belarus; from Kubinka ~2 x 343 km is spent outside it
+    assert _value(reduced, "UMMS", "budget_share_over_territory") == pytest.approx(
+        1 / 1.02, rel=0.01
+    )
+    assert _value(reduced, "UUMB", "budget_share_over_territory") < 0.95
+
+
+def test_sites_time_and_labels(reduced) -> None:
+    for icao in ("UUMB", "UMMS"):
+        assert _value(reduced, icao, "sites_total") == 4
+        assert _value(reduced, icao, "sites_observed_best_route") == 4
+        assert _value(reduced, icao, "flights_all_sites") == 1
+        assert _value(reduced, icao, "fits_96h_window") == 1
+    m = reduced.metrics
+    assert not m[m["icao"] == "UUMB"]["hypothetical"].any()
+    assert m[m["icao"] == "UMMS"]["hypothetical"].all()
+    # deltas from the status quo
+    for metric in ("transit_nearest_km", "flights_100pct"):
+        base = _value(reduced, "UUMB", metric)
+        row = m[(m["icao"] == "UMMS") & (m["metric"] == metric)].iloc[0]
+        assert row["delta_abs"] == pytest.approx(row["value"] - base)
+    assert "(hypothetical)" in reduced.to_markdown()
+    assert "hypothetical" in reduced.to_csv().splitlines()[0]
+    assert reduced._repr_html_().startswith("<table")
+
+
+def test_default_budget_sweep_respects_the_35_percent_floor() -> None:
+    blr = data.territory("BLR")
+    budgets = study.default_budgets(blr, data.airfield("UMMS"))
+    assert budgets[0] == 5500.0
+    floor = budgets[-1]
+    assert floor >= 398.0 / 0.35  # treaty-facts.md §2: about 1,140 km
+    assert floor < 1300.0
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(UnknownCodeError):
+        study.compare_entry_points("BLR", ("UUMB", "XXXX"), progress=False)
+    with pytest.raises(ValidationError, match="positive"):
+        study.compare_entry_points("BLR", budgets_km=[-5.0], progress=False)
+    with pytest.raises(UnknownCodeError):
+        study.compare_entry_points("BLRR", progress=False)
+    with pytest.raises(ValidationError, match="observes"):
+        study.compare_entry_points("BLR", ("UUMB", "EPWA"), progress=False)
+    with pytest.raises(UnknownCodeError, match="sensor"):
+        study.compare_entry_points("BLR", sensors=("radar9000",), progress=False)
+
+
+runner = CliRunner()
+
+BAD_CONFIGS = {
+    "unknown key": "study:\n  territory: BLR\n  colour: red\n",
+    "negative budget": "study:\n  territory: BLR\n  budgets_km: [5500, -1]\n",
+    "unknown sensor": "study:\n  sensors: [optical_high_pan, lidar]\n",
+    "territory typo": "study:\n  territory: BLRR\n",
+    "malformed yaml": "study:\n  territory: [BLR\n",
+    "unknown icao": "study:\n  candidates: [UUMB, UMMX]\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_compare_rejects_unusable_configs(tmp_path, case) -> None:
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(BAD_CONFIGS[case])
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["compare", str(cfg), "-o", str(out), "--no-progress"])
+    assert r.exit_code == 2, r.output
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [cfg]  # no partial directory either
+    text = " ".join(r.output.split())
+    expect = {
+        "unknown key": "study.colour (line 3): unknown key",
+        "negative budget": "study.budgets_km",
+        "unknown sensor": "lidar",
+        "territory typo": "BLRR",
+        "malformed yaml": "not valid YAML (line",
+        "unknown icao": "UMMX",
+    }[case]
+    assert expect in text
+
+
+def test_compare_cli_small_end_to_end(tmp_path) -> None:
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text(
+        "study:\n  territory: BLR\n  candidates: [UUMB, UMMS]\n  budgets_km: [5500]\n"
+        "  sensors: [optical_high_pan]\n  targets: none\n  reach_cell_km: 25\n"
+    )
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["compare", str(cfg), "-o", str(out), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "report.html",
+        "metrics.csv",
+        "metrics.md",
+        "provenance.json",
+        "routes.geojson",
+        "reach.geojson",
+    } <= names
+    prov = json.loads((out / "provenance.json").read_text())
+    assert set(prov["data_sha256"]) >= {"countries.gpkg", "airfields.csv"}
+    assert len(prov["config_sha256"]) == 64
+    # identical configs give identical metrics
+    out2 = tmp_path / "out2"
+    r = runner.invoke(app, ["compare", str(cfg), "-o", str(out2), "--no-progress"])
+    assert r.exit_code == 0
+    assert (out / "metrics.csv").read_text() == (out2 / "metrics.csv").read_text()
+    assert (out / "report.html").read_bytes() == (out2 / "report.html").read_bytes()
