@@ -84,6 +84,11 @@ SIMPLIFY_KM = 2.0
 #: local projection are cut so that their geodesics follow them closely.
 MAX_LEG_NEAR_OBSTACLE_KM = 25.0
 
+#: Share of an uncertainty disc (clipped to the treaty area) that the footprint must cover for
+#: "the whole disc": 1 minus a tolerance for polygonised discs and slivers at border bends,
+#: which lanes kept CLEARANCE_KM inside the border cannot always reach.
+DISC_FRACTION = 0.995
+
 #: Overlap between neighbouring lanes when a target larger than one swath is swept.
 SWEEP_OVERLAP = 0.1
 
@@ -180,6 +185,11 @@ class _Region:
     def __post_init__(self) -> None:
         from pyproj import Transformer
 
+        self._graph: tuple[nx.Graph, np.ndarray, np.ndarray] | None = None
+        # points computed on the boundary (lane ends) may fall a hair outside: 1 m of tolerance
+        self._tolerant = self.allowed.buffer(1.0)
+        shapely.prepare(self._tolerant)
+
         crs = geodesy._aeqd(*self.centre)[2]
         self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         shapely.prepare(self.allowed)
@@ -194,7 +204,35 @@ class _Region:
 
     def clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
         seg = LineString([a, b]) if a != b else Point(a)
-        return bool(self.allowed.covers(seg))
+        return bool(self._tolerant.covers(seg))
+
+    def detour(
+        self, a: tuple[float, float], b: tuple[float, float]
+    ) -> list[tuple[float, float]] | None:
+        """Intermediate points of the shortest path from ``a`` to ``b`` inside the allowed area.
+
+        Uses the visibility graph of the allowed area (built once, on first use);
+        ``None`` when no path exists.
+        """
+        if self._graph is None:
+            self._graph = _visibility_graph(self)
+        g, verts, _ = self._graph
+        if len(verts) == 0:
+            return None
+        h = g.copy()
+        for name, p in (("a", a), ("b", b)):
+            lines = shapely.linestrings(
+                np.stack([np.repeat(np.array([p]), len(verts), axis=0), verts], axis=1)
+            )
+            for v in np.flatnonzero(shapely.covers(self._tolerant, lines)):
+                h.add_edge(name, ("v", int(v)), weight=math.dist(p, verts[v]))
+        if "a" not in h or "b" not in h:
+            return None
+        try:
+            path = nx.shortest_path(h, "a", "b", weight="weight")
+        except nx.NetworkXNoPath:
+            return None
+        return [tuple(verts[n[1]]) for n in path[1:-1]]
 
 
 def _allowed_region(
@@ -582,7 +620,10 @@ def _distance_matrix(
     ok = shapely.covers(region.allowed, shapely.linestrings(np.stack([xy[i_idx], xy[j_idx]], 1)))
     if ok.all():
         return dist, paths
-    g, verts, vll = _visibility_graph(region)
+    if region._graph is None:
+        region._graph = _visibility_graph(region)
+    g, verts, vll = region._graph
+    g = g.copy()
     blocked = sorted({int(k) for k in np.concatenate([i_idx[~ok], j_idx[~ok]])})
     # connect every blocked node to the vertices it sees (nodes are legal points too)
     for k in blocked:
@@ -719,7 +760,13 @@ def _radius_for_fraction_m(area: BaseGeometry, p: Point, fraction: float) -> flo
 
 
 def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[float, float]]:
-    """Serpentine lanes (projected points) imaging ``area``, kept inside the allowed area."""
+    """Serpentine lanes (projected points) imaging ``area``, kept inside the allowed area.
+
+    Several sweep directions are tried (the area's long axis first, then every
+    15 degrees); the first pattern whose lane-to-lane connections need no
+    detour wins, else the one with the fewest detours and no point passed
+    twice by detours (Art. VI Sec. II para 4(G)), then the shortest.
+    """
     # only the part of the area the sensor may image counts: lanes cover area ∩ allowed area
     area = area.intersection(region.allowed.buffer(CLEARANCE_KM * 1000.0))
     if area.is_empty:
@@ -728,7 +775,26 @@ def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[fl
     xy = np.asarray(rect.exterior.coords)[:4]
     edges = [xy[(i + 1) % 4] - xy[i] for i in range(2)]
     long_edge = max(edges, key=lambda e: math.hypot(*e))
-    angle = math.atan2(long_edge[1], long_edge[0])
+    base = math.atan2(long_edge[1], long_edge[0])
+    best: tuple[tuple[float, ...], list[tuple[float, float]]] | None = None
+    for step in range(12):
+        angle = base + math.radians(15.0 * step)
+        pts, detours, dropped, repeats = _sweep_at(area, region, swath_m, angle)
+        if not pts:
+            continue
+        length = sum(math.dist(p, q) for p, q in itertools.pairwise(pts))
+        key = (float(repeats > 0), float(dropped), float(detours), length)
+        if best is None or key < best[0]:
+            best = (key, pts)
+        if detours == 0 and dropped == 0:
+            break
+    return best[1] if best is not None else []
+
+
+def _sweep_at(
+    area: BaseGeometry, region: _Region, swath_m: float, angle: float
+) -> tuple[list[tuple[float, float]], int, int, int]:
+    """Lanes along direction ``angle`` (radians); returns points, detours, dropped, repeats."""
     c, s = math.cos(-angle), math.sin(-angle)
     cx, cy = area.centroid.x, area.centroid.y
 
@@ -744,7 +810,7 @@ def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[fl
         if n == 1
         else list(np.linspace(ymin + spacing / 2.0, ymax - spacing / 2.0, n))
     )
-    pts: list[tuple[float, float]] = []
+    segments: list[list[tuple[float, float]]] = []
     for k, y0 in enumerate(offsets):
         band = shapely.box(xmin - 1, y0 - swath_m / 2.0, xmax + 1, y0 + swath_m / 2.0)
         part = flat.intersection(band)
@@ -753,50 +819,32 @@ def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[fl
         x0, _, x1, _ = part.bounds
         ends = [rot(x0, y0, c, -s), rot(x1, y0, c, -s)]
         lane = LineString(ends).intersection(region.allowed)
-        if lane.is_empty:
-            continue
-        if lane.geom_type != "LineString":
-            lane = max(getattr(lane, "geoms", [lane]), key=lambda g: g.length)
-            if lane.geom_type != "LineString":
-                continue
-        seg = list(lane.coords)
+        # a lane may cross a bend of the border: keep every piece, in flying order
+        pieces = [g for g in getattr(lane, "geoms", [lane])
+                  if g.geom_type == "LineString" and g.length > 0]
+        pieces.sort(key=lambda g: math.dist(ends[0], g.coords[0]))
+        lane_segs = [list(g.coords) if math.dist(ends[0], g.coords[0]) <= math.dist(
+            ends[0], g.coords[-1]) else list(g.coords)[::-1] for g in pieces]
         if k % 2:
-            seg = seg[::-1]
+            lane_segs = [seg[::-1] for seg in lane_segs[::-1]]
+        segments.extend(lane_segs)
+    pts: list[tuple[float, float]] = []
+    detours = dropped = 0
+    used: dict[tuple[float, float], int] = {}
+    for seg in segments:
         if pts and not region.clear(pts[-1], seg[0]):
-            # the turn would leave the allowed area (a concave border): turn via an inner point
-            via = _inner_turn(region, pts[-1], seg[0], (area.centroid.x, area.centroid.y))
-            if via is not None:
-                pts.append(via)
-            else:
-                seg = _clear_entry(region, pts[-1], seg)
-                if seg is None:
-                    continue
+            # the connection would leave the allowed area (a concave border): go around
+            via = region.detour(pts[-1], seg[0])
+            if via is None:
+                dropped += 1
+                continue
+            detours += 1
+            for v in via:
+                used[v] = used.get(v, 0) + 1
+            pts.extend(via)
         pts.extend(seg)
-    return pts
-
-
-def _inner_turn(
-    region: _Region, a: tuple[float, float], b: tuple[float, float], centre: tuple[float, float]
-) -> tuple[float, float] | None:
-    """A point between lane ends ``a`` and ``b``, pulled towards ``centre``, seen from both."""
-    mx, my = (a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0
-    for t in np.linspace(0.05, 1.0, 20):
-        p = (mx + (centre[0] - mx) * t, my + (centre[1] - my) * t)
-        if region.clear(a, p) and region.clear(p, b):
-            return p
-    return None
-
-
-def _clear_entry(
-    region: _Region, here: tuple[float, float], seg: list[tuple[float, float]]
-) -> list[tuple[float, float]] | None:
-    """Shorten the start of lane ``seg`` until the turn from ``here`` stays in the allowed area."""
-    (x0, y0), (x1, y1) = seg[0], seg[-1]
-    for f in np.linspace(0.05, 0.6, 12):
-        entry = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f)
-        if region.clear(here, entry):
-            return [entry, seg[-1]]
-    return None
+    repeats = sum(1 for v in used.values() if v > 1)
+    return pts, detours, dropped, repeats
 
 
 class _PlanBuilder:
@@ -1000,7 +1048,7 @@ def observed_targets(
         if needed.is_empty or needed.area == 0:
             continue
         fraction = footprint.intersection(needed).area / needed.area
-        required = min_fraction if geom.geom_type != "Point" else 0.999
+        required = min_fraction if geom.geom_type != "Point" else DISC_FRACTION
         if fraction >= required:
             out.append(idx)
     return out

@@ -81,6 +81,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
     "sites_value_observed": ("value", "total value of those sites"),
     "flights_all_sites": ("flights", "flights needed to observe every observable site"),
+    "sites_not_observable": (
+        "sites",
+        "sites no single flight can observe with this sensor and budget (excluded from "
+        "flights_all_sites)",
+    ),
     "flight_hours_best_flight": ("h", "flight time of the best single flight"),
     "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
     "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I para 9)"),
@@ -443,8 +448,8 @@ def _site_metrics(
             seed=seed,
             aircraft=aircraft,
         )
-        if not p.route.observed:
-            flights = np.nan  # some sites cannot be reached within one flight's budget
+        if not p.route.observed:  # none of the rest fits one flight: not observable here
+            unobservable |= set(remaining.index)
             break
         flights += 1
         remaining = remaining.drop(index=p.route.observed)
@@ -453,6 +458,7 @@ def _site_metrics(
         "sites_observed_best_route": float(len(route.observed)),
         "sites_value_observed": float(route.value_observed),
         "flights_all_sites": float(flights),
+        "sites_not_observable": float(len(unobservable)),
     }, plan
 
 
