@@ -171,6 +171,7 @@ class _MapState:
     explicit_bounds: tuple[float, float, float, float] | None = None
     data_bounds: tuple[float, float, float, float] | None = None
     online_tiles: bool = False
+    features_shown: int = 0  #: vector features in layers that are on when the page opens
 
 
 @dataclass
@@ -632,6 +633,8 @@ def add_geojson_layer(
     group = folium.FeatureGroup(name=htmllib.escape(name), show=show)
     group.add_child(layer)
     m.add_child(group)
+    if show:
+        _map_state(m).features_shown += len(features)
     if fit and features:
         state = _map_state(m)
         old = state.data_bounds
@@ -1065,11 +1068,13 @@ def _render_page(fig: Figure, title: str) -> str:
     )
     doc = _DOC_STATE.get(fig)
     sections = "\n".join(doc.sections) if doc else ""
+    shown = sum(_MAP_STATE[mp].features_shown for mp in maps if mp in _MAP_STATE)
     safe_title = htmllib.escape(title)
     page = (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{safe_title}</title>\n"
+        f'<meta name="openskies:features-shown" content="{shown}">\n'
         f"<!-- Leaflet {assets['leaflet_version']} (BSD-2-Clause) and jQuery "
         f"{assets['jquery_version']} (MIT) are inlined below. -->\n"
         f"<style>\n{assets['leaflet_css']}\n</style>\n"

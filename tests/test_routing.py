@@ -181,3 +181,35 @@ def test_polygon_target(minsk_regime) -> None:
     )
     assert plan.route.observed == [0, 1]
     assert plan.validate() == []
+
+
+def test_plan_cli_writes_every_output(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from openskies import config, flightplan
+    from openskies.cli import app
+
+    cfg = config.bundled_config("plan-belarus-minsk.yaml")
+    out = tmp_path / "plan-out"
+    r = CliRunner().invoke(app, ["plan", str(cfg), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "plan.geojson",
+        "plan.kml",
+        "plan.gpx",
+        "plan.csv",
+        "plan.txt",
+        "report.html",
+        "summary.json",
+    } <= names
+    back = flightplan.read(out / "plan.geojson")
+    assert back.validate() == []
+    assert back.regime.airfield("UMMS").hypothetical
+    # a bad config writes nothing
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("plan:\n  start: UMMS\n  sensr: optical_low\n")
+    r = CliRunner().invoke(app, ["plan", str(bad), "-o", str(tmp_path / "none")])
+    assert r.exit_code == 2
+    assert "plan.sensr (line 3): unknown key" in " ".join(r.output.split())
+    assert not (tmp_path / "none").exists()
