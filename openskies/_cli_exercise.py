@@ -23,16 +23,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
 
 from ._errors import ConfigError, OpenSkiesError
 from .cli import app, console, fail
@@ -113,37 +110,6 @@ class ExerciseConfig(_Strict):
     time_to_image: TimeToImageSpec = TimeToImageSpec()
 
 
-def _line_of(node: yaml.Node | None, loc: Sequence[Any]) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if k.value == str(key):
-                    nxt, line = v, k.start_mark.line + 1
-                    break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            node = node.value[key] if key < len(node.value) else None
-            line = node.start_mark.line + 1 if node is not None else line
-        else:
-            break
-        if node is None:
-            break
-    return line
-
-
-def _allowed_keys(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
-    """Field names of the (nested) model holding the key at ``loc``."""
-    current: Any = model
-    for key in loc[:-1]:
-        fields = getattr(current, "model_fields", None)
-        if not fields or key not in fields:
-            return sorted(getattr(current, "model_fields", {}) or [])
-        current = fields[key].annotation
-    return sorted(getattr(current, "model_fields", {}) or [])
-
-
 def load_config(path: str | Path) -> ExerciseConfig:
     """Read and validate an exercise config; errors name the key path and line.
 
@@ -154,57 +120,21 @@ def load_config(path: str | Path) -> ExerciseConfig:
         and an unusable exercise (unknown training ground, end before start,
         negative counts), unknown regime, entry point, sensor or aircraft.
     """
+    from . import config as cfgmod
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        msg = f"config file {str(p)!r} not found"
-        raise ConfigError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"config file {str(p)!r} cannot be read: {exc}"
-        raise ConfigError(msg) from None
-    try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        msg = f"config file {str(p)!r} is not valid YAML{where}: {getattr(exc, 'problem', exc)}"
-        raise ConfigError(msg) from None
-    if not isinstance(raw, dict):
-        msg = f"config file {str(p)!r} must hold a mapping of keys, got {type(raw).__name__}"
-        raise ConfigError(msg)
-    try:
-        cfg = ExerciseConfig.model_validate(raw)
-    except PydanticValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            # drop pydantic's union-member tags (e.g. "tuple[float, float]") from the path
-            clean = tuple(x for x in loc if not (isinstance(x, str) and ("[" in x or x in _TYPES)))
-            where = ".".join(str(x) for x in clean) or "(top level)"
-            line = _line_of(node, clean)
-            at = f" (line {line})" if line else ""
-            text_ = err["msg"]
-            if err["type"] == "extra_forbidden":
-                allowed = ", ".join(_allowed_keys(ExerciseConfig, clean))
-                text_ = f"unknown key; allowed keys here: {allowed}"
-            lines.append(f"{where}{at}: {text_}")
-        msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(dict.fromkeys(lines))
-        raise ConfigError(msg) from None
+    cfg, node = cfgmod.load_with_node(p, ExerciseConfig)
     _check_semantics(cfg, p, node)
     return cfg
-
-
-_TYPES = {"str", "int", "float", "date", "datetime", "bool", "none"}
 
 
 def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> None:
     """Build the exercise, regimes and codes once, so that errors name their key path."""
     from . import aircraft, csbm, data, sensors
+    from .config import line_of
 
     def err(where: tuple[Any, ...], exc: Exception) -> ConfigError:
-        line = _line_of(node, where)
+        line = line_of(node, where)
         at = f" (line {line})" if line else ""
         msg = f"invalid config {str(p)!r}:\n  {'.'.join(map(str, where))}{at}: {exc}"
         return ConfigError(msg)
@@ -755,29 +685,12 @@ def render(cfg: ExerciseConfig, config_path: Path) -> dict[str, bytes]:
 
 
 def _atomic_write(data: bytes, path: Path) -> None:
-    """Write ``data`` to ``path`` atomically (``openskies.io.atomic_write`` when present)."""
+    """Write ``data`` to ``path`` atomically."""
+    from .io import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        from .io import atomic_write
-    except ImportError:  # pragma: no cover - io is another layer; keep a private fallback
-        atomic_write = None
-    if atomic_write is not None:
-        with atomic_write(path, "wb") as fh:
-            fh.write(data)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as fh:
+        fh.write(data)
 
 
 # --------------------------------------------------------------------------- command

@@ -27,7 +27,9 @@ __all__ = [
     "StudyConfig",
     "bundled_config",
     "config_hash",
+    "line_of",
     "load",
+    "load_with_node",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -174,27 +176,83 @@ class PlanConfig(_Strict):
 
 
 class RankConfig(_Strict):
-    """Config of an entry-point ranking (``openskies rank``)."""
+    """Config of an entry-point ranking (``openskies rank``).
+
+    ``metrics`` is the level of :func:`openskies.study.rank_entry_points`
+    (``reach``, ``coverage`` or ``full``); ``objective`` lists metric names of
+    that level, most important first (``name:min`` / ``name:max`` to override
+    the direction); None takes the level's default.
+    """
 
     name: str = "entry-point-ranking"
     territory: str = "BLR"
     year: int = Field(default=2019, ge=1992)
     candidates: Literal["all"] | tuple[str, ...] = "all"
     grid_km: float | None = Field(default=25.0, gt=0.0)
-    reference: str = "UUMB"
-    budgets_km: tuple[float, ...] = (5500.0,)
-    sensors: tuple[str, ...] = ("optical_high_pan",)
-    objective: tuple[str, ...] = ("flights_full", "transit_round_trip_km")
+    reference: str | None = "UUMB"
+    highlight: tuple[str, ...] = ("UMMS",)
+    budgets_km: tuple[float, ...] = Field(default=(5500.0,), min_length=1)
+    sensors: tuple[str, ...] = Field(default=("optical_high_pan",), min_length=1)
+    metrics: Literal["reach", "coverage", "full"] = "reach"
+    objective: tuple[str, ...] | None = None
     overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
     reach_cell_km: float = Field(default=10.0, gt=0.0)
+    retries: int = Field(default=2, ge=0)
+    home_bases: tuple[str, ...] = ("EPWA",)
+    aircraft: str = "An-30B"
+    time_limit_s: float = Field(default=10.0, gt=0.0)
+    seed: int = 0
 
     _t = field_validator("territory")(_check_territory)
-    _r = field_validator("reference")(_check_icao)
+
+    @field_validator("reference")
+    @classmethod
+    def _reference(cls, v: str | None) -> str | None:
+        return None if v is None else _check_icao(v)
+
+    @field_validator("candidates")
+    @classmethod
+    def _candidates(cls, v: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        if isinstance(v, str):
+            return v
+        if not v:
+            msg = "give at least one ICAO code, or 'all'"
+            raise ValueError(msg)
+        return tuple(_check_icao(c) for c in v)
+
+    @field_validator("highlight", "home_bases")
+    @classmethod
+    def _icaos(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_icao(c) for c in v)
 
     @field_validator("sensors")
     @classmethod
     def _sensors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(_check_sensor(s) for s in v)
+
+    @field_validator("aircraft")
+    @classmethod
+    def _aircraft(cls, v: str) -> str:
+        return _check_aircraft(v)
+
+    @field_validator("budgets_km")
+    @classmethod
+    def _budgets(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        for b in v:
+            if not b > 0:
+                msg = f"budget {b} km must be greater than 0"
+                raise ValueError(msg)
+        return v
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, v: tuple[str, ...] | None, info: Any) -> tuple[str, ...] | None:
+        from . import _ranking
+
+        if v is None or "metrics" not in info.data:
+            return v
+        _as_value_error(lambda o: _ranking.parse_objective(o, info.data["metrics"]), v)
+        return v
 
 
 # --------------------------------------------------------------------------- loading
@@ -252,7 +310,8 @@ def load(path: str | Path, model: type[M], *, section: str | None = None) -> M:
     path : str or Path
         The YAML file.
     model : type
-        :class:`StudyConfig`, :class:`PlanConfig` or :class:`RankConfig`.
+        :class:`StudyConfig`, :class:`PlanConfig`, :class:`RankConfig` or any
+        strict pydantic model.
     section : str, optional
         Top-level key holding the config (e.g. ``"study"``); the file may
         also hold the fields at its top level.
@@ -263,6 +322,33 @@ def load(path: str | Path, model: type[M], *, section: str | None = None) -> M:
         Malformed YAML, unknown keys, wrong types or unknown codes; the
         message names the key path and line.
     """
+    return load_with_node(path, model, section=section)[0]
+
+
+#: pydantic tags union members in error locations ("tuple[float, float]", "str"): dropped.
+_TYPE_TAGS = {"str", "int", "float", "date", "datetime", "bool", "none"}
+
+
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the YAML node at key path ``loc``, or of its nearest parent."""
+    return _line_of(node, loc)
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model holding the key at ``loc``."""
+    current: Any = model
+    for key in loc[:-1]:
+        fields = getattr(current, "model_fields", None)
+        if not fields or key not in fields:
+            break
+        current = fields[key].annotation
+    return sorted(getattr(current, "model_fields", {}) or [])
+
+
+def load_with_node(
+    path: str | Path, model: type[M], *, section: str | None = None
+) -> tuple[M, yaml.Node | None]:
+    """:func:`load`, also returning the YAML node tree (to locate later semantic errors)."""
     p = Path(path)
     raw, node = _read_yaml(p)
     prefix: tuple[Any, ...] = ()
@@ -279,23 +365,23 @@ def load(path: str | Path, model: type[M], *, section: str | None = None) -> M:
         raw = raw[section]
         prefix = (section,)
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw), node
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
+            loc = tuple(
+                x for x in err["loc"] if not (isinstance(x, str) and ("[" in x or x in _TYPE_TAGS))
+            )
             where = ".".join(str(x) for x in (*prefix, *loc)) or "(top level)"
             line = _line_of(node, (*prefix, *loc))
             at = f" (line {line})" if line else ""
             text = err["msg"]
             if err["type"] == "extra_forbidden":
-                allowed = ", ".join(sorted(model.model_fields))
-                text = f"unknown key; allowed keys: {allowed}"
+                allowed = ", ".join(_allowed_keys(model, loc))
+                text = f"unknown key; allowed keys here: {allowed}"
             lines.append(f"{where}{at}: {text}")
-        msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(lines)
+        msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(dict.fromkeys(lines))
         raise ConfigError(msg) from None
-    except OpenSkiesError as exc:  # pragma: no cover - validators wrap into ValidationError
-        raise ConfigError(f"invalid config {str(p)!r}: {exc}") from None
 
 
 def config_hash(cfg: BaseModel) -> str:
