@@ -12,10 +12,17 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from ._errors import ConfigError, OpenSkiesError
 
@@ -79,100 +86,61 @@ def _check_aircraft(name: str) -> str:
     return name
 
 
+#: Config field types that check their value against the bundled data.
+IcaoCode = Annotated[str, AfterValidator(_check_icao)]
+TerritoryCode = Annotated[str, AfterValidator(_check_territory)]
+SensorName = Annotated[str, AfterValidator(_check_sensor)]
+AircraftName = Annotated[str, AfterValidator(_check_aircraft)]
+Budget = Annotated[float, Field(gt=0)]
+
+
 class Designation(_Strict):
     """A hypothetical designation applied to the regime before the run."""
 
-    icao: str
+    icao: IcaoCode
     party: str
-    max_flight_distance_km: float = Field(gt=0)
+    max_flight_distance_km: Budget
     roles: tuple[str, ...] = ("POE", "OSA")
-
-    _icao = field_validator("icao")(_check_icao)
 
 
 class StudyConfig(_Strict):
     """Config of an entry-point study (``openskies compare``)."""
 
     name: str = "entry-point-study"
-    territory: str = "BLR"
+    territory: TerritoryCode = "BLR"
     year: int = Field(default=2019, ge=1992)
-    candidates: tuple[str, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
-    budgets_km: tuple[float, ...] | Literal["sweep"] = "sweep"
-    sensors: tuple[str, ...] = Field(default=("optical_high_pan", "optical_low"), min_length=1)
-    home_bases: tuple[str, ...] = ("EPWA",)
-    aircraft: str = "An-30B"
+    candidates: tuple[IcaoCode, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
+    budgets_km: Annotated[tuple[Budget, ...], Field(min_length=1)] | Literal["sweep"] = "sweep"
+    sensors: tuple[SensorName, ...] = Field(
+        default=("optical_high_pan", "optical_low"), min_length=1
+    )
+    home_bases: tuple[IcaoCode, ...] = ("EPWA",)
+    aircraft: AircraftName = "An-30B"
     targets: Literal["bundled", "none"] = "bundled"
     overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
     reach_cell_km: float = Field(default=10.0, gt=0.0)
     time_limit_s: float = Field(default=10.0, gt=0.0)
     seed: int = 0
 
-    _t = field_validator("territory")(_check_territory)
-
-    @field_validator("candidates", "home_bases")
-    @classmethod
-    def _icaos(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_icao(c) for c in v)
-
-    @field_validator("sensors")
-    @classmethod
-    def _sensors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_sensor(s) for s in v)
-
-    @field_validator("aircraft")
-    @classmethod
-    def _aircraft(cls, v: str) -> str:
-        return _check_aircraft(v)
-
-    @field_validator("budgets_km")
-    @classmethod
-    def _budgets(cls, v: tuple[float, ...] | str) -> tuple[float, ...] | str:
-        if isinstance(v, tuple):
-            if not v:
-                msg = "give at least one budget in km, or 'sweep'"
-                raise ValueError(msg)
-            for b in v:
-                if not b > 0:
-                    msg = f"budget {b} km must be greater than 0"
-                    raise ValueError(msg)
-        return v
-
 
 class PlanConfig(_Strict):
     """Config of a route plan (``openskies plan``)."""
 
     name: str = "plan"
-    start: str
-    end: str | None = None
-    territory: str | None = None
+    start: IcaoCode
+    end: IcaoCode | None = None
+    territory: TerritoryCode | None = None
     year: int = Field(default=2019, ge=1992)
     designate: tuple[Designation, ...] = ()
-    budget_km: float | None = Field(default=None, gt=0)
-    sensor: str | None = "optical_high_pan"
+    budget_km: Budget | None = None
+    sensor: SensorName | None = "optical_high_pan"
     targets: Literal["bundled"] | Path = "bundled"
     targets_territory: str = "BLR"
     min_fraction: float = Field(default=0.9, gt=0.0, le=1.0)
     avoid: Path | None = None
-    aircraft: str = "An-30B"
+    aircraft: AircraftName = "An-30B"
     time_limit_s: float = Field(default=10.0, gt=0.0)
     seed: int = 0
-
-    _s = field_validator("start")(_check_icao)
-
-    @field_validator("end")
-    @classmethod
-    def _end(cls, v: str | None) -> str | None:
-        return None if v is None else _check_icao(v)
-
-    @field_validator("sensor")
-    @classmethod
-    def _sensor(cls, v: str | None) -> str | None:
-        return None if v is None else _check_sensor(v)
-
-    @field_validator("aircraft")
-    @classmethod
-    def _aircraft(cls, v: str) -> str:
-        return _check_aircraft(v)
 
 
 class RankConfig(_Strict):
