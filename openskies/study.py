@@ -417,17 +417,21 @@ def _site_metrics(
 ) -> tuple[dict[str, float], Any]:
     if sites is None or len(sites) == 0:
         return {}, None
-    plan = routing.plan_route(
-        terr,
-        sites,
-        start=sc.icao,
-        sensor=sensor,
-        regime=sc.regime,
-        budget_km=sc.budget_km,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        aircraft=aircraft,
-    )
+
+    def best_route(targets: gpd.GeoDataFrame) -> Any:
+        return routing.plan_route(
+            terr,
+            targets,
+            start=sc.icao,
+            sensor=sensor,
+            regime=sc.regime,
+            budget_km=sc.budget_km,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            aircraft=aircraft,
+        )
+
+    plan = best_route(sites)
     route = plan.route
     unobservable = {
         s.index
@@ -437,17 +441,7 @@ def _site_metrics(
     remaining = sites.drop(index=[*route.observed, *unobservable])
     flights = 1
     while len(remaining):
-        p = routing.plan_route(
-            terr,
-            remaining,
-            start=sc.icao,
-            sensor=sensor,
-            regime=sc.regime,
-            budget_km=sc.budget_km,
-            time_limit_s=time_limit_s,
-            seed=seed,
-            aircraft=aircraft,
-        )
+        p = best_route(remaining)
         if not p.route.observed:  # none of the rest fits one flight: not observable here
             unobservable |= set(remaining.index)
             break
