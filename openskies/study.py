@@ -1,4 +1,4 @@
-"""Entry-point studies: how much easier is a territory to inspect from one airfield?
+"""Entry-point studies: how easy is a territory to inspect from each candidate airfield.
 
 :func:`compare_entry_points` evaluates candidate airfields (the first is the
 status quo) against a territory, for every budget and sensor, and returns an
