@@ -1,0 +1,172 @@
+"""CLI commands ``openskies coverage`` (full-coverage flight sets) and ``openskies reach``.
+
+Exit codes: 0 done, 1 a flight breaks a treaty rule (``coverage``), 2 unusable
+input (unknown code, bad option, airfield not an OSA of the territory,
+territory out of reach); nothing is written when the input is unusable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from .cli import EXIT_ILLEGAL, app, console, fail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .airfields import Regime
+
+TerritoryArg = Annotated[
+    str, typer.Argument(help="Territory to image (e.g. BLR).", show_default=False)
+]
+AirfieldOpt = Annotated[
+    str, typer.Option("--from", help="Open Skies airfield ICAO (e.g. UUMB).", show_default=False)
+]
+DesignateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--designate",
+        help="Hypothetical OSA with its maximum flight distance, ICAO=KM (e.g. UMMS=5500); "
+        "repeatable.",
+    ),
+]
+YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year (default 2019).")]
+SensorOpt = Annotated[
+    str,
+    typer.Option(
+        "--sensor", help="Sensor preset: optical_low, optical_high_pan, ir or sar (assumptions)."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _regime(designate: list[str] | None, year: int | None) -> Regime:
+    from . import data
+
+    regime = data.regime(year) if year is not None else data.regime()
+    for spec in designate or []:
+        icao, sep, km = spec.partition("=")
+        if not sep or not icao.strip():
+            msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
+            raise fail(msg)
+        try:
+            km_value = float(km)
+        except ValueError:
+            msg = f"--designate {spec!r}: {km!r} is not a number of kilometres"
+            raise fail(msg) from None
+        party = regime.airfield(icao).party
+        regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
+    return regime
+
+
+@app.command("coverage")
+def coverage_cmd(
+    territory: TerritoryArg,
+    airfield: AirfieldOpt,
+    sensor: SensorOpt = "optical_high_pan",
+    budget: Annotated[
+        float | None, typer.Option("--budget", help="Maximum flight distance, km.")
+    ] = None,
+    overlap: Annotated[float, typer.Option("--overlap", help="Side overlap fraction.")] = 0.1,
+    target: Annotated[float, typer.Option("--target", help="Share of the area to image.")] = 1.0,
+    designate: DesignateOpt = None,
+    year: YearOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out-dir", help="Write each flight as GeoJSON into this folder."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan the fewest legal flights from an airfield that image a whole territory."""
+    from . import coverage, io
+    from ._errors import OpenSkiesError
+
+    try:
+        regime = _regime(designate, year)
+        flights = coverage.plan_full_coverage(
+            territory,
+            airfield=airfield,
+            sensor=sensor,
+            budget_km=budget,
+            overlap=overlap,
+            target_fraction=target,
+            regime=regime,
+        )
+    except typer.Exit:
+        raise
+    except (OpenSkiesError, ValueError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    s = flights.summary
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for k, plan in enumerate(flights, start=1):
+            io.write(plan, out_dir / f"{s.area_code}_{s.airfield}_{k:02d}.geojson")
+    if as_json:
+        console.print_json(json.dumps(s.as_dict()))
+    else:
+        table = Table(title=f"{s.area_code} from {s.airfield}, {s.sensor} ({s.swath_km:g} km)")
+        table.add_column("flight")
+        table.add_column("waypoints", justify="right")
+        table.add_column("km counted", justify="right")
+        table.add_column("violations", justify="right")
+        for plan, viol in zip(flights, flights.violations, strict=True):
+            table.add_row(
+                plan.name, str(len(plan.waypoints)), f"{plan.length_km:,.1f}", str(len(viol))
+            )
+        console.print(table)
+        console.print(
+            f"{s.n_flights} flights (lower bound {s.flights_lower_bound}, ratio "
+            f"{s.flights_ratio:.2f}); lanes {s.lane_km:,.0f} km = {s.lane_ratio:.3f} x area / "
+            f"effective swath; imaged {100 * s.covered_fraction:.2f} % of "
+            f"{s.area_km2:,.0f} km²; budget {s.budget_km:,.0f} km",
+            highlight=False,
+        )
+    if s.violations:
+        raise typer.Exit(EXIT_ILLEGAL)
+
+
+@app.command("reach")
+def reach_cmd(
+    territory: TerritoryArg,
+    airfield: AirfieldOpt,
+    cell_km: Annotated[float, typer.Option("--cell-km", help="Cell size, km.")] = 10.0,
+    sensor: Annotated[
+        str | None, typer.Option("--sensor", help="Sensor preset (default: overfly each cell).")
+    ] = None,
+    designate: DesignateOpt = None,
+    year: YearOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Round trip to image each cell of a territory and the share within reach per budget."""
+    from . import coverage
+    from ._errors import OpenSkiesError
+
+    try:
+        regime = _regime(designate, year)
+        grid = coverage.reach(territory, airfield, cell_km=cell_km, sensor=sensor, regime=regime)
+        curve = coverage.reach_curve(territory, airfield, regime=regime, cells=grid)
+    except typer.Exit:
+        raise
+    except (OpenSkiesError, ValueError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    if as_json:
+        out = {
+            **dict(grid.attrs),
+            "cells": len(grid),
+            "curve": curve.to_dict(orient="records"),
+        }
+        console.print_json(json.dumps(out))
+        return
+    console.print(
+        f"{grid.attrs['territory']} from {grid.attrs['airfield']}: {len(grid)} cells of "
+        f"{cell_km:g} km; nearest {grid.attrs['nearest_km']:,.1f} km, farthest "
+        f"{grid.attrs['farthest_km']:,.1f} km",
+        highlight=False,
+    )
+    table = Table("budget km", "share within reach")
+    for row in curve.iloc[:: max(1, len(curve) // 10)].itertuples():
+        table.add_row(f"{row.budget_km:,.0f}", f"{100 * row.fraction:.1f} %")
+    console.print(table)

@@ -1,0 +1,1208 @@
+"""Lane machinery of the coverage engine: swath strips, headlands, decomposition, lanes, routes.
+
+Everything planar happens in azimuthal equidistant (AEQD) projections local to
+the piece of work (a strip piece, a region of the area), never in one global
+projection; results come back as (lon, lat) degrees WGS84.
+
+Pipeline (after Fields2Cover: headland -> cells -> swaths -> route):
+
+1. The area is cut into regions that one AEQD projection holds with a small
+   scale error (a whole country the size of Belarus is one region).
+2. Headland: a pass along the inside of the area's border, ``headland_offset``
+   inside it (a fraction of the swath), so that lanes never have to leave the
+   area to image its border: lanes laid across the area end in ragged steps
+   (the "sawtooth") along a slanted border, and the observed territory may end
+   there.
+3. The rest (area minus the headland's strip) is decomposed into boustrophedon
+   cells: the lanes at the region's best sweep angle are grouped into runs
+   where each band meets exactly one band component above and below; each cell
+   then gets its own sweep angle.
+4. Lanes: each cell is cut into bands one effective swath ``swath * (1 -
+   overlap)`` high, centred on the cell (so the first lane is about half a
+   swath inside and no last lane is ever dropped, the Fields2Cover bug); each
+   connected piece of a band becomes a lane long enough that its strip covers
+   the whole piece.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.ops
+from numpy.typing import NDArray
+from pyproj import Transformer
+from shapely import affinity
+from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
+from shapely.geometry.base import BaseGeometry
+
+from . import geodesy
+from ._errors import ValidationError
+
+logger = logging.getLogger(__name__)
+
+#: Longest piece (km) of a sensor run buffered in one AEQD projection.
+MAX_PIECE_KM = 400.0
+#: Spacing (km) of the points inserted along a geodesic before buffering.
+DENSIFY_KM = 5.0
+#: Largest distance (km) from its centre for an area processed in one projection.
+REGION_EXTENT_KM = 900.0
+#: Headland rings smaller than this (radius, m) are left to the lanes: flown as a
+#: ring they would circle around a point (treaty no-circling rule, 10 km radius).
+MIN_RING_RADIUS_M = 15_000.0
+#: Boustrophedon cells this many bands high or less are merged into a neighbour.
+MERGE_CELL_BANDS = 2
+#: A small cell between the headland and the border (a bulge of the border the headland's
+#: strip does not reach) whose lanes total at most ATTACH_MAX_SWATHS swaths +
+#: ATTACH_EXTRA_M metres and lie within ATTACH_DISTANCE_SWATHS swaths of the headland is
+#: flown as an excursion from the headland; the headland piece after the excursion starts
+#: ATTACH_BACKSTEP_M before it, so that the strips still join without a gap at the bend.
+ATTACH_MAX_SWATHS = 4.0
+ATTACH_EXTRA_M = 20_000.0
+ATTACH_DISTANCE_SWATHS = 2.0
+ATTACH_BACKSTEP_M = 2000.0
+#: Pieces of the interior smaller than this (m²) get no lanes: slivers along a ragged
+#: border, whose lanes would crowd the headland (and the treaty's rule 6).
+MIN_CELL_M2 = 20e6
+#: Route legs must stay this far (m) inside the allowed region.
+CHECK_MARGIN_M = 50.0
+
+
+# --------------------------------------------------------------------------- strips
+
+
+def _pieces(n: int, idx_len: int) -> list[tuple[int, int]]:
+    """Index ranges [a, b] (inclusive) overlapping by one segment, each <= idx_len points."""
+    if n <= idx_len:
+        return [(0, n - 1)]
+    out = []
+    a = 0
+    while True:
+        b = min(a + idx_len - 1, n - 1)
+        out.append((a, b))
+        if b >= n - 1:
+            break
+        a = b - 1
+    return out
+
+
+def _strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeometry:
+    lo, hi = cross_track_m
+    if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
+        return line.buffer(hi, cap_style="flat", join_style="round", quad_segs=8)
+
+    # One-sided (or off-centre) strip between signed offsets lo < hi, positive to the right.
+    # shapely's single-sided buffer puts positive distances on the left.
+    def side(d: float) -> BaseGeometry:
+        if d == 0.0:
+            return Polygon()
+        return line.buffer(-d, single_sided=True, join_style="round", quad_segs=8)
+
+    if lo >= 0.0:
+        return side(hi).difference(side(lo)) if lo > 0 else side(hi)
+    if hi <= 0.0:
+        return side(lo).difference(side(hi)) if hi < 0 else side(lo)
+    return side(lo).union(side(hi))
+
+
+def strip(coords: NDArray[np.float64], cross_track_km: tuple[float, float]) -> BaseGeometry:
+    """Ground strip imaged along a continuous sensor run (polyline of geodesic legs).
+
+    Parameters
+    ----------
+    coords : (n, 2) array
+        Vertices (lon, lat) in degrees WGS84, joined by geodesics; longitudes may
+        be unwrapped.
+    cross_track_km : (float, float)
+        Signed offsets (km, positive to the right of the direction of travel) of
+        the strip's edges.
+
+    Returns
+    -------
+    shapely geometry
+        (lon, lat) degrees in [-180, 180], split at the antimeridian. The strip
+        has flat ends and round joins at the run's interior vertices; each
+        piece of at most :data:`MAX_PIECE_KM` is buffered in an AEQD projection
+        centred on it (scale error below 0.2 %).
+    """
+    xy = np.asarray(coords, dtype=float)[:, :2]
+    if len(xy) < 2:
+        return Polygon()
+    dense = geodesy.densify_coords(xy, DENSIFY_KM)
+    # Drop repeated points (zero-length legs).
+    keep = np.ones(len(dense), dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(dense, axis=0)) > 1e-9, axis=1)
+    dense = dense[keep]
+    if len(dense) < 2:
+        return Polygon()
+    per_piece = max(3, int(MAX_PIECE_KM / DENSIFY_KM))
+    ct_m = (cross_track_km[0] * 1000.0, cross_track_km[1] * 1000.0)
+    parts = []
+    for a, b in _pieces(len(dense), per_piece):
+        seg = dense[a : b + 1]
+        mid = seg[len(seg) // 2]
+        # centres snapped to a 0.5 degree grid (< 40 km from the piece's middle, scale
+        # error still below 0.1 %) so that the projections are reused across pieces
+        centre = (
+            float(geodesy.normalize_lon(round(mid[0] * 2.0) / 2.0)),
+            float(np.clip(round(mid[1] * 2.0) / 2.0, -89.5, 89.5)),
+        )
+        local, inv = geodesy.to_local(LineString(seg), centre=centre)
+        poly = _strip_local(local, ct_m)
+        back = geodesy.from_local(poly, inv, reference_lon=float(mid[0]))
+        parts.append(geodesy.split_antimeridian(shapely.make_valid(back)))
+    return _polygonal(shapely.union_all(parts))
+
+
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
+    polys = geodesy.explode_polygons(geometry)
+    if not polys:
+        return Polygon()
+    if len(polys) == 1:
+        return polys[0]
+    return shapely.MultiPolygon(polys)
+
+
+def strips(runs: list[NDArray[np.float64]], cross_track_km: tuple[float, float]) -> BaseGeometry:
+    """Union of :func:`strip` over several runs (lon, lat) degrees."""
+    parts = [strip(r, cross_track_km) for r in runs]
+    parts = [p for p in parts if not p.is_empty]
+    if not parts:
+        return Polygon()
+    return _polygonal(shapely.union_all(parts))
+
+
+# --------------------------------------------------------------------------- lanes
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One lane: a polyline whose strip images part of the area.
+
+    Attributes
+    ----------
+    index : int
+        Position in :attr:`LaneSet.lanes`.
+    group : int
+        Cell or headland ring it belongs to (index into :attr:`LaneSet.groups`).
+    order : int
+        Position within the group (lanes of a cell bottom to top, pieces of a ring).
+    band : int
+        Band of a cell's lane (several lanes share a band where the cell is
+        concave across it); -1 for the headland.
+    kind : str
+        ``"lane"`` (a cell's sweep line) or ``"headland"``.
+    centre : numpy.ndarray
+        (n, 2) (lon, lat) of the strip's centre line, degrees (unwrapped).
+    fwd, rev : numpy.ndarray
+        The flight track (lon, lat) when the lane is flown forwards / backwards;
+        for a one-sided sensor the track is offset from the strip's centre.
+    reversible : bool
+        Whether the lane may be flown backwards (False for the headland of a
+        one-sided sensor, which must keep the border on its looking side).
+    length_km : float
+        Geodesic length of the track, km.
+    """
+
+    index: int
+    group: int
+    order: int
+    band: int
+    kind: str
+    centre: NDArray[np.float64] = field(repr=False)
+    fwd: NDArray[np.float64] = field(repr=False)
+    rev: NDArray[np.float64] = field(repr=False)
+    reversible: bool
+    length_km: float
+
+    def track(self, forward: bool = True) -> NDArray[np.float64]:
+        """Track (lon, lat) for the given direction."""
+        return self.fwd if forward else self.rev
+
+
+@dataclass
+class Group:
+    """A cell (``kind="cell"``) or a headland ring (``kind="headland"``) of a lane set."""
+
+    index: int
+    kind: str
+    region: int
+    angle_deg: float | None
+    closed: bool
+    geometry: BaseGeometry = field(repr=False)
+    #: (headland group, piece) after which a small cell is flown as an excursion
+    anchor: tuple[int, int] | None = None
+
+
+@dataclass
+class LaneSet:
+    """Lanes covering an area for one swath and overlap (see :func:`build_lanes`).
+
+    Attributes
+    ----------
+    lanes : tuple of Lane
+    groups : list of Group
+    area : shapely geometry
+        The area to image, (lon, lat) degrees.
+    area_km2 : float
+        Its geodesic area.
+    swath_km, spacing_km, overlap, headland_offset_km : float
+        Swath, lane spacing ``swath * (1 - overlap)``, overlap fraction and
+        the headland's distance inside the border.
+    cross_track_km : (float, float)
+        Strip edges relative to the track (positive right).
+    dropped_km2 : float
+        Area left to no lane (slivers along the border the headland's strip
+        does not reach), km², estimated in the local projections.
+    """
+
+    lanes: tuple[Lane, ...]
+    groups: list[Group]
+    area: BaseGeometry = field(repr=False)
+    area_km2: float
+    swath_km: float
+    spacing_km: float
+    overlap: float
+    headland_offset_km: float
+    cross_track_km: tuple[float, float]
+    dropped_km2: float
+    _footprint: BaseGeometry | None = field(default=None, repr=False)
+
+    @property
+    def total_km(self) -> float:
+        """Total geodesic length of the lanes (tracks), km."""
+        return float(sum(lane.length_km for lane in self.lanes))
+
+    @property
+    def ideal_km(self) -> float:
+        """Area divided by the lane spacing (effective swath), km: the classic lower bound."""
+        return self.area_km2 / self.spacing_km
+
+    def footprint(self) -> BaseGeometry:
+        """Union of the strips of every lane flown forwards, (lon, lat) degrees (cached)."""
+        if self._footprint is None:
+            runs = _runs_of(self.lanes)
+            self._footprint = strips(runs, self.cross_track_km)
+        return self._footprint
+
+    def to_gdf(self) -> Any:
+        """The lanes as a GeoDataFrame (EPSG:4326), tracks split at the antimeridian."""
+        import geopandas as gpd
+
+        rows = []
+        for lane in self.lanes:
+            g = self.groups[lane.group]
+            rows.append(
+                {
+                    "lane": lane.index,
+                    "group": lane.group,
+                    "order": lane.order,
+                    "band": lane.band,
+                    "kind": lane.kind,
+                    "angle_deg": g.angle_deg,
+                    "length_km": lane.length_km,
+                    "geometry": geodesy.split_antimeridian(LineString(lane.fwd)),
+                }
+            )
+        return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def _runs_of(lanes: tuple[Lane, ...] | list[Lane]) -> list[NDArray[np.float64]]:
+    """Merge consecutive lanes of a headland ring into continuous runs (forward tracks)."""
+    runs: list[NDArray[np.float64]] = []
+    for lane in lanes:
+        tr = lane.fwd
+        if runs and lane.kind == "headland" and np.allclose(runs[-1][-1], tr[0], atol=1e-9):
+            runs[-1] = np.vstack([runs[-1], tr[1:]])
+        else:
+            runs.append(tr)
+    return runs
+
+
+@dataclass
+class _Region:
+    piece: BaseGeometry  # part of the area, lon/lat
+    centre: tuple[float, float]
+    ref_lon: float
+    fwd: Transformer
+    inv: Transformer
+    clip: BaseGeometry | None  # projected clip window (None: whole area)
+    window: BaseGeometry  # projected area around the region (for the headland)
+
+
+def _project(geometry: BaseGeometry, centre: tuple[float, float]) -> BaseGeometry:
+    projected, _ = geodesy.to_local(geometry, centre=centre)
+    return projected
+
+
+def _regions(area: BaseGeometry) -> list[_Region]:
+    try:
+        geodesy.local_crs(area, max_extent_km=REGION_EXTENT_KM)
+        pieces = [area]
+        whole = True
+    except ValidationError:
+        pieces = geodesy.split_cells(area)
+        whole = False
+    out = []
+    for piece in pieces:
+        centre = geodesy._centre(piece)
+        ref = float(np.mean(shapely.get_coordinates(piece)[:, 0]))
+        fwd, inv, _ = geodesy._aeqd(round(centre[0], 4), round(centre[1], 4))
+        if whole:
+            window = _project(area, centre)
+            clip = None
+        else:
+            xmin, ymin, xmax, ymax = piece.bounds
+            pad_lat = 1.0
+            pad_lon = min(20.0, 1.0 / max(math.cos(math.radians(max(abs(ymin), abs(ymax)))), 0.05))
+            big = box(
+                xmin - pad_lon, max(ymin - pad_lat, -90), xmax + pad_lon, min(ymax + pad_lat, 90)
+            )
+            near = [area.intersection(big)]
+            for k in (-1, 1):
+                shifted = shapely.transform(big, lambda xy, k=k: xy + np.array([360.0 * k, 0.0]))
+                if area.intersects(shifted):
+                    cut = area.intersection(shifted)
+                    near.append(
+                        shapely.transform(cut, lambda xy, k=k: xy - np.array([360.0 * k, 0]))
+                    )
+            window = _project(shapely.make_valid(shapely.union_all(near)), centre)
+            cell_box = box(xmin, ymin, xmax, ymax).segmentize(0.1)
+            clip = _project(cell_box, centre)
+        out.append(_Region(piece, centre, ref, fwd, inv, clip, window))
+    return out
+
+
+def _to_lonlat(xy: NDArray[np.float64], region: _Region) -> NDArray[np.float64]:
+    lon, lat = region.inv.transform(xy[:, 0], xy[:, 1])
+    lon = geodesy.unwrap_lon(np.asarray(lon), reference=region.ref_lon)
+    return np.column_stack([lon, np.asarray(lat)])
+
+
+def _lines(geometry: BaseGeometry) -> list[LineString]:
+    if geometry.is_empty:
+        return []
+    if isinstance(geometry, LineString):
+        return [geometry]
+    out: list[LineString] = []
+    for g in getattr(geometry, "geoms", []):
+        out.extend(_lines(g))
+    return out
+
+
+def _band_components(
+    poly_r: BaseGeometry, spacing: float, phase: float = 0.5
+) -> list[list[tuple[Polygon, float]]]:
+    """Connected pieces of each band (rotated frame) with the band's centre ordinate.
+
+    ``n = ceil(height / spacing)`` bands of height ``spacing`` cover the polygon;
+    ``phase`` in [0, 1] places the excess ``n * spacing - height`` below (1) or
+    above (0) it; 0.5 centres the bands. No band that touches the polygon is
+    dropped (Fields2Cover's missing-last-lane bug).
+    """
+    if poly_r.is_empty:
+        return []
+    xmin, ymin, xmax, ymax = poly_r.bounds
+    height = ymax - ymin
+    n = max(1, math.ceil(height / spacing - 1e-9))
+    y0 = ymin - (n * spacing - height) * phase
+    edges = y0 + spacing * np.arange(n + 1)
+    boxes = shapely.box(xmin - 1.0, edges[:-1], xmax + 1.0, edges[1:])
+    shapely.prepare(poly_r)
+    inter = shapely.intersection(boxes, poly_r)
+    out = []
+    tiny = 1e-6 * spacing * spacing
+    for k, g in enumerate(inter):
+        comps = [p for p in geodesy.explode_polygons(g) if p.area > tiny]
+        out.append([(p, float((edges[k] + edges[k + 1]) / 2.0)) for p in comps])
+    return out
+
+
+#: Above this many bands the sweep search estimates lane lengths from centre lines.
+_EXACT_BANDS_MAX = 40
+_PHASES = (0.0, 0.25, 0.5, 0.75, 1.0)
+_COARSE_DEG = 5.0
+_EXHAUSTIVE_BANDS_MAX = 20
+
+
+def _estimate(
+    poly: BaseGeometry,
+    angle: float,
+    spacing: float,
+    turn_m: float,
+    min_len: float,
+    exact_max: int = _EXACT_BANDS_MAX,
+) -> tuple[float, float]:
+    """Cost (m) of sweeping ``poly`` at ``angle`` and the best band phase.
+
+    Cost = total lane length + ``turn_m`` per lane. With few bands the lanes are
+    laid exactly (band pieces, including the extension a lane needs to cover
+    its piece) for each phase; with many, centre lines give the estimate.
+    """
+    pr = affinity.rotate(poly, -angle, origin=(0.0, 0.0))
+    xmin, ymin, xmax, ymax = pr.bounds
+    height = ymax - ymin
+    n = max(1, math.ceil(height / spacing - 1e-9))
+    if n <= exact_max:
+        best = (math.inf, 0.5)
+        for phase in _PHASES:
+            cost = 0.0
+            for band in _band_components(pr, spacing, phase):
+                for p, _ in band:
+                    bx0, _, bx1, _ = p.bounds
+                    cost += max(bx1 - bx0, min_len) + turn_m
+            if cost < best[0] - 1e-6:
+                best = (cost, phase)
+        return best
+    y0 = ymin - (n * spacing - height) / 2.0
+    ys = y0 + spacing * (np.arange(n) + 0.5)
+    lines = shapely.multilinestrings(
+        np.stack(
+            [
+                np.column_stack([np.full(n, xmin - 1.0), ys]),
+                np.column_stack([np.full(n, xmax + 1.0), ys]),
+            ],
+            axis=1,
+        )
+    )
+    inter = shapely.intersection(lines, pr)
+    count = max(1, int(shapely.get_num_geometries(inter)))
+    return float(inter.length) + count * turn_m, 0.5
+
+
+def best_angle(
+    poly: BaseGeometry,
+    spacing: float,
+    *,
+    step_deg: float = 1.0,
+    min_len: float = 0.0,
+    exact_max: int = _EXACT_BANDS_MAX,
+    exhaustive: bool = True,
+) -> tuple[float, float, float]:
+    """Sweep angle (deg, counter-clockwise from local east), band phase and cost (m).
+
+    Every angle is tried every ``step_deg`` for a polygon a few lanes across;
+    for wider ones coarsely every 5 degrees, then every ``step_deg`` around the
+    best. The cost is lane length plus twice the spacing per lane
+    (a turn).
+    """
+    turn_m = spacing * 2.0
+    shapely.prepare(poly)
+    rect = np.asarray(poly.minimum_rotated_rectangle.exterior.coords)
+    narrow = float(np.min(np.hypot(*np.diff(rect[:3], axis=0).T)))
+    if exhaustive and narrow / spacing <= _EXHAUSTIVE_BANDS_MAX:
+        # few lanes: the ragged ends matter, so try every angle
+        angles = np.arange(0.0, 180.0, step_deg)
+        res = [_estimate(poly, a, spacing, turn_m, min_len, exact_max) for a in angles]
+        k = int(np.argmin([r[0] for r in res]))
+        return float(angles[k]), res[k][1], res[k][0]
+    coarse = np.arange(0.0, 180.0, _COARSE_DEG)
+    res = [_estimate(poly, a, spacing, turn_m, min_len, exact_max) for a in coarse]
+    k = int(np.argmin([r[0] for r in res]))
+    best = (res[k][0], float(coarse[k]), res[k][1])
+    for a in np.arange(coarse[k] - _COARSE_DEG, coarse[k] + _COARSE_DEG + 1e-9, step_deg):
+        cost, phase = _estimate(poly, a % 180.0, spacing, turn_m, min_len, exact_max)
+        if cost < best[0] - 1e-6:
+            best = (cost, float(a % 180.0), phase)
+    return best[1], best[2], best[0]
+
+
+def _cells(q: BaseGeometry, spacing: float, angle: float) -> list[BaseGeometry]:
+    """Boustrophedon cells of ``q`` (projected) for a sweep ``angle``: unrotated polygons."""
+    qr = affinity.rotate(q, -angle, origin=(0.0, 0.0))
+    bands = _band_components(qr, spacing)
+    comps: list[Polygon] = []
+    band_of: list[int] = []
+    for k, band in enumerate(bands):
+        for p, _ in band:
+            comps.append(p)
+            band_of.append(k)
+    parent = list(range(len(comps)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # adjacency between consecutive bands: they share an edge of positive length
+    ups: dict[int, list[int]] = {i: [] for i in range(len(comps))}
+    downs: dict[int, list[int]] = {i: [] for i in range(len(comps))}
+    by_band: dict[int, list[int]] = {}
+    for i, k in enumerate(band_of):
+        by_band.setdefault(k, []).append(i)
+    min_shared = max(1.0, 1e-3 * spacing)
+    for k, members in by_band.items():
+        above = by_band.get(k + 1, [])
+        for i in members:
+            gi = comps[i].buffer(min_shared / 4.0)
+            for j in above:
+                if gi.intersects(comps[j]) and gi.intersection(comps[j]).area > min_shared**2:
+                    ups[i].append(j)
+                    downs[j].append(i)
+    for i in range(len(comps)):
+        if len(ups[i]) == 1 and len(downs[ups[i][0]]) == 1:
+            parent[find(i)] = find(ups[i][0])
+    # Cells only a band or two high (dips of a ragged outline) join their largest
+    # neighbour: a few short lanes flown on their own make tangled routes.
+    changed = True
+    while changed:
+        changed = False
+        groups: dict[int, list[int]] = {}
+        for i in range(len(comps)):
+            groups.setdefault(find(i), []).append(i)
+        for root, members in groups.items():
+            if len({band_of[i] for i in members}) > MERGE_CELL_BANDS:
+                continue
+            neigh: dict[int, float] = {}
+            for i in members:
+                for j in ups[i] + downs[i]:
+                    rj = find(j)
+                    if rj != root:
+                        neigh[rj] = neigh.get(rj, 0.0) + comps[j].area
+            if neigh:
+                target = max(neigh, key=lambda r: sum(comps[k].area for k in groups.get(r, [])))
+                parent[root] = target
+                changed = True
+                break
+    groups = {}
+    for i in range(len(comps)):
+        groups.setdefault(find(i), []).append(i)
+    cells = []
+    for members in groups.values():
+        cell_r = shapely.union_all([comps[i] for i in members], grid_size=1e-3)
+        cells.append(affinity.rotate(cell_r, angle, origin=(0.0, 0.0)))
+    # biggest first, for stable numbering
+    cells.sort(key=lambda c: -c.area)
+    return cells
+
+
+def _cell_lanes(
+    cell: BaseGeometry, spacing: float, angle: float, phase: float, min_len: float
+) -> list[tuple[int, NDArray[np.float64]]]:
+    """(band, lane) for one cell at ``angle``, bottom to top; lanes projected (2, 2) arrays."""
+    cr = affinity.rotate(cell, -angle, origin=(0.0, 0.0))
+    out = []
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rot = np.array([[c, -s], [s, c]])
+    for k, band in enumerate(_band_components(cr, spacing, phase)):
+        for p, yc in sorted(band, key=lambda t: t[0].bounds[0]):
+            x0, _, x1, _ = p.bounds
+            if x1 - x0 < min_len:
+                mid = (x0 + x1) / 2.0
+                x0, x1 = mid - min_len / 2.0, mid + min_len / 2.0
+            seg = np.array([[x0, yc], [x1, yc]])
+            out.append((k, seg @ rot.T))
+    return out
+
+
+def _track(centre_xy: NDArray[np.float64], offset_m: float, forward: bool) -> NDArray[np.float64]:
+    """Track (projected) whose strip centre is ``centre_xy`` flown in the given direction.
+
+    ``offset_m`` is the strip centre's offset to the right of the track.
+    """
+    xy = centre_xy if forward else centre_xy[::-1]
+    if abs(offset_m) < 1e-6:
+        return xy.copy()
+    line = LineString(xy)
+    # the track lies to the left of the strip centre by offset_m (right-looking sensor)
+    off = line.offset_curve(offset_m, join_style="round", quad_segs=4)
+    return np.asarray(off.coords) if isinstance(off, LineString) and not off.is_empty else xy
+
+
+def _radius(line: LineString) -> float:
+    """Largest distance (projected units) of a line's vertices from their mean."""
+    xy = np.asarray(line.coords)
+    return float(np.max(np.hypot(*(xy - xy.mean(axis=0)).T)))
+
+
+def _open_ring_at_straight(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Re-start a closed ring at the middle of its longest segment.
+
+    Flights split the headland where its pieces meet; a split on a straight
+    stretch leaves no gap between the flat ends of the two strips, a split at a
+    bend would leave a wedge.
+    """
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    k = int(np.argmax(seg))
+    mid = (xy[k] + xy[k + 1]) / 2.0
+    body = np.vstack([xy[k + 1 : -1], xy[: k + 1]])
+    return np.vstack([mid, body, mid])
+
+
+def _clip_segment(
+    seg: NDArray[np.float64], inside: BaseGeometry, min_len: float
+) -> list[NDArray[np.float64]]:
+    """Pieces (projected (2, 2) arrays) of a straight lane inside ``inside``, in its direction."""
+    line = LineString(seg)
+    if inside.covers(line):
+        return [seg]
+    d = seg[1] - seg[0]
+    length = float(np.hypot(*d))
+    out = []
+    for piece in _lines(line.intersection(inside)):
+        c = np.asarray(piece.coords)
+        t = (c - seg[0]) @ d / max(length, 1e-9)
+        a, b = c[int(np.argmin(t))], c[int(np.argmax(t))]
+        if np.hypot(*(b - a)) >= min_len:
+            out.append(np.array([a, b]))
+    out.sort(key=lambda xy: float((xy[0] - seg[0]) @ d))
+    return out
+
+
+def _cut_line_at(
+    xy: NDArray[np.float64], piece_m: float, cuts: list[float], *, backstep: float = 0.0
+) -> tuple[list[NDArray[np.float64]], NDArray[np.float64]]:
+    """Cut a polyline into pieces of at most about ``piece_m`` and also at ``cuts`` (m along).
+
+    The piece after a cut of ``cuts`` starts ``backstep`` before it (the pieces
+    overlap there). Returns the pieces and the position (m along) where each ends.
+    """
+    line = LineString(xy)
+    total = line.length
+    n = max(1, math.ceil(total / piece_m - 1e-9))
+    regular = [total * k / n for k in range(1, n)]
+    snap = min(1000.0, 0.01 * total)
+    extra = [c for c in cuts if snap < c < total - snap]
+    points = sorted(regular + extra)
+    merged: list[float] = []
+    for p in points:
+        if not merged or p - merged[-1] > snap:
+            merged.append(p)
+    bounds = [0.0, *merged, total]
+    seg_len = np.hypot(*np.diff(xy, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    special = [min(extra, key=lambda c, m=m: abs(c - m)) if extra else None for m in merged]
+    starts = [0.0] + [
+        max(prev, m - backstep) if sp is not None and abs(sp - m) <= snap else m
+        for prev, m, sp in zip([0.0, *merged[:-1]], merged, special, strict=True)
+    ]
+    out = []
+    for a, b in zip(starts, bounds[1:], strict=True):
+        inner = xy[(cum > a + 1e-6) & (cum < b - 1e-6)]
+        pa = np.asarray(line.interpolate(a).coords)[0]
+        pb = np.asarray(line.interpolate(b).coords)[0]
+        out.append(np.vstack([pa, inner, pb]))
+    return out, np.array(bounds[1:])
+
+
+def _cut_line(xy: NDArray[np.float64], piece_m: float) -> list[NDArray[np.float64]]:
+    """Cut a projected polyline into consecutive pieces of at most about ``piece_m``."""
+    line = LineString(xy)
+    total = line.length
+    n = max(1, math.ceil(total / piece_m - 1e-9))
+    if n == 1:
+        return [xy]
+    seg_len = np.hypot(*np.diff(xy, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+    out = []
+    for k in range(n):
+        a, b = total * k / n, total * (k + 1) / n
+        inner = xy[(cum > a + 1e-6) & (cum < b - 1e-6)]
+        pa = np.asarray(line.interpolate(a).coords)[0]
+        pb = np.asarray(line.interpolate(b).coords)[0]
+        out.append(np.vstack([pa, inner, pb]))
+    return out
+
+
+_CACHE: OrderedDict[tuple, LaneSet] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def build_lanes(
+    area: BaseGeometry,
+    *,
+    cross_track_km: tuple[float, float],
+    overlap: float,
+    headland_offset: float = 0.4,
+    headland_piece_km: float = 100.0,
+    angle_step_deg: float = 1.0,
+    min_lane_km: float = 1.0,
+    min_cell_frac: float = 0.02,
+    border_margin_km: float = 0.5,
+) -> LaneSet:
+    """Lanes covering ``area`` (lon, lat) for a swath; cached per (area, swath, overlap).
+
+    Parameters
+    ----------
+    area : shapely (multi)polygon
+        Area to image, (lon, lat) degrees WGS84.
+    cross_track_km : (float, float)
+        Signed offsets of the strip edges from the track (km, positive right).
+    overlap : float
+        Side overlap between neighbouring lanes, fraction of the swath.
+    headland_offset : float
+        Distance of the headland pass inside the border, as a fraction of the
+        swath (0.3: its strip reaches 0.2 swath beyond the border and catches
+        the small bulges of a ragged border).
+    headland_piece_km : float
+        Length of the pieces the headland is cut into (flights split there).
+    angle_step_deg : float
+        Resolution of the sweep angle search.
+    min_lane_km : float
+        Shortest lane (a band piece narrower than this gets a lane this long).
+    min_cell_frac : float
+        Pieces of the interior smaller than this many ``swath x spacing`` (and
+        than :data:`MIN_CELL_M2`) get no lanes (slivers; their area is reported
+        in ``dropped_km2``).
+    border_margin_km : float
+        Lanes are cut to stay this far inside the area.
+    """
+    key = (
+        shapely.to_wkb(area),
+        tuple(round(v, 9) for v in cross_track_km),
+        round(overlap, 9),
+        headland_offset,
+        headland_piece_km,
+        angle_step_deg,
+        min_lane_km,
+        min_cell_frac,
+        border_margin_km,
+    )
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        logger.debug("lanes: cache hit")
+        return _CACHE[key]
+    result = _build(
+        area,
+        cross_track_km=cross_track_km,
+        overlap=overlap,
+        headland_offset=headland_offset,
+        headland_piece_km=headland_piece_km,
+        angle_step_deg=angle_step_deg,
+        min_lane_km=min_lane_km,
+        min_cell_frac=min_cell_frac,
+        border_margin_km=border_margin_km,
+    )
+    _CACHE[key] = result
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
+
+
+def clear_cache() -> None:
+    """Forget every cached lane set."""
+    _CACHE.clear()
+
+
+def _build(
+    area: BaseGeometry,
+    *,
+    cross_track_km: tuple[float, float],
+    overlap: float,
+    headland_offset: float,
+    headland_piece_km: float,
+    angle_step_deg: float,
+    min_lane_km: float,
+    min_cell_frac: float,
+    border_margin_km: float,
+) -> LaneSet:
+    lo, hi = cross_track_km
+    width_m = (hi - lo) * 1000.0
+    spacing = width_m * (1.0 - overlap)
+    centre_off_m = (lo + hi) / 2.0 * 1000.0
+    off = headland_offset * width_m
+    tol = min(0.05 * width_m, 1000.0)
+    lanes: list[Lane] = []
+    groups: list[Group] = []
+    dropped_m2 = 0.0
+    one_sided = abs(centre_off_m) > 1e-6
+
+    def add_lane(
+        xy: NDArray[np.float64],
+        region: _Region,
+        group: int,
+        order: int,
+        band: int,
+        kind: str,
+        reversible: bool,
+    ) -> None:
+        fwd = _to_lonlat(_track(xy, centre_off_m, True), region)
+        rev = _to_lonlat(_track(xy, centre_off_m, False), region)
+        centre = _to_lonlat(xy, region)
+        length = geodesy.path_length_km(fwd)
+        lanes.append(
+            Lane(len(lanes), group, order, band, kind, centre, fwd, rev, reversible, length)
+        )
+
+    for r_idx, region in enumerate(_regions(area)):
+        target = region.window if region.clip is None else region.window.intersection(region.clip)
+        target = shapely.make_valid(target)
+        # ---- headland rings (lanes are made below, once the excursions are known)
+        eroded = region.window.buffer(-off, quad_segs=8)
+        eroded = shapely.orient_polygons(shapely.make_valid(eroded.simplify(tol)))
+        # A ring that fits in a small circle would be flown as a circle: the treaty's
+        # no-circling rule (Art. VI Sec. II para 4(G)); its area is left to the lanes.
+        ring_lines = [ln for ln in _lines(eroded.boundary) if _radius(ln) >= MIN_RING_RADIUS_M]
+        head_fp = (
+            shapely.union_all([_strip_local(ln, (lo * 1000.0, hi * 1000.0)) for ln in ring_lines])
+            if ring_lines
+            else Polygon()
+        )
+        sources: list[tuple[NDArray[np.float64], bool]] = []
+        for ln in ring_lines:
+            pieces_src = [ln] if region.clip is None else _lines(ln.intersection(region.clip))
+            for src in pieces_src:
+                xy = np.asarray(src.coords)
+                if len(xy) < 2 or src.length < min_lane_km * 1000.0:
+                    continue
+                if src.is_closed:
+                    xy = _open_ring_at_straight(xy)
+                sources.append((xy, bool(src.is_closed)))
+        # ---- interior cells and their lanes (projected)
+        inside = region.window.buffer(-border_margin_km * 1000.0, quad_segs=4)
+        shapely.prepare(inside)
+        rest = target.difference(head_fp) if not head_fp.is_empty else target
+        eps = 0.02 * width_m
+        opened = rest.buffer(-eps, quad_segs=4).buffer(eps, quad_segs=4)
+        opened = opened.intersection(rest)
+        keep = [
+            p
+            for p in geodesy.explode_polygons(opened)
+            if p.area > max(min_cell_frac * width_m * spacing, MIN_CELL_M2)
+        ]
+        kept = shapely.union_all(keep) if keep else Polygon()
+        dropped_m2 += max(0.0, rest.area - kept.area)
+        min_len = min_lane_km * 1000.0
+        cell_specs: list[tuple[BaseGeometry, float, list[tuple[int, NDArray[np.float64]]]]] = []
+        if not kept.is_empty:
+            kept = kept.simplify(0.01 * width_m)
+            angle0, _, _ = best_angle(kept, spacing, step_deg=angle_step_deg, min_len=min_len)
+            for cell in _cells(kept, spacing, angle0):
+                if cell.area <= 0:
+                    continue
+                angle, phase, cost = best_angle(
+                    cell,
+                    spacing,
+                    step_deg=angle_step_deg,
+                    min_len=min_len,
+                    exhaustive=cell.area >= 0.05 * kept.area,
+                )
+                cost0, phase0 = _estimate(cell, angle0, spacing, 2.0 * spacing, min_len)
+                if cost0 <= 1.02 * cost:
+                    angle, phase = angle0, phase0
+                segs = [
+                    (band, piece)
+                    for band, seg in _cell_lanes(cell, spacing, angle, phase, min_len)
+                    for piece in _clip_segment(seg, inside, min_len)
+                ]
+                cell_specs.append((cell, angle, segs))
+        # ---- excursions: a small cell next to the headland is flown from it, out and back
+        # from one point of the ring, rather than as a separate trip (which would pass the
+        # ring's corridor a third time)
+        anchors: dict[int, tuple[int, float]] = {}
+        src_lines = [LineString(xy) for xy, _ in sources]
+        shapely.prepare(eroded)
+        for c_idx, (cell, _, segs) in enumerate(cell_specs):
+            total = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy in segs)
+            if not segs or total > ATTACH_MAX_SWATHS * width_m + ATTACH_EXTRA_M:
+                continue
+            if eroded.intersects(cell.representative_point()):
+                continue  # inside the ring: an ordinary cell
+            lanes_geom = shapely.MultiLineString([LineString(xy) for _, xy in segs])
+            best: tuple[float, int] | None = None
+            for s_idx, sl in enumerate(src_lines):
+                d = float(sl.distance(lanes_geom))
+                if best is None or d < best[0]:
+                    best = (d, s_idx)
+            if best is None or best[0] > ATTACH_DISTANCE_SWATHS * width_m:
+                continue
+            sl = src_lines[best[1]]
+            pos = float(sl.project(shapely.ops.nearest_points(sl, lanes_geom)[0]))
+            anchors[c_idx] = (best[1], pos)
+        # ---- headland lanes, cut where excursions leave
+        anchor_piece: dict[int, tuple[int, int]] = {}
+        for s_idx, (xy, closed) in enumerate(sources):
+            g = len(groups)
+            groups.append(
+                Group(
+                    g,
+                    "headland",
+                    r_idx,
+                    None,
+                    closed,
+                    geodesy.split_antimeridian(LineString(_to_lonlat(xy, region))),
+                )
+            )
+            cuts = {c: pos for c, (si, pos) in anchors.items() if si == s_idx}
+            pieces, ends = _cut_line_at(
+                xy, headland_piece_km * 1000.0, list(cuts.values()), backstep=ATTACH_BACKSTEP_M
+            )
+            for k, piece in enumerate(pieces):
+                add_lane(piece, region, g, k, -1, "headland", not one_sided)
+            for c, pos in cuts.items():
+                k = int(np.argmin(np.abs(ends - pos)))
+                anchor_piece[c] = (g, k)
+        # ---- cell lanes
+        for c_idx, (cell, angle, segs) in enumerate(cell_specs):
+            g = len(groups)
+            groups.append(
+                Group(
+                    g,
+                    "cell",
+                    r_idx,
+                    angle,
+                    True,
+                    geodesy.split_antimeridian(
+                        shapely.make_valid(
+                            geodesy.from_local(cell, region.inv, reference_lon=region.ref_lon)
+                        )
+                    ),
+                    anchor=anchor_piece.get(c_idx),
+                )
+            )
+            for order, (band, piece) in enumerate(segs):
+                add_lane(piece, region, g, order, band, "lane", True)
+    result = LaneSet(
+        lanes=tuple(lanes),
+        groups=groups,
+        area=area,
+        area_km2=geodesy.area_km2(area),
+        swath_km=hi - lo,
+        spacing_km=spacing / 1000.0,
+        overlap=overlap,
+        headland_offset_km=off / 1000.0,
+        cross_track_km=(lo, hi),
+        dropped_km2=dropped_m2 / 1e6,
+    )
+    logger.info(
+        "lanes: %d lanes in %d cells and %d headland rings, %.0f km (area/spacing %.0f km)",
+        len(lanes),
+        sum(g.kind == "cell" for g in groups),
+        sum(g.kind == "headland" for g in groups),
+        result.total_km,
+        result.ideal_km,
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- routing
+
+
+class Router:
+    """Shortest flight paths inside an allowed region (visibility graph).
+
+    Parameters
+    ----------
+    allowed : shapely (multi)polygon
+        Where the path may go, (lon, lat) degrees (e.g. the observed
+        territory's treaty area near the work).
+    centre : (float, float)
+        Centre (lon, lat) of the AEQD projection used for the geometry tests.
+    margin_km : float
+        The region is shrunk by this much before routing (border data tolerance).
+    simplify_km : float
+        Simplification of the shrunk region (vertices of the graph).
+    """
+
+    def __init__(
+        self,
+        allowed: BaseGeometry,
+        centre: tuple[float, float],
+        *,
+        margin_km: float = 1.0,
+        simplify_km: float = 1.0,
+    ) -> None:
+        self.centre = centre
+        self.ref_lon = centre[0]
+        local, self.inv = geodesy.to_local(allowed, centre=centre)
+        self.fwd = Transformer.from_crs(self.inv.target_crs, self.inv.source_crs, always_xy=True)
+        local = shapely.make_valid(local)
+        self.region = local.buffer(-margin_km * 1000.0, quad_segs=4)
+        self.region = shapely.make_valid(self.region)
+        # legs are tested against the region shrunk by a few metres only: a lane may end
+        # closer to the border than the routing margin
+        self.check = local.buffer(-CHECK_MARGIN_M, quad_segs=4)
+        shapely.prepare(self.check)
+        nodes_region = self.region.buffer(-simplify_km * 1000.0, quad_segs=2).simplify(
+            simplify_km * 1000.0
+        )
+        nodes_region = shapely.make_valid(nodes_region)
+        self.node_region = nodes_region
+        pts = []
+        for poly in geodesy.explode_polygons(nodes_region):
+            for k, ring in enumerate([poly.exterior, *poly.interiors]):
+                pts.extend(_reflex_vertices(ring, hole=k > 0))
+        self.nodes = np.array(pts) if pts else np.zeros((0, 2))
+        self._graph: list[list[tuple[int, float]]] | None = None
+        self.cache: dict[tuple, tuple[float, NDArray[np.float64]]] = {}
+
+    def _xy(self, lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = self.fwd.transform(lonlat[:, 0], lonlat[:, 1])
+        return np.column_stack([x, y])
+
+    def visible(self, a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether each straight segment a[i]-b[i] (projected) stays inside the region."""
+        lines = shapely.linestrings(np.stack([a, b], axis=1))
+        return shapely.covers(self.check, lines)
+
+    def shifted(
+        self,
+        prev: tuple[float, float],
+        p: tuple[float, float],
+        nxt: tuple[float, float],
+        inward_km: float,
+    ) -> tuple[float, float] | None:
+        """``p`` moved at least ``inward_km`` deeper into the region, if legs to it stay inside.
+
+        Routes bend at the same corners of the region; a flight that passes a corner
+        again is moved off it so as not to pass a third time through one point.
+        """
+        xy = self._xy(np.array([prev, p, nxt], dtype=float))
+        deeper = self.node_region.buffer(-inward_km * 1000.0, quad_segs=2)
+        if deeper.is_empty:
+            return None
+        near = shapely.ops.nearest_points(deeper, Point(xy[1]))[0]
+        q = np.array([near.x, near.y])
+        ok = self.visible(np.array([xy[0], q]), np.array([q, xy[2]]))
+        if not bool(np.all(ok)):
+            return None
+        out = _to_lonlat_inv(q[None, :], self.inv, self.ref_lon)[0]
+        return float(out[0]), float(out[1])
+
+    def _portal(self, pt: NDArray[np.float64]) -> NDArray[np.float64] | None:
+        """Nearest point of the node region to ``pt`` if the step there is inside."""
+        if self.node_region.is_empty:
+            return None
+        near = shapely.ops.nearest_points(self.node_region, Point(pt))[0]
+        q = np.array([near.x, near.y])
+        # nudge 10 m into the node region so that it sees the nodes
+        centre = np.asarray(self.node_region.representative_point().coords)[0]
+        q = q + (centre - q) * min(1.0, 10.0 / max(float(np.hypot(*(centre - q))), 1e-9))
+        if bool(self.visible(pt[None, :], q[None, :])[0]):
+            return q
+        return None
+
+    def _build_graph(self) -> list[list[tuple[int, float]]]:
+        n = len(self.nodes)
+        adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+        if n < 2:
+            return adj
+        i, j = np.triu_indices(n, k=1)
+        ok = np.zeros(len(i), dtype=bool)
+        chunk = 200_000
+        for s in range(0, len(i), chunk):
+            ok[s : s + chunk] = self.visible(
+                self.nodes[i[s : s + chunk]], self.nodes[j[s : s + chunk]]
+            )
+        d = np.hypot(*(self.nodes[i] - self.nodes[j]).T)
+        for a, b, dist in zip(i[ok], j[ok], d[ok], strict=True):
+            adj[a].append((int(b), float(dist)))
+            adj[b].append((int(a), float(dist)))
+        logger.debug("router: %d nodes, %d edges", n, int(ok.sum()))
+        return adj
+
+    def route(
+        self, p: tuple[float, float], q: tuple[float, float]
+    ) -> list[tuple[float, float]] | None:
+        """Intermediate (lon, lat) points of the shortest path from p to q inside the region.
+
+        Empty when the straight geodesic is inside; None when no path was found.
+        The geodesic legs between the returned points are inside up to the
+        projection's scale error.
+        """
+        key = (round(p[0], 7), round(p[1], 7), round(q[0], 7), round(q[1], 7))
+        if key in self.cache:
+            if not math.isfinite(self.cache[key][0]):
+                return None
+            return [tuple(v) for v in self.cache[key][1]]
+        dense = geodesy.densify_coords(np.array([p, q], dtype=float), 10.0)
+        xy = self._xy(dense)
+        if bool(shapely.covers(self.check, LineString(xy))) or len(self.nodes) == 0:
+            self.cache[key] = (0.0, np.zeros((0, 2)))
+            return []
+        if self._graph is None:
+            self._graph = self._build_graph()
+        pa, pb = xy[0], xy[-1]
+        n = len(self.nodes)
+        # an end too close to the border to see any node enters through a portal: the
+        # nearest point of the node region, if the straight step to it is inside
+        ends = []
+        for pt, node_to_pt in ((pa, False), (pb, True)):
+            vis = (
+                self.visible(self.nodes, np.repeat(pt[None], n, 0))
+                if node_to_pt
+                else self.visible(np.repeat(pt[None], n, 0), self.nodes)
+            )
+            extra = np.zeros((0, 2))
+            base = np.hypot(*(self.nodes - pt).T)
+            if not vis.any():
+                portal = self._portal(pt)
+                if portal is not None:
+                    vis = self.visible(np.repeat(portal[None], n, 0), self.nodes)
+                    step = float(np.hypot(*(portal - pt)))
+                    base = step + np.hypot(*(self.nodes - portal).T)
+                    extra = portal[None, :]
+            ends.append((vis, base, extra))
+        (vis_a, da, extra_a), (vis_b, db, extra_b) = ends
+        dist = np.full(n, np.inf)
+        prev = np.full(n, -1)
+        heap: list[tuple[float, int]] = []
+        for k in np.flatnonzero(vis_a):
+            dist[k] = da[k]
+            heapq.heappush(heap, (da[k], int(k)))
+        best = math.inf
+        best_k = -1
+        while heap:
+            dk, k = heapq.heappop(heap)
+            if dk > dist[k] or dk >= best:
+                continue
+            if vis_b[k] and dk + db[k] < best:
+                best = dk + db[k]
+                best_k = k
+            for m, w in self._graph[k]:
+                nd = dk + w
+                if nd < dist[m]:
+                    dist[m] = nd
+                    prev[m] = k
+                    heapq.heappush(heap, (nd, m))
+        if best_k < 0:
+            logger.info("router: no path inside the allowed region from %s to %s", p, q)
+            self.cache[key] = (math.inf, np.zeros((0, 2)))
+            return None
+        path = []
+        k = best_k
+        while k >= 0:
+            path.append(self.nodes[k])
+            k = prev[k]
+        path_xy = np.vstack([extra_a, np.array(path[::-1]), extra_b])
+        out = _to_lonlat_inv(path_xy, self.inv, self.ref_lon)
+        self.cache[key] = (best, out)
+        return [tuple(v) for v in out]
+
+
+def _to_lonlat_inv(xy: NDArray[np.float64], inv: Transformer, ref_lon: float) -> NDArray:
+    lon, lat = inv.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([geodesy.normalize_lon(np.asarray(lon)), np.asarray(lat)])
+
+
+def _reflex_vertices(ring: Any, *, hole: bool) -> list[tuple[float, float]]:
+    """Vertices of a ring where the allowed region is locally concave (path bends there)."""
+    xy = np.asarray(ring.coords)[:-1]
+    if len(xy) < 3:
+        return []
+    # signed area > 0: counter-clockwise
+    x, y = xy[:, 0], xy[:, 1]
+    ccw = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0
+    prev = np.roll(xy, 1, axis=0)
+    nxt = np.roll(xy, -1, axis=0)
+    cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (
+        nxt[:, 0] - xy[:, 0]
+    )
+    # For the exterior (region on the left when ccw) a right turn is reflex; holes flip.
+    interior_left = ccw != hole
+    reflex = cross < 0 if interior_left else cross > 0
+    return [tuple(v) for v in xy[reflex]]
+
+
+def lonlat_lines(geometry: BaseGeometry) -> list[LineString]:
+    """The LineStrings of a (multi)line geometry."""
+    if isinstance(geometry, MultiLineString):
+        return list(geometry.geoms)
+    return _lines(geometry)

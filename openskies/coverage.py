@@ -1,0 +1,1625 @@
+"""Coverage engine: sensor footprints, territory coverage, full-coverage flight sets, reach.
+
+How much of a territory can be imaged, by how many flights, from which
+airfield. The model, its assumptions and figures: ``docs/coverage.md``.
+
+- :func:`footprint` is the ground imaged by one flight plan: each run of
+  consecutive legs with the sensor on (transit legs excluded) is densified
+  along the WGS84 geodesic and buffered by the sensor's strip (flat ends,
+  round joins at the run's interior waypoints) in azimuthal equidistant
+  projections centred on pieces of at most 400 km, then cut to the observed
+  territory (sensors image only over it, Art. IV; Art. VII).
+- :func:`coverage` measures footprints against a territory with geodesic
+  areas, overall and per member and sub-region.
+- :func:`plan_full_coverage` lays lanes over the area (a headland pass along
+  the border, boustrophedon cells each with its own sweep angle, lanes one
+  effective swath apart), orders them and splits them into the fewest legal
+  flights from an Open Skies airfield for that order.
+- :func:`reach` and :func:`reach_curve` give the round trip needed to image
+  each cell of an equal-area grid, and the share of a territory within one
+  flight's reach as a function of the budget.
+
+Coordinates are (lon, lat) degrees WGS84 (EPSG:4326); distances km; areas
+geodesic km² on the WGS84 ellipsoid.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from . import _lanes, geodesy
+from ._errors import InfeasibleError, ValidationError
+from ._lanes import Lane, LaneSet
+from .sensors import Sensor
+from .sensors import preset as _sensor_preset
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from .airfields import Airfield, Regime
+    from .flightplan import FlightPlan, Violation
+    from .territory import Territory
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "CoverageStats",
+    "CoverageSummary",
+    "FlightSet",
+    "LaneSet",
+    "coverage",
+    "footprint",
+    "footprint_lines",
+    "lanes",
+    "plan_full_coverage",
+    "reach",
+    "reach_curve",
+]
+
+#: Routes between lanes and to the airfield keep at least this far (km) inside the
+#: observed territory's treaty area (border data are Natural Earth 10m).
+ROUTE_MARGIN_KM = 2.0
+#: Added (km) to the 10 km stand-off from non-party borders and its 3 km tolerance.
+STANDOFF_EXTRA_KM = 0.5
+#: Lanes keep at least this far (km) inside the area to image.
+LANE_BORDER_MARGIN_KM = 0.5
+#: Route corners closer than this (km) count as the same point (rule 6 uses 1 km).
+REUSE_KM = 1.5
+#: Rounds of re-splitting when flights break a rule (then flights are cut in two).
+MAX_REPAIRS = 8
+#: Share of the lane length that may be dropped as unreachable before giving up.
+MAX_UNREACHABLE_FRACTION = 0.01
+#: Length (km) standing for "no route" between two lanes: they go in separate flights.
+NO_ROUTE_KM = 1e9
+#: The headland ring is ordered in chains of about this length (km).
+HEADLAND_CHAIN_KM = 500.0
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _sensor(sensor: Sensor | str) -> Sensor:
+    if isinstance(sensor, Sensor):
+        return sensor
+    if isinstance(sensor, str):
+        return _sensor_preset(sensor)
+    msg = f"sensor={sensor!r}: give an openskies.sensors.Sensor or a preset name"
+    raise ValidationError(msg)
+
+
+def _regime(regime: Regime | None) -> Regime:
+    from . import data
+
+    return regime if regime is not None else data.regime()
+
+
+@dataclass(frozen=True)
+class _Area:
+    code: str
+    geometry: BaseGeometry
+    territory: Territory | None
+    area_km2: float
+
+
+def _area(territory: Territory | str | BaseGeometry, reg: Regime | None) -> _Area:
+    from . import data
+    from .territory import Territory
+
+    if isinstance(territory, str):
+        year = reg.year if reg is not None else data.regime().year
+        territory = data.territory(territory, year=year)
+    if isinstance(territory, Territory):
+        geom, code, terr = territory.geometry, territory.code, territory
+    elif isinstance(territory, BaseGeometry):
+        geom, code, terr = territory, "area", None
+    else:
+        msg = (
+            f"territory={territory!r}: give a territory code ('BLR'), an "
+            "openskies Territory or a shapely (multi)polygon in (lon, lat) degrees"
+        )
+        raise ValidationError(msg)
+    polys = geodesy.explode_polygons(geom)
+    if polys:
+        geodesy.check_lonlat(*shapely.get_coordinates(geom).T, what=f"territory {code} vertex")
+    area = geodesy.area_km2(geom) if polys else 0.0
+    if area <= 0.0 or not math.isfinite(area):
+        msg = (
+            f"territory {code} ({geom.geom_type}) has no area to image: give a polygon or "
+            "multipolygon in (lon, lat) degrees with a positive area"
+        )
+        raise ValidationError(msg)
+    return _Area(code, shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0], terr, area)
+
+
+def _check_observable(area: _Area, reg: Regime, af: Airfield) -> Territory:
+    """The airfield's observed territory, which must contain the area."""
+    observed = reg.observed_territory(af.icao)
+    ok = True
+    if area.territory is not None:
+        ok = set(area.territory.members) <= set(observed.members)
+    if ok:
+        clip = shapely.clip_by_rect(observed.treaty_geometry, *_pad(area.geometry.bounds, 0.5))
+        outside = geodesy.area_km2(area.geometry.difference(clip))
+        ok = outside <= max(1.0, 1e-4 * area.area_km2)
+    if not ok:
+        alternatives = [
+            o.icao
+            for o in reg.osas()
+            if area.territory is not None
+            and set(area.territory.members) <= set(reg.observed_territory(o.icao).members)
+        ]
+        hint = (
+            f"OSAs whose flights observe it: {', '.join(alternatives)}"
+            if alternatives
+            else "no OSA of this regime observes it"
+        )
+        msg = (
+            f"{af.label} is an Open Skies airfield of {observed.code}; its flights cannot "
+            f"image {area.code}, which is not part of that observed territory ({hint}). "
+            f"Choose such an airfield, or study one with regime.designate(icao, party=..., "
+            f"max_flight_distance_km=...)"
+        )
+        raise ValidationError(msg)
+    return observed
+
+
+def _pad(bounds: tuple[float, ...], deg: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = bounds
+    lat = max(abs(y0), abs(y1))
+    dlon = min(180.0, deg / max(math.cos(math.radians(min(lat + deg, 89.0))), 0.02))
+    return (x0 - dlon, max(-90.0, y0 - deg), x1 + dlon, min(90.0, y1 + deg))
+
+
+def _clip_to(geometry: BaseGeometry, region: BaseGeometry) -> BaseGeometry:
+    if geometry.is_empty:
+        return geometry
+    local = shapely.clip_by_rect(region, *_pad(geometry.bounds, 0.05))
+    return geometry.intersection(local)
+
+
+def _as_lines(lines: Any) -> list[NDArray[np.float64]]:
+    if isinstance(lines, LineString):
+        return [np.asarray(lines.coords)[:, :2]]
+    if isinstance(lines, MultiLineString):
+        return [np.asarray(g.coords)[:, :2] for g in lines.geoms]
+    if isinstance(lines, BaseGeometry):
+        msg = f"expected LineString or MultiLineString tracks, got {lines.geom_type}"
+        raise ValidationError(msg)
+    arr = np.asarray(lines, dtype=object) if not isinstance(lines, np.ndarray) else lines
+    if isinstance(lines, np.ndarray) and lines.ndim == 2:
+        return [np.asarray(lines, dtype=float)[:, :2]]
+    out = []
+    for item in arr if isinstance(lines, np.ndarray) else lines:
+        out.extend(_as_lines(item) if isinstance(item, BaseGeometry) else [_xy(item)])
+    return out
+
+
+def _xy(item: Any) -> NDArray[np.float64]:
+    xy = np.asarray(item, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] < 2:
+        msg = f"a track must be a sequence of (lon, lat) pairs, got shape {xy.shape}"
+        raise ValidationError(msg)
+    return xy[:, :2]
+
+
+# --------------------------------------------------------------------------- footprints
+
+
+def footprint_lines(
+    lines: Any, sensor: Sensor | str, *, within: BaseGeometry | None = None
+) -> BaseGeometry:
+    """Ground imaged along tracks flown with the sensor on.
+
+    Parameters
+    ----------
+    lines : LineString, MultiLineString or sequence of tracks
+        Each track is one continuous sensor run: (lon, lat) degrees WGS84,
+        vertices joined by geodesics (longitudes may be unwrapped across 180).
+    sensor : Sensor or str
+        The sensor or a preset name (:func:`openskies.sensors.preset`).
+    within : shapely geometry, optional
+        Clip the result to it (e.g. a territory's treaty area), (lon, lat).
+
+    Returns
+    -------
+    shapely (multi)polygon
+        (lon, lat) degrees in [-180, 180], split at the antimeridian.
+    """
+    sen = _sensor(sensor)
+    runs = _as_lines(lines)
+    for r in runs:
+        geodesy.check_lonlat(r[:, 0], r[:, 1], what="track vertex")
+    fp = _lanes.strips(runs, sen.cross_track_km)
+    if within is not None:
+        fp = _lanes._polygonal(_clip_to(fp, within))
+    return fp
+
+
+def _sensor_runs(plan: FlightPlan) -> list[NDArray[np.float64]]:
+    xy = plan.coords
+    on = np.asarray(plan.sensors_on, bool) & ~np.asarray(plan.transit, bool)
+    runs = []
+    i = 0
+    n = len(on)
+    while i < n:
+        if not on[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and on[j + 1]:
+            j += 1
+        runs.append(xy[i : j + 2])
+        i = j + 1
+    return runs
+
+
+def footprint(plan: FlightPlan, sensor: Sensor | str, *, clip: bool = True) -> BaseGeometry:
+    """Ground imaged by a flight plan (lon, lat degrees WGS84).
+
+    Every run of consecutive legs with ``sensors_on`` and not ``transit`` is
+    imaged as one strip: the densified geodesic path buffered by the sensor's
+    cross-track extent (flat at the ends of the run, round at its interior
+    waypoints, where the aircraft turns while imaging) in local AEQD
+    projections, brought back to (lon, lat) and split at the antimeridian.
+
+    Parameters
+    ----------
+    plan : FlightPlan
+        The flight; its observed territory clips the result.
+    sensor : Sensor or str
+        The sensor or a preset name.
+    clip : bool
+        Cut the result to the treaty area of the plan's observed territory
+        (sensors image only over it); default True.
+
+    Returns
+    -------
+    shapely (multi)polygon
+        Empty when no leg has its sensor on.
+    """
+    sen = _sensor(sensor)
+    fp = _lanes.strips(_sensor_runs(plan), sen.cross_track_km)
+    if clip and not fp.is_empty:
+        fp = _lanes._polygonal(_clip_to(fp, plan.territory.treaty_geometry))
+    logger.debug("footprint of %s: %.0f km²", plan.name or "plan", geodesy.area_km2(fp))
+    return fp
+
+
+@dataclass(frozen=True)
+class CoverageStats:
+    """Covered area of a territory.
+
+    Attributes
+    ----------
+    code : str
+        Territory code (``"area"`` for a bare geometry).
+    area_km2, covered_km2 : float
+        Geodesic land area and the part of it inside the footprints, km².
+    fraction : float
+        ``covered_km2 / area_km2``.
+    by_region : pandas.DataFrame
+        One row per region (the territory, then each member and sub-region),
+        columns ``area_km2``, ``covered_km2``, ``fraction``, indexed by code.
+    """
+
+    code: str
+    area_km2: float
+    covered_km2: float
+    fraction: float
+    by_region: pd.DataFrame = field(repr=False)
+
+
+def coverage(
+    footprints: BaseGeometry | Iterable[BaseGeometry], territory: Territory | str | BaseGeometry
+) -> CoverageStats:
+    """Area of a territory imaged by footprints (geodesic km² and fraction).
+
+    Parameters
+    ----------
+    footprints : shapely geometry or iterable of them
+        Imaged ground, (lon, lat) degrees (e.g. from :func:`footprint`).
+    territory : Territory, str or shapely geometry
+        Land area measured against; for a Territory or a code, also each
+        member state and sub-region (``BLR``, ``RUS``, ``RUS-KGD``).
+
+    Returns
+    -------
+    CoverageStats
+    """
+    area = _area(territory, None)
+    fps = [footprints] if isinstance(footprints, BaseGeometry) else list(footprints)
+    for f in fps:
+        if not isinstance(f, BaseGeometry):
+            msg = f"footprints must be shapely geometries (lon, lat), got {type(f).__name__}"
+            raise ValidationError(msg)
+    fp = _lanes._polygonal(shapely.union_all(fps)) if fps else Polygon()
+    regions: dict[str, BaseGeometry] = {area.code: area.geometry}
+    if area.territory is not None:
+        members = area.territory.member_geometries
+        if len(members) > 1 or next(iter(members)) != area.code:
+            regions.update(members)
+    rows = []
+    for code, geom in regions.items():
+        total = area.area_km2 if code == area.code else geodesy.area_km2(geom)
+        covered = geodesy.area_km2(_clip_to(fp, geom)) if not fp.is_empty else 0.0
+        covered = min(covered, total)
+        rows.append(
+            {
+                "region": code,
+                "area_km2": total,
+                "covered_km2": covered,
+                "fraction": covered / total if total > 0 else float("nan"),
+            }
+        )
+    df = pd.DataFrame(rows).set_index("region")
+    first = df.iloc[0]
+    stats = CoverageStats(
+        area.code,
+        float(first["area_km2"]),
+        float(first["covered_km2"]),
+        float(first["fraction"]),
+        df,
+    )
+    logger.info(
+        "coverage of %s: %.0f of %.0f km² (%.2f %%)",
+        stats.code,
+        stats.covered_km2,
+        stats.area_km2,
+        100 * stats.fraction,
+    )
+    return stats
+
+
+# --------------------------------------------------------------------------- lanes
+
+
+def lanes(
+    territory: Territory | str | BaseGeometry,
+    sensor: Sensor | str,
+    *,
+    overlap: float = 0.1,
+    headland_offset: float = 0.4,
+) -> LaneSet:
+    """Lanes that image a whole area with a sensor (cached; independent of airfield and budget).
+
+    A headland pass runs ``headland_offset * swath`` inside the border; the
+    rest is decomposed into boustrophedon cells, each swept at its own angle
+    with lanes one effective swath ``swath * (1 - overlap)`` apart (see
+    ``docs/coverage.md``). Lanes keep :data:`LANE_BORDER_MARGIN_KM` inside
+    the area and, for a Territory, out of the stand-off band along the
+    borders of neighbours that are not States Parties (10 km + 3 km border-data
+    tolerance, Art. VI Sec. II para 2).
+
+    Parameters
+    ----------
+    territory : Territory, str or shapely geometry
+        Area to image, (lon, lat) degrees.
+    sensor : Sensor or str
+        The sensor (its cross-track extent) or a preset name.
+    overlap : float
+        Side overlap of neighbouring lanes, fraction of the swath, in [0, 1).
+    headland_offset : float
+        Headland distance inside the border as a fraction of the swath, in
+        (0, 1]; 0.4 lets its strip reach 0.1 swath beyond the border, which
+        catches the small bulges of a ragged border.
+
+    Returns
+    -------
+    LaneSet
+    """
+    sen = _sensor(sensor)
+    sen.effective_swath_km(overlap)  # validates overlap
+    if not 0.0 < float(headland_offset) <= 1.0:
+        msg = f"headland_offset={headland_offset!r} must be a fraction of the swath in (0, 1]"
+        raise ValidationError(msg)
+    area = _area(territory, None)
+    flyable = area.geometry
+    if area.territory is not None:
+        zone = _standoff_zone(area.territory, area.geometry)
+        if not zone.is_empty:
+            flyable = _lanes._polygonal(area.geometry.difference(zone))
+    return _lanes.build_lanes(
+        flyable,
+        cross_track_km=sen.cross_track_km,
+        overlap=float(overlap),
+        headland_offset=float(headland_offset),
+        border_margin_km=LANE_BORDER_MARGIN_KM,
+    )
+
+
+# --------------------------------------------------------------------------- ordering
+
+
+@dataclass
+class _Block:
+    """A cell's serpentine or a headland ring, with its traversal variants."""
+
+    variants: list[list[tuple[int, bool]]]
+    reverse_of: list[int | None]
+
+
+def _serpentines(members: list[Lane]) -> list[list[tuple[int, bool]]]:
+    """The four boustrophedon traversals of a cell's lanes (bottom/top first, direction)."""
+    bands: dict[int, list[Lane]] = {}
+    for ln in sorted(members, key=lambda ln: ln.order):
+        bands.setdefault(ln.band, []).append(ln)
+    keys = sorted(bands)
+    out = []
+    for bottom_first in (True, False):
+        for first_dir in (True, False):
+            seq: list[tuple[int, bool]] = []
+            forward = first_dir
+            for b in keys if bottom_first else keys[::-1]:
+                row = bands[b] if forward else bands[b][::-1]
+                seq.extend((ln.index, forward) for ln in row)
+                forward = not forward
+            out.append(seq)
+    return out
+
+
+def _excursion(ls: LaneSet, members: list[Lane], at: NDArray) -> list[tuple[int, bool]]:
+    """The traversal of a small cell that leaves from and returns to the point ``at``."""
+
+    def cost(seq: list[tuple[int, bool]]) -> float:
+        first = ls.lanes[seq[0][0]].track(seq[0][1])[0]
+        last = ls.lanes[seq[-1][0]].track(seq[-1][1])[-1]
+        return float(
+            geodesy.distance_km(at[0], at[1], first[0], first[1])
+            + geodesy.distance_km(last[0], last[1], at[0], at[1])
+        )
+
+    return min(_serpentines(members), key=cost)
+
+
+def _blocks(ls: LaneSet, keep: set[int]) -> list[_Block]:
+    """Ordering blocks of the lanes in ``keep`` (indices into ``ls.lanes``).
+
+    A cell is a block (its serpentines); a headland ring is cut into chains of
+    about :data:`HEADLAND_CHAIN_KM`, each carrying the small cells flown as
+    excursions from its pieces.
+    """
+    by_group: dict[int, list[Lane]] = {}
+    for lane in ls.lanes:
+        if lane.index in keep:
+            by_group.setdefault(lane.group, []).append(lane)
+    attached: dict[tuple[int, int], list[int]] = {}
+    for gid in by_group:
+        anchor = ls.groups[gid].anchor
+        if anchor is not None and anchor[0] in by_group:
+            attached.setdefault(anchor, []).append(gid)
+    blocks = []
+    for gid, members in by_group.items():
+        group = ls.groups[gid]
+        members.sort(key=lambda ln: ln.order)
+        if group.kind == "cell":
+            if group.anchor is not None and group.anchor[0] in by_group:
+                continue  # flown from the headland
+            blocks.append(_variants(ls, _serpentines(members)))
+            continue
+        # a headland ring is cut into chains so that tours can take it in parts
+        steps: list[list[tuple[int, bool]]] = []
+        for ln in members:
+            step = [(ln.index, True)]
+            for cid in attached.get((gid, ln.order), []):
+                step.extend(_excursion(ls, by_group[cid], ln.fwd[-1]))
+            steps.append(step)
+        total = sum(ls.lanes[i].length_km for step in steps for i, _ in step)
+        n_chains = max(1, round(total / HEADLAND_CHAIN_KM))
+        per = math.ceil(len(steps) / n_chains)
+        for c in range(0, len(steps), per):
+            chain = [item for step in steps[c : c + per] for item in step]
+            blocks.append(_variants(ls, [chain]))
+    return blocks
+
+
+def _variants(ls: LaneSet, base: list[list[tuple[int, bool]]]) -> _Block:
+    """A block with the given traversals and, for reversible lanes, their reverses."""
+    reversible = all(ls.lanes[i].reversible for seq in base for i, _ in seq)
+    variants: list[list[tuple[int, bool]]] = []
+    seen: dict[tuple, int] = {}
+    for seq in base:
+        for cand in (seq, [(i, not f) for i, f in seq[::-1]] if reversible else None):
+            if cand is None:
+                continue
+            key = tuple(cand)
+            if key not in seen:
+                seen[key] = len(variants)
+                variants.append(cand)
+    reverse_of: list[int | None] = []
+    for seq in variants:
+        key = tuple((i, not f) for i, f in seq[::-1])
+        reverse_of.append(seen.get(key))
+    return _Block(variants, reverse_of)
+
+
+class _Orderer:
+    """Order blocks and choose their variants: nearest neighbour, 2-opt, or-opt."""
+
+    def __init__(self, ls: LaneSet, blocks: list[_Block], depot: tuple[float, float]) -> None:
+        self.ls = ls
+        self.blocks = blocks
+        centre = geodesy._centre(ls.area)
+        fwd, _, _ = geodesy._aeqd(round(centre[0], 4), round(centre[1], 4))
+
+        def xy(p: NDArray[np.float64]) -> NDArray[np.float64]:
+            x, y = fwd.transform(p[..., 0], p[..., 1])
+            return np.stack([np.asarray(x), np.asarray(y)], axis=-1) / 1000.0
+
+        self.depot = xy(np.asarray(depot, dtype=float))
+        self.entry: list[NDArray] = []
+        self.exit: list[NDArray] = []
+        self.internal: list[NDArray] = []
+        for b in blocks:
+            ent, ex, inner = [], [], []
+            for seq in b.variants:
+                tracks = [ls.lanes[i].track(f) for i, f in seq]
+                ent.append(tracks[0][0])
+                ex.append(tracks[-1][-1])
+                length = sum(ls.lanes[i].length_km for i, _ in seq)
+                for a, c in itertools.pairwise(tracks):
+                    length += float(np.hypot(*(xy(a[-1]) - xy(c[0]))))
+                inner.append(length)
+            self.entry.append(xy(np.array(ent)))
+            self.exit.append(xy(np.array(ex)))
+            self.internal.append(np.array(inner))
+
+    def _d(self, a: NDArray, b: NDArray) -> NDArray | float:
+        return np.hypot(*(np.asarray(a) - np.asarray(b)).T)
+
+    def cost(self, tour: list[tuple[int, int]]) -> float:
+        pos = self.depot
+        total = 0.0
+        for b, v in tour:
+            total += float(self._d(pos, self.entry[b][v])) + float(self.internal[b][v])
+            pos = self.exit[b][v]
+        return total + float(self._d(pos, self.depot))
+
+    def nearest_neighbour(self, first: int | None = None) -> list[tuple[int, int]]:
+        """Greedy tour from the depot (optionally forced to begin with block ``first``)."""
+        left = set(range(len(self.blocks)))
+        pos = self.depot
+        tour = []
+        while left:
+            best = (math.inf, -1, -1)
+            for b in left if first is None or tour else [first]:
+                d = self._d(self.entry[b], pos[None, :])
+                v = int(np.argmin(d))
+                if d[v] < best[0]:
+                    best = (float(d[v]), b, v)
+            _, b, v = best
+            tour.append((b, v))
+            left.remove(b)
+            pos = self.exit[b][v]
+        return tour
+
+    def best_variants(self, order: list[int]) -> list[tuple[int, int]]:
+        """Variants minimising the tour for a fixed block order (shortest layered path)."""
+        if not order:
+            return []
+        cost = self._d(self.depot[None, :], self.entry[order[0]]) + self.internal[order[0]]
+        back: list[NDArray] = []
+        for prev, cur in itertools.pairwise(order):
+            ex = self.exit[prev]
+            en = self.entry[cur]
+            trans = np.hypot(ex[:, None, 0] - en[None, :, 0], ex[:, None, 1] - en[None, :, 1])
+            tot = cost[:, None] + trans
+            arg = np.argmin(tot, axis=0)
+            cost = tot[arg, np.arange(len(en))] + self.internal[cur]
+            back.append(arg)
+        cost = cost + self._d(self.exit[order[-1]], self.depot[None, :])
+        v = int(np.argmin(cost))
+        vs = [v]
+        for arg in reversed(back):
+            v = int(arg[v])
+            vs.append(v)
+        vs.reverse()
+        return list(zip(order, vs, strict=True))
+
+    def two_opt(self, tour: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool]:
+        n = len(tour)
+        improved_any = False
+        improved = True
+        while improved:
+            improved = False
+            for i in range(n - 1):
+                for j in range(i + 1, n):
+                    seg = tour[i : j + 1]
+                    revs = [self.blocks[b].reverse_of[v] for b, v in seg]
+                    if any(r is None for r in revs):
+                        continue
+                    prev = self.depot if i == 0 else self.exit[tour[i - 1][0]][tour[i - 1][1]]
+                    nxt = self.depot if j == n - 1 else self.entry[tour[j + 1][0]][tour[j + 1][1]]
+                    bi, vi = tour[i]
+                    bj, vj = tour[j]
+                    old = float(self._d(prev, self.entry[bi][vi])) + float(
+                        self._d(self.exit[bj][vj], nxt)
+                    )
+                    new = float(self._d(prev, self.exit[bj][vj])) + float(
+                        self._d(self.entry[bi][vi], nxt)
+                    )
+                    if new < old - 1e-6:
+                        tour[i : j + 1] = [
+                            (b, int(r)) for (b, _), r in zip(seg[::-1], revs[::-1], strict=True)
+                        ]
+                        improved = improved_any = True
+        return tour, improved_any
+
+    def or_opt(self, tour: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool]:
+        improved_any = False
+        n = len(tour)
+        if n < 3:
+            return tour, False
+        for _ in range(n):
+            best_gain = 1e-6
+            best_move = None
+            for i in range(n):
+                b, v = tour[i]
+                prev = self.depot if i == 0 else self.exit[tour[i - 1][0]][tour[i - 1][1]]
+                nxt = self.depot if i == n - 1 else self.entry[tour[i + 1][0]][tour[i + 1][1]]
+                removed = (
+                    float(self._d(prev, self.entry[b][v]))
+                    + float(self.internal[b][v])
+                    + float(self._d(self.exit[b][v], nxt))
+                    - float(self._d(prev, nxt))
+                )
+                rest = tour[:i] + tour[i + 1 :]
+                for k in range(len(rest) + 1):
+                    p = self.depot if k == 0 else self.exit[rest[k - 1][0]][rest[k - 1][1]]
+                    q = self.depot if k == len(rest) else self.entry[rest[k][0]][rest[k][1]]
+                    ins = (
+                        self._d(p[None, :], self.entry[b])
+                        + self.internal[b]
+                        + self._d(self.exit[b], q[None, :])
+                        - float(self._d(p, q))
+                    )
+                    w = int(np.argmin(ins))
+                    gain = removed - float(ins[w])
+                    if gain > best_gain:
+                        best_gain = gain
+                        best_move = (i, k, w)
+            if best_move is None:
+                break
+            i, k, w = best_move
+            b, _ = tour[i]
+            rest = tour[:i] + tour[i + 1 :]
+            rest.insert(k, (b, w))
+            tour = rest
+            improved_any = True
+        return tour, improved_any
+
+    def improve(self, tour: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """2-opt, or-opt and variant re-choice until no gain (at most 10 rounds)."""
+        tour = self.best_variants([b for b, _ in tour])
+        best = self.cost(tour)
+        for _ in range(10):
+            tour, a = self.two_opt(list(tour))
+            tour, b = self.or_opt(list(tour))
+            tour = self.best_variants([blk for blk, _ in tour])
+            c = self.cost(tour)
+            if not (a or b) or c >= best - 1e-6:
+                break
+            best = c
+        return tour
+
+    def candidates(self, limit: int = 12) -> list[list[tuple[int, int]]]:
+        """Improved tours from several first blocks (the nearest-neighbour start and others).
+
+        A single shortest closed tour is not the best one to cut into round trips,
+        so several are kept for :func:`_split_flights` to choose from.
+        """
+        n = len(self.blocks)
+        firsts: list[int | None] = [None]
+        if n > 1:
+            step = max(1, math.ceil(n / max(1, limit - 1)))
+            firsts += list(range(0, n, step))
+        out = []
+        seen = set()
+        for f in firsts:
+            tour = self.improve(self.nearest_neighbour(f))
+            key = tuple(tour)
+            if key not in seen:
+                seen.add(key)
+                out.append(tour)
+        return out
+
+
+# --------------------------------------------------------------------------- flights
+
+
+@dataclass
+class _Item:
+    track: NDArray[np.float64]  # (lon, lat), normalised longitudes
+    length_km: float
+    lane: int
+    kind: str
+    block: int = 0
+
+
+def _norm(track: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.array(track, dtype=float)
+    out[:, 0] = geodesy.normalize_lon(out[:, 0])
+    return out
+
+
+def _split_item(item: _Item, parts: int) -> list[_Item]:
+    """Cut an item's track into ``parts`` pieces of equal geodesic length."""
+    orig = item.track
+    az, _, seg_m = geodesy.GEOD.inv(orig[:-1, 0], orig[:-1, 1], orig[1:, 0], orig[1:, 1])
+    az = np.atleast_1d(np.asarray(az, dtype=float))
+    cum = np.concatenate([[0.0], np.cumsum(np.atleast_1d(np.asarray(seg_m)) / 1000.0)])
+    total = float(cum[-1])
+
+    def point_at(d: float) -> NDArray[np.float64]:
+        s = int(np.clip(np.searchsorted(cum, d, side="right") - 1, 0, len(cum) - 2))
+        lon, lat, _ = geodesy.GEOD.fwd(orig[s, 0], orig[s, 1], az[s], (d - cum[s]) * 1000.0)
+        return np.array([float(lon), float(lat)])
+
+    out = []
+    for k in range(parts):
+        a, b = total * k / parts, total * (k + 1) / parts
+        inner = orig[(cum > a + 1e-6) & (cum < b - 1e-6)]
+        tr = np.vstack([point_at(a), inner, point_at(b)])
+        out.append(_Item(_norm(tr), geodesy.path_length_km(tr), item.lane, item.kind, item.block))
+    return out
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """Report of :func:`plan_full_coverage` (all distances km, areas km²).
+
+    Attributes
+    ----------
+    area_code, airfield, sensor : str
+    swath_km, overlap, spacing_km : float
+        Swath, side overlap and lane spacing (effective swath).
+    budget_km, turn_margin : float
+        Maximum flight distance and turn margin the flights are planned for.
+    n_flights : int
+    flights_lower_bound : int
+        ``ceil(lane_km / capacity_km)``: no set of flights can carry these
+        lanes in fewer.
+    flights_ratio : float
+        ``n_flights / flights_lower_bound``.
+    capacity_km : float
+        Most lane distance one flight can carry: ``budget / (1 + margin)``
+        minus the least round trip from the airfield to the area.
+    least_round_trip_km : float
+        Twice the geodesic distance from the airfield to the area (0 inside).
+    lane_km : float
+        Total lane length (headland included) flown with the sensor on.
+    ideal_lane_km : float
+        Area ÷ effective swath: the classic lower bound of lane length.
+    lane_ratio : float
+        ``lane_km / ideal_lane_km``.
+    flown_km : float
+        Sum of the flights' counted lengths (turn margin included).
+    area_km2, covered_km2, covered_fraction : float
+        The area to image and the part of it inside the flights' footprints.
+    target_fraction : float
+    violations : int
+        Rule violations reported by ``FlightPlan.validate()`` over all flights.
+    runtime_s : float
+    """
+
+    area_code: str
+    airfield: str
+    sensor: str
+    swath_km: float
+    overlap: float
+    spacing_km: float
+    budget_km: float
+    turn_margin: float
+    n_flights: int
+    flights_lower_bound: int
+    flights_ratio: float
+    capacity_km: float
+    least_round_trip_km: float
+    lane_km: float
+    ideal_lane_km: float
+    lane_ratio: float
+    flown_km: float
+    area_km2: float
+    covered_km2: float
+    covered_fraction: float
+    target_fraction: float
+    violations: int
+    runtime_s: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as a plain dict."""
+        return dict(self.__dict__)
+
+
+class FlightSet(list):
+    """A ``list[FlightPlan]`` with the coverage report attached.
+
+    Attributes
+    ----------
+    summary : CoverageSummary
+    lanes : LaneSet
+        The lanes the flights fly (shared across airfields and budgets).
+    footprints : list of shapely geometry
+        Footprint of each flight, (lon, lat) degrees.
+    coverage : CoverageStats
+        Coverage of the area by the union of the footprints.
+    violations : list of list of Violation
+        ``validate()`` result per flight (all empty for a legal set).
+    """
+
+    summary: CoverageSummary
+    lanes: LaneSet
+    footprints: list[BaseGeometry]
+    coverage: CoverageStats
+    violations: list[list[Violation]]
+
+    @property
+    def footprint(self) -> BaseGeometry:
+        """Union of the flights' footprints, (lon, lat) degrees."""
+        return _lanes._polygonal(shapely.union_all(self.footprints))
+
+
+def _nearest_km(geometry: BaseGeometry, lon: float, lat: float) -> float:
+    """Geodesic distance (km) from a point to a (multi)polygon (0 inside)."""
+    if bool(shapely.contains_xy(geometry, lon, lat)):
+        return 0.0
+    projected, _ = geodesy.to_local(geometry.boundary, centre=(lon, lat))
+    return float(projected.distance(Point(0.0, 0.0))) / 1000.0
+
+
+def _standoff_zone(territory: Territory, near: BaseGeometry) -> BaseGeometry:
+    """Where a flight over ``territory`` may not go near ``near``: the stand-off band.
+
+    Art. VI Sec. II para 2: no closer than 10 km to the border of an adjacent State
+    that is not a State Party, plus the border-data tolerance that
+    ``FlightPlan.validate()`` adds (``route.border_data_tolerance``, 3 km) and
+    :data:`STANDOFF_EXTRA_KM`. (lon, lat) degrees; empty when every neighbour is a
+    party.
+    """
+    from . import data
+
+    others = [n for n in territory.neighbours if not n.party]
+    if not others:
+        return Polygon()
+    reg = data.regime(territory.year)
+    km = (
+        float(reg.parameter("route", "non_party_standoff"))
+        + float(reg.parameter("route", "border_data_tolerance"))
+        + STANDOFF_EXTRA_KM
+    )
+    land = data.countries()
+    window = _pad(near.bounds, 1.0)
+    parts = []
+    for n in others:
+        if n.code not in land.index:
+            continue
+        piece = shapely.clip_by_rect(land.loc[n.code].geometry, *window)
+        if not piece.is_empty:
+            parts.append(geodesy.buffer_km(piece, km))
+    return _lanes._polygonal(shapely.union_all(parts)) if parts else Polygon()
+
+
+def _router(observed: Territory, area: BaseGeometry, af: Airfield) -> _lanes.Router:
+    x0, y0, x1, y1 = area.bounds
+    box_all = (min(x0, af.lon), min(y0, af.lat), max(x1, af.lon), max(y1, af.lat))
+    window = _pad(box_all, 1.5)
+    allowed = shapely.clip_by_rect(observed.treaty_geometry, *window)
+    zone = _standoff_zone(observed, shapely.box(*window))
+    if not zone.is_empty:
+        allowed = allowed.difference(zone)
+    centre = ((window[0] + window[2]) / 2.0, (window[1] + window[3]) / 2.0)
+    return _lanes.Router(allowed, centre, margin_km=ROUTE_MARGIN_KM, simplify_km=2.0)
+
+
+def _route_km(router: _lanes.Router, p: NDArray, q: NDArray) -> tuple[float, list | None]:
+    """Length (km) of the routed path from p to q and its intermediate points (inf, None)."""
+    mid = router.route((float(p[0]), float(p[1])), (float(q[0]), float(q[1])))
+    if mid is None:
+        return math.inf, None
+    pts = np.vstack([p, *(np.asarray(m)[None, :] for m in mid), q]) if mid else np.vstack([p, q])
+    return geodesy.path_length_km(pts), mid
+
+
+def _reachable_items(
+    items: list[_Item], depot: NDArray[np.float64], router: _lanes.Router, cap_km: float
+) -> list[_Item]:
+    """Items cut so that each one fits a round trip from the depot on its own.
+
+    Lanes no route inside the observed territory reaches (a corner cut off by a
+    ragged border) are dropped, up to :data:`MAX_UNREACHABLE_FRACTION` of the
+    lane length; beyond that the area is out of reach (``InfeasibleError``).
+    """
+    out: list[_Item] = []
+    lost_km = 0.0
+    total_km = sum(it.length_km for it in items)
+    for it in items:
+        d_out, _ = _route_km(router, depot, it.track[0])
+        d_in, _ = _route_km(router, it.track[-1], depot)
+        if not (math.isfinite(d_out) and math.isfinite(d_in)):
+            logger.info(
+                "lane %d (%.1f km) dropped: no route inside the observed territory reaches it",
+                it.lane,
+                it.length_km,
+            )
+            lost_km += it.length_km
+            if lost_km > MAX_UNREACHABLE_FRACTION * total_km:
+                msg = (
+                    f"part of the area is out of reach: no route inside the observed "
+                    f"territory leads from the airfield to the lane at "
+                    f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) and others "
+                    f"({lost_km:.0f} of {total_km:.0f} km of lanes so far); an exclave needs "
+                    "another airfield (or transit legs, not planned here)"
+                )
+                raise InfeasibleError(msg)
+            continue
+        if d_out + it.length_km + d_in <= cap_km:
+            out.append(it)
+            continue
+        if d_out + d_in >= cap_km:
+            msg = (
+                f"part of the area is out of reach: the round trip to a lane at "
+                f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) alone is {d_out + d_in:.0f} km, "
+                f"over the {cap_km:.0f} km a flight can count (budget / (1 + turn margin)); "
+                "lower target_fraction, raise budget_km or choose a nearer airfield"
+            )
+            raise InfeasibleError(msg)
+        parts = math.ceil(it.length_km / (cap_km - d_out - d_in)) + 1
+        out.extend(_split_item(it, parts))
+    return out
+
+
+def _dp_split(
+    lengths: NDArray,
+    conn: NDArray,
+    d_out: NDArray,
+    d_in: NDArray,
+    cap_km: float,
+    forbid: Sequence[tuple[int, int]] = (),
+) -> tuple[int, float, list[tuple[int, int]]]:
+    """Fewest round trips (then shortest) splitting a fixed sequence; ``conn[t]``: t -> t+1.
+
+    ``forbid`` lists item pairs (a, b), a < b, that may not share a flight.
+    """
+    n = len(lengths)
+    min_i = np.zeros(n, dtype=np.int64)
+    for a, b in forbid:
+        if 0 <= a < b < n:
+            min_i[b:] = np.maximum(min_i[b:], a + 1)
+    big = np.iinfo(np.int64).max // 4
+    cum = np.concatenate([[0.0], np.cumsum(lengths + conn)])
+    flights = np.full(n + 1, big, dtype=np.int64)
+    dist = np.full(n + 1, np.inf)
+    arg = np.full(n + 1, -1)
+    flights[0] = 0
+    dist[0] = 0.0
+    # a chunk i..j carries at least cum[j+1] - cum[i] - conn[j]: only a window of i fits
+    lo = np.maximum(np.searchsorted(cum, cum[1:] - conn - cap_km, side="left"), min_i)
+    for j in range(n):
+        i = np.arange(min(int(lo[j]), j), j + 1)
+        cost = d_out[i] + (cum[j + 1] - cum[i] - conn[j]) + d_in[j]
+        ok = (cost <= cap_km) & (flights[i] < big)
+        if not np.any(ok):
+            continue
+        cand_f = np.where(ok, flights[i] + 1, big)
+        best_f = cand_f.min()
+        cand_d = np.where(cand_f == best_f, dist[i] + cost, np.inf)
+        m = int(np.argmin(cand_d))
+        flights[j + 1] = best_f
+        dist[j + 1] = cand_d[m]
+        arg[j + 1] = int(i[m])
+    if arg[n] < 0:
+        return big, math.inf, []
+    chunks = []
+    j = n
+    while j > 0:
+        i = int(arg[j])
+        chunks.append((i, j - 1))
+        j = i
+    return int(flights[n]), float(dist[n]), chunks[::-1]
+
+
+@dataclass
+class _Split:
+    items: list[_Item]
+    lengths: NDArray
+    conn: NDArray
+    d_out: NDArray
+    d_in: NDArray
+    chunks: list[tuple[int, int]]
+    n_flights: int
+    total_km: float
+
+
+def _split_flights(
+    items: list[_Item],
+    depot: NDArray[np.float64],
+    router: _lanes.Router,
+    cap_km: float,
+    *,
+    reversible: bool,
+) -> _Split:
+    """Split the closed tour of items into the fewest round trips from the depot.
+
+    The tour is cut at every start position (every block start when long) and
+    in both directions; each cut sequence is split optimally by :func:`_dp_split`.
+    """
+    items = _reachable_items(items, depot, router, cap_km)
+    n = len(items)
+    lengths = np.array([it.length_km for it in items])
+    d_out = np.array([_route_km(router, depot, it.track[0])[0] for it in items])
+    d_in = np.array([_route_km(router, it.track[-1], depot)[0] for it in items])
+    conn = np.zeros(n)  # conn[t]: end of t -> start of t + 1 (cyclic)
+    for t in range(n):
+        a, b = items[t].track[-1], items[(t + 1) % n].track[0]
+        if not np.allclose(a, b, atol=1e-9):
+            conn[t] = min(_route_km(router, a, b)[0], NO_ROUTE_KM)
+    if n <= 80:
+        starts = [0] + [t for t in range(1, n) if items[t].lane != items[t - 1].lane]
+    else:
+        starts = [0] + [t for t in range(1, n) if items[t].block != items[t - 1].block]
+    best: _Split | None = None
+    for r in starts:
+        idx = np.roll(np.arange(n), -r)
+        for backwards in (False, True) if reversible else (False,):
+            if not backwards:
+                seq = idx
+                arrays = (lengths[seq], conn[seq], d_out[seq], d_in[seq])
+            else:
+                seq = idx[::-1]
+                # reversed items: start <-> end; connection from t to the item before it
+                arrays = (lengths[seq], np.roll(conn, 1)[seq], d_in[seq], d_out[seq])
+            f, d, chunks = _dp_split(*arrays, cap_km)
+            if best is None or (f, d) < (best.n_flights, best.total_km):
+                order = [
+                    items[t]
+                    if not backwards
+                    else _Item(
+                        items[t].track[::-1].copy(),
+                        items[t].length_km,
+                        items[t].lane,
+                        items[t].kind,
+                        items[t].block,
+                    )
+                    for t in seq
+                ]
+                best = _Split(order, *arrays, chunks, f, d)
+    assert best is not None
+    return best
+
+
+def _assemble(
+    items: list[_Item], i: int, j: int, depot: NDArray[np.float64], router: _lanes.Router
+) -> tuple[NDArray[np.float64], list[bool], list[int]]:
+    """Waypoints, per-leg sensor flags and per-leg item index of the flight over items i..j."""
+    pts: list[NDArray] = [depot]
+    flags: list[bool] = []
+    owner: list[int] = []
+
+    def add(points: Sequence[NDArray], on: bool, t: int) -> None:
+        for p in points:
+            p = np.asarray(p, dtype=float)
+            last = pts[-1]
+            if geodesy.distance_km(last[0], last[1], p[0], p[1]) < 1e-3:
+                continue
+            pts.append(p)
+            flags.append(on)
+            owner.append(t)
+
+    used: list[tuple[float, float]] = []
+
+    def go(p: NDArray, q: NDArray, t: int) -> None:
+        mid = list(router.route((float(p[0]), float(p[1])), (float(q[0]), float(q[1]))) or [])
+        for k, m in enumerate(mid):
+            # a corner already turned at in this flight: pass it 2 km deeper inside
+            again = sum(1 for u in used if geodesy.distance_km(u[0], u[1], m[0], m[1]) < REUSE_KM)
+            if again:
+                prev = mid[k - 1] if k > 0 else (float(p[0]), float(p[1]))
+                nxt = mid[k + 1] if k + 1 < len(mid) else (float(q[0]), float(q[1]))
+                moved = router.shifted(prev, m, nxt, 2.0 * again)
+                if moved is not None:
+                    mid[k] = moved
+            used.append(m)
+        add([*(np.asarray(m) for m in mid), q], False, t)
+
+    for t in range(i, j + 1):
+        tr = items[t].track
+        go(pts[-1], tr[0], t)
+        add(list(tr[1:]), True, t)
+    go(pts[-1], depot, j)
+    return np.array(pts), flags, owner
+
+
+def _involved(viol: list[Violation], owner: list[int], i: int, j: int) -> tuple[int, int]:
+    """Items (a < b) of a flight over items i..j whose legs take part in its violations."""
+    legs: list[int] = []
+    for v in viol:
+        m = re.search(r"on legs \[([0-9, ]+)\]", v.message)
+        if m:
+            legs.extend(int(t) for t in m.group(1).split(","))
+        elif v.leg is not None:
+            legs.append(v.leg)
+    owners = sorted({owner[leg] for leg in legs if 0 <= leg < len(owner)})
+    if len(owners) >= 2:
+        return owners[0], owners[-1]
+    b = owners[0] if owners else (i + j + 1) // 2
+    b = min(max(b, i + 1), j)
+    return b - 1, b
+
+
+def _select(ls: LaneSet, target_fraction: float, depot: tuple[float, float]) -> set[int]:
+    """Lanes kept for a partial target: drop the lanes farthest from the airfield first."""
+    keep = set(range(len(ls.lanes)))
+    if target_fraction >= 1.0:
+        return keep
+    dropped_allowed = (1.0 - target_fraction) * ls.area_km2
+    est = []
+    for lane in ls.lanes:
+        mid = lane.fwd[len(lane.fwd) // 2]
+        d = float(geodesy.distance_km(depot[0], depot[1], mid[0], mid[1]))
+        est.append((d, lane.index, lane.length_km * ls.spacing_km))
+    est.sort(reverse=True)
+    dropped = 0.0
+    for _, idx, a in est:
+        if dropped + a > dropped_allowed:
+            break
+        dropped += a
+        keep.discard(idx)
+    return keep
+
+
+def plan_full_coverage(
+    territory: Territory | str | BaseGeometry,
+    *,
+    airfield: str,
+    sensor: Sensor | str,
+    budget_km: float | None = None,
+    overlap: float = 0.1,
+    target_fraction: float = 1.0,
+    regime: Regime | None = None,
+) -> FlightSet:
+    """Flights from an Open Skies airfield that together image an area.
+
+    The lanes (:func:`lanes`, cached per area, swath and overlap) are ordered
+    as blocks (each cell's serpentine, the headland ring) by nearest neighbour,
+    2-opt and or-opt over block endpoints in a local projection; the sequence
+    is then split into the fewest round trips from the airfield that fit the
+    budget, by dynamic programming (the fewest for that order, then the
+    shortest). Routes to, between and from lanes follow geodesics, bent where
+    needed to stay :data:`ROUTE_MARGIN_KM` inside the observed territory.
+    Every leg counts against the budget (none is transit); the sensor is on
+    along the lanes only.
+
+    Parameters
+    ----------
+    territory : Territory, str or shapely geometry
+        Area to image (e.g. ``"BLR"``), (lon, lat) degrees; it must lie in the
+        territory the airfield's flights observe (Kubinka: ``"BLR+RUS"``, so
+        its legs across Russia are legal and counted).
+    airfield : str
+        ICAO code of an Open Skies airfield of the regime (designate a
+        hypothetical one with ``Regime.designate``).
+    sensor : Sensor or str
+        Sensor or preset name (:func:`openskies.sensors.preset`).
+    budget_km : float, optional
+        Maximum flight distance, km; default the airfield's in the regime.
+    overlap : float
+        Side overlap of neighbouring lanes, fraction of the swath.
+    target_fraction : float
+        Share of the area to image, in (0, 1]; below 1 the lanes farthest from
+        the airfield are dropped first (estimate: lane length x spacing).
+    regime : Regime, optional
+        Default :func:`openskies.data.regime` (2019).
+
+    Returns
+    -------
+    FlightSet
+        ``list[FlightPlan]`` with ``.summary`` (:class:`CoverageSummary`),
+        ``.lanes``, ``.footprints``, ``.coverage`` and ``.violations``.
+
+    Raises
+    ------
+    ValidationError
+        Airfield not an OSA; area not observed from it; no area; bad budget,
+        overlap or target.
+    InfeasibleError
+        Part of the area is beyond one flight's reach with ``target_fraction=1``.
+    """
+    from .flightplan import FlightPlan
+
+    t0 = time.perf_counter()
+    reg = _regime(regime)
+    af = reg.require_osa(airfield)
+    sen = _sensor(sensor)
+    area = _area(territory, reg)
+    observed = _check_observable(area, reg, af)
+    budget = reg.max_flight_distance_km(af.icao) if budget_km is None else budget_km
+    try:
+        budget = float(budget)
+    except (TypeError, ValueError):
+        budget = float("nan")
+    if not math.isfinite(budget) or budget <= 0:
+        msg = f"budget_km={budget_km!r} must be a positive number of kilometres"
+        raise ValidationError(msg)
+    tf = float(target_fraction)
+    if not 0.0 < tf <= 1.0:
+        msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
+        raise ValidationError(msg)
+    margin = float(reg.parameter("max_flight_distance", "turn_margin"))
+    # a flight whose routes were bent off a corner (and so grew) and broke the budget is
+    # split again by the repair below, like any other rule violation
+    cap_km = budget / (1.0 + margin) * (1.0 - 1e-9)
+
+    ls = lanes(area.geometry if area.territory is None else area.territory, sen, overlap=overlap)
+    depot = np.array([af.lon, af.lat])
+    keep = _select(ls, tf, (af.lon, af.lat))
+    blocks = _blocks(ls, keep)
+    orderer = _Orderer(ls, blocks, (af.lon, af.lat))
+    router = _router(observed, area.geometry, af)
+    best: tuple[tuple[int, float], list, list] | None = None
+    for tour in orderer.candidates(12 if len(blocks) <= 40 else 6):
+        base_items = [
+            _Item(_norm(ls.lanes[i].track(f)), ls.lanes[i].length_km, i, ls.lanes[i].kind, pos)
+            for pos, (b, v) in enumerate(tour)
+            for i, f in blocks[b].variants[v]
+        ]
+        reversible = all(ls.lanes[it.lane].reversible for it in base_items)
+        split = _split_flights(base_items, depot, router, cap_km, reversible=reversible)
+        if best is None or (split.n_flights, split.total_km) < (best.n_flights, best.total_km):
+            best = split
+    assert best is not None
+    items = best.items
+
+    def build(i: int, j: int, name: str) -> tuple[FlightPlan, list[Violation], list[int]]:
+        pts, flags, owner = _assemble(items, i, j, depot, router)
+        plan = FlightPlan.from_waypoints(
+            pts,
+            start=af.icao,
+            end=af.icao,
+            sensors_on=flags,
+            transit=[False] * len(flags),
+            regime=reg,
+            territory=observed,
+            budget_km=budget,
+            name=name,
+        )
+        return plan, plan.validate(), owner
+
+    # A flight that breaks a rule (e.g. passes a third time through a point where lanes
+    # crowd along a ragged border) is avoided by splitting the sequence again with the
+    # items involved forbidden to share a flight; as a last resort the flight is cut in
+    # two where the offending leg starts (the parts fit the budget: triangle inequality).
+    cache: dict[tuple[int, int], tuple[FlightPlan, list[Violation], list[int]]] = {}
+    forbid: list[tuple[int, int]] = []
+    chunks = best.chunks
+    for _ in range(MAX_REPAIRS):
+        bad = False
+        for i, j in chunks:
+            if (i, j) not in cache:
+                cache[(i, j)] = build(i, j, "")
+            _, viol, owner = cache[(i, j)]
+            if viol and j > i:
+                bad = True
+                a, b = _involved(viol, owner, i, j)
+                forbid.append((a, b))
+                logger.info(
+                    "flight over items %d..%d breaks %s: items %d and %d go apart",
+                    i,
+                    j,
+                    sorted({v.rule for v in viol}),
+                    a,
+                    b,
+                )
+        if not bad:
+            break
+        chunks = _dp_split(best.lengths, best.conn, best.d_out, best.d_in, cap_km, forbid)[2]
+    done: list[tuple[FlightPlan, list[Violation]]] = []
+    queue = list(chunks)
+    while queue:
+        i, j = queue.pop(0)
+        if (i, j) not in cache:
+            cache[(i, j)] = build(i, j, "")
+        plan, viol, owner = cache[(i, j)]
+        if viol and j > i:
+            a, b = _involved(viol, owner, i, j)
+            queue[0:0] = [(i, b - 1), (b, j)]
+            continue
+        done.append((plan, viol))
+    n = len(done)
+    flights: list[FlightPlan] = []
+    footprints: list[BaseGeometry] = []
+    violations: list[list[Violation]] = []
+    for k, (plan, viol) in enumerate(done):
+        plan = replace(plan, name=f"{area.code} coverage {k + 1}/{n} from {af.icao}")
+        flights.append(plan)
+        footprints.append(footprint(plan, sen))
+        violations.append(viol)
+        for v in viol:
+            logger.warning("flight %d/%d: %s: %s", k + 1, n, v.rule, v.message)
+    cov = coverage(footprints, area.territory if area.territory is not None else area.geometry)
+    lane_km = float(sum(it.length_km for it in items))
+    least_rt = 2.0 * _nearest_km(area.geometry, af.lon, af.lat)
+    capacity = budget / (1.0 + margin) - least_rt
+    lb = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
+    summary = CoverageSummary(
+        area_code=area.code,
+        airfield=af.icao,
+        sensor=sen.name,
+        swath_km=sen.width_km,
+        overlap=float(overlap),
+        spacing_km=ls.spacing_km,
+        budget_km=budget,
+        turn_margin=margin,
+        n_flights=n,
+        flights_lower_bound=lb,
+        flights_ratio=n / lb,
+        capacity_km=capacity,
+        least_round_trip_km=least_rt,
+        lane_km=lane_km,
+        ideal_lane_km=ls.ideal_km,
+        lane_ratio=lane_km / ls.ideal_km,
+        flown_km=float(sum(p.length_km for p in flights)),
+        area_km2=area.area_km2,
+        covered_km2=cov.covered_km2,
+        covered_fraction=cov.fraction,
+        target_fraction=tf,
+        violations=sum(len(v) for v in violations),
+        runtime_s=time.perf_counter() - t0,
+    )
+    result = FlightSet(flights)
+    result.summary = summary
+    result.lanes = ls
+    result.footprints = footprints
+    result.coverage = cov
+    result.violations = violations
+    logger.info(
+        "full coverage of %s from %s: %d flights (lower bound %d), lanes %.0f km "
+        "(%.3f x area/effective swath), %.2f %% covered, %d violations, %.1f s",
+        area.code,
+        af.icao,
+        n,
+        lb,
+        lane_km,
+        summary.lane_ratio,
+        100 * cov.fraction,
+        summary.violations,
+        summary.runtime_s,
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- reach
+
+
+def _laea(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
+    crs = CRS.from_proj4(
+        f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
+    )
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def reach(
+    territory: Territory | str | BaseGeometry,
+    airfield: str,
+    *,
+    cell_km: float = 10.0,
+    sensor: Sensor | str | None = None,
+    regime: Regime | None = None,
+) -> gpd.GeoDataFrame:
+    """Round trip needed to image each cell of an equal-area grid from an airfield.
+
+    Cells are ``cell_km`` squares of a Lambert azimuthal equal-area projection
+    centred on the territory, clipped to its land. Model: a cell is imaged
+    once its farthest point from the airfield is within the sensor's reach
+    ``r`` (:attr:`Sensor.reach_km`, 0 without a sensor) of the track, flown
+    straight out along the geodesic and back, so
+    ``round_trip_km = 2 * max(0, far_km - r)``. This is a lower bound: a real
+    flight images the cell abeam, not ahead.
+
+    Parameters
+    ----------
+    territory : Territory, str or shapely geometry
+        Area, (lon, lat) degrees; it must be observed from the airfield.
+    airfield : str
+        ICAO code of an Open Skies airfield in the regime.
+    cell_km : float
+        Cell side, km (> 0).
+    sensor : Sensor or str, optional
+        Its :attr:`Sensor.reach_km` shortens the trip; None: overfly the cell.
+    regime : Regime, optional
+        Default :func:`openskies.data.regime` (2019).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, one row per cell: ``cell``, ``lon``, ``lat`` (a point
+        inside), ``area_km2`` (geodesic), ``clipped`` (cut by the border),
+        ``distance_km`` (airfield to the
+        nearest point of the cell, 0 if the airfield is inside), ``far_km``
+        (to the farthest point), ``round_trip_km``. ``attrs`` holds
+        ``airfield``, ``nearest_km``, ``farthest_km``, ``sensor_reach_km``.
+    """
+    import geopandas as gpd
+
+    t0 = time.perf_counter()
+    reg = _regime(regime)
+    af = reg.require_osa(airfield)
+    area = _area(territory, reg)
+    _check_observable(area, reg, af)
+    try:
+        size = float(cell_km)
+    except (TypeError, ValueError):
+        size = float("nan")
+    if not math.isfinite(size) or size <= 0:
+        msg = f"cell_km={cell_km!r} must be a positive cell size in km"
+        raise ValidationError(msg)
+    r_km = 0.0 if sensor is None else _sensor(sensor).reach_km
+    lon0, lat0 = geodesy._centre(area.geometry)
+    fwd, inv = _laea(lon0, lat0)
+
+    def to_laea(xy: NDArray) -> NDArray:
+        x = geodesy.unwrap_lon(xy[:, 0], reference=lon0)
+        px, py = fwd.transform(x, xy[:, 1])
+        return np.column_stack([px, py])
+
+    proj = shapely.make_valid(shapely.transform(area.geometry, to_laea))
+    shapely.prepare(proj)
+    s = size * 1000.0
+    xmin, ymin, xmax, ymax = proj.bounds
+    xs = np.arange(math.floor(xmin / s), math.ceil(xmax / s)) * s
+    ys = np.arange(math.floor(ymin / s), math.ceil(ymax / s)) * s
+    gx, gy = np.meshgrid(xs, ys)
+    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + s, gy.ravel() + s)
+    hit = shapely.intersects(proj, boxes)
+    boxes = boxes[hit]
+    inside = shapely.contains(proj, boxes)
+    cells = boxes.copy()
+    edge = ~inside
+    if np.any(edge):
+        cells[edge] = shapely.intersection(boxes[edge], proj)
+    keep = (shapely.get_type_id(cells) >= 3) & (shapely.area(cells) > 1e-6 * s * s)
+    cells = cells[keep]
+    clipped = edge[keep]
+    cells = shapely.segmentize(cells, s / 4.0)
+
+    def back(xy: NDArray) -> NDArray:
+        lon, lat = inv.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([geodesy.unwrap_lon(np.asarray(lon), reference=lon0), lat])
+
+    cells_ll = shapely.transform(cells, back)
+    wide = (shapely.bounds(cells_ll)[:, 0] < -180.0) | (shapely.bounds(cells_ll)[:, 2] > 180.0)
+    for k in np.flatnonzero(wide):
+        cells_ll[k] = geodesy.split_antimeridian(cells_ll[k])
+    # distances from the airfield in an AEQD projection centred on it: exact from the centre
+    afwd, _, _ = geodesy._aeqd(round(af.lon, 4), round(af.lat, 4))
+
+    def to_aeqd(xy: NDArray) -> NDArray:
+        px, py = afwd.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([px, py])
+
+    cells_af = shapely.transform(cells_ll, to_aeqd)
+    origin = Point(0.0, 0.0)
+    near = shapely.distance(cells_af, origin) / 1000.0
+    near[shapely.contains_xy(cells_ll, af.lon, af.lat)] = 0.0
+    coords, idx = shapely.get_coordinates(cells_af, return_index=True)
+    rad = np.hypot(coords[:, 0], coords[:, 1]) / 1000.0
+    far = np.full(len(cells_af), -np.inf)
+    np.maximum.at(far, idx, rad)
+    rep = shapely.point_on_surface(cells_ll)
+    areas = np.array([geodesy.area_km2(c) for c in cells_ll])
+    rt = 2.0 * np.maximum(0.0, far - r_km)
+    df = gpd.GeoDataFrame(
+        {
+            "cell": np.arange(len(cells_ll)),
+            "lon": shapely.get_x(rep),
+            "lat": shapely.get_y(rep),
+            "area_km2": areas,
+            "clipped": clipped,
+            "distance_km": near,
+            "far_km": far,
+            "round_trip_km": rt,
+        },
+        geometry=cells_ll,
+        crs="EPSG:4326",
+    )
+    df.attrs.update(
+        {
+            "airfield": af.icao,
+            "territory": area.code,
+            "cell_km": size,
+            "nearest_km": float(near.min()) if len(near) else float("nan"),
+            "farthest_km": float(far.max()) if len(far) else float("nan"),
+            "sensor_reach_km": r_km,
+        }
+    )
+    logger.info(
+        "reach of %s from %s: %d cells of %g km, nearest %.1f km, farthest %.1f km (%.1f s)",
+        area.code,
+        af.icao,
+        len(df),
+        size,
+        df.attrs["nearest_km"],
+        df.attrs["farthest_km"],
+        time.perf_counter() - t0,
+    )
+    return df
+
+
+def reach_curve(
+    territory: Territory | str | BaseGeometry,
+    airfield: str,
+    *,
+    budgets_km: Sequence[float] | None = None,
+    cell_km: float = 10.0,
+    sensor: Sensor | str | None = None,
+    regime: Regime | None = None,
+    cells: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """Share of a territory imageable by one flight, as a function of the budget.
+
+    A cell counts when its :func:`reach` round trip, with the regime's turn
+    margin, fits the budget: ``round_trip_km * (1 + margin) <= budget_km``.
+    This is an upper bound for "imageable in one flight" of any *single* cell;
+    imaging all the counted cells together takes many flights.
+
+    Parameters
+    ----------
+    territory, airfield, cell_km, sensor, regime
+        As for :func:`reach`.
+    budgets_km : sequence of float, optional
+        Budgets to evaluate, km; default 41 steps from 0 to the largest round
+        trip needed, plus the airfield's maximum flight distance.
+    cells : GeoDataFrame, optional
+        A :func:`reach` result to reuse.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``budget_km``, ``area_km2`` (reachable) and ``fraction``.
+    """
+    reg = _regime(regime)
+    grid = (
+        cells
+        if cells is not None
+        else reach(territory, airfield, cell_km=cell_km, sensor=sensor, regime=reg)
+    )
+    margin = float(reg.parameter("max_flight_distance", "turn_margin"))
+    need = grid["round_trip_km"].to_numpy() * (1.0 + margin)
+    area = grid["area_km2"].to_numpy()
+    if budgets_km is None:
+        top = float(need.max()) if len(need) else 0.0
+        af = reg.airfield(airfield)
+        extra = [af.max_flight_distance_km] if af.max_flight_distance_km else []
+        budgets = np.unique(np.concatenate([np.linspace(0.0, top * 1.02, 41), extra]))
+    else:
+        budgets = np.asarray([float(b) for b in budgets_km], dtype=float)
+        if np.any(~np.isfinite(budgets)) or np.any(budgets < 0):
+            msg = f"budgets_km={budgets_km!r} must be non-negative numbers of kilometres"
+            raise ValidationError(msg)
+    order = np.argsort(need)
+    cum = np.concatenate([[0.0], np.cumsum(area[order])])
+    k = np.searchsorted(need[order], budgets, side="right")
+    reachable = cum[k]
+    total = float(area.sum())
+    return pd.DataFrame(
+        {
+            "budget_km": budgets,
+            "area_km2": reachable,
+            "fraction": np.minimum(reachable / total, 1.0) if total > 0 else np.nan,
+        }
+    )
