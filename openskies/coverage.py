@@ -901,16 +901,7 @@ def _standoff_zone(territory: Territory, near: BaseGeometry) -> BaseGeometry:
         + float(reg.parameter("route", "border_data_tolerance"))
         + STANDOFF_EXTRA_KM
     )
-    land = data.countries()
-    window = _pad(near.bounds, 1.0)
-    parts = []
-    for n in others:
-        if n.code not in land.index:
-            continue
-        piece = shapely.clip_by_rect(land.loc[n.code].geometry, *window)
-        if not piece.is_empty:
-            parts.append(geodesy.buffer_km(piece, km))
-    return _lanes._polygonal(shapely.union_all(parts)) if parts else Polygon()
+    return _lanes._polygonal(territory.standoff_zone(km, near=near))
 
 
 def _router(observed: Territory, area: BaseGeometry, af: Airfield) -> _lanes.Router:

@@ -23,7 +23,7 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -322,13 +322,6 @@ def _lines_length_km(geometry: BaseGeometry) -> float:
     return total / 1000.0
 
 
-def _deg_margin(km: float, lat: float) -> tuple[float, float]:
-    """Conservative (dlon, dlat) degrees covering ``km`` of ground distance at ``lat``."""
-    dlat = km / 110.0
-    c = math.cos(math.radians(min(abs(lat), 89.0)))
-    return min(360.0, km / (111.0 * c)), dlat
-
-
 def _snap_bbox(bounds: tuple[float, float, float, float], pad_deg: float = 1.0) -> tuple:
     xmin, ymin, xmax, ymax = bounds
     return (
@@ -366,33 +359,6 @@ def _clipped(kind: str, code: str, year: int, bbox: tuple) -> BaseGeometry:
             [g for g in shapely.get_parts(out) if g.geom_type in ("Polygon", "MultiPolygon")]
         )
     shapely.prepare(out)
-    return out
-
-
-@cache
-def _neighbour_cells(code: str) -> tuple[BaseGeometry, ...]:
-    """A neighbour's land cut into cells of about 5 degrees (see geodesy.split_cells)."""
-    return tuple(geodesy.split_cells(_region_geometry("land", code, 0)))
-
-
-@lru_cache(maxsize=1024)
-def _standoff_cell(code: str, km: float, index: int) -> BaseGeometry:
-    """One cell of a neighbour's land buffered by ``km`` on the WGS84 ellipsoid; cached."""
-    zone = geodesy.buffer_km(_neighbour_cells(code)[index], km)
-    shapely.prepare(zone)
-    return zone
-
-
-def _standoff_zones(code: str, km: float, bounds: tuple) -> list[BaseGeometry]:
-    """Buffered cells of neighbour ``code`` that can reach the bbox ``bounds``."""
-    xmin, ymin, xmax, ymax = bounds
-    out = []
-    for i, cell in enumerate(_neighbour_cells(code)):
-        cx0, cy0, cx1, cy1 = cell.bounds
-        dlon, dlat = _deg_margin(km + 1.0, max(abs(cy0), abs(cy1)))
-        if cx0 - dlon > xmax or cx1 + dlon < xmin or cy0 - dlat > ymax or cy1 + dlat < ymin:
-            continue
-        out.append(_standoff_cell(code, float(km), i))
     return out
 
 
@@ -1036,7 +1002,7 @@ class FlightPlan:
         for nb in self.territory.neighbours:
             if nb.party:
                 continue
-            zones = _standoff_zones(nb.code, limit, tuple(bounds))
+            zones = _territory.standoff_cells(nb.code, limit, tuple(bounds))
             if not zones:
                 continue
             hit = np.zeros(len(lines), bool)
@@ -1056,7 +1022,7 @@ class FlightPlan:
         land = _region_geometry("land", nb.code, 0)
         lon0, lat0 = shapely.get_coordinates(inside.centroid)[0]
         x0, y0, x1, y1 = inside.bounds
-        dlon, dlat = _deg_margin(base + tol + 20.0, max(abs(y0), abs(y1)))
+        dlon, dlat = _territory.deg_margin(base + tol + 20.0, max(abs(y0), abs(y1)))
         window = (x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat)
         near_land = shapely.clip_by_rect(land, *window)
         if near_land.is_empty:
@@ -1169,7 +1135,7 @@ class FlightPlan:
         )
         tree = shapely.STRtree(segs)
         max_lat = float(np.max(np.abs(pts[:, 1])))
-        tol_deg = max(_deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
+        tol_deg = max(_territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
         i, j = tree.query(segs, predicate="dwithin", distance=tol_deg)
         keep = (j > i + 1) & ~exempt[i] & ~exempt[j]
         i, j = i[keep], j[keep]
@@ -1496,7 +1462,7 @@ def _farthest_from(piece: LineString, region: BaseGeometry) -> tuple[float, tupl
     half = _lines_length_km(piece) / 2.0 + 50.0
     lat_ref = float(np.max(np.abs(pts[:, 1])))
     for _ in range(6):
-        dlon, dlat = _deg_margin(half, lat_ref)
+        dlon, dlat = _territory.deg_margin(half, lat_ref)
         x0, y0, x1, y1 = piece.bounds
         local = shapely.clip_by_rect(region, x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat)
         if not local.is_empty:

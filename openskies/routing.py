@@ -256,14 +256,8 @@ def _allowed_region(
     allowed_ll = terr.treaty_geometry.intersection(region_ll)
     standoff = float(regime.parameter("route", "non_party_standoff"))
     tolerance = float(regime.parameter("route", "border_data_tolerance"))
-    land = _territory._geodata.countries("land")
-    for nb in terr.neighbours:
-        if nb.party:
-            continue
-        nb_geom = land.loc[nb.code].geometry
-        if not nb_geom.intersects(geodesy.buffer_km(region_ll, standoff + tolerance)):
-            continue
-        band = geodesy.buffer_km(nb_geom.intersection(region_ll.buffer(1.0)), standoff + tolerance)
+    band = terr.standoff_zone(standoff + tolerance, near=region_ll)
+    if not band.is_empty:
         allowed_ll = allowed_ll.difference(band)
     if avoid is not None and not avoid.is_empty:
         allowed_ll = allowed_ll.difference(avoid)
@@ -820,11 +814,18 @@ def _sweep_at(
         ends = [rot(x0, y0, c, -s), rot(x1, y0, c, -s)]
         lane = LineString(ends).intersection(region.allowed)
         # a lane may cross a bend of the border: keep every piece, in flying order
-        pieces = [g for g in getattr(lane, "geoms", [lane])
-                  if g.geom_type == "LineString" and g.length > 0]
+        pieces = [
+            g
+            for g in getattr(lane, "geoms", [lane])
+            if g.geom_type == "LineString" and g.length > 0
+        ]
         pieces.sort(key=lambda g: math.dist(ends[0], g.coords[0]))
-        lane_segs = [list(g.coords) if math.dist(ends[0], g.coords[0]) <= math.dist(
-            ends[0], g.coords[-1]) else list(g.coords)[::-1] for g in pieces]
+        lane_segs = [
+            list(g.coords)
+            if math.dist(ends[0], g.coords[0]) <= math.dist(ends[0], g.coords[-1])
+            else list(g.coords)[::-1]
+            for g in pieces
+        ]
         if k % 2:
             lane_segs = [seg[::-1] for seg in lane_segs[::-1]]
         segments.extend(lane_segs)

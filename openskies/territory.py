@@ -13,8 +13,9 @@ Coordinates are (lon, lat) in degrees, WGS84 (EPSG:4326). Areas are geodesic
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 import shapely
@@ -236,6 +237,22 @@ class Territory:
             msg += "; give (lon, lat) degrees of a point inside it"
         raise ValidationError(msg)
 
+    def standoff_zone(self, km: float, *, near: BaseGeometry | None = None) -> BaseGeometry:
+        """Land within ``km`` of the land of every non-party neighbour, (lon, lat) degrees.
+
+        Art. VI Sec. II para 2: the flight path may come no closer than 10 km to
+        the border of an adjacent State that is not a State Party. The band is the
+        neighbours' land buffered on the WGS84 ellipsoid (``geodesy.buffer_km``, in
+        cells of about 5 degrees, each cached), restricted to the cells that can
+        reach ``near`` (a geometry or None for all). Empty when every neighbour
+        was a party in the territory's year.
+        """
+        bounds = near.bounds if near is not None else None
+        zones = [
+            z for n in self.neighbours if not n.party for z in standoff_cells(n.code, km, bounds)
+        ]
+        return shapely.union_all(zones) if zones else MultiPolygon()
+
     def distance_to_km(self, lon: float, lat: float) -> float:
         """Geodesic distance (km) from a point to the territory's land (0 inside)."""
         if bool(self.contains(lon, lat, treaty_area=False)):
@@ -256,6 +273,61 @@ def _nearest_boundary(geometry: BaseGeometry, lon: float, lat: float) -> tuple[f
     near = nearest_points(projected, Point(0.0, 0.0))[0]
     nx, ny = inv.transform(near.x, near.y)
     return float(geodesy.distance_km(lon, lat, nx, ny)), Point(nx, ny)
+
+
+def deg_margin(km: float, lat: float) -> tuple[float, float]:
+    """Conservative (dlon, dlat) degrees covering ``km`` of ground distance at ``lat``.
+
+    For bounding-box prefilters only, never for a measured distance.
+    """
+    dlat = km / 110.0
+    c = math.cos(math.radians(min(abs(lat), 89.0)))
+    return min(360.0, km / (111.0 * c)), dlat
+
+
+@cache
+def _land_cells(code: str) -> tuple[BaseGeometry, ...]:
+    """A country's land cut into cells of about 5 degrees (see geodesy.split_cells)."""
+    return tuple(geodesy.split_cells(_geodata.countries("land").loc[code].geometry))
+
+
+@lru_cache(maxsize=2048)
+def _standoff_cell(code: str, km: float, index: int) -> BaseGeometry:
+    """One cell of a country's land buffered by ``km`` on the WGS84 ellipsoid; cached."""
+    zone = geodesy.buffer_km(_land_cells(code)[index], km)
+    shapely.prepare(zone)
+    return zone
+
+
+def standoff_cells(
+    code: str, km: float, bounds: tuple[float, float, float, float] | None = None
+) -> list[BaseGeometry]:
+    """Cells of country ``code``'s land buffered by ``km`` that can reach ``bounds``.
+
+    Parameters
+    ----------
+    code : str
+        ISO3 code of the (non-party) neighbour.
+    km : float
+        Buffer distance in km (stand-off plus any tolerance).
+    bounds : tuple, optional
+        (min lon, min lat, max lon, max lat) of the area of interest; None for all.
+
+    Returns
+    -------
+    list of shapely geometry
+        (lon, lat) degrees; prepared; cached per (code, km, cell).
+    """
+    out = []
+    for i, cell in enumerate(_land_cells(code)):
+        if bounds is not None:
+            xmin, ymin, xmax, ymax = bounds
+            cx0, cy0, cx1, cy1 = cell.bounds
+            dlon, dlat = deg_margin(km + 1.0, max(abs(cy0), abs(cy1)))
+            if cx0 - dlon > xmax or cx1 + dlon < xmin or cy0 - dlat > ymax or cy1 + dlat < ymin:
+                continue
+        out.append(_standoff_cell(code, float(km), i))
+    return out
 
 
 @cache
