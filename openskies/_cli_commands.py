@@ -9,6 +9,6 @@ from __future__ import annotations
 
 import contextlib
 
-for _name in ("_cli_plan", "_cli_coverage", "_cli_study", "_cli_exercise"):
+for _name in ("_cli_plan", "_cli_coverage", "_cli_study", "_cli_exercise", "_cli_rank"):
     with contextlib.suppress(ModuleNotFoundError):
         __import__(f"{__package__}.{_name}")

@@ -1,0 +1,116 @@
+"""CLI command ``openskies rank``: rank candidate entry points, in parallel on Dask.
+
+The config is validated before anything runs; the outputs are staged in a
+temporary directory and appear under ``-o`` only when the run finished (exit 2
+and no output directory on unusable input or an interrupted run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli import app, console, fail
+
+DEFAULT_RANK = "belarus-siting.yaml"
+
+
+@app.command("rank")
+def rank_cmd(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help=f"Ranking config (YAML); default: the bundled {DEFAULT_RANK}.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output directory.")] = Path(
+        "rank-out"
+    ),
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running dask scheduler (tcp://host:8786); default: a local "
+            "dask cluster. 'local' runs local processes without dask.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Worker processes of the local cluster (default: CPUs)."
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a non-empty output directory.")
+    ] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
+    ] = True,
+) -> None:
+    """Rank every candidate entry airfield (and grid site) of a territory; default: Belarus.
+
+    Writes ranking.csv, ranking.md, ranking.html (map coloured by score), ranking.geojson and
+    summary.json (parameters, provenance, failed candidates).
+    """
+    from . import _outdir, _ranking, data
+    from . import config as cfgmod
+    from ._errors import OpenSkiesError
+
+    try:
+        path = config if config is not None else cfgmod.bundled_config(DEFAULT_RANK)
+        cfg = cfgmod.load(path, cfgmod.RankConfig, section="rank")
+        _outdir.check_target(output, overwrite=overwrite)
+        ranking = _ranking.rank_entry_points(
+            cfg.territory,
+            candidates=cfg.candidates,
+            grid_km=cfg.grid_km,
+            reference=cfg.reference,
+            budgets_km=cfg.budgets_km,
+            sensors=cfg.sensors,
+            metrics=cfg.metrics,
+            objective=cfg.objective,
+            executor=scheduler,
+            workers=workers,
+            retries=cfg.retries,
+            regime=data.regime(cfg.year),
+            overlap=cfg.overlap,
+            reach_cell_km=cfg.reach_cell_km,
+            home_bases=cfg.home_bases,
+            aircraft=cfg.aircraft,
+            time_limit_s=cfg.time_limit_s,
+            seed=cfg.seed,
+            progress=progress,
+        )
+        extra = {
+            "config": cfg.model_dump(mode="json"),
+            "config_path": str(path),
+            "config_sha256": cfgmod.config_hash(cfg),
+        }
+        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+            _ranking.write_ranking(
+                ranking,
+                tmp,
+                highlight=cfg.highlight,
+                title=f"Entry-point ranking: {cfg.name}",
+                extra=extra,
+            )
+    except (OpenSkiesError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for line in _ranking.findings(ranking, highlight=cfg.highlight):
+        console.print(f"- {line}", highlight=False, markup=False)
+    failed = ranking.attrs["ranking"]["failed"]
+    if failed:
+        console.print(
+            f"warning: {len(failed)} candidate(s) failed (status 'failed' in ranking.csv): "
+            + ", ".join(sorted(failed)),
+            highlight=False,
+            markup=False,
+        )
+    console.print(
+        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json)",
+        highlight=False,
+    )
