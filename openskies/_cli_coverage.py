@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, app, console, fail
+from .cli import EXIT_ILLEGAL, app, console, fail, regime_from_options
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .airfields import Regime
+    pass
 
 TerritoryArg = Annotated[
     str, typer.Argument(help="Territory to image (e.g. BLR).", show_default=False)
@@ -43,25 +43,6 @@ SensorOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _regime(designate: list[str] | None, year: int | None) -> Regime:
-    from . import data
-
-    regime = data.regime(year) if year is not None else data.regime()
-    for spec in designate or []:
-        icao, sep, km = spec.partition("=")
-        if not sep or not icao.strip():
-            msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
-            raise fail(msg)
-        try:
-            km_value = float(km)
-        except ValueError:
-            msg = f"--designate {spec!r}: {km!r} is not a number of kilometres"
-            raise fail(msg) from None
-        party = regime.airfield(icao).party
-        regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
-    return regime
-
-
 @app.command("coverage")
 def coverage_cmd(
     territory: TerritoryArg,
@@ -85,7 +66,7 @@ def coverage_cmd(
     from ._errors import OpenSkiesError
 
     try:
-        regime = _regime(designate, year)
+        regime = regime_from_options(designate, year)
         flights = coverage.plan_full_coverage(
             territory,
             airfield=airfield,
@@ -145,7 +126,7 @@ def reach_cmd(
     from ._errors import OpenSkiesError
 
     try:
-        regime = _regime(designate, year)
+        regime = regime_from_options(designate, year)
         grid = coverage.reach(territory, airfield, cell_km=cell_km, sensor=sensor, regime=regime)
         curve = coverage.reach_curve(territory, airfield, regime=regime, cells=grid)
     except typer.Exit:

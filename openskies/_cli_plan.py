@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, app, console, fail
+from .cli import EXIT_ILLEGAL, app, console, fail, regime_from_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from .flightplan import FlightPlan
@@ -51,25 +51,13 @@ def _load(
     year: int | None,
 ) -> FlightPlan:
     """Read the plan with the CLI options; raise typer.Exit(2) on unusable input."""
-    from . import data, flightplan
+    from . import flightplan
     from ._errors import OpenSkiesError
 
     try:
         regime = None
         if designate or year is not None:
-            regime = data.regime(year) if year is not None else data.regime()
-            for spec in designate or []:
-                icao, sep, km = spec.partition("=")
-                if not sep or not icao.strip():
-                    msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
-                    raise fail(msg)
-                try:
-                    km_value = float(km)
-                except ValueError:
-                    msg = f"--designate {spec!r}: {km!r} is not a number of kilometres"
-                    raise fail(msg) from None
-                party = regime.airfield(icao).party
-                regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
+            regime = regime_from_options(designate, year)
         return flightplan.read(plan_file, territory=territory, start=start, end=end, regime=regime)
     except typer.Exit:
         raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -58,6 +58,26 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     """Print an error to stderr and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def regime_from_options(designate: list[str] | None, year: int | None) -> Any:
+    """The regime of ``--year`` with every ``--designate ICAO=KM`` applied (exit 2 on errors)."""
+    from . import data
+
+    regime = data.regime(year) if year is not None else data.regime()
+    for spec in designate or []:
+        icao, sep, km = spec.partition("=")
+        if not sep or not icao.strip():
+            msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
+            raise fail(msg)
+        try:
+            km_value = float(km)
+        except ValueError:
+            msg = f"--designate {spec!r}: {km!r} is not a number of kilometres"
+            raise fail(msg) from None
+        party = regime.airfield(icao).party
+        regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
+    return regime
 
 
 @app.command()
