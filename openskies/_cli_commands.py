@@ -7,8 +7,10 @@ Each command module is imported here; they import ``app`` and ``fail`` from
 
 from __future__ import annotations
 
-import contextlib
-
-for _name in ("_cli_plan", "_cli_coverage", "_cli_study", "_cli_exercise", "_cli_rank"):
-    with contextlib.suppress(ModuleNotFoundError):
-        __import__(f"{__package__}.{_name}")
+from . import (  # noqa: F401 - each module registers its commands on import
+    _cli_coverage,
+    _cli_exercise,
+    _cli_plan,
+    _cli_rank,
+    _cli_study,
+)
