@@ -798,6 +798,39 @@ def _solve_heuristic(
 # --------------------------------------------------------------------------- exact (MILP)
 
 
+_HIGHS_STARTED = False
+
+
+def _new_highs() -> Any:
+    """A HiGHS instance; the library's one-time banner is kept off the process's stdout.
+
+    HiGHS prints "Running HiGHS ..." to file descriptor 1 when the first instance
+    of a process is created, before any option can be set; that would corrupt
+    machine-readable CLI output (``--json``). The first construction therefore
+    runs with fd 1 pointed at /dev/null.
+    """
+    import os
+    import sys
+
+    import highspy
+
+    global _HIGHS_STARTED  # a process-wide, once-only fact
+    if _HIGHS_STARTED:
+        return highspy.Highs()
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _HIGHS_STARTED = True
+    return h
+
+
 @dataclass
 class _MilpOutcome:
     order: list[int]
@@ -853,7 +886,7 @@ class _Milp:
             self.out_arcs[i].append(c)
             self.in_arcs[j].append(c)
 
-        h = highspy.Highs()
+        h = _new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)

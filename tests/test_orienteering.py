@@ -300,3 +300,16 @@ def test_property_routes_are_feasible_and_consistent(instance):
     if method == "exact":
         assert res.optimal is True
         assert res.score == pytest.approx(best, abs=1e-9)
+
+
+def test_exact_solver_prints_nothing_to_stdout() -> None:
+    """HiGHS's one-time banner must not reach stdout (it would corrupt --json output)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from openskies._orienteering import solve_orienteering as s; "
+        "s([[0,1,2],[1,0,1],[2,1,0]], [0,0,5], 10, method='exact')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == ""
