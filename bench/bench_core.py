@@ -20,8 +20,9 @@ LOAD_ALL = (
 def _best(code: str, runs: int = 5) -> float:
     times = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return min(times)
 
@@ -30,8 +31,10 @@ def main() -> None:
     print("| measurement | best of 5 (s) |")
     print("|---|---|")
     print(f"| `import openskies` | {_best(IMPORT):.3f} |")
-    print(f"| import + load all bundled data (regime, 4 territories, airfields, sites, "
-          f"treaty areas, neighbours) | {_best(LOAD_ALL):.3f} |")
+    print(
+        f"| import + load all bundled data (regime, 4 territories, airfields, sites, "
+        f"treaty areas, neighbours) | {_best(LOAD_ALL):.3f} |"
+    )
 
 
 if __name__ == "__main__":

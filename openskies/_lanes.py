@@ -351,9 +351,9 @@ def _regions(area: BaseGeometry) -> list[_Region]:
         whole = False
     out = []
     for piece in pieces:
-        centre = geodesy._centre(piece)
+        centre = geodesy.centre_of(piece)
         ref = float(np.mean(shapely.get_coordinates(piece)[:, 0]))
-        fwd, inv, _ = geodesy._aeqd(round(centre[0], 4), round(centre[1], 4))
+        fwd, inv, _ = geodesy.aeqd(round(centre[0], 4), round(centre[1], 4))
         if whole:
             window = _project(area, centre)
             clip = None

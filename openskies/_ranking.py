@@ -301,7 +301,7 @@ def grid_sites(
         raise ValidationError(msg)
     terr = _territory_of(territory, year)
     geom = terr.geometry
-    lon0, lat0 = geodesy._centre(geom)
+    lon0, lat0 = geodesy.centre_of(geom)
     crs = CRS.from_proj4(
         f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
     )
@@ -578,7 +578,7 @@ def _reach_grid(territory: Any, year: int, cell_km: float) -> dict[str, np.ndarr
     from . import coverage, data
 
     terr = _territory_of(territory, year)
-    lon0, lat0 = geodesy._centre(terr.geometry)
+    lon0, lat0 = geodesy.centre_of(terr.geometry)
     party = (
         terr.code
         if terr.code in {g["code"] for g in data.regime(year).parameters.get("groups", [])}

@@ -553,8 +553,8 @@ class _Orderer:
     def __init__(self, ls: LaneSet, blocks: list[_Block], depot: tuple[float, float]) -> None:
         self.ls = ls
         self.blocks = blocks
-        centre = geodesy._centre(ls.area)
-        fwd, _, _ = geodesy._aeqd(round(centre[0], 4), round(centre[1], 4))
+        centre = geodesy.centre_of(ls.area)
+        fwd, _, _ = geodesy.aeqd(round(centre[0], 4), round(centre[1], 4))
 
         def xy(p: NDArray[np.float64]) -> NDArray[np.float64]:
             x, y = fwd.transform(p[..., 0], p[..., 1])
@@ -1460,7 +1460,7 @@ def reach(
         msg = f"cell_km={cell_km!r} must be a positive cell size in km"
         raise ValidationError(msg)
     r_km = 0.0 if sensor is None else _sensor(sensor).reach_km
-    lon0, lat0 = geodesy._centre(area.geometry)
+    lon0, lat0 = geodesy.centre_of(area.geometry)
     fwd, inv = _laea(lon0, lat0)
 
     def to_laea(xy: NDArray) -> NDArray:
@@ -1497,7 +1497,7 @@ def reach(
     for k in np.flatnonzero(wide):
         cells_ll[k] = geodesy.split_antimeridian(cells_ll[k])
     # distances from the airfield in an AEQD projection centred on it: exact from the centre
-    afwd, _, _ = geodesy._aeqd(round(af.lon, 4), round(af.lat, 4))
+    afwd, _, _ = geodesy.aeqd(round(af.lon, 4), round(af.lat, 4))
 
     def to_aeqd(xy: NDArray) -> NDArray:
         px, py = afwd.transform(xy[:, 0], xy[:, 1])

@@ -47,9 +47,11 @@ CELL_DEG = 5.0
 
 __all__ = [
     "GEOD",
+    "aeqd",
     "area_km2",
     "azimuth_deg",
     "buffer_km",
+    "centre_of",
     "densify",
     "destination",
     "distance_km",
@@ -314,7 +316,13 @@ def area_km2(geometry: BaseGeometry) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _aeqd(lon0: float, lat0: float) -> tuple[Transformer, Transformer, CRS]:
+def aeqd(lon0: float, lat0: float) -> tuple[Transformer, Transformer, CRS]:
+    """Azimuthal equidistant projection centred on (lon0, lat0) degrees, cached.
+
+    Returns the forward (EPSG:4326 -> metres) and inverse transformers (both
+    ``always_xy``) and the CRS. Distances from the centre are exact WGS84
+    geodesic distances. Round the centre (e.g. to 4 decimals) to share the cache.
+    """
     crs = CRS.from_proj4(
         f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
     )
@@ -323,8 +331,13 @@ def _aeqd(lon0: float, lat0: float) -> tuple[Transformer, Transformer, CRS]:
     return fwd, inv, crs
 
 
-def _centre(geometry: BaseGeometry) -> tuple[float, float]:
-    """Centre (lon, lat) of a geometry, robust to the antimeridian (bounds-based)."""
+def centre_of(geometry: BaseGeometry) -> tuple[float, float]:
+    """Centre (lon, lat) degrees of a geometry's bounds, robust to the antimeridian.
+
+    Longitudes are read in whichever frame (as is, or shifted by 360) gives the
+    narrower span, so a piece across 180 degrees gets its centre near 180, not 0.
+    Rounded to 4 decimals (about 10 m) so projections can be cached.
+    """
     coords = shapely.get_coordinates(geometry)
     x = coords[:, 0]
     # Choose the frame (as is or shifted by 360) with the narrower longitude span.
@@ -356,7 +369,7 @@ def local_crs(geometry: BaseGeometry, *, max_extent_km: float = 3000.0) -> CRS:
     -------
     pyproj.CRS
     """
-    lon0, lat0 = _centre(geometry)
+    lon0, lat0 = centre_of(geometry)
     coords = shapely.get_coordinates(geometry)
     d = distance_km(np.full(len(coords), lon0), np.full(len(coords), lat0), *coords.T)
     reach = float(np.max(d)) if len(coords) else 0.0
@@ -367,7 +380,7 @@ def local_crs(geometry: BaseGeometry, *, max_extent_km: float = 3000.0) -> CRS:
             f"cells with openskies.geodesy.split_cells() and project each"
         )
         raise ValidationError(msg)
-    return _aeqd(lon0, lat0)[2]
+    return aeqd(lon0, lat0)[2]
 
 
 def to_local(
@@ -379,8 +392,8 @@ def to_local(
     results back to (lon, lat). Longitudes are interpreted relative to the
     centre, so pieces near the antimeridian project without a jump.
     """
-    lon0, lat0 = centre if centre is not None else _centre(geometry)
-    fwd, inv, _ = _aeqd(round(lon0, 4), round(lat0, 4))
+    lon0, lat0 = centre if centre is not None else centre_of(geometry)
+    fwd, inv, _ = aeqd(round(lon0, 4), round(lat0, 4))
     projected = shapely.transform(geometry, lambda xy: np.column_stack(fwd.transform(*xy.T)))
     return projected, inv
 
@@ -507,7 +520,7 @@ def buffer_km(
         return _erode_km(geometry, -km, cell_deg=cell_deg, quad_segs=quad_segs)
     out = []
     for piece in split_cells(geometry, cell_deg=cell_deg):
-        lon0, lat0 = _centre(piece)
+        lon0, lat0 = centre_of(piece)
         centre = (lon0, lat0)
         ref = float(np.mean(shapely.get_coordinates(piece)[:, 0]))
         projected, inv = to_local(piece, centre=centre)

@@ -190,7 +190,7 @@ class _Region:
         self._tolerant = self.allowed.buffer(1.0)
         shapely.prepare(self._tolerant)
 
-        crs = geodesy._aeqd(*self.centre)[2]
+        crs = geodesy.aeqd(*self.centre)[2]
         self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         shapely.prepare(self.allowed)
 
@@ -262,7 +262,7 @@ def _allowed_region(
     if avoid is not None and not avoid.is_empty:
         allowed_ll = allowed_ll.difference(avoid)
     _projected, inv = geodesy.to_local(region_ll)
-    centre = geodesy._centre(region_ll)
+    centre = geodesy.centre_of(region_ll)
     allowed_p, _ = geodesy.to_local(allowed_ll, centre=centre)
     allowed_p = allowed_p.buffer(-CLEARANCE_KM * 1000.0).simplify(0.0)
     return _Region(centre=centre, allowed=allowed_p, inv=inv)

@@ -134,7 +134,7 @@ def test_sensors_off_and_clipping_to_the_observed_territory() -> None:
 
 def _square(centre: tuple[float, float], half_km: float) -> tuple[Polygon, Transformer]:
     """A square of side 2 * half_km in the AEQD projection centred on ``centre``."""
-    _, inv, _ = geodesy._aeqd(*centre)
+    _, inv, _ = geodesy.aeqd(*centre)
     sq = box(-half_km * 1000, -half_km * 1000, half_km * 1000, half_km * 1000).segmentize(1000)
     x, y = np.asarray(sq.exterior.coords).T
     lon, lat = inv.transform(x, y)
@@ -194,7 +194,7 @@ def test_no_last_lane_is_dropped() -> None:
 
 def test_lanes_cover_a_concave_area_and_are_cached() -> None:
     # an L-shaped area (two 60 x 30 km arms) at 53.5 N, 5 km swath
-    _, inv, _ = geodesy._aeqd(27.5, 53.5)
+    _, inv, _ = geodesy.aeqd(27.5, 53.5)
     ell = shapely.union_all([box(0, 0, 60_000, 30_000), box(0, 0, 30_000, 60_000)]).segmentize(1000)
     x, y = np.asarray(ell.exterior.coords).T
     lon, lat = inv.transform(x, y)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -71,9 +72,7 @@ def test_bad_coordinates_raise(lon: float, lat: float, match: str) -> None:
 
 def test_path_length_sums_geodesic_legs() -> None:
     pts = [(20.97, 52.17), (28.03, 53.88), (36.65, 55.61), (179.5, 65.0), (-179.5, 65.2)]
-    ref = sum(
-        WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"] for a, b in zip(pts[:-1], pts[1:], strict=True)
-    )
+    ref = sum(WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"] for a, b in itertools.pairwise(pts))
     assert geodesy.path_length_km(LineString(pts)) == pytest.approx(ref / 1000.0, rel=1e-12)
 
 
@@ -90,7 +89,7 @@ def test_densify_follows_the_geodesic() -> None:
                         *np.cumsum(
                             [
                                 WGS84.Inverse(a[1], a[0], b[1], b[0])["s12"]
-                                for a, b in zip(xy[:-1], xy[1:], strict=True)
+                                for a, b in itertools.pairwise(xy)
                             ]
                         ),
                     ]
