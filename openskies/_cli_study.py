@@ -89,6 +89,7 @@ def plan_cmd(
             report.write_plan_report(
                 plan, tmp / "report.html", targets=targets, footprint=footprint
             )
+            report.plan_png(plan, tmp / "map.png", targets=targets, footprint=footprint)
             route = plan.route
             summary = {
                 **route.summary(),
@@ -194,9 +195,12 @@ def compare_cmd(
 
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
+    from . import report
     from .io import atomic_path, atomic_write
 
     st.to_html(out / "report.html")
+    for s in st.params["sensors"]:
+        report.study_png(st, out / f"map_{s}.png", sensor=s)
     st.to_csv(out / "metrics.csv")
     with atomic_write(out / "metrics.md") as fh:
         fh.write(st.to_markdown())

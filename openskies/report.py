@@ -760,3 +760,81 @@ def coverage_map(flights: Any, *, title: str | None = None, online_tiles: bool =
 def write_coverage_report(flights: Any, path: str | Path, **kwargs: Any) -> Path:
     """Write :func:`coverage_map` to ``path`` atomically."""
     return _html.write_html(coverage_map(flights, **kwargs), path)
+
+
+def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Path:
+    """Static PNG map of a study (matplotlib), for documents.
+
+    The territory, each candidate's best single flight and footprint (first budget, the
+    given or first sensor) and the airfields; hypothetical ones are labelled.
+    """
+    from . import data
+
+    p = study.params
+    s = sensor or p["sensors"][0]
+    terr = data.territory(p["territory"], year=p["year"])
+    reg = data.regime(p["year"])
+    colours = [PALETTE["route"], PALETTE["route_alt"], PALETTE["observed"], PALETTE["skipped"]]
+    geoms: list[BaseGeometry] = [terr.geometry]
+    layers: list[Any] = []
+    for k, c in enumerate(p["candidates"]):
+        budget = p["budgets_km"][c][0]
+        a = reg.airfield(c)
+        geoms.append(shapely.Point(a.lon, a.lat))
+        hyp = bool(study.metrics.loc[study.metrics["icao"] == c, "hypothetical"].any())
+        label = f"{c}{' (hypothetical)' if hyp else ''} {budget:,.0f} km"
+        fp = study.footprints[
+            (study.footprints["icao"] == c)
+            & (study.footprints["budget_km"] == budget)
+            & (study.footprints["sensor"] == s)
+        ]
+        if len(fp):
+            layers.append((fp, {"facecolor": colours[k % 4], "alpha": 0.25}))
+        best = study.routes[
+            (study.routes["icao"] == c)
+            & (study.routes["budget_km"] == budget)
+            & (study.routes["sensor"] == s)
+            & (study.routes["kind"] == "best single flight")
+        ]
+        if len(best):
+            layers.append(
+                (
+                    best,
+                    {
+                        "color": colours[k % 4],
+                        "linewidth": 1.2,
+                        "label": f"best flight from {label}",
+                    },
+                )
+            )
+        pts = gpd.GeoDataFrame(geometry=[shapely.Point(a.lon, a.lat)], crs="EPSG:4326")
+        layers.append(
+            (
+                pts,
+                {
+                    "color": PALETTE["hypothetical"] if hyp else "#000000",
+                    "markersize": 40,
+                    "zorder": 5,
+                },
+            )
+        )
+    bounds = _display_bounds(geoms, pad_deg=0.5)
+    window = box(*bounds)
+    land = _geodata.countries("land")
+    near = land[land.intersects(window)].copy()
+    near["geometry"] = near.geometry.intersection(window)
+    base = [
+        (near, {"facecolor": PALETTE["countries"], "edgecolor": "#888888", "linewidth": 0.5}),
+        (
+            gpd.GeoDataFrame(geometry=[terr.geometry], crs="EPSG:4326"),
+            {
+                "facecolor": "none",
+                "edgecolor": PALETTE["territory"],
+                "linewidth": 1.2,
+                "label": f"{terr.name}",
+            },
+        ),
+    ]
+    return _html.save_static_png(
+        [*base, *layers], path, bounds=bounds, title=f"Entry-point study: {terr.name} ({s})"
+    )

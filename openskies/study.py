@@ -309,6 +309,11 @@ class EntryPointStudy:
             f"- openskies {self.provenance['openskies_version']}",
             f"- parameters sha256 {self.provenance['params_sha256']}",
             *[f"- {k} sha256 {v}" for k, v in self.provenance["data_sha256"].items()],
+            *[
+                f"- {k}: {v}"
+                for k, v in self.provenance.items()
+                if k not in ("openskies_version", "params_sha256", "data_sha256")
+            ],
             "",
         ]
         return "\n".join(lines)

@@ -202,6 +202,7 @@ def test_plan_cli_writes_every_output(tmp_path) -> None:
         "plan.txt",
         "report.html",
         "summary.json",
+        "map.png",
     } <= names
     back = flightplan.read(out / "plan.geojson")
     assert back.validate() == []
