@@ -813,7 +813,7 @@ def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Pat
                 pts,
                 {
                     "color": PALETTE["hypothetical"] if hyp else "#000000",
-                    "markersize": 40,
+                    "markersize": 6,
                     "zorder": 5,
                 },
             )
