@@ -192,15 +192,19 @@ def _validate_scores(scores: Any, n: int) -> list[float]:
     return out
 
 
+def _as_int(value: Any, name: str, what: str) -> int:
+    """``value`` as an int (bools refused), or a ValidationError saying ``what`` to pass."""
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    msg = f"{name} = {value!r} is not {what}"
+    raise ValidationError(msg)
+
+
 def _validate_index(value: Any, name: str, n: int) -> int:
-    if isinstance(value, bool):
-        msg = f"{name} = {value!r} is not a node index; pass an int in [0, {n - 1}]"
-        raise ValidationError(msg)
-    try:
-        index = operator.index(value)
-    except TypeError:
-        msg = f"{name} = {value!r} is not a node index; pass an int in [0, {n - 1}]"
-        raise ValidationError(msg) from None
+    index = _as_int(value, name, f"a node index; pass an int in [0, {n - 1}]")
     if not 0 <= index < n:
         msg = f"{name} = {index} is out of range; pass an int in [0, {n - 1}] (n = {n} nodes)"
         raise ValidationError(msg)
@@ -1246,14 +1250,7 @@ def solve_orienteering(
     if math.isnan(limit) or limit <= 0:
         msg = f"time_limit_s = {time_limit_s!r} is invalid; pass a number of seconds > 0"
         raise ValidationError(msg)
-    if isinstance(seed, bool):
-        msg = f"seed = {seed!r} is not an int; pass an int"
-        raise ValidationError(msg)
-    try:
-        seed_i = operator.index(seed)
-    except TypeError:
-        msg = f"seed = {seed!r} is not an int; pass an int"
-        raise ValidationError(msg) from None
+    seed_i = _as_int(seed, "seed", "an int; pass an int")
 
     cap = budget_f * (1.0 + _REL_TOL)
     if d[start_i][end_i] > cap:

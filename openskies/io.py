@@ -463,12 +463,16 @@ def _kml_tree(plan: FlightPlan) -> ET.ElementTree:
     return ET.ElementTree(kml)
 
 
-def write_kml(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
-    """Write the plan as KML 2.2 (waypoints and densified geodesic legs), atomically."""
-    tree = _kml_tree(plan)
+def _write_xml(tree: ET.ElementTree, path: str | os.PathLike[str]) -> Path:
+    """Write an XML tree (UTF-8, with declaration) atomically."""
     with atomic_write(path, "wb") as fh:
         tree.write(fh, encoding="UTF-8", xml_declaration=True)
     return Path(path)
+
+
+def write_kml(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
+    """Write the plan as KML 2.2 (waypoints and densified geodesic legs), atomically."""
+    return _write_xml(_kml_tree(plan), path)
 
 
 # --------------------------------------------------------------------------- GPX
@@ -510,10 +514,7 @@ def _gpx_tree(plan: FlightPlan) -> ET.ElementTree:
 
 def write_gpx(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
     """Write the plan as GPX 1.1 (waypoints and a route), atomically."""
-    tree = _gpx_tree(plan)
-    with atomic_write(path, "wb") as fh:
-        tree.write(fh, encoding="UTF-8", xml_declaration=True)
-    return Path(path)
+    return _write_xml(_gpx_tree(plan), path)
 
 
 # --------------------------------------------------------------------------- CSV
