@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, app, console, fail, regime_from_options
+from .cli import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, fail, regime_from_options
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -25,15 +25,6 @@ TerritoryArg = Annotated[
 AirfieldOpt = Annotated[
     str, typer.Option("--from", help="Open Skies airfield ICAO (e.g. UUMB).", show_default=False)
 ]
-DesignateOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--designate",
-        help="Hypothetical OSA with its maximum flight distance, ICAO=KM (e.g. UMMS=5500); "
-        "repeatable.",
-    ),
-]
-YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year (default 2019).")]
 SensorOpt = Annotated[
     str,
     typer.Option(

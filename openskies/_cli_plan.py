@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, app, console, fail, regime_from_options
+from .cli import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, fail, regime_from_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from .flightplan import FlightPlan
@@ -31,15 +31,6 @@ FromOpt = Annotated[
 ToOpt = Annotated[
     str | None, typer.Option("--to", help="End airfield ICAO (default: at the last waypoint).")
 ]
-DesignateOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--designate",
-        help="Hypothetical OSA with its maximum flight distance, ICAO=KM (e.g. UMMS=5500); "
-        "repeatable.",
-    ),
-]
-YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year (default 2019).")]
 
 
 def _load(

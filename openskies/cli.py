@@ -60,6 +60,18 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     return typer.Exit(code)
 
 
+#: Options shared by the commands that accept hypothetical designations.
+DesignateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--designate",
+        help="Hypothetical OSA with its maximum flight distance, ICAO=KM (e.g. UMMS=5500); "
+        "repeatable.",
+    ),
+]
+YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year (default 2019).")]
+
+
 def regime_from_options(designate: list[str] | None, year: int | None) -> Any:
     """The regime of ``--year`` with every ``--designate ICAO=KM`` applied (exit 2 on errors)."""
     from . import data
