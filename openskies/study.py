@@ -87,6 +87,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "flights_all_sites)",
     ),
     "flight_hours_best_flight": ("h", "flight time of the best single flight"),
+    "refuel_stops_best_flight": (
+        "stops",
+        "refuelling stops the best single flight needs with the aircraft's unrefuelled range "
+        "(ceil(length / range) - 1); stop times are not added to mission_hours",
+    ),
     "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
     "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I para 9)"),
 }
@@ -537,8 +542,14 @@ def _evaluate(
         m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
         if quota:
             m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
-        m["flight_hours_best_flight"] = float(best_plan.flight_time_h)
-        m["mission_hours"] = float(best_plan.preflight_h + best_plan.flight_time_h)
+        # times with the study's aircraft (the coverage plans carry the default preset)
+        ac_ = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+        hours = best_plan.geodesic_length_km / ac_.cruise_speed_kmh
+        m["flight_hours_best_flight"] = float(hours)
+        m["refuel_stops_best_flight"] = float(
+            max(0, math.ceil(best_plan.geodesic_length_km / ac_.range_km) - 1)
+        )
+        m["mission_hours"] = float(best_plan.preflight_h + hours)
         window = float(reg.parameter("timing", "observation_window"))
         m["fits_96h_window"] = float(m["mission_hours"] <= window)
         extras.update(best_plan=best_plan, best_footprint=fs.footprints[best], flights=list(fs))

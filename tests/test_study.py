@@ -198,3 +198,20 @@ def test_compare_cli_small_end_to_end(tmp_path) -> None:
     assert r.exit_code == 0
     assert (out / "metrics.csv").read_text() == (out2 / "metrics.csv").read_text()
     assert (out / "report.html").read_bytes() == (out2 / "report.html").read_bytes()
+
+
+def test_times_use_the_study_aircraft(reduced) -> None:
+    from openskies import aircraft
+
+    ac = aircraft.preset("An-30B")
+    for icao in ("UUMB", "UMMS"):
+        best = reduced.routes[
+            (reduced.routes["icao"] == icao) & (reduced.routes["kind"] == "best single flight")
+        ]
+        km = geodesy.path_length_km(best.geometry.iloc[0])
+        assert _value(reduced, icao, "flight_hours_best_flight") == pytest.approx(
+            km / ac.cruise_speed_kmh, rel=0.01
+        )
+        assert _value(reduced, icao, "refuel_stops_best_flight") == max(
+            0, int(np.ceil(km / ac.range_km)) - 1
+        )
