@@ -32,8 +32,11 @@ def main() -> None:
     else:
         out = Path(tempfile.mkdtemp()) / "study"
         exe = Path(sys.executable).with_name("openskies")
-        subprocess.run([str(exe), "compare", "-o", str(out), "--no-progress"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(exe), "compare", "-o", str(out), "--no-progress"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         report = out / "report.html"
     cf = _conftest()
     chromium = cf.find_chromium()
@@ -41,7 +44,9 @@ def main() -> None:
         sys.exit("chromium not found: run scripts/install-chromium.sh")
     shot = Path(tempfile.mkdtemp()) / "report.png"
     res = cf.render_in_chromium(
-        report, chromium_path=chromium, screenshot=shot,
+        report,
+        chromium_path=chromium,
+        screenshot=shot,
         evaluate="JSON.stringify(performance.getEntriesByType('navigation')[0].toJSON())",
     )
     import json

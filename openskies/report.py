@@ -664,8 +664,8 @@ def write_study_report(study: Any, path: str | Path, **kwargs: Any) -> Path:
 
 
 def _ramp(x: float) -> str:
-    """Colour ramp from green (0) through yellow to purple (1)."""
-    stops = [(0.0, (0, 158, 115)), (0.5, (240, 228, 66)), (1.0, (204, 121, 167))]
+    """Colour ramp from sky blue (0) through yellow to purple (1) (Okabe-Ito colours)."""
+    stops = [(0.0, (86, 180, 233)), (0.5, (240, 228, 66)), (1.0, (204, 121, 167))]
     x = min(1.0, max(0.0, float(x) if x == x else 0.0))
     for (x0, c0), (x1, c1) in itertools.pairwise(stops):
         if x <= x1:
