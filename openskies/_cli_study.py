@@ -163,7 +163,7 @@ def compare_cmd(
             regime=data.regime(cfg.year),
             budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
             sensors=cfg.sensors,
-            targets="bundled" if cfg.targets == "bundled" else None,
+            targets=None if cfg.targets == "bundled" else "none",
             home_bases=cfg.home_bases,
             aircraft=cfg.aircraft,
             progress=progress,

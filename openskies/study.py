@@ -596,7 +596,7 @@ def compare_entry_points(
     regime: _airfields.Regime | None = None,
     budgets_km: Sequence[float] | None = None,
     sensors: Sequence[str] = ("optical_high_pan", "optical_low"),
-    targets: gpd.GeoDataFrame | str | None = "bundled",
+    targets: gpd.GeoDataFrame | str | None = None,
     home_bases: Sequence[str] = ("EPWA",),
     aircraft: str | _aircraft.Aircraft = "An-30B",
     progress: bool = True,
@@ -624,8 +624,10 @@ def compare_entry_points(
         of Annex E para 5(A) (:func:`default_budgets`).
     sensors : sequence of str
         Sensor presets (:func:`openskies.sensors.preset`).
-    targets : GeoDataFrame, "bundled" or None
-        Sites for the site metrics (``"bundled"``: :func:`openskies.data.sites`).
+    targets : GeoDataFrame, None or "none"
+        Sites for the site metrics: None (default) takes the sites bundled for
+        the territory (:func:`openskies.data.sites`, none if there are none);
+        ``"none"`` skips the site metrics.
     home_bases : sequence of str
         ICAO codes of the observing party's home bases (ferry metrics).
     aircraft : str or Aircraft
@@ -667,14 +669,16 @@ def compare_entry_points(
     for hb in home_bases:
         reg.airfield(hb)
     ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
-    if isinstance(targets, str):
-        if targets != "bundled":
-            msg = f"targets={targets!r}: give a GeoDataFrame, 'bundled' or None"
-            raise ValidationError(msg)
+    if targets is None:
         try:
             sites = data.sites(terr.code)
-        except KeyError:
+        except KeyError:  # no sites bundled for this territory
             sites = None
+    elif isinstance(targets, str):
+        if targets != "none":
+            msg = f"targets={targets!r}: give a GeoDataFrame, None (bundled sites) or 'none'"
+            raise ValidationError(msg)
+        sites = None
     else:
         sites = targets
     scenarios = _scenarios(terr, candidates, reg, budgets_km)

@@ -66,7 +66,7 @@ def test_study_report(chromium, browser_artifacts_dir, tmp_path) -> None:
         ("UUMB", "UMMS"),
         budgets_km=[5500.0],
         sensors=("optical_high_pan",),
-        targets=None,
+        targets="none",
         progress=False,
         reach_cell_km=25.0,
     )

@@ -215,3 +215,26 @@ def test_times_use_the_study_aircraft(reduced) -> None:
         assert _value(reduced, icao, "refuel_stops_best_flight") == max(
             0, int(np.ceil(km / ac.range_km)) - 1
         )
+
+
+def test_targets_none_means_the_bundled_sites(monkeypatch) -> None:
+    """The contract: targets=None takes the territory's bundled sites; "none" skips them."""
+    seen = {}
+
+    def fake_site_metrics(terr, sites, sc, sensor, **kw):
+        seen[sc.icao] = None if sites is None else len(sites)
+        return {}, None
+
+    monkeypatch.setattr(study, "_site_metrics", fake_site_metrics)
+    kw = {
+        "budgets_km": [5500.0],
+        "sensors": ("optical_high_pan",),
+        "progress": False,
+        "reach_cell_km": 50.0,
+    }
+    study.compare_entry_points("BLR", ("UUMB",), targets=None, **kw)
+    assert seen["UUMB"] == len(data.sites("BLR"))
+    study.compare_entry_points("BLR", ("UUMB",), targets="none", **kw)
+    assert seen["UUMB"] is None
+    with pytest.raises(ValidationError, match="targets="):
+        study.compare_entry_points("BLR", ("UUMB",), targets="all", **kw)
