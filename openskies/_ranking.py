@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from . import __version__, _geodata, geodesy
+from . import __version__, _geodata, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
 
@@ -292,13 +292,9 @@ def grid_sites(
     """
     import geopandas as gpd
 
-    try:
-        s = float(spacing_km)
-    except (TypeError, ValueError):
-        s = float("nan")
-    if not math.isfinite(s) or s <= 0:
-        msg = f"grid_km={spacing_km!r} must be a positive grid spacing in km"
-        raise ValidationError(msg)
+    s = _validate.positive(
+        spacing_km, f"grid_km={spacing_km!r} must be a positive grid spacing in km"
+    )
     terr = _territory_of(territory, year)
     geom = terr.geometry
     lon0, lat0 = geodesy.centre_of(geom)
@@ -1131,14 +1127,7 @@ def rank_entry_points(
     if isinstance(budgets_km, str | bytes) or not budgets_km:
         msg = "budgets_km: give at least one maximum flight distance in km, e.g. (5500,)"
         raise ValidationError(msg)
-    budgets = []
-    for b in budgets_km:
-        if not (
-            isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) and b > 0
-        ):
-            msg = f"budgets_km contains {b!r}: every budget must be a positive number of km"
-            raise ValidationError(msg)
-        budgets.append(float(b))
+    budgets = _validate.positive_budgets(budgets_km)
     if isinstance(sensors, str) or not sensors:
         msg = "sensors: give a sequence of presets, e.g. ('optical_high_pan',)"
         raise ValidationError(msg)

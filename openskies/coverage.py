@@ -42,7 +42,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _lanes, geodesy
+from . import _lanes, _validate, geodesy
 from ._errors import InfeasibleError, ValidationError
 from ._lanes import Lane, LaneSet
 from .sensors import Sensor
@@ -1237,14 +1237,10 @@ def plan_full_coverage(
     sen = _sensor(sensor)
     area = _area(territory, reg)
     observed = _check_observable(area, reg, af)
-    budget = reg.max_flight_distance_km(af.icao) if budget_km is None else budget_km
-    try:
-        budget = float(budget)
-    except (TypeError, ValueError):
-        budget = float("nan")
-    if not math.isfinite(budget) or budget <= 0:
-        msg = f"budget_km={budget_km!r} must be a positive number of kilometres"
-        raise ValidationError(msg)
+    budget = _validate.positive(
+        reg.max_flight_distance_km(af.icao) if budget_km is None else budget_km,
+        f"budget_km={budget_km!r} must be a positive number of kilometres",
+    )
     tf = float(target_fraction)
     if not 0.0 < tf <= 1.0:
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
@@ -1452,13 +1448,7 @@ def reach(
     af = reg.require_osa(airfield)
     area = _area(territory, reg)
     _check_observable(area, reg, af)
-    try:
-        size = float(cell_km)
-    except (TypeError, ValueError):
-        size = float("nan")
-    if not math.isfinite(size) or size <= 0:
-        msg = f"cell_km={cell_km!r} must be a positive cell size in km"
-        raise ValidationError(msg)
+    size = _validate.positive(cell_km, f"cell_km={cell_km!r} must be a positive cell size in km")
     r_km = 0.0 if sensor is None else _sensor(sensor).reach_km
     lon0, lat0 = geodesy.centre_of(area.geometry)
     fwd, inv = _laea(lon0, lat0)

@@ -49,8 +49,8 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from . import _validate, geodesy
 from . import airfields as _airfields
-from . import geodesy
 from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
 from ._orienteering import OrienteeringResult, solve_orienteering
@@ -326,10 +326,10 @@ def _resolve(
     reg = regime if regime is not None else _airfields.regime()
     a = reg.require_osa(start)
     b = reg.require_osa(end) if end is not None else a
-    budget = reg.max_flight_distance_km(a.icao) if budget_km is None else budget_km
-    if not (isinstance(budget, int | float) and math.isfinite(budget) and budget > 0):
-        msg = f"budget_km={budget_km!r} must be a positive number of kilometres"
-        raise ValidationError(msg)
+    budget = _validate.positive(
+        reg.max_flight_distance_km(a.icao) if budget_km is None else budget_km,
+        f"budget_km={budget_km!r} must be a positive number of kilometres",
+    )
     return reg, a, b, float(budget)
 
 

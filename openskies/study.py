@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import __version__, _geodata, coverage, geodesy, routing, sensors
+from . import __version__, _geodata, _validate, coverage, geodesy, routing, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
@@ -661,10 +661,7 @@ def compare_entry_points(
         msg = "sensors is empty: give at least one preset, e.g. ('optical_high_pan',)"
         raise ValidationError(msg)
     if budgets_km is not None:
-        for b in budgets_km:
-            if not (isinstance(b, int | float) and math.isfinite(b) and b > 0):
-                msg = f"budgets_km contains {b!r}: every budget must be a positive number of km"
-                raise ValidationError(msg)
+        _validate.positive_budgets(budgets_km)
     sens_objs = {s: _preset(s) for s in sensors}
     for hb in home_bases:
         reg.airfield(hb)
