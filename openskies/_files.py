@@ -806,7 +806,11 @@ def _new_private_dir(target: Path, suffix: str) -> Path:
 
 def _commit(tmp: Path, target: Path, text: str, *, overwrite: bool, command: str | None) -> None:
     write_bytes(_complete_marker(tmp, command), tmp / MARKER)
-    state = _dir_state(target, text, overwrite=overwrite)  # again: it may have changed
+    try:
+        state = _dir_state(target, text, overwrite=overwrite)  # again: it may have changed
+    except OutputError as exc:
+        msg = f"output directory {text!r} changed while this run was working: {exc}"
+        raise OutputError(msg) from None
     # a new directory gets 0777 minus the umask; a replaced one keeps its permissions
     keep = state != "absent"
     os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode) if keep else 0o777 & ~_umask())
@@ -870,12 +874,13 @@ def staged_dir(
         SIGTERM or SIGHUP arrived during the block (exit code 128 + the signal number).
     """
     target, text = _resolve_dir(out_dir)
+    _dir_state(target, text, overwrite=overwrite)  # the clearest message, before the lock
     lock = target.with_name(f".{target.name}{_LOCK_SUFFIX}")
     with _Guard() as guard:
         with guard.uninterrupted():
             fd = _acquire(lock, target, text)
         try:
-            _dir_state(target, text, overwrite=overwrite)
+            _dir_state(target, text, overwrite=overwrite)  # again, now that we hold the lock
             with guard.uninterrupted():
                 _remove_leftovers(target)
                 tmp = _new_private_dir(target, _STAGING_SUFFIX)
