@@ -435,6 +435,54 @@ def test_a_foreign_file_at_the_lock_name_is_refused(tmp_path, no_work, squatter)
     assert snapshot(tmp_path) == before
 
 
+def test_a_mount_point_is_refused(no_work) -> None:
+    assert os.path.ismount("/proc")
+    r = exercise("/proc", "--overwrite")
+    if os.access("/", os.W_OK):
+        refused(r, "'/proc' is a mount point")
+    else:
+        refused(r, "'/' is not writable")
+
+
+def test_a_listed_file_deleted_by_the_user_does_not_block_overwrite(tmp_path, fast_work) -> None:
+    out = tmp_path / "out"
+    make_output(out)
+    (out / "obligations.csv").unlink()
+    assert exercise(out, "--overwrite").exit_code == 0
+    assert_complete(out)
+
+
+COMMANDS = {
+    "plan": ["plan", str(_geodata.configs_dir() / "plan-belarus-kubinka.yaml")],
+    "compare": ["compare", "--no-progress"],
+    "rank": ["rank", "--no-progress"],
+    "coverage": ["coverage", "BLR", "--from", "UUMB"],
+    "exercise": ["exercise", str(ZAPAD)],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_refuses_a_user_directory_before_any_work(
+    tmp_path, monkeypatch, command
+) -> None:
+    from openskies import _ranking, coverage, routing, study
+
+    def no_work(*args, **kwargs):
+        pytest.fail("the work started although the output is refused")
+
+    monkeypatch.setattr(routing, "plan_route", no_work)
+    monkeypatch.setattr(study, "compare_entry_points", no_work)
+    monkeypatch.setattr(_ranking, "rank_entry_points", no_work)
+    monkeypatch.setattr(coverage, "plan_full_coverage", no_work)
+    monkeypatch.setattr(_cli_exercise, "render", no_work)
+    home = tmp_path / "home"
+    user_files(home)
+    before = snapshot(tmp_path)
+    r = CliRunner().invoke(app, [*COMMANDS[command], "-o", str(home), "--overwrite"])
+    refused(r, str(home), "is not empty and openskies did not write it")
+    assert snapshot(tmp_path) == before
+
+
 # --------------------------------------------------------------------------- item 3: exercise
 
 
@@ -712,6 +760,12 @@ def test_export_refuses_an_existing_file_without_overwrite(tmp_path) -> None:
     assert out.read_text().startswith("index,name,lon,lat")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a replaced file keeps its permissions
     assert sorted(os.listdir(tmp_path)) == ["plan.csv"]
+
+
+def test_export_never_replaces_dev_null() -> None:
+    r = _export("/dev/null", "--overwrite")
+    refused(r, "'/dev/null' is not a regular file")
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
 
 
 @pytest.mark.parametrize("kind", ["directory", "symlink", "dangling symlink", "fifo"])
