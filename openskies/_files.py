@@ -686,7 +686,7 @@ def _acquire(lock: Path, target: Path, text: str) -> int:
         flags |= os.O_EXCL
     for _ in range(10):
         try:
-            fd = os.open(lock, flags, 0o666 & ~_umask())
+            fd = os.open(lock, flags, 0o666)
         except FileExistsError:  # pragma: no cover - not POSIX
             raise _busy(target, text, lock, " (or one was killed: remove the lock file)") from None
         except OSError as exc:
@@ -877,25 +877,24 @@ def staged_dir(
     _dir_state(target, text, overwrite=overwrite)  # the clearest message, before the lock
     lock = target.with_name(f".{target.name}{_LOCK_SUFFIX}")
     with _Guard() as guard:
-        with guard.uninterrupted():
-            fd = _acquire(lock, target, text)
+        fd = None
         try:
-            _dir_state(target, text, overwrite=overwrite)  # again, now that we hold the lock
             with guard.uninterrupted():
-                _remove_leftovers(target)
-                tmp = _new_private_dir(target, _STAGING_SUFFIX)
-                try:
-                    write_bytes(_staging_marker(target), tmp / MARKER)
-                except BaseException:
-                    _remove_tree(tmp)
-                    raise
+                fd = _acquire(lock, target, text)
+            _dir_state(target, text, overwrite=overwrite)  # again, now that we hold the lock
+            tmp = None
             try:
+                with guard.uninterrupted():
+                    _remove_leftovers(target)
+                    tmp = _new_private_dir(target, _STAGING_SUFFIX)
+                    write_bytes(_staging_marker(target), tmp / MARKER)
                 yield tmp
                 with guard.uninterrupted():
                     _commit(tmp, target, text, overwrite=overwrite, command=command)
             except BaseException as exc:
                 with guard.uninterrupted():
-                    _remove_tree(tmp)
+                    if tmp is not None:
+                        _remove_tree(tmp)
                 if isinstance(exc, Interrupted | KeyboardInterrupt):
                     name = signal.Signals(guard.pending or signal.SIGINT).name
                     logger.warning(
@@ -906,8 +905,9 @@ def staged_dir(
                     )
                 raise
         finally:
-            with guard.uninterrupted():
-                _release(lock, fd)
+            if fd is not None:
+                with guard.uninterrupted():
+                    _release(lock, fd)
         if guard.pending is not None and not guard.raised:
             # it arrived during the commit: the output is complete; now act on the signal
             if guard.pending == signal.SIGINT:
