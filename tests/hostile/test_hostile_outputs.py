@@ -700,6 +700,26 @@ def test_signal_during_staging_leaves_no_partial_directory(tmp_path, signame) ->
     assert os.listdir(tmp_path) == []  # no .partial, no lock file, no output
 
 
+def test_signal_during_the_final_rename_waits_for_it(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    real_commit = _files._commit
+
+    def commit_hit_by_sigterm(*args, **kwargs):
+        handler = signal.getsignal(signal.SIGTERM)
+        if getattr(handler, "__self__", None).__class__ is not _files._Guard:
+            pytest.skip("SIGTERM is not handled by openskies here (a test runner's handler)")
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives in the middle of the commit
+        real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(_files, "_commit", commit_hit_by_sigterm)
+    with pytest.raises(_files.Interrupted) as info, _files.staged_dir(out) as tmp:
+        _files.write_bytes(b"a\n", tmp / "a.txt")
+    assert info.value.code == 128 + signal.SIGTERM
+    assert_complete(out)  # the rename finished: the output is whole
+    assert sorted(os.listdir(tmp_path)) == ["out"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+
+
 @pytest.mark.slow
 def test_killed_run_leftovers_are_removed_by_the_next_run_only_if_ours(
     tmp_path, fast_work, caplog
