@@ -48,34 +48,47 @@ def coverage_cmd(
     year: YearOpt = None,
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out-dir", help="Write each flight as GeoJSON into this folder."),
+        typer.Option(
+            "--output",
+            "-o",
+            "--out-dir",
+            help="Write each flight as GeoJSON into this new directory (--out-dir: the old name).",
+        ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an earlier openskies output directory."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan the fewest legal flights from an airfield that image a whole territory."""
-    from . import coverage, io
+    import contextlib
+
+    from . import _files, coverage, io
     from ._errors import OpenSkiesError
 
+    staged: contextlib.AbstractContextManager[Path | None] = contextlib.nullcontext()
     try:
-        regime = regime_from_options(designate, year)
-        flights = coverage.plan_full_coverage(
-            territory,
-            airfield=airfield,
-            sensor=sensor,
-            budget_km=budget,
-            overlap=overlap,
-            target_fraction=target,
-            regime=regime,
-        )
+        if out_dir is not None:
+            staged = _files.staged_dir(out_dir, overwrite=overwrite, command="coverage")
+        with staged as tmp:
+            regime = regime_from_options(designate, year)
+            flights = coverage.plan_full_coverage(
+                territory,
+                airfield=airfield,
+                sensor=sensor,
+                budget_km=budget,
+                overlap=overlap,
+                target_fraction=target,
+                regime=regime,
+            )
+            s = flights.summary
+            for k, plan in enumerate(flights if tmp is not None else [], start=1):
+                io.write(plan, tmp / f"{s.area_code}_{s.airfield}_{k:02d}.geojson")
     except typer.Exit:
         raise
     except (OpenSkiesError, ValueError, KeyError) as exc:
         raise fail(str(exc).strip("'\"")) from None
-    s = flights.summary
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for k, plan in enumerate(flights, start=1):
-            io.write(plan, out_dir / f"{s.area_code}_{s.airfield}_{k:02d}.geojson")
     if as_json:
         console.print_json(json.dumps(s.as_dict()))
     else:

@@ -13,8 +13,11 @@ and line) describes one exercise and the time-to-image options; see
   points with their time to image, estimated routes, the home base), (lon, lat) WGS84;
 - ``exercise.html``: an offline HTML map of the same (when the HTML machinery is present).
 
-Everything is computed before anything is written; each file is written atomically.
-Nothing is written when the config or the exercise is unusable (exit code 2).
+The output directory is checked before any work and written like those of ``plan``,
+``compare`` and ``rank`` (:func:`openskies._files.staged_dir`): it appears whole when the
+run succeeded, an existing non-empty directory is refused unless it is an earlier openskies
+output and ``--overwrite`` is given, and nothing is written when the config, the exercise or
+a write fails (exit code 2).
 """
 
 from __future__ import annotations
@@ -684,15 +687,6 @@ def render(cfg: ExerciseConfig, config_path: Path) -> dict[str, bytes]:
     return files
 
 
-def _atomic_write(data: bytes, path: Path) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    from .io import atomic_write
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path, "wb") as fh:
-        fh.write(data)
-
-
 # --------------------------------------------------------------------------- command
 
 
@@ -701,19 +695,28 @@ def exercise(
     config: Annotated[
         Path, typer.Argument(help="Exercise config (YAML), e.g. configs/zapad-2021.yaml.")
     ],
-    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="Directory for the outputs.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", "--out-dir", help="Output directory (--out-dir: the old name)."
+        ),
+    ],
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an earlier openskies output directory."),
+    ] = False,
 ) -> None:
     """CSBM obligations and time to image an exercise area from each entry point."""
+    from . import _files
+
     try:
         cfg = load_config(config)
-        files = render(cfg, Path(config))
+        with _files.staged_dir(output, overwrite=overwrite, command="exercise") as tmp:
+            files = render(cfg, Path(config))
+            for name, payload in files.items():
+                _files.write_bytes(payload, tmp / name, overwrite=False)
     except (OpenSkiesError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
-    if out_dir.exists() and not out_dir.is_dir():
-        raise fail(f"--out-dir {str(out_dir)!r} exists and is not a directory")
-    try:
-        for name, payload in files.items():
-            _atomic_write(payload, out_dir / name)
     except OSError as exc:
-        raise fail(f"cannot write to {str(out_dir)!r}: {exc}") from None
-    console.print(f"wrote {len(files)} files to {out_dir}: {', '.join(files)}")
+        raise fail(f"cannot write to {str(output)!r}: {exc}") from None
+    console.print(f"wrote {len(files)} files to {output}: {', '.join(files)}")

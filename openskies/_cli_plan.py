@@ -1,8 +1,8 @@
 """CLI commands ``openskies validate`` and ``openskies export`` (flight plans).
 
 Exit codes: 0 legal / written, 1 illegal plan (``validate``), 2 unusable input
-(bad file, unknown code, bad option); nothing is written when the input is
-unusable.
+(bad file, unknown code, bad option, an existing output file without
+``--overwrite``); nothing is written when the input is unusable.
 """
 
 from __future__ import annotations
@@ -109,27 +109,39 @@ def export(
         str,
         typer.Option("--format", "-f", help="Output format: geojson, kml, gpx, csv or txt."),
     ],
-    out: Annotated[Path, typer.Option("--output", "-o", help="Output file (written atomically).")],
+    out: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Output file (written atomically; see --overwrite)."),
+    ],
     territory: TerritoryOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
     designate: DesignateOpt = None,
     year: YearOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing output file.")
+    ] = False,
 ) -> None:
-    """Export a flight plan as GeoJSON, KML, GPX, CSV or a text mission-plan summary."""
-    from . import io
+    """Export a flight plan as GeoJSON, KML, GPX, CSV or a text mission-plan summary.
+
+    An existing output file is refused unless --overwrite is given; a directory, a symbolic
+    link or a device is never replaced.
+    """
+    from . import _files, io
     from ._errors import OpenSkiesError
 
     key = fmt.strip().lower()
     if key not in io.FORMATS:
         msg = f"--format {fmt!r} is not known: choose one of {', '.join(io.FORMATS)}"
         raise fail(msg)
-    if not out.parent.is_dir():
-        msg = f"--output {str(out)!r}: directory {str(out.parent)!r} does not exist"
-        raise fail(msg)
+    try:
+        _files.check_output_file(out, overwrite=overwrite)
+    except OpenSkiesError as exc:
+        raise fail(f"--output: {exc}") from None
     plan = _load(plan_file, territory, start, end, designate, year)
     try:
-        path = io.write(plan, out, format=key)
+        with _files.atomic_path(out, overwrite=overwrite) as tmp:
+            io.write(plan, tmp, format=key)
     except (OpenSkiesError, ValueError, OSError) as exc:
         raise fail(f"could not write {out}: {exc}") from None
-    console.print(f"wrote {path} ({key}, {len(plan.waypoints)} waypoints)", highlight=False)
+    console.print(f"wrote {out} ({key}, {len(plan.waypoints)} waypoints)", highlight=False)

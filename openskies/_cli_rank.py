@@ -56,41 +56,40 @@ def rank_cmd(
     Writes ranking.csv, ranking.md, ranking.html (map coloured by score), ranking.geojson and
     summary.json (parameters, provenance, failed candidates).
     """
-    from . import _outdir, _ranking, data
+    from . import _files, _ranking, data
     from . import config as cfgmod
     from ._errors import OpenSkiesError
 
     try:
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_RANK)
         cfg = cfgmod.load(path, cfgmod.RankConfig, section="rank")
-        _outdir.check_target(output, overwrite=overwrite)
-        ranking = _ranking.rank_entry_points(
-            cfg.territory,
-            candidates=cfg.candidates,
-            grid_km=cfg.grid_km,
-            reference=cfg.reference,
-            budgets_km=cfg.budgets_km,
-            sensors=cfg.sensors,
-            metrics=cfg.metrics,
-            objective=cfg.objective,
-            executor=scheduler,
-            workers=workers,
-            retries=cfg.retries,
-            regime=data.regime(cfg.year),
-            overlap=cfg.overlap,
-            reach_cell_km=cfg.reach_cell_km,
-            home_bases=cfg.home_bases,
-            aircraft=cfg.aircraft,
-            time_limit_s=cfg.time_limit_s,
-            seed=cfg.seed,
-            progress=progress,
-        )
-        extra = {
-            "config": cfg.model_dump(mode="json"),
-            "config_path": str(path),
-            "config_sha256": cfgmod.config_hash(cfg),
-        }
-        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+        with _files.staged_dir(output, overwrite=overwrite, command="rank") as tmp:
+            ranking = _ranking.rank_entry_points(
+                cfg.territory,
+                candidates=cfg.candidates,
+                grid_km=cfg.grid_km,
+                reference=cfg.reference,
+                budgets_km=cfg.budgets_km,
+                sensors=cfg.sensors,
+                metrics=cfg.metrics,
+                objective=cfg.objective,
+                executor=scheduler,
+                workers=workers,
+                retries=cfg.retries,
+                regime=data.regime(cfg.year),
+                overlap=cfg.overlap,
+                reach_cell_km=cfg.reach_cell_km,
+                home_bases=cfg.home_bases,
+                aircraft=cfg.aircraft,
+                time_limit_s=cfg.time_limit_s,
+                seed=cfg.seed,
+                progress=progress,
+            )
+            extra = {
+                "config": cfg.model_dump(mode="json"),
+                "config_path": str(path),
+                "config_sha256": cfgmod.config_hash(cfg),
+            }
             _ranking.write_ranking(
                 ranking,
                 tmp,

@@ -36,51 +36,50 @@ def plan_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Plan the most valuable legal observation flight for a config; write plan files + map."""
-    from . import __version__, _geodata, _outdir, data, io, report, routing
+    from . import __version__, _files, _geodata, data, io, report, routing
     from . import config as cfgmod
     from ._errors import OpenSkiesError
 
     try:
         cfg = cfgmod.load(config, cfgmod.PlanConfig, section="plan")
-        _outdir.check_target(output, overwrite=overwrite)
-        reg = data.regime(cfg.year)
-        for d in cfg.designate:
-            reg = reg.designate(
-                d.icao,
-                party=d.party,
-                roles=d.roles,
-                max_flight_distance_km=d.max_flight_distance_km,
+        with _files.staged_dir(output, overwrite=overwrite, command="plan") as tmp:
+            reg = data.regime(cfg.year)
+            for d in cfg.designate:
+                reg = reg.designate(
+                    d.icao,
+                    party=d.party,
+                    roles=d.roles,
+                    max_flight_distance_km=d.max_flight_distance_km,
+                )
+            if cfg.targets == "bundled":
+                targets = data.sites(cfg.targets_territory)
+            else:
+                targets = _read_targets(Path(config).parent / cfg.targets)
+            avoid = None
+            if cfg.avoid is not None:
+                import geopandas as gpd
+
+                avoid = gpd.read_file(Path(config).parent / cfg.avoid)
+            plan = routing.plan_route(
+                cfg.territory,
+                targets,
+                start=cfg.start,
+                end=cfg.end,
+                budget_km=cfg.budget_km,
+                sensor=cfg.sensor,
+                avoid=avoid,
+                regime=reg,
+                time_limit_s=cfg.time_limit_s,
+                min_fraction=cfg.min_fraction,
+                seed=cfg.seed,
+                aircraft=cfg.aircraft,
+                name=cfg.name,
             )
-        if cfg.targets == "bundled":
-            targets = data.sites(cfg.targets_territory)
-        else:
-            targets = _read_targets(Path(config).parent / cfg.targets)
-        avoid = None
-        if cfg.avoid is not None:
-            import geopandas as gpd
+            footprint = None
+            if cfg.sensor:
+                from . import coverage, sensors
 
-            avoid = gpd.read_file(Path(config).parent / cfg.avoid)
-        plan = routing.plan_route(
-            cfg.territory,
-            targets,
-            start=cfg.start,
-            end=cfg.end,
-            budget_km=cfg.budget_km,
-            sensor=cfg.sensor,
-            avoid=avoid,
-            regime=reg,
-            time_limit_s=cfg.time_limit_s,
-            min_fraction=cfg.min_fraction,
-            seed=cfg.seed,
-            aircraft=cfg.aircraft,
-            name=cfg.name,
-        )
-        footprint = None
-        if cfg.sensor:
-            from . import coverage, sensors
-
-            footprint = coverage.footprint(plan, sensors.preset(cfg.sensor))
-        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+                footprint = coverage.footprint(plan, sensors.preset(cfg.sensor))
             io.write_geojson(plan, tmp / "plan.geojson")
             io.write_kml(plan, tmp / "plan.kml")
             io.write_gpx(plan, tmp / "plan.gpx")
@@ -149,32 +148,31 @@ def compare_cmd(
 
     Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json.
     """
-    from . import __version__, _geodata, _outdir, data, study
+    from . import __version__, _files, _geodata, data, study
     from . import config as cfgmod
     from ._errors import OpenSkiesError
 
     try:
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_STUDY)
         cfg = cfgmod.load(path, cfgmod.StudyConfig, section="study")
-        _outdir.check_target(output, overwrite=overwrite)
-        st = study.compare_entry_points(
-            cfg.territory,
-            cfg.candidates,
-            regime=data.regime(cfg.year),
-            budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
-            sensors=cfg.sensors,
-            targets=None if cfg.targets == "bundled" else "none",
-            home_bases=cfg.home_bases,
-            aircraft=cfg.aircraft,
-            progress=progress,
-            overlap=cfg.overlap,
-            reach_cell_km=cfg.reach_cell_km,
-            time_limit_s=cfg.time_limit_s,
-            seed=cfg.seed,
-        )
-        st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
-        st.provenance["config"] = str(path)
-        with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
+        with _files.staged_dir(output, overwrite=overwrite, command="compare") as tmp:
+            st = study.compare_entry_points(
+                cfg.territory,
+                cfg.candidates,
+                regime=data.regime(cfg.year),
+                budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
+                sensors=cfg.sensors,
+                targets=None if cfg.targets == "bundled" else "none",
+                home_bases=cfg.home_bases,
+                aircraft=cfg.aircraft,
+                progress=progress,
+                overlap=cfg.overlap,
+                reach_cell_km=cfg.reach_cell_km,
+                time_limit_s=cfg.time_limit_s,
+                seed=cfg.seed,
+            )
+            st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
+            st.provenance["config"] = str(path)
             write_study_outputs(st, tmp)
             _write_json(
                 tmp / "provenance.json",

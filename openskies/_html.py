@@ -31,7 +31,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1114,29 +1113,16 @@ def _renumber_ids(page: str, fig: Figure) -> str:
 
 
 def _atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    from ._files import write_bytes
+
+    return write_bytes(data, path)
 
 
 def write_html(html: str, path: str | os.PathLike[str]) -> Path:
     """Write a page atomically (temp file in the same directory, then ``os.replace``).
 
-    An interrupted write leaves the previous file (or no file), never half a page. Parent
-    directories are created. Returns the path written.
+    An interrupted write leaves the previous file (or no file), never half a page. The
+    directory must exist (:func:`openskies._files.atomic_write`). Returns the path written.
     """
     if not isinstance(html, str):
         msg = f"html must be a str, got {type(html).__name__}"

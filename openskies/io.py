@@ -18,9 +18,9 @@ one LineString or Point waypoints), GPX (a route, else a track, else the
 waypoints) and CSV (the ``lon``/``lat`` decimal columns). Coordinates round-trip
 exactly (floats are written with ``repr``).
 
-Every writer goes through :func:`atomic_write`: a temporary file in the target's
-directory, flushed and synced, then moved over the target with
-:func:`os.replace`; on any error the temporary file is removed and an existing
+Every writer goes through :func:`atomic_write` (:mod:`openskies._files`): a
+temporary file next to the target, flushed and synced, then moved over the target
+with :func:`os.replace`; on any error the temporary file is removed and an existing
 target is left untouched. Unusable input raises before anything is opened.
 
 Coordinates are (lon, lat) degrees WGS84 (EPSG:4326); distances km.
@@ -28,22 +28,20 @@ Coordinates are (lon, lat) degrees WGS84 (EPSG:4326); distances km.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io as _stdio
 import json
 import logging
 import math
 import os
-import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
+from . import _files
 from ._errors import OpenSkiesError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,89 +92,9 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 
 # --------------------------------------------------------------------------- atomic output
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it over ``path`` on success.
-
-    For writers that need a file name (GDAL drivers). The temporary name keeps
-    the target's suffix so that drivers choosing by extension work. On any
-    exception the temporary file is removed and ``path`` is untouched.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        Final location; its directory must exist.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        msg = f"cannot write {target}: directory {directory} does not exist"
-        raise ValidationError(msg)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=directory
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # the writer creates it
-    try:
-        yield tmp
-        if not tmp.exists():
-            msg = f"the writer produced no file for {target}"
-            raise OpenSkiesError(msg)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-@contextlib.contextmanager
-def atomic_write(
-    path: str | os.PathLike[str],
-    mode: str = "w",
-    *,
-    encoding: str | None = "utf-8",
-    newline: str | None = None,
-) -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path`` for writing; replace ``path`` when done.
-
-    Use it for every output file of openskies::
-
-        with atomic_write("plan.csv", newline="") as fh:
-            fh.write(...)
-
-    The data is flushed and fsynced, the file gets the usual permissions
-    (0666 minus the umask) and is moved over ``path`` with :func:`os.replace`
-    (atomic on POSIX and Windows within one file system). If the block raises,
-    the temporary file is deleted and an existing ``path`` is left as it was:
-    no partial file is ever visible under ``path``.
-
-    Parameters
-    ----------
-    path : str or PathLike
-        Final location; its directory must exist.
-    mode : str
-        ``"w"`` (text) or ``"wb"`` (binary).
-    encoding, newline : str, optional
-        As for :func:`open` (text mode only).
-    """
-    if mode not in ("w", "wb"):
-        msg = f"atomic_write mode={mode!r}: give 'w' (text) or 'wb' (binary)"
-        raise ValidationError(msg)
-    with atomic_path(path) as tmp:
-        kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
-        with open(tmp, mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+# The one atomic writer of openskies lives in openskies._files; these names stay here.
+atomic_path = _files.atomic_path
+atomic_write = _files.atomic_write
 
 
 # --------------------------------------------------------------------------- coordinate forms

@@ -26,10 +26,8 @@ import csv
 import importlib.metadata
 import io
 import logging
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import airportsdata
@@ -394,19 +392,10 @@ def render(rows: list[dict[str, str]]) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically, with openskies' one writer."""
+    from openskies._files import write_bytes
+
+    write_bytes(text.encode("utf-8"), path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -417,6 +417,11 @@ def test_split_antimeridian_properties(start, steps):
 
 def test_write_html_is_atomic(tmp_path, monkeypatch):
     target = tmp_path / "sub" / "report.html"
+    # one rule for every writer (openskies._files): the directory must exist
+    with pytest.raises(ValidationError, match="does not exist"):
+        _html.write_html("<p>one</p>", target)
+    assert list(tmp_path.iterdir()) == []
+    target.parent.mkdir()
     assert _html.write_html("<p>one</p>", target) == target
     assert target.read_text(encoding="utf-8") == "<p>one</p>"
     assert oct(target.stat().st_mode & 0o777) == oct(0o644)

@@ -287,13 +287,11 @@ def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
-    assert {p.name for p in out.iterdir()} == {
-        "ranking.csv",
-        "ranking.md",
-        "ranking.html",
-        "ranking.geojson",
-        "summary.json",
-    }
+    outputs = {"ranking.csv", "ranking.md", "ranking.html", "ranking.geojson", "summary.json"}
+    # and the marker of an openskies output directory, listing exactly those files
+    assert {p.name for p in out.iterdir()} == {*outputs, ".openskies-output.json"}
+    marker = json.loads((out / ".openskies-output.json").read_text())
+    assert (marker["command"], set(marker["files"])) == ("rank", outputs)
     csv = pd.read_csv(out / "ranking.csv")
     assert "icao" in csv.columns
     # Warsaw's flights observe Poland, not Belarus: reported, not dropped
