@@ -101,16 +101,13 @@ def rank_cmd(
     except (OpenSkiesError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     for line in _ranking.findings(ranking, highlight=cfg.highlight):
-        console.print(f"- {line}", highlight=False, markup=False)
+        console.print(f"- {line}")
     failed = ranking.attrs["ranking"]["failed"]
     if failed:
         console.print(
             f"warning: {len(failed)} candidate(s) failed (status 'failed' in ranking.csv): "
-            + ", ".join(sorted(failed)),
-            highlight=False,
-            markup=False,
+            + ", ".join(sorted(failed))
         )
     console.print(
-        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json)",
-        highlight=False,
+        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json)"
     )

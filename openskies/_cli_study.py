@@ -189,7 +189,7 @@ def compare_cmd(
     except (OpenSkiesError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     for line in st.findings():
-        console.print(f"- {line}", highlight=False, markup=False)
+        console.print(f"- {line}")
     console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
 
 

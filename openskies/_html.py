@@ -66,6 +66,7 @@ __all__ = [
     "add_layer_control",
     "add_legend",
     "html_table",
+    "literal_text",
     "new_map",
     "render_offline",
     "save_static_png",
@@ -1227,6 +1228,26 @@ def write_html(html: str, path: str | os.PathLike[str]) -> Path:
 # static PNG (matplotlib, Agg, no pyplot)
 # --------------------------------------------------------------------------------------------
 
+
+def literal_text(fig: Any) -> None:
+    r"""Draw every text of a matplotlib figure literally: no mathtext, no LaTeX.
+
+    Titles, labels and legend entries may hold user text (plan and target names), and
+    matplotlib interprets text between ``$`` signs as mathtext (``$\frac$`` fails the whole
+    drawing) and hands it to LaTeX when ``text.usetex`` is set in the user's matplotlibrc. Call
+    this after the last text is added and before saving.
+    """
+    texts = [*fig.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [legend.get_title(), *legend.get_texts()]
+    for text in texts:
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
 _MPL_STYLE_KEYS = frozenset(
     {"color", "facecolor", "edgecolor", "linewidth", "alpha", "markersize", "label", "zorder"}
 )
@@ -1390,12 +1411,11 @@ def save_static_png(
     ax.set_aspect(1.0 / max(math.cos(math.radians(mean_lat)), 0.05))
     ax.set_xlabel("Longitude (deg E)")
     ax.set_ylabel("Latitude (deg N)")
-    ax.set_title(str(title), parse_math=False)
+    ax.set_title(str(title))
     ax.grid(True, linewidth=0.3, color="#999999", alpha=0.6)
     if handles:
-        legend = ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
-        for text in legend.get_texts():
-            text.set_parse_math(False)
+        ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+    literal_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     target = _atomic_write_bytes(buf.getvalue(), path)

@@ -1000,7 +1000,7 @@ class _Progress:
         )
 
         self._p = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

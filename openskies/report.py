@@ -463,6 +463,7 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     ax.set_ylim(0, 101)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+    _html.literal_text(fig)
     fig.tight_layout()
     buf = _io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "openskies", "svg.fonttype": "none"}):
