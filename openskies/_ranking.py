@@ -56,6 +56,7 @@ from pyproj import CRS, Transformer
 from . import __version__, _geodata, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
+from ._text import csv_frame, markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -1497,12 +1498,14 @@ def ranking_markdown(
     p = meta["params"]
     units = meta["metric_units"]
     cols = _table_columns(ranking)
+    md = markdown_text
     lines = [
-        f"# {title or 'Entry-point ranking: ' + p['territory']}",
+        f"# {md(title or 'Entry-point ranking: ' + p['territory'])}",
         "",
-        f"{p['n_candidates']} candidate sites of {p['territory']} (regime {p['year']}); "
-        f"reference {p['reference']}; budgets {', '.join(f'{b:,.0f}' for b in p['budgets_km'])}"
-        f" km; sensors {', '.join(p['sensors'])}; metrics level `{p['metrics']}`.",
+        f"{p['n_candidates']} candidate sites of {md(p['territory'])} (regime {p['year']}); "
+        f"reference {md(p['reference'])}; budgets "
+        f"{', '.join(f'{b:,.0f}' for b in p['budgets_km'])} km; sensors "
+        f"{', '.join(map(md, p['sensors']))}; metrics level `{p['metrics']}`.",
         "",
         "Objective (lexicographic, first most important): "
         + ", then ".join(f"`{o}`" for o in p["objective"])
@@ -1512,12 +1515,12 @@ def ranking_markdown(
         "",
         "## Findings",
         "",
-        *[f"- {f}" for f in findings(ranking, highlight=highlight)],
+        *[f"- {md(f)}" for f in findings(ranking, highlight=highlight)],
         "",
     ]
     for (b, s), g in ranking.groupby(["budget_km", "sensor"], sort=False):
         lines += [
-            f"## Ranking: {_scenario_label(b, s)}",
+            f"## Ranking: {md(_scenario_label(b, s))}",
             "",
             "| " + " | ".join(cols) + " |",
             "|" + "---|" * len(cols),
@@ -1532,12 +1535,12 @@ def ranking_markdown(
                     cells.append("" if pd.isna(v) else str(int(v)))
                 else:
                     u = units.get(c.removeprefix("vs_reference_"), "")
-                    cells.append(_fmt(v, u).replace("|", "\\|"))
+                    cells.append(md(_fmt(v, u)))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if meta.get("failed"):
         lines += ["## Failed candidates", "", "| icao | error |", "|---|---|"]
-        lines += [f"| {i} | {e.replace('|', '/')} |" for i, e in meta["failed"].items()]
+        lines += [f"| {md(i)} | {md(e)} |" for i, e in meta["failed"].items()]
         lines.append("")
     lines += ["## Metrics", "", "| metric | unit | better | definition |", "|---|---|---|---|"]
     for k, (u, d, t) in level_metrics(p["metrics"]).items():
@@ -1729,7 +1732,7 @@ def write_ranking(
     table = pd.DataFrame(ranking.drop(columns="geometry"))
     paths = []
     with atomic_write(out / "ranking.csv", newline="") as fh:
-        fh.write(table.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+        fh.write(csv_frame(table).to_csv(index=False, float_format="%.10g", lineterminator="\n"))
     paths.append(out / "ranking.csv")
     with atomic_write(out / "ranking.md") as fh:
         fh.write(ranking_markdown(ranking, highlight=highlight, title=title))

@@ -45,6 +45,7 @@ import numpy as np
 import shapely
 
 from ._errors import OpenSkiesError, ValidationError
+from ._text import csv_text, csv_untext
 
 if TYPE_CHECKING:  # pragma: no cover
     from .airfields import Regime
@@ -544,7 +545,7 @@ def _csv_row(plan: FlightPlan, i: int, cum_km: float) -> list[str]:
     stop = next((s for s in plan.stops if s.waypoint == i), None)
     return [
         str(i),
-        w.name,
+        csv_text(w.name),
         repr(lon),
         repr(w.lat),
         "" if w.altitude_m is None else repr(w.altitude_m),
@@ -567,7 +568,9 @@ def write_csv(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
     ``dms`` (treaty form), ``icao`` (ICAO form with seconds), ``leg_km`` and the
     flags ``sensors_on, transit, calibration`` of the leg that starts at the
     row's waypoint, ``cumulative_km``, and ``stop_kind, stop_h`` for a declared
-    stop there.
+    stop there. A name a spreadsheet would run as a formula (``=...``, ``+``, ``-``, ``@``)
+    is written with a leading apostrophe (:func:`openskies._text.csv_text`), which
+    :func:`read_csv` removes again.
     """
     cum = np.concatenate([[0.0], np.cumsum(plan.leg_lengths_km)])
     with atomic_write(path, newline="") as fh:
@@ -1133,7 +1136,7 @@ def read_csv(
         coords.append(
             (_float(row[lon_col], f"row {line} lon"), _float(row[lat_col], f"row {line} lat"))
         )
-        names.append((row.get(fields.get("name", ""), "") or "").strip())
+        names.append(csv_untext((row.get(fields.get("name", ""), "") or "").strip()))
         alt = (row.get(fields.get("altitude_m", ""), "") or "").strip()
         alts.append(_float(alt, f"row {line} altitude_m") if alt else None)
         last = k == len(rows) - 1
