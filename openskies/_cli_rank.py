@@ -87,7 +87,7 @@ def rank_cmd(
         )
         extra = {
             "config": cfg.model_dump(mode="json"),
-            "config_path": str(path),
+            "config_path": cfgmod.display_name(path),
             "config_sha256": cfgmod.config_hash(cfg),
         }
         with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
@@ -108,6 +108,8 @@ def rank_cmd(
             f"warning: {len(failed)} candidate(s) failed (status 'failed' in ranking.csv): "
             + ", ".join(sorted(failed))
         )
+    wall_s = ranking.attrs["ranking"]["run"]["wall_s"]
     console.print(
-        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json)"
+        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json); "
+        f"{wall_s:.1f} s"
     )

@@ -173,7 +173,7 @@ def compare_cmd(
             seed=cfg.seed,
         )
         st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
-        st.provenance["config"] = str(path)
+        st.provenance["config"] = cfgmod.display_name(path)
         with _outdir.staged_dir(output, overwrite=overwrite) as tmp:
             write_study_outputs(st, tmp)
             _write_json(
@@ -196,7 +196,7 @@ def compare_cmd(
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
     from . import report
-    from .io import atomic_path, atomic_write
+    from .io import atomic_write, write_geojson_layer
 
     st.to_html(out / "report.html")
     for s in st.params["sensors"]:
@@ -212,5 +212,4 @@ def write_study_outputs(st: Any, out: Path) -> None:
     ):
         if gdf is None or len(gdf) == 0:
             continue
-        with atomic_path(out / f"{name}.geojson") as tmp:
-            gdf.to_file(tmp, driver="GeoJSON")
+        write_geojson_layer(gdf, out / f"{name}.geojson")

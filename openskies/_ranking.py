@@ -1377,6 +1377,18 @@ def _meta(ranking: pd.DataFrame) -> dict[str, Any]:
     return meta
 
 
+#: Timings of a run: kept in ``ranking.attrs`` (benchmarks read them), never written to files.
+_TIMING_KEYS = ("task_seconds", "task_cpu_seconds")
+
+
+def _reproducible(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The ranking's metadata without its timings: identical inputs give identical files."""
+    out = {k: v for k, v in meta.items() if k not in _TIMING_KEYS}
+    if isinstance(out.get("run"), Mapping):
+        out["run"] = {k: v for k, v in out["run"].items() if k != "wall_s"}
+    return out
+
+
 def _fmt(v: Any, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
         return ""
@@ -1554,8 +1566,7 @@ def ranking_markdown(
         "",
         f"- openskies {prov['openskies_version']}",
         f"- parameters sha256 {prov['params_sha256']}",
-        f"- executor {run['executor']}, {run.get('workers')} worker(s), "
-        f"{run['wall_s']:.1f} s wall time",
+        f"- executor {md(run['executor'])}, {run.get('workers')} worker(s)",
         *[f"- {k} sha256 {v}" for k, v in prov["data_sha256"].items()],
         "",
     ]
@@ -1725,7 +1736,7 @@ def write_ranking(
     (the CLI stages the whole directory, see :mod:`openskies._outdir`).
     """
     from . import _html
-    from .io import atomic_path, atomic_write
+    from .io import atomic_write, write_geojson_layer
 
     out = Path(out_dir)
     meta = _meta(ranking)
@@ -1742,12 +1753,12 @@ def write_ranking(
             ranking_html(ranking, highlight=highlight, title=title), out / "ranking.html"
         )
     )
-    with atomic_path(out / "ranking.geojson") as tmp:
-        gdf = ranking.copy()
-        gdf["rank"] = gdf["rank"].astype("float64")
-        gdf.to_file(tmp, driver="GeoJSON")
+    gdf = ranking.copy()
+    gdf["rank"] = gdf["rank"].astype("float64")
+    write_geojson_layer(gdf, out / "ranking.geojson")
     paths.append(out / "ranking.geojson")
-    summary = {**meta, "findings": findings(ranking, highlight=highlight), **(extra or {})}
+    summary = {**_reproducible(meta), "findings": findings(ranking, highlight=highlight)}
+    summary.update(extra or {})
     with atomic_write(out / "summary.json") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True, default=str)
         fh.write("\n")

@@ -70,6 +70,7 @@ __all__ = [
     "write",
     "write_csv",
     "write_geojson",
+    "write_geojson_layer",
     "write_gpx",
     "write_kml",
     "write_txt",
@@ -178,6 +179,19 @@ def atomic_write(
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def write_geojson_layer(gdf: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a GeoDataFrame as GeoJSON (GDAL), atomically; the layer is named after ``path``.
+
+    GDAL names the FeatureCollection (its ``"name"`` member) after the file it writes, which
+    for an atomic write is a random temporary name: the layer name is given explicitly (the
+    target's stem, ``routes`` for ``routes.geojson``), so the same data gives the same bytes.
+    """
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON", layer=target.stem)
+    return target
 
 
 # --------------------------------------------------------------------------- coordinate forms
