@@ -87,8 +87,10 @@ def csv_untext(text: str) -> str:
 
 def csv_frame(df: Any) -> Any:
     """A copy of a DataFrame with :func:`csv_text` applied to its text cells (numbers untouched)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+        if is_object_dtype(out[col].dtype) or is_string_dtype(out[col].dtype):
             out[col] = out[col].map(csv_text)
     return out
