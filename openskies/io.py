@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io as _stdio
 import json
 import logging
@@ -426,8 +427,11 @@ def _kml_tree(plan: FlightPlan) -> ET.ElementTree:
     doc = ET.SubElement(kml, f"{q}Document")
     ET.SubElement(doc, f"{q}name").text = plan.name or f"{plan.start}-{plan.end}"
     hyp = " HYPOTHETICAL designation used." if plan.hypothetical else ""
+    # KML viewers show <description> as HTML: the codes (a designated airfield's code is
+    # free text) are escaped for HTML as well as for XML
+    start, end, code = (html.escape(c) for c in (plan.start, plan.end, plan.territory.code))
     ET.SubElement(doc, f"{q}description").text = (
-        f"Open Skies observation flight {plan.start} -> {plan.end} over {plan.territory.code}, "
+        f"Open Skies observation flight {start} -> {end} over {code}, "
         f"{plan.regime.year} regime; {plan.length_km:.1f} km counted of "
         f"{plan.budget_km:.1f} km.{hyp}"
     )

@@ -248,14 +248,15 @@ def test_plan_csv_neutralises_formulas_and_reads_back(plan_run) -> None:
 def test_plan_report_api_with_a_hostile_designation(tmp_path) -> None:
     """A designated airfield's name and every API text argument (plan, waypoint, title)."""
     pwned = tmp_path / "pwned"
+    code = "ZZ<I>Q"  # a new designation's code is free text too
     reg = data.regime().designate(
-        "ZZQA", party="BLR", lon=27.6, lat=53.9, name=hostile("AIRFIELD"),
+        code, party="BLR", lon=27.6, lat=53.9, name=hostile("AIRFIELD"),
         max_flight_distance_km=1500,
     )  # fmt: skip
     plan = FlightPlan.from_waypoints(
         [(27.6, 53.9), (28.2, 53.5), (27.0, 53.3), (27.6, 53.9)],
         territory="BLR",
-        start="ZZQA",
+        start=code,
         regime=reg,
         name=hostile("APIPLAN"),
         names=["", hostile("WPT"), mkdir_abs(pwned), ""],
@@ -273,6 +274,11 @@ def test_plan_report_api_with_a_hostile_designation(tmp_path) -> None:
         assert f"{tag}{EXPR}" in files["plan.html"], tag
     assert "APIPLAN{{ 7*7 }}" in files["plan_default_title.html"]
     assert (out / "plan.png").stat().st_size > 0
+    assert "<I>" not in files["plan.html"]
+    # KML viewers show <description> as HTML: the code is text there too
+    kml = ET.fromstring(files["plan.kml"].encode())
+    desc = next(el.text for el in kml.iter() if el.tag.endswith("}description"))
+    assert "ZZ&lt;I&gt;Q -> ZZ&lt;I&gt;Q" in desc
 
 
 # --------------------------------------------------------------------------------------------
