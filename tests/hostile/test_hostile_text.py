@@ -81,6 +81,12 @@ def mkdir_abs(path: Path) -> str:
     return "a{{ cycler.__init__.__globals__.os.mkdir('" + str(path) + "') }}"
 
 
+def designate(reg, code: str, party: str, lonlat: tuple[float, float], name: str, km: float):
+    """``reg`` with a new (hypothetical) airfield ``code`` named ``name``."""
+    lon, lat = lonlat
+    return reg.designate(code, party=party, lon=lon, lat=lat, name=name, max_flight_distance_km=km)
+
+
 def text_files(out: Path) -> dict[str, str]:
     """Every output file readable as UTF-8 text (PNGs are checked by their exit status)."""
     files = {}
@@ -249,10 +255,7 @@ def test_plan_report_api_with_a_hostile_designation(tmp_path) -> None:
     """A designated airfield's name and every API text argument (plan, waypoint, title)."""
     pwned = tmp_path / "pwned"
     code = "ZZ<I>Q"  # a new designation's code is free text too
-    reg = data.regime().designate(
-        code, party="BLR", lon=27.6, lat=53.9, name=hostile("AIRFIELD"),
-        max_flight_distance_km=1500,
-    )  # fmt: skip
+    reg = designate(data.regime(), code, "BLR", (27.6, 53.9), hostile("AIRFIELD"), 1500)
     plan = FlightPlan.from_waypoints(
         [(27.6, 53.9), (28.2, 53.5), (27.0, 53.3), (27.6, 53.9)],
         territory="BLR",
@@ -288,10 +291,8 @@ def test_plan_report_api_with_a_hostile_designation(tmp_path) -> None:
 
 def test_coverage_report_with_hostile_airfield_and_title(tmp_path) -> None:
     pwned = tmp_path / "pwned"
-    reg = data.regime().designate(
-        "ZZQB", party="RUS", lon=20.5, lat=54.7, name=hostile("COVAF") + mkdir_abs(pwned),
-        max_flight_distance_km=1500,
-    )  # fmt: skip
+    name = hostile("COVAF") + mkdir_abs(pwned)
+    reg = designate(data.regime(), "ZZQB", "RUS", (20.5, 54.7), name, 1500)
     flights = coverage.plan_full_coverage(
         "RUS-KGD", airfield="ZZQB", sensor="optical_high_pan", regime=reg
     )
@@ -400,14 +401,9 @@ def test_rank_command_with_a_hostile_name(tmp_path, monkeypatch) -> None:
 
 def test_ranking_api_with_a_hostile_designation(tmp_path) -> None:
     pwned = tmp_path / "pwned"
-    reg = data.regime().designate(
-        "ZZQC", party="BLR", lon=27.0, lat=53.5, name=hostile("RANKAF") + mkdir_abs(pwned),
-        max_flight_distance_km=5500,
-    )  # fmt: skip
-    reg = reg.designate(
-        "ZZQD", party="BLR", lon=28.0, lat=53.0, name='=HYPERLINK("http://example.invalid")',
-        max_flight_distance_km=5500,
-    )  # fmt: skip
+    name = hostile("RANKAF") + mkdir_abs(pwned)
+    reg = designate(data.regime(), "ZZQC", "BLR", (27.0, 53.5), name, 5500)
+    reg = designate(reg, "ZZQD", "BLR", (28.0, 53.0), '=HYPERLINK("http://x.invalid")', 5500)
     ranking = _ranking.rank_entry_points(
         "BLR",
         candidates=("UMMS", "ZZQC", "ZZQD"),
@@ -432,7 +428,7 @@ def test_ranking_api_with_a_hostile_designation(tmp_path) -> None:
         p["name"]
         for p in (f["properties"] for f in json.loads(files["ranking.geojson"])["features"])
     }
-    assert hostile("RANKAF") + mkdir_abs(pwned) in names
+    assert name in names
     assert json.loads(files["ranking.geojson"])["name"] == "ranking"
 
 
