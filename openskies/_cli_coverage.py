@@ -106,8 +106,7 @@ def coverage_cmd(
             f"{s.n_flights} flights (lower bound {s.flights_lower_bound}, ratio "
             f"{s.flights_ratio:.2f}); lanes {s.lane_km:,.0f} km = {s.lane_ratio:.3f} x area / "
             f"effective swath; imaged {100 * s.covered_fraction:.2f} % of "
-            f"{s.area_km2:,.0f} km²; budget {s.budget_km:,.0f} km",
-            highlight=False,
+            f"{s.area_km2:,.0f} km²; budget {s.budget_km:,.0f} km"
         )
     if s.violations:
         raise typer.Exit(EXIT_ILLEGAL)
@@ -148,8 +147,7 @@ def reach_cmd(
     console.print(
         f"{grid.attrs['territory']} from {grid.attrs['airfield']}: {len(grid)} cells of "
         f"{cell_km:g} km; nearest {grid.attrs['nearest_km']:,.1f} km, farthest "
-        f"{grid.attrs['farthest_km']:,.1f} km",
-        highlight=False,
+        f"{grid.attrs['farthest_km']:,.1f} km"
     )
     table = Table("budget km", "share within reach")
     for row in curve.iloc[:: max(1, len(curve) // 10)].itertuples():

@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import ConfigError, OpenSkiesError
+from ._text import csv_frame, markdown_text
 from .cli import app, console, fail
 
 logger = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:,.2f}"
-    text = str(value).replace("|", "\\|").replace("\n", " ")
+    text = " ".join(str(value).splitlines())
     return text if text else "—"
 
 
@@ -273,7 +274,8 @@ def _md_table(df: Any, columns: Mapping[str, str]) -> str:
     head = "| " + " | ".join(columns.values()) + " |"
     sep = "|" + "|".join("---" for _ in columns) + "|"
     body = [
-        "| " + " | ".join(_cell(rec[c]) for c in columns) + " |" for rec in df.to_dict("records")
+        "| " + " | ".join(markdown_text(_cell(rec[c])) for c in columns) + " |"
+        for rec in df.to_dict("records")
     ]
     return "\n".join([head, sep, *body])
 
@@ -326,22 +328,25 @@ _SENS_COLS = {
 def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
     from . import __version__, _geodata, csbm
 
+    md = markdown_text
     ex = res["exercise"]
     tl = res["timeline"]
     counts = ", ".join(
         f"{k} {v:,}" if v is not None else f"{k} not reported" for k, v in ex.counts.items()
     )
     grounds = "\n".join(
-        f"- {g.name}: ({g.lon:.4f}, {g.lat:.4f}), disc of {g.radius_km:g} km (position uncertainty)"
+        f"- {md(g.name)}: ({g.lon:.4f}, {g.lat:.4f}), disc of {g.radius_km:g} km "
+        "(position uncertainty)"
         for g in ex.grounds
     )
-    sources = "\n".join(f"- {s}" for s in cfg.exercise.sources) or "- (none given)"
+    sources = "\n".join(f"- {md(s)}" for s in cfg.exercise.sources) or "- (none given)"
     last_day = (ex.end - dt.timedelta(seconds=1)).date()
     out = [
-        f"## Exercise observation: {ex.name}",
+        f"## Exercise observation: {md(ex.name)}",
         "",
         f"{ex.start.date()} to {last_day} (window {_cell(ex.start)} to {_cell(ex.end)}), "
-        f"{'snap (no advance notice)' if ex.snap else 'announced'}; host {ex.host}; {counts}.",
+        f"{'snap (no advance notice)' if ex.snap else 'announced'}; host {md(ex.host)}; "
+        f"{counts}.",
         "",
         "Area (one disc per training ground):",
         "",
@@ -362,14 +367,14 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
         "### Time to image from each entry point",
         "",
         f"Trigger: {_cell(res['steps']['time_utc'].iloc[0])}. Sensor "
-        f"{cfg.time_to_image.sensor}, aircraft {cfg.time_to_image.aircraft}, home base "
-        f"{cfg.time_to_image.home_base}.",
+        f"{md(cfg.time_to_image.sensor)}, aircraft {md(cfg.time_to_image.aircraft)}, home base "
+        f"{md(cfg.time_to_image.home_base)}.",
         "",
         _md_table(res["summary"], _SUM_COLS),
         "",
     ]
     for _ep, grp in res["steps"].groupby("entry_point", sort=False):
-        out += [f"#### Timeline: {grp['label'].iloc[0]}", "", _md_table(grp, _STEP_COLS), ""]
+        out += [f"#### Timeline: {md(grp['label'].iloc[0])}", "", _md_table(grp, _STEP_COLS), ""]
     if not res["sensitivity"].empty:
         out += [
             "### Sensitivity to the trigger time",
@@ -430,7 +435,7 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
 
 
 def _csv(df: Any) -> bytes:
-    out = df.copy()
+    out = csv_frame(df)
     for col in out.columns:
         if str(out[col].dtype).startswith("datetime64"):
             out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, fail, regime_from_options
+from .cli import (
+    EXIT_ILLEGAL,
+    DesignateOpt,
+    YearOpt,
+    app,
+    console,
+    fail,
+    regime_from_options,
+    styled,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .flightplan import FlightPlan
@@ -73,15 +82,17 @@ def validate(
         violations = plan.validate()
     except (OpenSkiesError, ValueError) as exc:
         raise fail(str(exc)) from None
-    hyp = " [bold yellow](hypothetical designation)[/]" if plan.hypothetical else ""
+    hyp = (" (hypothetical designation)", "bold yellow") if plan.hypothetical else ""
     console.print(
-        f"{plan.name or plan_file.name}: {plan.start} -> {plan.end} over {plan.territory.code}, "
-        f"{len(plan.waypoints)} waypoints, {plan.length_km:,.1f} km counted of "
-        f"{plan.budget_km:,.1f} km{hyp}",
-        highlight=False,
+        styled(
+            f"{plan.name or plan_file.name}: {plan.start} -> {plan.end} over "
+            f"{plan.territory.code}, {len(plan.waypoints)} waypoints, {plan.length_km:,.1f} km "
+            f"counted of {plan.budget_km:,.1f} km",
+            hyp,
+        )
     )
     if not violations:
-        console.print("[bold green]LEGAL[/]: no rule broken", highlight=False)
+        console.print(styled(("LEGAL", "bold green"), ": no rule broken"))
         return
     table = Table(title=f"{len(violations)} violation(s)", show_lines=True)
     table.add_column("rule", no_wrap=True)
@@ -98,7 +109,7 @@ def validate(
             v.message,
         )
     console.print(table)
-    console.print(f"[bold red]ILLEGAL[/]: {len(violations)} violation(s)", highlight=False)
+    console.print(styled(("ILLEGAL", "bold red"), f": {len(violations)} violation(s)"))
     raise typer.Exit(EXIT_ILLEGAL)
 
 
@@ -144,4 +155,4 @@ def export(
             io.write(plan, tmp, format=key)
     except (OpenSkiesError, ValueError, OSError) as exc:
         raise fail(f"could not write {out}: {exc}") from None
-    console.print(f"wrote {out} ({key}, {len(plan.waypoints)} waypoints)", highlight=False)
+    console.print(f"wrote {out} ({key}, {len(plan.waypoints)} waypoints)")

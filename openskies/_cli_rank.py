@@ -87,7 +87,7 @@ def rank_cmd(
             )
             extra = {
                 "config": cfg.model_dump(mode="json"),
-                "config_path": str(path),
+                "config_path": cfgmod.display_name(path),
                 "config_sha256": cfgmod.config_hash(cfg),
             }
             _ranking.write_ranking(
@@ -100,16 +100,15 @@ def rank_cmd(
     except (OpenSkiesError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     for line in _ranking.findings(ranking, highlight=cfg.highlight):
-        console.print(f"- {line}", highlight=False, markup=False)
+        console.print(f"- {line}")
     failed = ranking.attrs["ranking"]["failed"]
     if failed:
         console.print(
             f"warning: {len(failed)} candidate(s) failed (status 'failed' in ranking.csv): "
-            + ", ".join(sorted(failed)),
-            highlight=False,
-            markup=False,
+            + ", ".join(sorted(failed))
         )
+    wall_s = ranking.attrs["ranking"]["run"]["wall_s"]
     console.print(
-        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json)",
-        highlight=False,
+        f"wrote {output}/ (ranking.csv, ranking.md, ranking.html, ranking.geojson, summary.json); "
+        f"{wall_s:.1f} s"
     )

@@ -172,7 +172,7 @@ def compare_cmd(
                 seed=cfg.seed,
             )
             st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
-            st.provenance["config"] = str(path)
+            st.provenance["config"] = cfgmod.display_name(path)
             write_study_outputs(st, tmp)
             _write_json(
                 tmp / "provenance.json",
@@ -187,14 +187,14 @@ def compare_cmd(
     except (OpenSkiesError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     for line in st.findings():
-        console.print(f"- {line}", highlight=False, markup=False)
+        console.print(f"- {line}")
     console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
 
 
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
     from . import report
-    from .io import atomic_path, atomic_write
+    from .io import atomic_write, write_geojson_layer
 
     st.to_html(out / "report.html")
     for s in st.params["sensors"]:
@@ -210,5 +210,4 @@ def write_study_outputs(st: Any, out: Path) -> None:
     ):
         if gdf is None or len(gdf) == 0:
             continue
-        with atomic_path(out / f"{name}.geojson") as tmp:
-            gdf.to_file(tmp, driver="GeoJSON")
+        write_geojson_layer(gdf, out / f"{name}.geojson")

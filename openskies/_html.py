@@ -14,8 +14,18 @@ User text is never trusted: popups, tooltips, layer names, legend labels and att
 HTML-escaped in Python and travel inside JSON (with ``<`` and ``>`` escaped) rather than inside JS
 template literals. Do not put user text through ``folium.Popup`` / ``folium.Tooltip`` /
 ``GeoJsonPopup`` / ``GeoJsonTooltip``: folium inserts that text as raw HTML (``Popup`` even inside
-a JS template literal, where ``${...}`` runs). Use :func:`add_geojson_layer`, whose points are
-drawn as Leaflet circle markers with escaped popups.
+a JS template literal, where ``${...}`` runs); :func:`render_offline` refuses ``Popup`` and
+``Tooltip``. Use :func:`add_geojson_layer`, whose points are drawn as Leaflet circle markers with
+escaped popups.
+
+User text is never template source either. branca's ``MacroElement.render`` wraps the text its
+macros rendered in ``Element(text)``, whose constructor compiles that text as a new Jinja
+template, rendered again with the page: a name ``{{ 7*7 }}`` would show as ``49``,
+``{{ cycler.__init__.__globals__.os... }}`` would run Python, ``{% raw %}`` would crash. Every
+element openskies puts on a map (the map itself, layers, the layer control, legends, tiles)
+derives from :class:`_SafeMacroElement`, which keeps the rendered text as a :class:`_Literal`
+(returned as is, never compiled). User text is only ever a template *variable* (data), never
+template *source*.
 
 Coordinates are (lon, lat) in WGS84 (EPSG:4326) everywhere, as in shapely.
 """
@@ -55,6 +65,7 @@ __all__ = [
     "add_layer_control",
     "add_legend",
     "html_table",
+    "literal_text",
     "new_map",
     "render_offline",
     "save_static_png",
@@ -208,13 +219,73 @@ def _root_figure(m_or_doc: Element) -> Figure:
 # --------------------------------------------------------------------------------------------
 
 
+class _Literal(Element):
+    """Text that an element's macro already rendered, kept as is: never compiled as a template.
+
+    ``branca.element.Element(text)`` compiles ``text`` as a Jinja template; this element only
+    returns it. Like the Jinja template it replaces, it drops one trailing newline (Jinja's
+    ``keep_trailing_newline=False``), so a page without template syntax gets the same bytes.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Literal"
+        self.text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _SafeMacroElement(MacroElement):
+    """A MacroElement whose rendered header / html / script are kept as literals.
+
+    The same as ``MacroElement.render`` (branca 0.8) except that the output of each macro is
+    wrapped in :class:`_Literal` instead of ``Element``, which would compile it (user text
+    included) as a second template. Used as the last base of openskies' subclasses of folium
+    classes (``class _LayerGroup(folium.FeatureGroup, _SafeMacroElement)``), so that folium's own
+    ``render`` steps (layer ``addTo`` calls, the layer control's list of layers, links) run first
+    and only the final branca step is replaced.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            msg = f"cannot render {self.get_name()}: it is not in a branca Figure"
+            raise ValidationError(msg)
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(
+                    _Literal(str(macro(self, kwargs))), name=self.get_name()
+                )
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Map(folium.Map, _SafeMacroElement):
+    """folium.Map rendered without the second template pass."""
+
+
+class _LayerGroup(folium.FeatureGroup, _SafeMacroElement):
+    """folium.FeatureGroup (its name is user text) rendered without the second template pass."""
+
+
+class _LayerControl(folium.LayerControl, _SafeMacroElement):
+    """folium.LayerControl (it lists the layer names) without the second template pass."""
+
+
+class _TileLayer(folium.TileLayer, _SafeMacroElement):
+    """folium.TileLayer rendered without the second template pass."""
+
+
 def _script_json(obj: Any) -> str:
     """JSON for a ``<script>`` block: ``<`` and ``>`` escaped so no text can close the tag."""
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-class _GeoJsonLayer(MacroElement):
+class _GeoJsonLayer(_SafeMacroElement):
     """A Leaflet GeoJSON layer whose popups / tooltips are pre-escaped HTML strings.
 
     ``data`` is a FeatureCollection whose feature properties hold only ``p`` (popup HTML),
@@ -261,7 +332,7 @@ class _GeoJsonLayer(MacroElement):
         self.attribution_js = _script_json(attribution_html) if attribution_html else ""
 
 
-class _Legend(MacroElement):
+class _Legend(_SafeMacroElement):
     """A Leaflet control holding pre-escaped legend HTML."""
 
     _template = Template(
@@ -288,7 +359,7 @@ class _Legend(MacroElement):
         self.position_js = _script_json(position)
 
 
-class _AttributionPrefix(MacroElement):
+class _AttributionPrefix(_SafeMacroElement):
     """Replace Leaflet's linked attribution prefix with plain text (no link off the page)."""
 
     _template = Template(
@@ -363,7 +434,7 @@ def new_map(
         (one DOM element per feature).
     """
     explicit = _validate_bounds(bounds) if bounds is not None else None
-    m = folium.Map(
+    m = _Map(
         tiles=None,
         control_scale=True,
         prefer_canvas=False,
@@ -374,7 +445,7 @@ def new_map(
     state.explicit_bounds = explicit
     state.online_tiles = bool(online_tiles)
     if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(m)
+        _TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(m)
     else:
         _AttributionPrefix("Leaflet").add_to(m)
     logger.debug("new offline map (bounds=%s, online_tiles=%s)", explicit, online_tiles)
@@ -629,7 +700,7 @@ def add_geojson_layer(
         base_style=base_style,
         attribution_html=htmllib.escape(attribution) if attribution else None,
     )
-    group = folium.FeatureGroup(name=htmllib.escape(name), show=show)
+    group = _LayerGroup(name=htmllib.escape(name), show=show)
     group.add_child(layer)
     m.add_child(group)
     if show:
@@ -697,7 +768,7 @@ def add_legend(
 
 def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.LayerControl:
     """Add a layer switcher listing every layer (it is moved last when the page is rendered)."""
-    control = folium.LayerControl(collapsed=collapsed)
+    control = _LayerControl(collapsed=collapsed)
     m.add_child(control)
     return control
 
@@ -908,6 +979,13 @@ def _prepare_tree(fig: Figure) -> list[folium.Map]:
                 "folium.Icon needs Leaflet.awesome-markers, Bootstrap and Font Awesome from a "
                 "CDN, which an offline report cannot load; draw points with add_geojson_layer "
                 "(circle markers) or use a folium.Marker without icon="
+            )
+            raise ValidationError(msg)
+        if isinstance(el, folium.Popup | folium.Tooltip):
+            msg = (
+                f"folium.{type(el).__name__} inserts its text as raw HTML inside a JavaScript "
+                "template literal (and Popup compiles it as a template): draw features with "
+                "add_geojson_layer, whose popup_fields / tooltip_fields are escaped"
             )
             raise ValidationError(msg)
         if isinstance(el, folium.Map):
@@ -1136,6 +1214,26 @@ def write_html(html: str, path: str | os.PathLike[str]) -> Path:
 # static PNG (matplotlib, Agg, no pyplot)
 # --------------------------------------------------------------------------------------------
 
+
+def literal_text(fig: Any) -> None:
+    r"""Draw every text of a matplotlib figure literally: no mathtext, no LaTeX.
+
+    Titles, labels and legend entries may hold user text (plan and target names), and
+    matplotlib interprets text between ``$`` signs as mathtext (``$\frac$`` fails the whole
+    drawing) and hands it to LaTeX when ``text.usetex`` is set in the user's matplotlibrc. Call
+    this after the last text is added and before saving.
+    """
+    texts = [*fig.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [legend.get_title(), *legend.get_texts()]
+    for text in texts:
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
 _MPL_STYLE_KEYS = frozenset(
     {"color", "facecolor", "edgecolor", "linewidth", "alpha", "markersize", "label", "zorder"}
 )
@@ -1299,12 +1397,11 @@ def save_static_png(
     ax.set_aspect(1.0 / max(math.cos(math.radians(mean_lat)), 0.05))
     ax.set_xlabel("Longitude (deg E)")
     ax.set_ylabel("Latitude (deg N)")
-    ax.set_title(str(title), parse_math=False)
+    ax.set_title(str(title))
     ax.grid(True, linewidth=0.3, color="#999999", alpha=0.6)
     if handles:
-        legend = ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
-        for text in legend.get_texts():
-            text.set_parse_math(False)
+        ax.legend(handles=handles, loc="best", fontsize=8, framealpha=0.9)
+    literal_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     target = _atomic_write_bytes(buf.getvalue(), path)

@@ -56,6 +56,7 @@ from pyproj import CRS, Transformer
 from . import __version__, _geodata, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
+from ._text import csv_frame, markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -1000,7 +1001,7 @@ class _Progress:
         )
 
         self._p = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -1376,6 +1377,18 @@ def _meta(ranking: pd.DataFrame) -> dict[str, Any]:
     return meta
 
 
+#: Timings of a run: kept in ``ranking.attrs`` (benchmarks read them), never written to files.
+_TIMING_KEYS = ("task_seconds", "task_cpu_seconds")
+
+
+def _reproducible(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The ranking's metadata without its timings: identical inputs give identical files."""
+    out = {k: v for k, v in meta.items() if k not in _TIMING_KEYS}
+    if isinstance(out.get("run"), Mapping):
+        out["run"] = {k: v for k, v in out["run"].items() if k != "wall_s"}
+    return out
+
+
 def _fmt(v: Any, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
         return ""
@@ -1497,12 +1510,14 @@ def ranking_markdown(
     p = meta["params"]
     units = meta["metric_units"]
     cols = _table_columns(ranking)
+    md = markdown_text
     lines = [
-        f"# {title or 'Entry-point ranking: ' + p['territory']}",
+        f"# {md(title or 'Entry-point ranking: ' + p['territory'])}",
         "",
-        f"{p['n_candidates']} candidate sites of {p['territory']} (regime {p['year']}); "
-        f"reference {p['reference']}; budgets {', '.join(f'{b:,.0f}' for b in p['budgets_km'])}"
-        f" km; sensors {', '.join(p['sensors'])}; metrics level `{p['metrics']}`.",
+        f"{p['n_candidates']} candidate sites of {md(p['territory'])} (regime {p['year']}); "
+        f"reference {md(p['reference'])}; budgets "
+        f"{', '.join(f'{b:,.0f}' for b in p['budgets_km'])} km; sensors "
+        f"{', '.join(map(md, p['sensors']))}; metrics level `{p['metrics']}`.",
         "",
         "Objective (lexicographic, first most important): "
         + ", then ".join(f"`{o}`" for o in p["objective"])
@@ -1512,12 +1527,12 @@ def ranking_markdown(
         "",
         "## Findings",
         "",
-        *[f"- {f}" for f in findings(ranking, highlight=highlight)],
+        *[f"- {md(f)}" for f in findings(ranking, highlight=highlight)],
         "",
     ]
     for (b, s), g in ranking.groupby(["budget_km", "sensor"], sort=False):
         lines += [
-            f"## Ranking: {_scenario_label(b, s)}",
+            f"## Ranking: {md(_scenario_label(b, s))}",
             "",
             "| " + " | ".join(cols) + " |",
             "|" + "---|" * len(cols),
@@ -1532,12 +1547,12 @@ def ranking_markdown(
                     cells.append("" if pd.isna(v) else str(int(v)))
                 else:
                     u = units.get(c.removeprefix("vs_reference_"), "")
-                    cells.append(_fmt(v, u).replace("|", "\\|"))
+                    cells.append(md(_fmt(v, u)))
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     if meta.get("failed"):
         lines += ["## Failed candidates", "", "| icao | error |", "|---|---|"]
-        lines += [f"| {i} | {e.replace('|', '/')} |" for i, e in meta["failed"].items()]
+        lines += [f"| {md(i)} | {md(e)} |" for i, e in meta["failed"].items()]
         lines.append("")
     lines += ["## Metrics", "", "| metric | unit | better | definition |", "|---|---|---|---|"]
     for k, (u, d, t) in level_metrics(p["metrics"]).items():
@@ -1551,8 +1566,7 @@ def ranking_markdown(
         "",
         f"- openskies {prov['openskies_version']}",
         f"- parameters sha256 {prov['params_sha256']}",
-        f"- executor {run['executor']}, {run.get('workers')} worker(s), "
-        f"{run['wall_s']:.1f} s wall time",
+        f"- executor {md(run['executor'])}, {run.get('workers')} worker(s)",
         *[f"- {k} sha256 {v}" for k, v in prov["data_sha256"].items()],
         "",
     ]
@@ -1722,14 +1736,14 @@ def write_ranking(
     (the CLI stages the whole directory, see :mod:`openskies._outdir`).
     """
     from . import _html
-    from .io import atomic_path, atomic_write
+    from .io import atomic_write, write_geojson_layer
 
     out = Path(out_dir)
     meta = _meta(ranking)
     table = pd.DataFrame(ranking.drop(columns="geometry"))
     paths = []
     with atomic_write(out / "ranking.csv", newline="") as fh:
-        fh.write(table.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+        fh.write(csv_frame(table).to_csv(index=False, float_format="%.10g", lineterminator="\n"))
     paths.append(out / "ranking.csv")
     with atomic_write(out / "ranking.md") as fh:
         fh.write(ranking_markdown(ranking, highlight=highlight, title=title))
@@ -1739,12 +1753,12 @@ def write_ranking(
             ranking_html(ranking, highlight=highlight, title=title), out / "ranking.html"
         )
     )
-    with atomic_path(out / "ranking.geojson") as tmp:
-        gdf = ranking.copy()
-        gdf["rank"] = gdf["rank"].astype("float64")
-        gdf.to_file(tmp, driver="GeoJSON")
+    gdf = ranking.copy()
+    gdf["rank"] = gdf["rank"].astype("float64")
+    write_geojson_layer(gdf, out / "ranking.geojson")
     paths.append(out / "ranking.geojson")
-    summary = {**meta, "findings": findings(ranking, highlight=highlight), **(extra or {})}
+    summary = {**_reproducible(meta), "findings": findings(ranking, highlight=highlight)}
+    summary.update(extra or {})
     with atomic_write(out / "summary.json") as fh:
         json.dump(summary, fh, indent=2, sort_keys=True, default=str)
         fh.write("\n")

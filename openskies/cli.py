@@ -3,6 +3,11 @@
 Exit codes: 0 success (for ``validate``: the plan is legal), 1 the plan is
 illegal, 2 unusable input (bad file, bad config, unknown code); nothing is
 written when the input is unusable.
+
+Printed text may hold user text (plan, target and file names, values quoted in
+errors), so the consoles interpret no rich markup, no ``:emoji:`` codes and
+highlight nothing: a name ``[/nope]`` or ``[bold]x`` prints as typed. Styling
+is given as :class:`rich.text.Text` spans (:func:`styled`), never as markup.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
 from ._errors import OpenSkiesError
@@ -26,8 +32,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+#: Consoles that print every string literally (user text never becomes rich markup).
+console = Console(markup=False, emoji=False, highlight=False)
+err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT_ILLEGAL = 1
 EXIT_UNUSABLE = 2
@@ -54,9 +61,14 @@ def _main(
     )
 
 
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line of literal text with styled spans: ``styled(("LEGAL", "bold green"), ": ok")``."""
+    return Text.assemble(*parts)
+
+
 def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
-    """Print an error to stderr and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print an error to stderr (literally) and return the Exit to raise."""
+    err_console.print(styled(("error:", "bold red"), f" {message}"))
     return typer.Exit(code)
 
 
@@ -128,7 +140,7 @@ def main() -> None:
     try:
         app()
     except OpenSkiesError as exc:  # pragma: no cover - commands handle their own errors
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(styled(("error:", "bold red"), f" {exc}"))
         sys.exit(EXIT_UNUSABLE)
 
 

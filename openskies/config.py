@@ -34,6 +34,7 @@ __all__ = [
     "StudyConfig",
     "bundled_config",
     "config_hash",
+    "display_name",
     "line_of",
     "load",
     "load_with_node",
@@ -313,12 +314,39 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return sorted(getattr(current, "model_fields", {}) or [])
 
 
+def _refuse_sets(raw: Any, node: yaml.Node | None, p: Path, loc: tuple[Any, ...] = ()) -> None:
+    """Refuse YAML sets (``!!set {UUMB, UMMS}``): their order depends on the hash seed.
+
+    PyYAML's ``safe_load`` gives a Python ``set``, iterated in an order that changes from one
+    process to the next (``PYTHONHASHSEED``), and order matters in a config (the first
+    candidate is the status quo; objectives are lexicographic; ids follow the order).
+    """
+    if isinstance(raw, set | frozenset):
+        where = ".".join(str(x) for x in loc) or "(top level)"
+        line = _line_of(node, loc)
+        at = f" (line {line})" if line else ""
+        items = ", ".join(sorted(map(str, raw)))
+        msg = (
+            f"invalid config {str(p)!r}:\n  {where}{at}: a YAML set (!!set) has no order, and "
+            f"the same config must give the same result every run; write a list instead, "
+            f"e.g. [{items}]"
+        )
+        raise ConfigError(msg)
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            _refuse_sets(value, node, p, (*loc, key))
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            _refuse_sets(value, node, p, (*loc, i))
+
+
 def load_with_node(
     path: str | Path, model: type[M], *, section: str | None = None
 ) -> tuple[M, yaml.Node | None]:
     """:func:`load`, also returning the YAML node tree (to locate later semantic errors)."""
     p = Path(path)
     raw, node = _read_yaml(p)
+    _refuse_sets(raw, node, p)
     prefix: tuple[Any, ...] = ()
     if raw is None:
         raw = {}
@@ -356,6 +384,25 @@ def config_hash(cfg: BaseModel) -> str:
     """SHA-256 of the effective config (all fields, defaults included), for provenance."""
     payload = json.dumps(cfg.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def display_name(path: str | Path) -> str:
+    """A name for a config file that does not depend on where it was read from.
+
+    Reports record it in their provenance: the same config read by another path, from another
+    directory or on another machine gives the same report. A bundled config is named by its
+    place in the package (``configs/belarus-entry-point.yaml``), any other by its file name
+    (``study.yaml``); never by a path of this machine (its content is identified by
+    :func:`config_hash`).
+    """
+    from . import _geodata
+
+    p = Path(path)
+    try:
+        inside = p.resolve().relative_to(_geodata.configs_dir().resolve())
+    except (OSError, ValueError):
+        return p.name
+    return Path("configs", inside).as_posix()
 
 
 def bundled_config(name: str) -> Path:

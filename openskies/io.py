@@ -29,6 +29,7 @@ Coordinates are (lon, lat) degrees WGS84 (EPSG:4326); distances km.
 from __future__ import annotations
 
 import csv
+import html
 import io as _stdio
 import json
 import logging
@@ -43,6 +44,7 @@ import shapely
 
 from . import _files
 from ._errors import OpenSkiesError, ValidationError
+from ._text import csv_text, csv_untext
 
 if TYPE_CHECKING:  # pragma: no cover
     from .airfields import Regime
@@ -67,6 +69,7 @@ __all__ = [
     "write",
     "write_csv",
     "write_geojson",
+    "write_geojson_layer",
     "write_gpx",
     "write_kml",
     "write_txt",
@@ -95,6 +98,19 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 # The one atomic writer of openskies lives in openskies._files; these names stay here.
 atomic_path = _files.atomic_path
 atomic_write = _files.atomic_write
+
+
+def write_geojson_layer(gdf: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a GeoDataFrame as GeoJSON (GDAL), atomically; the layer is named after ``path``.
+
+    GDAL names the FeatureCollection (its ``"name"`` member) after the file it writes, which
+    for an atomic write is a random temporary name: the layer name is given explicitly (the
+    target's stem, ``routes`` for ``routes.geojson``), so the same data gives the same bytes.
+    """
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON", layer=target.stem)
+    return target
 
 
 # --------------------------------------------------------------------------- coordinate forms
@@ -329,8 +345,11 @@ def _kml_tree(plan: FlightPlan) -> ET.ElementTree:
     doc = ET.SubElement(kml, f"{q}Document")
     ET.SubElement(doc, f"{q}name").text = plan.name or f"{plan.start}-{plan.end}"
     hyp = " HYPOTHETICAL designation used." if plan.hypothetical else ""
+    # KML viewers show <description> as HTML: the codes (a designated airfield's code is
+    # free text) are escaped for HTML as well as for XML
+    start, end, code = (html.escape(c) for c in (plan.start, plan.end, plan.territory.code))
     ET.SubElement(doc, f"{q}description").text = (
-        f"Open Skies observation flight {plan.start} -> {plan.end} over {plan.territory.code}, "
+        f"Open Skies observation flight {start} -> {end} over {code}, "
         f"{plan.regime.year} regime; {plan.length_km:.1f} km counted of "
         f"{plan.budget_km:.1f} km.{hyp}"
     )
@@ -462,7 +481,7 @@ def _csv_row(plan: FlightPlan, i: int, cum_km: float) -> list[str]:
     stop = next((s for s in plan.stops if s.waypoint == i), None)
     return [
         str(i),
-        w.name,
+        csv_text(w.name),
         repr(lon),
         repr(w.lat),
         "" if w.altitude_m is None else repr(w.altitude_m),
@@ -485,7 +504,9 @@ def write_csv(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
     ``dms`` (treaty form), ``icao`` (ICAO form with seconds), ``leg_km`` and the
     flags ``sensors_on, transit, calibration`` of the leg that starts at the
     row's waypoint, ``cumulative_km``, and ``stop_kind, stop_h`` for a declared
-    stop there.
+    stop there. A name a spreadsheet would run as a formula (``=...``, ``+``, ``-``, ``@``)
+    is written with a leading apostrophe (:func:`openskies._text.csv_text`), which
+    :func:`read_csv` removes again.
     """
     cum = np.concatenate([[0.0], np.cumsum(plan.leg_lengths_km)])
     with atomic_write(path, newline="") as fh:
@@ -1051,7 +1072,7 @@ def read_csv(
         coords.append(
             (_float(row[lon_col], f"row {line} lon"), _float(row[lat_col], f"row {line} lat"))
         )
-        names.append((row.get(fields.get("name", ""), "") or "").strip())
+        names.append(csv_untext((row.get(fields.get("name", ""), "") or "").strip()))
         alt = (row.get(fields.get("altitude_m", ""), "") or "").strip()
         alts.append(_float(alt, f"row {line} altitude_m") if alt else None)
         last = k == len(rows) - 1

@@ -463,6 +463,7 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     ax.set_ylim(0, 101)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+    _html.literal_text(fig)
     fig.tight_layout()
     buf = _io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "openskies", "svg.fonttype": "none"}):
@@ -746,7 +747,11 @@ def coverage_map(flights: Any, *, title: str | None = None, online_tiles: bool =
         title="Legend",
     )
     _html.add_layer_control(m)
-    table = [(k, round(v, 4) if isinstance(v, float) else v) for k, v in summary.as_dict().items()]
+    table = [
+        (k, round(v, 4) if isinstance(v, float) else v)
+        for k, v in summary.as_dict().items()
+        if k != "runtime_s"  # a timing: the same flights give the same page
+    ]
     _html.add_html_section(
         m, _html.html_table(["Figure", "Value"], table), title="Full-coverage plan"
     )

@@ -35,6 +35,7 @@ from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
+from ._text import csv_frame, markdown_text
 
 logger = logging.getLogger(__name__)
 
@@ -289,17 +290,23 @@ class EntryPointStudy:
         return out
 
     def to_markdown(self) -> str:
-        """The study as Markdown: parameters, findings, the metrics table, assumptions."""
+        """The study as Markdown: parameters, findings, the metrics table, assumptions.
+
+        Every value is shown literally (:func:`openskies._text.markdown_text`): a name or a
+        path holding ``<script>``, ``|`` or ``[x](...)`` is text, not HTML, a table cell or a
+        link.
+        """
         p = self.params
+        md = markdown_text
         lines = [
-            f"# Entry-point study: {p['territory']}",
+            f"# Entry-point study: {md(p['territory'])}",
             "",
-            f"Candidates: {', '.join(p['labels'])} (the first is the status quo). "
-            f"Sensors: {', '.join(p['sensors'])}. Regime year {p['year']}.",
+            f"Candidates: {', '.join(map(md, p['labels']))} (the first is the status quo). "
+            f"Sensors: {', '.join(map(md, p['sensors']))}. Regime year {md(p['year'])}.",
             "",
             "## Findings",
             "",
-            *[f"- {f}" for f in self.findings()],
+            *[f"- {md(f)}" for f in self.findings()],
             "",
             "## Metrics",
             "",
@@ -307,15 +314,15 @@ class EntryPointStudy:
             "",
             "## Assumptions",
             "",
-            *[f"- {a}: {s}" for a, s in self.assumptions],
+            *[f"- {md(a)}: {md(s)}" for a, s in self.assumptions],
             "",
             "## Provenance",
             "",
-            f"- openskies {self.provenance['openskies_version']}",
-            f"- parameters sha256 {self.provenance['params_sha256']}",
-            *[f"- {k} sha256 {v}" for k, v in self.provenance["data_sha256"].items()],
+            f"- openskies {md(self.provenance['openskies_version'])}",
+            f"- parameters sha256 {md(self.provenance['params_sha256'])}",
+            *[f"- {md(k)} sha256 {md(v)}" for k, v in self.provenance["data_sha256"].items()],
             *[
-                f"- {k}: {v}"
+                f"- {md(k)}: {md(v)}"
                 for k, v in self.provenance.items()
                 if k not in ("openskies_version", "params_sha256", "data_sha256")
             ],
@@ -325,7 +332,7 @@ class EntryPointStudy:
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The tidy metrics as CSV (returned when ``path`` is None, else written atomically)."""
-        text = self.metrics.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+        text = csv_frame(self.metrics).to_csv(index=False, float_format="%.6g", lineterminator="\n")
         if path is None:
             return text
         from .io import atomic_write
@@ -352,7 +359,7 @@ class EntryPointStudy:
 
 
 def _df_to_markdown(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
+    cols = [markdown_text(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
         cells = []
@@ -362,7 +369,7 @@ def _df_to_markdown(df: pd.DataFrame) -> str:
                     "" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
                 )
             else:
-                cells.append(str(v).replace("|", "\\|"))
+                cells.append(markdown_text(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -957,7 +964,7 @@ class _progress:  # noqa: N801 - a tiny context helper
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._p = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
