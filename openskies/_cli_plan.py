@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .cli import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, fail, regime_from_options
@@ -80,6 +81,8 @@ def validate(
         f"{plan.budget_km:,.1f} km{hyp}",
         highlight=False,
     )
+    for note in plan.notes:  # e.g. a declared limit above the regime's, which is not used
+        console.print(f"[bold yellow]note[/]: {escape(note)}", highlight=False)
     if not violations:
         console.print("[bold green]LEGAL[/]: no rule broken", highlight=False)
         return

@@ -1237,10 +1237,7 @@ def plan_full_coverage(
     sen = _sensor(sensor)
     area = _area(territory, reg)
     observed = _check_observable(area, reg, af)
-    budget = _validate.positive(
-        reg.max_flight_distance_km(af.icao) if budget_km is None else budget_km,
-        f"budget_km={budget_km!r} must be a positive number of kilometres",
-    )
+    budget = reg.check_budget(af.icao, budget_km)
     tf = float(target_fraction)
     if not 0.0 < tf <= 1.0:
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
