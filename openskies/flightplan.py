@@ -868,7 +868,9 @@ class FlightPlan:
 
         1. ``start_osa`` / ``end_osa``: starts and ends at an OSA of the observed
            Party or group, the first/last waypoint within 5 km of it.
-        2. ``max_distance``: :attr:`length_km` <= :attr:`budget_km`.
+        2. ``max_distance``: :attr:`length_km` <= :attr:`budget_km`, which is
+           never above the regime's limit (the start OSA's maximum flight
+           distance, or its hypothetical designation).
         3. ``sub_limit``: km over each sub-region (Kaliningrad 500 km), with the
            same turn margin, within its limit.
         4. ``standoff``: every leg (transit included) at least 10 km
