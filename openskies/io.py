@@ -831,8 +831,10 @@ def _float(value: Any, what: str) -> float:
 def _regime_from_meta(meta: dict[str, Any], notes: list[str]) -> Regime:
     """The regime a plan file records: its year and hypothetical designations.
 
-    A designation that raises the limit of an airfield that is already an OSA
-    of that regime is applied (it is hypothetical, and labelled so) and noted.
+    A file may designate an airfield that is not an OSA of that regime (the
+    Minsk scenario), or lower a limit; it may not raise the maximum flight
+    distance of an airfield that is already an OSA of the regime: such a
+    designation is not applied, and noted (the user may apply it, ``--designate``).
     """
     from . import data
 
@@ -841,15 +843,15 @@ def _regime_from_meta(meta: dict[str, Any], notes: list[str]) -> Regime:
     for d in meta.get("designations", []) or []:
         code = str(d["icao"]).strip().upper()
         km = float(d["max_flight_distance_km"])
-        if code in reg and reg.airfield(code).is_osa and not reg.airfield(code).hypothetical:
-            real = reg.airfield(code).max_flight_distance_km
-            if real is not None and km > real:
-                notes.append(
-                    f"the file designates {code} hypothetically with a maximum flight distance "
-                    f"of {km:,.1f} km; in the {reg.year} regime it is {real:,.1f} km: the plan "
-                    "is checked against the hypothetical designation (pass --year or "
-                    "--designate, or regime=, to check it against another regime)"
-                )
+        real = reg.airfield(code).max_flight_distance_km if code in reg else None
+        if real is not None and reg.airfield(code).is_osa and km > real:
+            notes.append(
+                f"the file designates {code} hypothetically with a maximum flight distance of "
+                f"{km:,.1f} km, more than its {real:,.1f} km in the {reg.year} regime: not "
+                f"applied, the regime's limit is checked (to study the larger one, pass "
+                f"--designate {code}={km:g}, or regime= in Python)"
+            )
+            continue
         reg = reg.designate(
             str(d["icao"]),
             party=str(d.get("group") or d["party"]),

@@ -188,24 +188,32 @@ def test_validate_cli_uses_the_regime_limit_not_the_files(tmp_path) -> None:
     assert "budget_km" in _text(r)
 
 
-def test_a_smaller_declared_budget_is_kept_and_a_redesignation_is_noted(tmp_path) -> None:
+def test_a_smaller_declared_budget_is_kept_and_a_raised_osa_limit_is_not(tmp_path) -> None:
     plan = FlightPlan.from_waypoints([KUB, LONG_ROUTE[1], KUB], budget_km=3000.0)
     back = flightplan.read(io.write_geojson(plan, tmp_path / "small.geojson"))
     assert back.budget_km == 3000.0
     assert back.notes == ()
     assert [v.rule for v in back.validate()] == ["max_distance"]
-    # a file that re-designates Kubinka with a larger limit: applied as hypothetical, and said
+    # a file that re-designates Kubinka with a larger limit: not applied, and said
     big = data.regime().designate("UUMB", party="RUS", max_flight_distance_km=20000)
     f = io.write_geojson(FlightPlan.from_waypoints(LONG_ROUTE, regime=big), tmp_path / "re.json")
     r = runner.invoke(app, ["validate", str(f)])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output
     text = _text(r)
     assert "designates UUMB hypothetically with a maximum flight distance of 20,000.0 km" in text
-    assert "(hypothetical designation)" in text
-    # checked against the real regime with --year: illegal
-    r = runner.invoke(app, ["validate", str(f), "--year", "2019"])
-    assert r.exit_code == 1
-    assert "max_distance" in _text(r)
+    assert "not applied" in text
+    assert "max_distance" in text
+    assert not flightplan.read(f).hypothetical
+    # the user may study it, explicitly: then legal, and labelled hypothetical
+    r = runner.invoke(app, ["validate", str(f), "--designate", "UUMB=20000"])
+    assert r.exit_code == 0, r.output
+    assert "(hypothetical designation)" in _text(r)
+    # a Minsk designation (no OSA of the regime) from a file is applied: the Minsk scenario
+    minsk = FlightPlan.from_waypoints(MINSK_LOOP, regime=_minsk(1500.0))
+    back = flightplan.read(io.write_geojson(minsk, tmp_path / "minsk.json"))
+    assert back.hypothetical
+    assert back.budget_km == 1500.0
+    assert back.validate() == []
 
 
 def test_plan_cli_refuses_a_config_budget_above_the_limit(tmp_path) -> None:
