@@ -40,7 +40,12 @@ def coverage_cmd(
     airfield: AirfieldOpt,
     sensor: SensorOpt = "optical_high_pan",
     budget: Annotated[
-        float | None, typer.Option("--budget", help="Maximum flight distance, km.")
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Planning budget, km; default and maximum: the airfield's maximum flight "
+            "distance (raise it only with --designate).",
+        ),
     ] = None,
     overlap: Annotated[float, typer.Option("--overlap", help="Side overlap fraction.")] = 0.1,
     target: Annotated[float, typer.Option("--target", help="Share of the area to image.")] = 1.0,

@@ -154,9 +154,12 @@ def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> No
             raise err(("regimes",), exc) from None
     tti = cfg.time_to_image
     reg = data.regime(cfg.year)
+    hyp_km = tti.hypothetical_max_flight_distance_km or float(
+        reg.parameter("max_flight_distance", "minsk_first_case")
+    )
     for i, code in enumerate(tti.entry_points):
-        try:
-            reg.airfield(code)
+        try:  # an airfield of the host's party or group (not Warsaw for Belarus)
+            csbm._entry_point(reg, code, cfg.exercise.host, tti.hypothetical_party, hyp_km)
         except OpenSkiesError as exc:
             raise err(("time_to_image", "entry_points", i), exc) from None
     checks = (
@@ -225,6 +228,7 @@ def _run(cfg: ExerciseConfig, config_path: Path) -> dict[str, Any]:
                     "trigger_utc": t,
                     "entry_point": rec["entry_point"],
                     "label": rec["label"],
+                    "imageable": rec["imageable"],
                     "earliest_imaging_utc": rec["earliest_imaging_utc"],
                     "hours_to_image": rec["hours_to_image"],
                     "daylight_wait_h": rec["daylight_wait_h"],
@@ -295,6 +299,7 @@ _OBL_COLS = {
 _SUM_COLS = {
     "label": "entry point",
     "osa": "OSA",
+    "imageable": "imageable in the window",
     "earliest_imaging_utc": "earliest imaging",
     "hours_to_image": "hours after trigger",
     "daylight_wait_h": "daylight wait h",
@@ -318,6 +323,7 @@ _STEP_COLS = {
 _SENS_COLS = {
     "trigger_utc": "trigger",
     "label": "entry point",
+    "imageable": "imageable in the window",
     "earliest_imaging_utc": "earliest imaging",
     "hours_to_image": "hours after trigger",
     "daylight_wait_h": "daylight wait h",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .cli import (
@@ -91,6 +92,8 @@ def validate(
             hyp,
         )
     )
+    for note in plan.notes:  # e.g. a declared limit above the regime's, which is not used
+        console.print(f"[bold yellow]note[/]: {escape(note)}", highlight=False)
     if not violations:
         console.print(styled(("LEGAL", "bold green"), ": no rule broken"))
         return

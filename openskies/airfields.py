@@ -23,7 +23,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from . import _geodata, geodesy, territory
+from . import _geodata, _validate, geodesy, territory
 from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -266,6 +266,55 @@ class Regime:
             raise ValidationError(msg)
         return a.max_flight_distance_km
 
+    def check_budget(self, icao: str, budget_km: Any = None) -> float:
+        """The distance budget (km) of a flight that commences at the OSA ``icao``.
+
+        The legal limit is the regime's: the OSA's maximum flight distance
+        (Annex A Sec. III; Art. III Sec. II para 5 for a group), or the one given
+        to a hypothetical designation (:meth:`designate`). A planner may aim
+        lower, never higher.
+
+        Parameters
+        ----------
+        icao : str
+            An Open Skies airfield of this regime.
+        budget_km : float, optional
+            A planning budget, km (> 0). None: the OSA's maximum flight distance.
+
+        Returns
+        -------
+        float
+            ``budget_km``, or the OSA's maximum flight distance when None.
+
+        Raises
+        ------
+        ValidationError
+            ``icao`` is not an OSA; ``budget_km`` is not a positive number, or is
+            larger than the OSA's maximum flight distance (the message names the
+            airfield, its limit and the regime year, and how to study a larger
+            limit as a hypothetical designation).
+        """
+        a = self.require_osa(icao)
+        limit = self.max_flight_distance_km(a.icao)
+        if budget_km is None:
+            return limit
+        budget = _validate.positive(
+            budget_km, f"budget_km={budget_km!r} must be a positive number of kilometres"
+        )
+        if budget > limit:
+            kind = "hypothetical designation" if a.hypothetical else "maximum flight distance"
+            msg = (
+                f"budget_km={budget:,.6g} km is more than the legal limit of a flight from "
+                f"{a.label}: its {kind} is {limit:,.6g} km in the {self.year} regime "
+                f"({a.max_flight_distance_source}). A planning budget may be smaller, never "
+                f"larger: give budget_km <= {limit:g}, or study a larger limit as a "
+                f"hypothetical designation, regime.designate({a.icao!r}, "
+                f"party={a.party!r}, max_flight_distance_km={budget:g}) "
+                f"(CLI: --designate {a.icao}={budget:g})"
+            )
+            raise ValidationError(msg)
+        return budget
+
     def require_osa(self, icao: str) -> Airfield:
         """The airfield ``icao``, raising a clear error unless it is an OSA in this regime."""
         a = self.airfield(icao)
@@ -278,6 +327,51 @@ class Regime:
             )
             raise ValidationError(msg)
         return a
+
+    def check_observes(self, icao: str, observed: str, *, role: str = "airfield") -> Airfield:
+        """The airfield ``icao``, raising unless its flights observe the territory ``observed``.
+
+        An airfield serves the observed Party or group it belongs to: Warsaw's
+        flights observe Poland, Kubinka's the Belarus-Russia group. A
+        hypothetical designation (:meth:`designate`) for the observed party
+        passes.
+
+        Parameters
+        ----------
+        icao : str
+            ICAO code of a bundled or designated airfield.
+        observed : str
+            Code of the observed territory (``"BLR"``, ``"BLR+RUS"``).
+        role : str
+            How the airfield is used, for the message (``"entry point"``...).
+
+        Raises
+        ------
+        ValidationError
+            The airfield belongs to another Party or group.
+        """
+        a = self.airfield(icao)
+        target = territory.get(observed, year=self.year)
+        own = territory.get(a.group, year=self.year)
+        if set(target.members) <= set(own.members):
+            return a
+        others = [
+            o.icao
+            for o in self.osas()
+            if set(target.members) <= set(territory.get(o.group, year=self.year).members)
+        ]
+        osas = (
+            f"its Open Skies airfields are {', '.join(others)}"
+            if others
+            else "it has no Open Skies airfield in this regime"
+        )
+        msg = (
+            f"{role} {a.label} is an airfield of {a.party}, whose flights observe {own.code}; "
+            f"it cannot serve a flight over {target.code} (the observed party): choose an "
+            f"airfield of {target.code}'s party or group ({osas}), or designate one of its "
+            "airfields hypothetically (Regime.designate)"
+        )
+        raise ValidationError(msg)
 
     def observed_territory(self, icao: str) -> territory.Territory:
         """Territory observed by flights from ``icao`` (Kubinka -> the BLR+RUS group)."""

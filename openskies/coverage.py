@@ -84,6 +84,8 @@ REUSE_KM = 1.5
 MAX_REPAIRS = 8
 #: Share of the lane length that may be dropped as unreachable before giving up.
 MAX_UNREACHABLE_FRACTION = 0.01
+#: Shortest piece (km) a lane is cut into so that it fits a round trip on its own.
+MIN_PIECE_KM = 1.0
 #: Length (km) standing for "no route" between two lanes: they go in separate flights.
 NO_ROUTE_KM = 1e9
 #: The headland ring is ordered in chains of about this length (km).
@@ -937,7 +939,9 @@ def _reachable_items(
     out: list[_Item] = []
     lost_km = 0.0
     total_km = sum(it.length_km for it in items)
-    for it in items:
+    todo = [(it, False) for it in items]  # (item, cut from a lane)
+    while todo:
+        it, cut = todo.pop(0)
         d_out, _ = _route_km(router, depot, it.track[0])
         d_in, _ = _route_km(router, it.track[-1], depot)
         if not (math.isfinite(d_out) and math.isfinite(d_in)):
@@ -957,19 +961,26 @@ def _reachable_items(
                 )
                 raise InfeasibleError(msg)
             continue
-        if d_out + it.length_km + d_in <= cap_km:
+        slack = cap_km - d_out - d_in
+        if it.length_km <= slack:
             out.append(it)
             continue
-        if d_out + d_in >= cap_km:
+        if slack < MIN_PIECE_KM and cut and it.length_km > MIN_PIECE_KM:
+            # a piece cut from a lane may end farther out than the lane's own ends: halve it
+            todo[0:0] = [(p, True) for p in _split_item(it, 2)]
+            continue
+        if slack < MIN_PIECE_KM:
             msg = (
                 f"part of the area is out of reach: the round trip to a lane at "
-                f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) alone is {d_out + d_in:.0f} km, "
-                f"over the {cap_km:.0f} km a flight can count (budget / (1 + turn margin)); "
-                "lower target_fraction, raise budget_km or choose a nearer airfield"
+                f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) alone is {d_out + d_in:.1f} km "
+                f"of the {cap_km:.1f} km a flight can count (budget / (1 + turn margin)), "
+                f"leaving less than {MIN_PIECE_KM:g} km to image it; lower target_fraction, "
+                "raise budget_km or choose a nearer airfield"
             )
             raise InfeasibleError(msg)
-        parts = math.ceil(it.length_km / (cap_km - d_out - d_in)) + 1
-        out.extend(_split_item(it, parts))
+        parts = math.ceil(it.length_km / slack) + 1
+        # each piece is checked again with its own ends (they may lie farther out)
+        todo[0:0] = [(p, True) for p in _split_item(it, parts)]
     return out
 
 
@@ -1237,10 +1248,7 @@ def plan_full_coverage(
     sen = _sensor(sensor)
     area = _area(territory, reg)
     observed = _check_observable(area, reg, af)
-    budget = _validate.positive(
-        reg.max_flight_distance_km(af.icao) if budget_km is None else budget_km,
-        f"budget_km={budget_km!r} must be a positive number of kilometres",
-    )
+    budget = reg.check_budget(af.icao, budget_km)
     tf = float(target_fraction)
     if not 0.0 < tf <= 1.0:
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
@@ -1268,6 +1276,13 @@ def plan_full_coverage(
         if best is None or (split.n_flights, split.total_km) < (best.n_flights, best.total_km):
             best = split
     assert best is not None
+    if not best.chunks:  # every item fits a round trip alone, so this is not expected
+        msg = (
+            f"no split of the {len(best.items)} lane pieces into round trips of at most "
+            f"{cap_km:.0f} km (budget / (1 + turn margin)) was found; raise budget_km or choose "
+            "a nearer airfield"
+        )
+        raise InfeasibleError(msg)
     items = best.items
 
     def build(i: int, j: int, name: str) -> tuple[FlightPlan, list[Violation], list[int]]:

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import yaml
+from numpy.typing import NDArray
 
 from . import _geodata, geodesy
 from ._errors import UnknownCodeError, ValidationError
@@ -688,52 +689,69 @@ def _julian_day(when: dt.datetime) -> float:
     return when.timestamp() / 86400.0 + 2440587.5
 
 
-def _sun_declination_eot(jd: float) -> tuple[float, float]:
+def _sun_declination_eot(jd: Any) -> tuple[Any, Any]:
     """Apparent solar declination (deg) and equation of time (min) at Julian day ``jd``.
 
     NOAA's solar calculator formulas (from Meeus, *Astronomical Algorithms*,
     chapters 25 and 28, low-accuracy method): good to about 0.01 deg in
     declination and a few seconds in the equation of time for 1900-2100.
+    ``jd`` may be a number or an array (numpy, elementwise).
     """
-    t = (jd - 2451545.0) / 36525.0
+    t = (np.asarray(jd, dtype=float) - 2451545.0) / 36525.0
     l0 = (280.46646 + t * (36000.76983 + t * 0.0003032)) % 360.0
-    m = math.radians(357.52911 + t * (35999.05029 - 0.0001537 * t))
+    m = np.radians(357.52911 + t * (35999.05029 - 0.0001537 * t))
     e = 0.016708634 - t * (0.000042037 + 0.0000001267 * t)
     c = (
-        math.sin(m) * (1.914602 - t * (0.004817 + 0.000014 * t))
-        + math.sin(2 * m) * (0.019993 - 0.000101 * t)
-        + math.sin(3 * m) * 0.000289
+        np.sin(m) * (1.914602 - t * (0.004817 + 0.000014 * t))
+        + np.sin(2 * m) * (0.019993 - 0.000101 * t)
+        + np.sin(3 * m) * 0.000289
     )
-    omega = math.radians(125.04 - 1934.136 * t)
-    app_long = math.radians(l0 + c - 0.00569 - 0.00478 * math.sin(omega))
+    omega = np.radians(125.04 - 1934.136 * t)
+    app_long = np.radians(l0 + c - 0.00569 - 0.00478 * np.sin(omega))
     eps0 = 23.0 + (26.0 + (21.448 - t * (46.815 + t * (0.00059 - t * 0.001813))) / 60.0) / 60.0
-    eps = math.radians(eps0 + 0.00256 * math.cos(omega))
-    decl = math.degrees(math.asin(math.sin(eps) * math.sin(app_long)))
-    y = math.tan(eps / 2.0) ** 2
-    l0r = math.radians(l0)
-    eot = 4.0 * math.degrees(
-        y * math.sin(2 * l0r)
-        - 2 * e * math.sin(m)
-        + 4 * e * y * math.sin(m) * math.cos(2 * l0r)
-        - 0.5 * y * y * math.sin(4 * l0r)
-        - 1.25 * e * e * math.sin(2 * m)
+    eps = np.radians(eps0 + 0.00256 * np.cos(omega))
+    decl = np.degrees(np.arcsin(np.sin(eps) * np.sin(app_long)))
+    y = np.tan(eps / 2.0) ** 2
+    l0r = np.radians(l0)
+    eot = 4.0 * np.degrees(
+        y * np.sin(2 * l0r)
+        - 2 * e * np.sin(m)
+        + 4 * e * y * np.sin(m) * np.cos(2 * l0r)
+        - 0.5 * y * y * np.sin(4 * l0r)
+        - 1.25 * e * e * np.sin(2 * m)
     )
     return decl, eot
 
 
-def _refraction_deg(elevation_deg: float) -> float:
-    """NOAA's approximation of atmospheric refraction (deg) at a true elevation."""
-    h = elevation_deg
-    if h > 85.0:
-        return 0.0
-    te = math.tan(math.radians(h))
-    if h > 5.0:
-        arcsec = 58.1 / te - 0.07 / te**3 + 0.000086 / te**5
-    elif h > -0.575:
-        arcsec = 1735.0 + h * (-518.2 + h * (103.4 + h * (-12.79 + h * 0.711)))
-    else:
-        arcsec = -20.772 / te
+def _refraction_deg(elevation_deg: Any) -> Any:
+    """NOAA's approximation of atmospheric refraction (deg) at a true elevation (elementwise)."""
+    h = np.asarray(elevation_deg, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        te = np.tan(np.radians(h))
+        high = 58.1 / te - 0.07 / te**3 + 0.000086 / te**5
+        low = 1735.0 + h * (-518.2 + h * (103.4 + h * (-12.79 + h * 0.711)))
+        below = -20.772 / te
+    arcsec = np.select([h > 85.0, h > 5.0, h > -0.575], [0.0, high, low], below)
     return arcsec / 3600.0
+
+
+def _solar_elevation_at(
+    epoch_s: Any, lon: float, lat: float, *, refraction: bool = True
+) -> NDArray[np.float64]:
+    """Solar elevation (deg) at POSIX times ``epoch_s`` (s, UTC), seen from (lon, lat) degrees.
+
+    NOAA solar-position algorithm (Meeus), vectorised; with ``refraction`` the
+    apparent elevation (NOAA's refraction correction added), else the geometric one.
+    """
+    ts = np.asarray(epoch_s, dtype=float)
+    decl, eot = _sun_declination_eot(ts / 86400.0 + 2440587.5)
+    minutes = np.mod(ts, 86400.0) / 60.0
+    tst = (minutes + eot + 4.0 * lon) % 1440.0
+    ha = np.radians(tst / 4.0 - 180.0)
+    la, de = math.radians(lat), np.radians(decl)
+    cos_z = math.sin(la) * np.sin(de) + math.cos(la) * np.cos(de) * np.cos(ha)
+    elev = 90.0 - np.degrees(np.arccos(np.clip(cos_z, -1.0, 1.0)))
+    return elev + _refraction_deg(elev) if refraction else elev
 
 
 def _solar_elevation_deg(
@@ -744,21 +762,26 @@ def _solar_elevation_deg(
     NOAA solar-position algorithm (Meeus); with ``refraction`` the apparent
     elevation (NOAA's refraction correction added), else the geometric one.
     """
-    jd = _julian_day(when)
-    decl, eot = _sun_declination_eot(jd)
-    utc = when.astimezone(_UTC)
-    minutes = utc.hour * 60.0 + utc.minute + (utc.second + utc.microsecond / 1e6) / 60.0
-    tst = (minutes + eot + 4.0 * lon) % 1440.0
-    ha = math.radians(tst / 4.0 - 180.0)
-    la, de = math.radians(lat), math.radians(decl)
-    cos_z = math.sin(la) * math.sin(de) + math.cos(la) * math.cos(de) * math.cos(ha)
-    elev = 90.0 - math.degrees(math.acos(max(-1.0, min(1.0, cos_z))))
-    return elev + _refraction_deg(elev) if refraction else elev
+    return float(_solar_elevation_at(when.timestamp(), lon, lat, refraction=refraction))
 
 
 def _ceil_minute(t: dt.datetime) -> dt.datetime:
     floor = t.replace(second=0, microsecond=0)
     return floor if floor == t else floor + dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class _Daylight:
+    """Result of :func:`_daylight_start`: when imaging can start, or why it cannot."""
+
+    start: dt.datetime | None  # None: not imageable in the window
+    end: dt.datetime | None  # end of that daylight period (last sample with the sun up)
+    max_elevation_deg: float  # highest sun sampled in the window
+    longest_h: float  # longest daylight period (sun at or above the angle) starting in it
+
+
+#: Longest task (h) searched for one daylight period: a polar day lasts at most ~190 days.
+_LONGEST_DAYLIGHT_H = 24.0 * 190
 
 
 def _daylight_start(
@@ -769,49 +792,47 @@ def _daylight_start(
     min_elevation_deg: float,
     duration_h: float,
     horizon_h: float = 96.0,
-    step_min: float = 5.0,
-) -> tuple[dt.datetime, dt.datetime | None, bool]:
+) -> _Daylight:
     """Earliest start >= ``earliest`` of a ``duration_h`` task done with the sun above the angle.
 
-    Returns ``(start, end_of_that_daylight, fits)``. If no daylight period in
-    ``horizon_h`` is long enough, the first daylight start is returned with
-    ``fits=False``; if the sun never reaches the angle, ``(earliest, None, False)``.
+    The sun's elevation is sampled at ``earliest`` and at every whole minute
+    after it (NOAA algorithm, over (lon, lat)). A daylight period is a run of
+    samples with the elevation at least ``min_elevation_deg``; it starts at its
+    first sample (``earliest`` itself when the sun is already up, else the
+    first whole minute with the sun up: the sunrise rounded up to the minute)
+    and ends at its last. The answer is the
+    start of the first period that begins within ``horizon_h`` of ``earliest``
+    and lasts ``duration_h`` or more (samples run ``duration_h`` beyond the
+    horizon to measure it). When there is none, ``start`` is None: not
+    imageable in the window, never a time.
+
+    Monotone by construction: a higher angle keeps a subset of the same
+    samples, so every period it finds lies inside a period of a lower angle
+    that starts no later and lasts no less; raising the angle never gives an
+    earlier start.
     """
-    step = dt.timedelta(minutes=step_min)
-    n = int(horizon_h * 60 / step_min) + 1
-    times = [earliest + i * step for i in range(n)]
-    up = [_solar_elevation_deg(t, lon, lat) >= min_elevation_deg for t in times]
-
-    def refine(a: dt.datetime, b: dt.datetime, rising: bool) -> dt.datetime:
-        # bisect the crossing between a and b to 10 s; a sunrise is rounded up to the minute
-        while (b - a).total_seconds() > 10:
-            mid = a + (b - a) / 2
-            if (_solar_elevation_deg(mid, lon, lat) >= min_elevation_deg) == rising:
-                b = mid
-            else:
-                a = mid
-        return _ceil_minute(b) if rising else a
-
-    periods: list[tuple[dt.datetime, dt.datetime | None]] = []
-    i = 0
-    while i < n:
-        if up[i]:
-            start = times[0] if i == 0 else refine(times[i - 1], times[i], True)
-            j = i
-            while j < n and up[j]:
-                j += 1
-            end = refine(times[j - 1], times[j], False) if j < n else None
-            periods.append((start, end))
-            i = j
-        else:
-            i += 1
-    need = dt.timedelta(hours=duration_h)
-    for start, end in periods:
-        if end is None or end - start >= need:
-            return start, end, True
-    if periods:
-        return periods[0][0], periods[0][1], False
-    return earliest, None, False
+    if duration_h > _LONGEST_DAYLIGHT_H:
+        return _Daylight(None, None, math.nan, 0.0)
+    lead = (_ceil_minute(earliest) - earliest).total_seconds()
+    n = math.ceil((horizon_h + duration_h) * 60.0) + 2
+    minutes = lead + 60.0 * np.arange(n)
+    offsets = minutes if lead == 0.0 else np.concatenate([[0.0], minutes])
+    up = _solar_elevation_at(earliest.timestamp() + offsets, lon, lat)
+    top = float(np.max(up[offsets <= horizon_h * 3600.0]))
+    flags = np.concatenate([[False], up >= min_elevation_deg, [False]])
+    edges = np.flatnonzero(np.diff(flags.astype(np.int8)))
+    first, last = edges[0::2], edges[1::2] - 1  # sample indices of each run
+    longest = 0.0
+    for i, j in zip(first, last, strict=True):
+        if offsets[i] > horizon_h * 3600.0:
+            break
+        start = earliest + dt.timedelta(seconds=float(offsets[i]))
+        end = earliest + dt.timedelta(seconds=float(offsets[j]))
+        length_h = (end - start).total_seconds() / 3600.0
+        longest = max(longest, length_h)
+        if length_h >= duration_h:
+            return _Daylight(start, end, top, longest)
+    return _Daylight(None, None, top, longest)
 
 
 # --------------------------------------------------------------------------- timeline
@@ -1080,6 +1101,58 @@ def _sensor(sensor: Any) -> Any:
     raise ValidationError(msg)
 
 
+def _entry_point(
+    regime: Any, icao: str, host: str, hypothetical_party: str, hypothetical_km: float
+) -> tuple[Any, Any]:
+    """The point of entry ``icao`` for observing ``host``, designated if it is not one.
+
+    An airfield of another party is refused: Warsaw's flights observe Poland,
+    not Belarus. A bundled airfield of the host's party or group that is not a
+    point of entry (Minsk National) is designated hypothetically as a POE and
+    OSA of ``hypothetical_party`` with ``hypothetical_km``.
+
+    Returns
+    -------
+    (Regime, Airfield)
+        The regime (with the designation, if made) and the entry point.
+
+    Raises
+    ------
+    ValidationError
+        The airfield, or ``hypothetical_party``, is not of the host's party or group.
+    """
+    ep = regime.check_observes(icao, host, role="entry point")
+    if "POE" in ep.roles:
+        return regime, ep
+    reg = regime.designate(
+        ep.icao, party=hypothetical_party, max_flight_distance_km=hypothetical_km
+    )
+    try:
+        return reg, reg.check_observes(ep.icao, host, role="hypothetical entry point")
+    except ValidationError as exc:
+        msg = f"{exc}; hypothetical_party={hypothetical_party!r} must be a party of {host}'s group"
+        raise ValidationError(msg) from None
+
+
+#: Hours after the arrival over the area within which imaging must start (daylight search).
+DAYLIGHT_HORIZON_H = 96.0
+
+
+def _not_imageable(sun: _Daylight, angle_deg: float, imaging_h: float) -> str:
+    """The note for an area that no daylight period of the window lets the sensor image."""
+    if not math.isfinite(sun.max_elevation_deg):
+        why = "longer than any daylight period"
+    elif sun.max_elevation_deg < angle_deg:
+        why = f"the sun reaches at most {sun.max_elevation_deg:.1f} deg there"
+    else:
+        why = f"the longest such period lasts {sun.longest_h:.1f} h"
+    return (
+        f"not imageable in the window: no daylight period of {imaging_h:.1f} h or more with the "
+        f"sun at least {angle_deg:g} deg above the horizon over the area begins within "
+        f"{DAYLIGHT_HORIZON_H:g} h of the arrival over it ({why})"
+    )
+
+
 def _hours(td: dt.timedelta) -> float:
     return td.total_seconds() / 3600.0
 
@@ -1125,9 +1198,11 @@ def time_to_image(
     exercise : Exercise or mapping
         The exercise (see :class:`Exercise`).
     entry_points : sequence of str
-        ICAO codes of points of entry to compare. One that is not a POE in the
-        regime (Minsk National, ``"UMMS"``) is designated hypothetically as a
-        POE and OSA of ``hypothetical_party`` with
+        ICAO codes of points of entry to compare, airfields of the host's
+        party or group (an airfield of another party, such as Warsaw for an
+        exercise in Belarus, raises :class:`ValidationError`). One that is not a
+        POE in the regime (Minsk National, ``"UMMS"``) is designated
+        hypothetically as a POE and OSA of ``hypothetical_party`` with
         ``hypothetical_max_flight_distance_km``, and labelled hypothetical.
     home_base : str
         ICAO code where the observing aircraft starts (default Warsaw, EPWA).
@@ -1162,18 +1237,24 @@ def time_to_image(
         ``entry_point``, ``label``, ``hypothetical``, ``osa``, ``budget_km``,
         ``flight_km`` (counted, with the turn margin), ``fits_one_flight``,
         ``approach_km``, ``imaging_km``, ``lanes``, ``route`` (the estimated
-        order of the grounds), ``ferry_km``, ``earliest_imaging_utc``,
-        ``hours_to_image``, ``daylight_wait_h``, ``imaging_complete_utc``,
-        ``inside_window`` (imaging starts inside the exercise window),
-        ``complete_inside_window``, ``within_observation_period`` (96 h),
-        ``transfer_ok`` (5 h), ``daylight_fits``, ``notes``.
+        order of the grounds), ``ferry_km``, ``imageable``,
+        ``earliest_imaging_utc``, ``hours_to_image``, ``daylight_wait_h``,
+        ``imaging_complete_utc``, ``inside_window`` (imaging starts inside the
+        exercise window), ``complete_inside_window``,
+        ``within_observation_period`` (96 h), ``transfer_ok`` (5 h),
+        ``daylight_fits`` (same as ``imageable``), ``notes``. An optical
+        sensor needs one daylight period long enough to image the whole area,
+        starting within :data:`DAYLIGHT_HORIZON_H` hours of the arrival over
+        it; when there is none, ``imageable`` is False, the times are NaT (the
+        hours NaN) and the notes say "not imageable in the window" and why.
 
     Raises
     ------
     UnknownCodeError
         Unknown ICAO code, sensor or aircraft preset.
     ValidationError
-        Unusable exercise, timeline or parameters.
+        Unusable exercise, timeline or parameters; an entry point of another
+        party than the host's.
     """
     from . import data
 
@@ -1202,10 +1283,7 @@ def time_to_image(
     step_rows: list[dict[str, Any]] = []
     summary_rows: list[dict[str, Any]] = []
     for ep_code in entry_points:
-        ep = reg.airfield(ep_code)
-        if "POE" not in ep.roles:
-            reg = reg.designate(ep.icao, party=hypothetical_party, max_flight_distance_km=hyp_km)
-            ep = reg.airfield(ep.icao)
+        reg, ep = _entry_point(reg, ep_code, ex.host, hypothetical_party, hyp_km)
         if ep.is_osa:
             osa = ep
         else:
@@ -1258,27 +1336,29 @@ def time_to_image(
         t_free = t0 + dt.timedelta(hours=tl.busy_h)
         t_commence = max(t_rule, t_free)
         t_arrive = t_commence + dt.timedelta(hours=approach_h)
-        daylight_fits = True
+        t_img: dt.datetime | None = t_arrive
         if daylight:
-            t_img, _, daylight_fits = _daylight_start(
+            sun = _daylight_start(
                 t_arrive,
                 lon_c,
                 lat_c,
                 min_elevation_deg=tl.sun_elevation_min_deg,
                 duration_h=imaging_h,
+                horizon_h=DAYLIGHT_HORIZON_H,
             )
-            if not daylight_fits:
-                notes.append(
-                    "no daylight period is long enough to image the whole area in one pass"
-                )
-        else:
-            t_img = t_arrive
-        wait_h = _hours(t_img - t_arrive)
-        t_takeoff = t_commence + (t_img - t_arrive)
-        t_done = t_img + dt.timedelta(hours=imaging_h)
-        t_land = t_done + dt.timedelta(hours=return_h)
-        within_96 = _hours(t_land - t_poe) <= tl.observation_period_h + 1e-9
-        if not within_96:
+            t_img = sun.start
+            if t_img is None:
+                notes.append(_not_imageable(sun, tl.sun_elevation_min_deg, imaging_h))
+        imageable = t_img is not None
+        if t_img is not None:
+            wait_h = _hours(t_img - t_arrive)
+            t_takeoff: dt.datetime | None = t_commence + (t_img - t_arrive)
+            t_done: dt.datetime | None = t_img + dt.timedelta(hours=imaging_h)
+            t_land: dt.datetime | None = t_done + dt.timedelta(hours=return_h)
+            within_96 = _hours(t_land - t_poe) <= tl.observation_period_h + 1e-9
+        else:  # not imageable in the window: no time is reported
+            wait_h, t_takeoff, t_done, t_land, within_96 = math.nan, None, None, None, False
+        if imageable and not within_96:
             notes.append(
                 f"flight ends {_hours(t_land - t_poe):.1f} h after arrival at the POE, over "
                 f"{tl.observation_period_h:g} h (Art. VI Sec. I para 9)"
@@ -1343,7 +1423,9 @@ def time_to_image(
                 t_takeoff,
                 wait_h,
                 None,
-                "take-off" + (" (waits for daylight over the area)" if wait_h > 0 else ""),
+                "take-off"
+                + (" (waits for daylight over the area)" if wait_h > 0 else "")
+                + ("" if imageable else ": none, not imageable in the window"),
                 f"assumption: sun >= {tl.sun_elevation_min_deg:g} deg (NOAA)"
                 if daylight
                 else "non-optical sensor: no daylight needed",
@@ -1375,7 +1457,9 @@ def time_to_image(
                     "time_utc": when,
                     "duration_h": round(float(dur), 3),
                     "distance_km": None if dist is None else round(float(dist), 1),
-                    "hours_after_trigger": round(_hours(when - t0), 3),
+                    "hours_after_trigger": math.nan
+                    if when is None
+                    else round(_hours(when - t0), 3),
                     "rule": rule,
                 }
             )
@@ -1395,23 +1479,24 @@ def time_to_image(
                     [osa.icao, *(ex.grounds[i].name for i in plan.order), osa.icao]
                 ),
                 "ferry_km": round(ferry_km, 1),
+                "imageable": imageable,
                 "earliest_imaging_utc": t_img,
-                "hours_to_image": round(_hours(t_img - t0), 3),
+                "hours_to_image": math.nan if t_img is None else round(_hours(t_img - t0), 3),
                 "daylight_wait_h": round(wait_h, 3),
                 "imaging_complete_utc": t_done,
-                "inside_window": ex.start <= t_img < ex.end,
-                "complete_inside_window": t_done <= ex.end,
+                "inside_window": t_img is not None and ex.start <= t_img < ex.end,
+                "complete_inside_window": t_done is not None and t_done <= ex.end,
                 "within_observation_period": within_96,
                 "transfer_ok": transfer_ok,
-                "daylight_fits": daylight_fits,
+                "daylight_fits": imageable,
                 "notes": "; ".join(notes),
             }
         )
         logger.info(
             "%s: imaging from %s (%.1f h after trigger), flight %.0f/%.0f km",
             label,
-            t_img.isoformat(),
-            _hours(t_img - t0),
+            "(not imageable in the window)" if t_img is None else t_img.isoformat(),
+            math.nan if t_img is None else _hours(t_img - t0),
             flight_km,
             budget,
         )

@@ -38,7 +38,7 @@ from . import _geodata, geodesy
 from . import aircraft as _aircraft
 from . import territory as _territory
 from ._errors import ValidationError
-from .airfields import Regime
+from .airfields import Airfield, Regime
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -149,7 +149,8 @@ class Waypoint:
     Attributes
     ----------
     lon, lat : float
-        Degrees, WGS84 (EPSG:4326).
+        Degrees, WGS84 (EPSG:4326); a longitude outside [-180, 180) (181.5 for a
+        point east of the antimeridian given in unwrapped form) is normalised.
     name : str
         Optional label (airfields carry their ICAO code).
     altitude_m : float or None
@@ -164,7 +165,10 @@ class Waypoint:
     def __post_init__(self) -> None:
         what = f"waypoint {self.name!r}" if self.name else "waypoint"
         geodesy.check_lonlat(self.lon, self.lat, what=what)
-        object.__setattr__(self, "lon", float(self.lon))
+        lon = float(self.lon)
+        if not -180.0 <= lon < 180.0:  # unwrapped input (181.5 east of the antimeridian)
+            lon = float(geodesy.normalize_lon(lon))
+        object.__setattr__(self, "lon", lon)
         object.__setattr__(self, "lat", float(self.lat))
         object.__setattr__(self, "name", "" if self.name is None else str(self.name))
         if self.altitude_m is not None:
@@ -401,7 +405,10 @@ class FlightPlan:
     territory : Territory
         Observed territory (default: the start airfield's group, e.g. ``"BLR+RUS"``).
     budget_km : float
-        Maximum flight distance (km) the plan is checked against.
+        Distance (km) the plan is checked against (rule 2): the legal limit, the
+        start OSA's maximum flight distance in the regime (or of its
+        hypothetical designation), or a smaller planning budget. A budget above
+        the legal limit is refused (:meth:`Regime.check_budget`).
     sensors_on, transit, calibration : tuple of bool
         Per-leg flags (leg i joins waypoints i and i + 1). A transit leg has its
         sensors off and is not counted against the budget (Art. VII).
@@ -419,6 +426,10 @@ class FlightPlan:
         the mission plan and commencement, Art. VI Sec. II para 4(E)).
     budget_source : str
         Where ``budget_km`` comes from.
+    notes : tuple of str
+        Remarks a reader of the plan should see, made when the plan was built
+        or read (e.g. a plan file that declared a limit above the regime's, or
+        a CSV file without the openskies metadata block).
     """
 
     waypoints: tuple[Waypoint, ...]
@@ -436,6 +447,7 @@ class FlightPlan:
     name: str = ""
     preflight_h: float = 24.0
     budget_source: str = field(default="given")
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         wps = tuple(self.waypoints)
@@ -473,6 +485,7 @@ class FlightPlan:
             msg = f"preflight_h={self.preflight_h!r} must be >= 0 hours"
             raise ValidationError(msg)
         object.__setattr__(self, "preflight_h", pre)
+        object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
         stops = tuple(self.stops)
         for s in stops:
             if not isinstance(s, Stop):
@@ -489,6 +502,9 @@ class FlightPlan:
         object.__setattr__(self, "end", str(self.end).strip().upper())
         for code in (self.start, self.end):
             self.regime.airfield(code)  # UnknownCodeError for an unknown ICAO code
+        limit = _limit_airfield(self.regime, self.start, self.territory)
+        if limit is not None:  # the legal limit is the regime's: a larger budget is refused
+            self.regime.check_budget(limit.icao, budget)
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -542,10 +558,13 @@ class FlightPlan:
         territory : str or Territory, optional
             Observed territory; default the start airfield's group.
         budget_km : float, optional
-            Default the start OSA's maximum flight distance in the regime. When
-            the start is not an OSA (a rule 1 violation), the smallest maximum
-            flight distance of the observed territory's OSAs, recorded in
-            :attr:`budget_source`.
+            Default the start OSA's maximum flight distance in the regime, the
+            legal limit. A smaller budget is a planning choice the plan is then
+            checked against; a larger one raises :class:`ValidationError`
+            (study a larger limit with :meth:`Regime.designate`). When the
+            start is not an OSA (a rule 1 violation), the limit is the smallest
+            maximum flight distance of the observed territory's OSAs, recorded
+            in :attr:`budget_source`.
         aircraft : Aircraft or str, optional
             A profile or a preset name (:func:`openskies.aircraft.preset`).
         stops : iterable of Stop
@@ -849,7 +868,9 @@ class FlightPlan:
 
         1. ``start_osa`` / ``end_osa``: starts and ends at an OSA of the observed
            Party or group, the first/last waypoint within 5 km of it.
-        2. ``max_distance``: :attr:`length_km` <= :attr:`budget_km`.
+        2. ``max_distance``: :attr:`length_km` <= :attr:`budget_km`, which is
+           never above the regime's limit (the start OSA's maximum flight
+           distance, or its hypothetical designation).
         3. ``sub_limit``: km over each sub-region (Kaliningrad 500 km), with the
            same turn margin, within its limit.
         4. ``standoff``: every leg (transit included) at least 10 km
@@ -951,17 +972,26 @@ class FlightPlan:
     # -- rule 2
     def _check_distance(self) -> list[Violation]:
         length = self.length_km
-        if length <= self.budget_km:
+        a = _limit_airfield(self.regime, self.start, self.territory)
+        legal = a.max_flight_distance_km if a is not None else None
+        limit = self.budget_km if legal is None else min(self.budget_km, legal)
+        if length <= limit:
             return []
-        over = length - self.budget_km
-        a = self.regime.airfield(self.start)
+        over = length - limit
+        if a is None:
+            a = self.regime.airfield(self.start)
+        what = (
+            f"the maximum flight distance {_km(limit)} of {a.label}"
+            if legal is None or limit >= legal
+            else f"the planning budget {_km(limit)} (the legal limit, the maximum flight "
+            f"distance of {a.label}, is {_km(legal)})"
+        )
         msg = (
             f"Art. VI Sec. II para 4(A), Art. II para 11: the distance over the observed "
             f"territory {_km(length)} ({_km(self.counted_geodesic_km)} geodesic + "
-            f"{self.turn_margin:.0%} turn margin, transit legs excluded) exceeds the maximum "
-            f"flight distance {_km(self.budget_km)} of {a.label} by {_km(over)} "
-            f"({over / self.budget_km:.2%}); a flight over several members of a group uses the "
-            f"start OSA's limit (Art. III Sec. II para 5)"
+            f"{self.turn_margin:.0%} turn margin, transit legs excluded) exceeds {what} by "
+            f"{_km(over)} ({over / limit:.2%}); a flight over several members of a group uses "
+            f"the start OSA's limit (Art. III Sec. II para 5)"
         )
         last = len(self.waypoints) - 1
         return [Violation("max_distance", msg, waypoint=last, amount=over)]
@@ -1326,7 +1356,7 @@ def _coords_array(coords: Any) -> NDArray[np.float64]:
         raise ValidationError(msg)
     for i, (x, y) in enumerate(xy):
         geodesy.check_lonlat(x, y, what=f"waypoint {i}")
-    wrap = np.abs(xy[:, 0]) > 180.0
+    wrap = (xy[:, 0] < -180.0) | (xy[:, 0] >= 180.0)  # into [-180, 180); others unchanged
     xy[wrap, 0] = geodesy.normalize_lon(xy[wrap, 0])
     return xy
 
@@ -1363,14 +1393,16 @@ def _resolve_airfield(
     return str(table["icao"].iloc[i])
 
 
-def _resolve_budget(
-    regime: Regime, start: str, terr: Territory, budget_km: float | None
-) -> tuple[float, str]:
-    if budget_km is not None:
-        return _finite(budget_km, "budget_km"), "given"
+def _limit_airfield(regime: Regime, start: str, terr: Territory) -> Airfield | None:
+    """The OSA whose maximum flight distance is the legal limit of a plan from ``start``.
+
+    The start itself when it is an OSA with a recorded limit (or a hypothetical
+    designation); otherwise (a rule 1 violation) the OSA observing ``terr`` with
+    the smallest limit; None when there is none.
+    """
     a = regime.airfield(start)
     if a.is_osa and a.max_flight_distance_km is not None:
-        return a.max_flight_distance_km, f"{a.label}: {a.max_flight_distance_source}"
+        return a
     group = None
     for g in regime.osas():
         covers = set(terr.members) <= set(_territory.get(g.group, year=regime.year).members)
@@ -1380,16 +1412,28 @@ def _resolve_budget(
             and (group is None or g.max_flight_distance_km < group.max_flight_distance_km)
         ):
             group = g
-    if group is None:
+    return group
+
+
+def _resolve_budget(
+    regime: Regime, start: str, terr: Territory, budget_km: float | None
+) -> tuple[float, str]:
+    a = regime.airfield(start)
+    limit = _limit_airfield(regime, start, terr)
+    if budget_km is not None:  # FlightPlan refuses one above the legal limit
+        return _finite(budget_km, "budget_km"), "given"
+    if limit is None:
         msg = (
             f"{a.label} is not an Open Skies airfield and no OSA of {terr.code} has a maximum "
             f"flight distance: give budget_km= or designate {a.icao} in the regime"
         )
         raise ValidationError(msg)
-    logger.info("start %s is not an OSA: budget from %s", a.icao, group.label)
-    return group.max_flight_distance_km, (
+    if limit.icao == a.icao:
+        return limit.max_flight_distance_km, f"{a.label}: {a.max_flight_distance_source}"
+    logger.info("start %s is not an OSA: budget from %s", a.icao, limit.label)
+    return limit.max_flight_distance_km, (
         f"{a.icao} is not an OSA; smallest maximum flight distance of the OSAs observing "
-        f"{terr.code} ({group.label})"
+        f"{terr.code} ({limit.label})"
     )
 
 

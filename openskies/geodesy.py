@@ -428,12 +428,17 @@ def split_antimeridian(geometry: BaseGeometry) -> BaseGeometry:
     shapely geometry
         The same area or line with every longitude in [-180, 180]; pieces that
         crossed the antimeridian become separate parts, none spanning the globe.
+        The parts of a (Multi)LineString keep its direction and follow it in
+        order (a westbound line lists its part east of 180 deg first).
     """
     if geometry.is_empty:
         return geometry
     xmin, _, xmax, _ = geometry.bounds
     if xmin >= -180.0 and xmax <= 180.0:
         return geometry
+    if isinstance(geometry, LineString | MultiLineString):
+        lines = [p for line in getattr(geometry, "geoms", [geometry]) for p in _cut_line(line)]
+        return lines[0] if len(lines) == 1 else MultiLineString(lines)
     parts = []
     for k in range(-1, 2):
         window = box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)
@@ -444,6 +449,40 @@ def split_antimeridian(geometry: BaseGeometry) -> BaseGeometry:
             continue
         parts.append(shapely.transform(piece, lambda xy, k=k: xy - np.array([360.0 * k, 0.0])))
     return shapely.union_all(parts) if geometry.geom_type.endswith("Polygon") else _merge(parts)
+
+
+def _cut_line(line: LineString) -> list[LineString]:
+    """Cut a line with unwrapped longitudes at every meridian 180 + 360 k, in order.
+
+    Crossing points are interpolated linearly in (lon, lat), as a planar
+    intersection with the windows would; each piece is shifted by whole turns
+    into [-180, 180]. Pieces keep the line's direction; degenerate ones (a
+    vertex touching a cut) are dropped.
+    """
+    xy = shapely.get_coordinates(line)
+    pieces: list[list[tuple[float, float]]] = [[(float(xy[0, 0]), float(xy[0, 1]))]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(xy.tolist()):
+        lo, hi = sorted((x0, x1))
+        m_lo, m_hi = math.ceil((lo - 180.0) / 360.0), math.floor((hi - 180.0) / 360.0)
+        cuts = [180.0 + 360.0 * m for m in range(m_lo, m_hi + 1)]
+        for b in cuts if x1 >= x0 else cuts[::-1]:
+            if x1 == x0:
+                break
+            t = (b - x0) / (x1 - x0)
+            point = (b, y0 + t * (y1 - y0))
+            if point != pieces[-1][-1]:
+                pieces[-1].append(point)
+            pieces.append([point])
+        if (x1, y1) != pieces[-1][-1]:
+            pieces[-1].append((x1, y1))
+    out = []
+    for pts in pieces:
+        if len(pts) < 2:
+            continue
+        mid = (pts[0][0] + pts[1][0]) / 2.0
+        shift = 360.0 * math.floor((mid + 180.0) / 360.0)
+        out.append(LineString([(x - shift, y) for x, y in pts]))
+    return out
 
 
 def _merge(parts: list[BaseGeometry]) -> BaseGeometry:

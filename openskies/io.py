@@ -9,14 +9,19 @@ Exports (:func:`write` dispatches on ``format`` or the file suffix):
 - KML 2.2 (Google Earth, GDAL): a folder of waypoints and one of legs.
 - GPX 1.1: every waypoint as ``wpt`` and the route as ``rte``/``rtept``.
 - CSV: one row per waypoint with decimal degrees, the treaty's DMS form
-  (``N55-36-30 E036-39-10``) and the ICAO form (``553630N0363910E``).
+  (``N55-36-30 E036-39-10``) and the ICAO form (``553630N0363910E``), after a
+  header block of ``#,key,value`` rows carrying the plan's metadata.
 - The ICAO flight plan route (Item 15, ICAO Doc 4444) and a plain-text
   mission-plan summary.
 
 Imports (:func:`read_plan`): the project's GeoJSON (or any GeoJSON holding
 one LineString or Point waypoints), GPX (a route, else a track, else the
-waypoints) and CSV (the ``lon``/``lat`` decimal columns). Coordinates round-trip
-exactly (floats are written with ``repr``).
+waypoints) and CSV (the ``lon``/``lat`` decimal columns, and the metadata block
+when present; without it a warning says that the defaults are used). Coordinates
+round-trip exactly (floats are written with ``repr``); longitudes are read in any
+unwrapped form (181.5 for a leg continued east of the antimeridian) and written
+in [-180, 180). A metadata budget above the regime's legal limit is not used (a
+note on the plan, :attr:`FlightPlan.notes`, says so).
 
 Every writer goes through :func:`atomic_write` (:mod:`openskies._files`): a
 temporary file next to the target, flushed and synced, then moved over the target
@@ -36,6 +41,7 @@ import logging
 import math
 import os
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -171,7 +177,8 @@ def format_icao(lon: float, lat: float, *, seconds: bool = True) -> str:
 
 
 def _norm_lon(lon: float) -> float:
-    return float(lon) if -180.0 <= lon <= 180.0 else float((lon + 180.0) % 360.0 - 180.0)
+    """Longitude in [-180, 180) (GPX 1.1 ``longitudeType``); in-range values unchanged."""
+    return float(lon) if -180.0 <= lon < 180.0 else float((lon + 180.0) % 360.0 - 180.0)
 
 
 # --------------------------------------------------------------------------- metadata
@@ -295,17 +302,30 @@ def to_geojson(plan: FlightPlan) -> dict[str, Any]:
                 },
             }
         )
-    xy = plan.coords
-    bbox = [
-        float(v) for v in shapely.total_bounds(np.append(plan._leg_lines, [shapely.points(xy)]))
-    ]
     return {
         "type": "FeatureCollection",
         "name": plan.name or f"{plan.start}-{plan.end}",
-        "bbox": bbox,
+        "bbox": _bbox(plan),
         _META_KEY: _plan_meta(plan),
         "features": features,
     }
+
+
+def _bbox(plan: FlightPlan) -> list[float]:
+    """RFC 7946 bbox of the waypoints and densified legs; west > east across 180 deg (sec. 5.2).
+
+    The path is continuous, so the longitudes it does not cover form one arc:
+    the largest gap between its sorted longitudes on the circle. When that gap
+    is the one through 180 deg, the box is the ordinary [min, max]; otherwise
+    the path crosses the antimeridian and the box runs from the east end of the
+    gap (west) to its west end (east).
+    """
+    xy = np.vstack([shapely.get_coordinates(plan._leg_lines), plan.coords])
+    xs = np.unique(xy[:, 0])
+    gaps = np.diff(np.append(xs, xs[0] + 360.0))
+    k = int(np.argmax(gaps))
+    west, east = (xs[0], xs[-1]) if k == len(xs) - 1 else (xs[k + 1], xs[k])
+    return [float(west), float(xy[:, 1].min()), float(east), float(xy[:, 1].max())]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -497,20 +517,53 @@ def _csv_row(plan: FlightPlan, i: int, cum_km: float) -> list[str]:
     ]
 
 
-def write_csv(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
-    """Write the waypoint table as CSV, atomically.
+#: First cell of a metadata row of the CSV header block.
+_CSV_META = "#"
+#: Plan metadata that the CSV rows carry themselves (not repeated in the header block).
+_CSV_ROW_KEYS = ("names", "sensors_on", "transit", "calibration", "stops")
+#: Metadata values written as text; every other value is JSON.
+_CSV_TEXT_KEYS = ("format", "name", "start", "end", "territory", "budget_source")
 
-    Columns: ``index, name, lon, lat`` (decimal degrees, exact), ``altitude_m``,
-    ``dms`` (treaty form), ``icao`` (ICAO form with seconds), ``leg_km`` and the
-    flags ``sensors_on, transit, calibration`` of the leg that starts at the
-    row's waypoint, ``cumulative_km``, and ``stop_kind, stop_h`` for a declared
-    stop there. A name a spreadsheet would run as a formula (``=...``, ``+``, ``-``, ``@``)
-    is written with a leading apostrophe (:func:`openskies._text.csv_text`), which
-    :func:`read_csv` removes again.
+
+def _csv_meta_rows(plan: FlightPlan) -> list[list[str]]:
+    rows = [
+        [
+            "# openskies flight plan: rows starting with # hold its metadata (key; value); "
+            "the waypoint table follows"
+        ]
+    ]
+    for key, value in _plan_meta(plan).items():
+        if key in _CSV_ROW_KEYS:
+            continue
+        text = csv_text(str(value)) if key in _CSV_TEXT_KEYS else json.dumps(value, allow_nan=False)
+        rows.append([_CSV_META, key, text])
+    return rows
+
+
+def write_csv(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
+    """Write the waypoint table as CSV, atomically, after a metadata header block.
+
+    The block comes first: a comment row, then one row per metadata item,
+    ``#,key,value`` (the name, airfields, regime year, territory, hypothetical
+    designations, budget, aircraft...: the ``"openskies"`` member of the
+    GeoJSON export without its per-waypoint lists; JSON values except for
+    names and codes). Spreadsheets show them as rows above the table; pandas
+    skips them with ``pandas.read_csv(path, comment="#")``; :func:`read_csv`
+    restores the plan from them.
+
+    Table columns: ``index, name, lon, lat`` (decimal degrees, exact, longitude
+    in [-180, 180)), ``altitude_m``, ``dms`` (treaty form), ``icao`` (ICAO form
+    with seconds), ``leg_km`` and the flags ``sensors_on, transit,
+    calibration`` of the leg that starts at the row's waypoint,
+    ``cumulative_km``, and ``stop_kind, stop_h`` for a declared stop there.
+    A text cell a spreadsheet would run as a formula (``=...``, ``+``, ``-``, ``@``), in the
+    table or the block, is written with a leading apostrophe
+    (:func:`openskies._text.csv_text`), which :func:`read_csv` removes again.
     """
     cum = np.concatenate([[0.0], np.cumsum(plan.leg_lengths_km)])
     with atomic_write(path, newline="") as fh:
         writer = csv.writer(fh)
+        writer.writerows(_csv_meta_rows(plan))
         writer.writerow(_CSV_COLUMNS)
         for i in range(len(plan.waypoints)):
             writer.writerow(_csv_row(plan, i, float(cum[i])))
@@ -715,12 +768,30 @@ def _float(value: Any, what: str) -> float:
         raise ValidationError(msg) from exc
 
 
-def _regime_from_meta(meta: dict[str, Any]) -> Regime:
+def _regime_from_meta(meta: dict[str, Any], notes: list[str]) -> Regime:
+    """The regime a plan file records: its year and hypothetical designations.
+
+    A file may designate an airfield that is not an OSA of that regime (the
+    Minsk scenario), or lower a limit; it may not raise the maximum flight
+    distance of an airfield that is already an OSA of the regime: such a
+    designation is not applied, and noted (the user may apply it, ``--designate``).
+    """
     from . import data
 
     year = meta.get("regime_year")
     reg = data.regime(int(year)) if year is not None else data.regime()
     for d in meta.get("designations", []) or []:
+        code = str(d["icao"]).strip().upper()
+        km = float(d["max_flight_distance_km"])
+        real = reg.airfield(code).max_flight_distance_km if code in reg else None
+        if real is not None and reg.airfield(code).is_osa and km > real:
+            notes.append(
+                f"the file designates {code} hypothetically with a maximum flight distance of "
+                f"{km:,.1f} km, more than its {real:,.1f} km in the {reg.year} regime: not "
+                f"applied, the regime's limit is checked (to study the larger one, pass "
+                f"--designate {code}={km:g}, or regime= in Python)"
+            )
+            continue
         reg = reg.designate(
             str(d["icao"]),
             party=str(d.get("group") or d["party"]),
@@ -750,6 +821,34 @@ def _aircraft_from_meta(spec: Any) -> Any:
     )
 
 
+def _declared_budget(plan: FlightPlan, meta: dict[str, Any], notes: list[str]) -> FlightPlan:
+    """Apply the budget a plan file declares, never above the regime's legal limit.
+
+    ``plan`` was built with the regime's limit. A smaller planning budget the
+    file records as given is kept; a declared budget above the limit is not
+    used, and noted: the legal limit is the regime's, not the file's.
+    """
+    declared = meta.get("budget_km")
+    if declared is None:
+        return plan
+    value = _float(declared, "metadata budget_km")
+    if not (math.isfinite(value) and value > 0):
+        msg = f"metadata budget_km={declared!r} must be a positive number of kilometres"
+        raise ValidationError(msg)
+    if value > plan.budget_km:
+        source = meta.get("budget_source") or "no source given"
+        notes.append(
+            f"the file declares a maximum flight distance of {value:,.1f} km ({source}), more "
+            f"than the legal limit of {plan.budget_km:,.1f} km in the {plan.regime.year} "
+            f"regime ({plan.budget_source}): the declared value is not used, the plan is "
+            "checked against the regime's limit"
+        )
+        return plan
+    if meta.get("budget_source") == "given" and value < plan.budget_km:
+        return replace(plan, budget_km=value, budget_source="given")
+    return plan
+
+
 def _build(
     path: str | os.PathLike[str],
     coords: list[tuple[float, float]],
@@ -763,10 +862,12 @@ def _build(
     start: str | None,
     end: str | None,
     regime: Regime | None,
+    notes: list[str] | None = None,
 ) -> FlightPlan:
     from .flightplan import FlightPlan, Stop
 
     meta = meta or {}
+    notes: list[str] = list(notes or [])
     n = len(coords)
     if n < 2:
         msg = (
@@ -796,11 +897,8 @@ def _build(
                 Stop(int(s["waypoint"]), str(s["kind"]), float(s["duration_h"]))
                 for s in meta.get("stops", []) or []
             ]
-        reg = regime if regime is not None else _regime_from_meta(meta)
-        budget = None
-        if meta.get("budget_source") == "given" and meta.get("budget_km") is not None:
-            budget = float(meta["budget_km"])
-        return FlightPlan.from_waypoints(
+        reg = regime if regime is not None else _regime_from_meta(meta, notes)
+        plan = FlightPlan.from_waypoints(
             coords,
             start=start or meta.get("start"),
             end=end or meta.get("end"),
@@ -811,13 +909,16 @@ def _build(
             calibration=flags.get("calibration"),
             regime=reg,
             territory=territory or meta.get("territory"),
-            budget_km=budget,
             aircraft=_aircraft_from_meta(meta.get("aircraft")),
             stops=stops,
             turn_margin=meta.get("turn_margin"),
             name=str(meta.get("name") or Path(path).stem),
             preflight_h=meta.get("preflight_h"),
         )
+        plan = _declared_budget(plan, meta, notes)
+        for note in notes:
+            logger.warning("plan file %s: %s", path, note)
+        return replace(plan, notes=(*plan.notes, *notes)) if notes else plan
     except KeyError as exc:  # UnknownCodeError and friends: say which file
         msg = f"plan file {str(path)!r}: {exc}"
         err = type(exc)(msg) if isinstance(exc, OpenSkiesError) else ValidationError(msg)
@@ -1054,7 +1155,29 @@ def read_csv(
     from .flightplan import Stop
 
     text = _read_text(path)
-    reader = csv.DictReader(_stdio.StringIO(text))
+    buf = _stdio.StringIO(text)
+    head = csv.reader(buf)  # reads one line at a time: buf stays at the table's header
+    raw_meta: dict[str, str] = {}
+    header: list[str] = []
+    for row in head:
+        first = row[0].strip() if row else ""
+        if not first.startswith("#"):
+            header = row
+            break
+        if first == _CSV_META and len(row) >= 3 and row[1].strip():
+            raw_meta[row[1].strip()] = csv_untext(row[2])
+    header_line = head.line_num
+    meta = _csv_meta(path, raw_meta)
+    notes: list[str] = []
+    if not meta and regime is None:
+        notes.append(
+            "the CSV file has no openskies metadata block (written by another tool, or its "
+            "rows starting with # were removed): the territory, regime year, hypothetical "
+            "designations, budget, aircraft and name are the defaults; give them (CLI "
+            "--territory, --year, --designate; territory=, regime=) if the plan needs "
+            "others, e.g. a plan from a hypothetical Minsk OSA"
+        )
+    reader = csv.DictReader(buf, fieldnames=header)
     fields = {(f or "").strip().lower(): f for f in (reader.fieldnames or [])}
     lon_col = fields.get("lon") or fields.get("longitude")
     lat_col = fields.get("lat") or fields.get("latitude")
@@ -1068,7 +1191,7 @@ def read_csv(
     flags: dict[str, list[bool]] = {}
     rows = [r for r in reader if any((v or "").strip() for v in r.values() if isinstance(v, str))]
     for k, row in enumerate(rows):
-        line = k + 2
+        line = header_line + k + 1
         coords.append(
             (_float(row[lon_col], f"row {line} lon"), _float(row[lat_col], f"row {line} lat"))
         )
@@ -1094,13 +1217,41 @@ def read_csv(
         coords,
         names=names,
         altitudes=None if all(a is None for a in alts) else alts,
+        meta=meta,
         flags=flags,
         stops=stops,
         territory=territory,
         start=start,
         end=end,
         regime=regime,
+        notes=notes,
     )
+
+
+def _csv_meta(path: str | os.PathLike[str], raw: dict[str, str]) -> dict[str, Any]:
+    """The metadata of a CSV header block (``#,key,value`` rows), typed; {} if absent."""
+    if raw.get("format", "").strip() != _FORMAT_ID:
+        if raw:
+            logger.warning("plan file %s: '#' rows are not an openskies metadata block", path)
+        return {}
+    meta: dict[str, Any] = {}
+    for key, text in raw.items():
+        if key in _CSV_TEXT_KEYS:
+            meta[key] = text
+            continue
+        try:
+            meta[key] = json.loads(text)
+        except json.JSONDecodeError:
+            s = text.strip().lower()  # a spreadsheet may have rewritten true as TRUE
+            if s in ("true", "false"):
+                meta[key] = s == "true"
+            else:
+                msg = (
+                    f"plan file {str(path)!r}: metadata row {key!r} has the value {text!r}, "
+                    "which is not JSON: correct it or remove the row"
+                )
+                raise ValidationError(msg) from None
+    return meta
 
 
 _READERS = {"geojson": read_geojson, "gpx": read_gpx, "csv": read_csv}

@@ -49,8 +49,8 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from . import _validate, geodesy
 from . import airfields as _airfields
+from . import geodesy
 from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
 from ._orienteering import OrienteeringResult, solve_orienteering
@@ -326,10 +326,8 @@ def _resolve(
     reg = regime if regime is not None else _airfields.regime()
     a = reg.require_osa(start)
     b = reg.require_osa(end) if end is not None else a
-    budget = _validate.positive(
-        reg.max_flight_distance_km(a.icao) if budget_km is None else budget_km,
-        f"budget_km={budget_km!r} must be a positive number of kilometres",
-    )
+    reg.check_observes(b.icao, a.group, role=f"end airfield (the flight commences at {a.icao})")
+    budget = reg.check_budget(a.icao, budget_km)
     return reg, a, b, float(budget)
 
 
@@ -456,10 +454,26 @@ def plan_route(
         d_solver[:, 1] = d_solver[:, 0]
         d_solver[1, :] = d_solver[0, :]
     cap = budget / (1.0 + margin) * (1.0 - 1e-6)
+    if not same_end and not np.isfinite(dist[0, 1]):
+        standoff = float(reg.parameter("route", "non_party_standoff")) + float(
+            reg.parameter("route", "border_data_tolerance")
+        )
+        msg = (
+            f"no legal path from {a.label} to {b.label} was found within {observed_terr.code}: "
+            f"inside the planning region (the start, end and targets with a "
+            f"{REGION_MARGIN_KM:g} km margin), kept {standoff:g} km from the borders of "
+            f"non-parties{' and out of the avoid zones' if avoid_geom is not None else ''}, "
+            "the two airfields are not connected. Choose an end airfield the flight can "
+            "reach, or add targets along a legal corridor between them"
+        )
+        raise InfeasibleError(msg)
     if dist[0, 1] > cap and not same_end:
         msg = (
-            f"the direct route from {a.label} to {b.label} ({dist[0, 1]:.0f} km) exceeds "
-            f"the budget ({budget:.0f} km incl. the {margin:.0%} turn margin)"
+            f"the budget cannot reach the end airfield: the shortest legal path from "
+            f"{a.label} to {b.label} is {dist[0, 1]:,.0f} km ({dist[0, 1] * (1 + margin):,.0f} "
+            f"km counted with the {margin:.0%} turn margin), more than the budget of "
+            f"{budget:,.0f} km. Raise budget_km (at most the legal limit, "
+            f"{reg.max_flight_distance_km(a.icao):,.0f} km) or choose a nearer end airfield"
         )
         raise InfeasibleError(msg)
     build = _PlanBuilder(

@@ -91,7 +91,10 @@ def test_export_each_format(fmt, tmp_path) -> None:
     elif fmt in ("kml", "gpx"):
         assert "MINSK" in {el.text for el in ET.fromstring(text.encode()).iter()}
     elif fmt == "csv":
-        assert text.splitlines()[0].startswith("index,name,lon,lat")
+        # the metadata block (#,key,value rows) comes first, then the waypoint table
+        table = [ln for ln in text.splitlines() if not ln.startswith("#")]
+        assert table[0].startswith("index,name,lon,lat")
+        assert "#,start,UUMB" in text.splitlines()
         assert "N53-54-00 E027-30-00" in text
     else:
         assert "ICAO route (Item 15)" in text

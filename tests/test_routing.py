@@ -163,8 +163,8 @@ def test_errors(minsk_regime) -> None:
         routing.plan_route(None, sites, start="ZZZZ")
     with pytest.raises(ValidationError, match="GeoDataFrame"):
         routing.plan_route(None, [(27.0, 53.0)], start="UUMB")  # type: ignore[arg-type]
-    with pytest.raises(InfeasibleError, match="exceeds the budget"):
-        routing.plan_route(None, sites, start="UUMB", end="UIUU", budget_km=1000.0)
+    with pytest.raises(InfeasibleError, match="budget cannot reach the end airfield"):
+        routing.plan_route(None, sites, start="UUMB", end="UUYW", budget_km=1000.0)
     poly = gpd.GeoDataFrame({"value": [1.0]}, geometry=[box(27, 53, 27.2, 53.2)], crs=None)
     with pytest.raises(ValidationError, match="no CRS"):
         routing.plan_route("BLR", poly, start="UMMS", regime=minsk_regime)
