@@ -765,3 +765,23 @@ def test_identical_inputs_give_byte_identical_outputs(tmp_path) -> None:
     assert prov["config"]["territory"] == "LVA"
     assert "study.yaml" in (first / "compare" / "metrics.md").read_text()
     assert json.loads((first / "rank" / "summary.json").read_text())["config_path"] == "rank.yaml"
+
+
+def test_csv_metadata_block_neutralises_a_formula_plan_name(tmp_path) -> None:
+    """The plan name travels in the CSV header block: guarded there too, read back exactly."""
+    name = '=HYPERLINK("http://x","y")'
+    plan = FlightPlan.from_waypoints(
+        [(28.03, 53.88), (28.2, 53.5), (27.0, 53.3), (28.03, 53.88)],
+        territory="BLR",
+        start="UMMS",
+        end="UMMS",
+        regime=data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500),
+        name=name,
+    )
+    path = osio.write_csv(plan, tmp_path / "p.csv")
+    text = path.read_text(encoding="utf-8")
+    assert_no_formula_cells("p.csv", text)
+    assert ["#", "name", "'" + name] in csv_rows(text)
+    back = osio.read_plan(path)
+    assert back.name == name
+    assert back.validate() == plan.validate()
