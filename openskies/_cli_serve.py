@@ -43,4 +43,7 @@ def serve(
     typer.echo(wb.url)
     if not no_browser:
         wb.open_browser_when_ready()
-    wb.run()
+    try:
+        wb.run()
+    finally:
+        wb.socket.close()

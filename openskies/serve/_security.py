@@ -19,7 +19,7 @@ One pure-ASGI middleware (:class:`Guard`) sees every HTTP request before the app
 Answers carry a strict Content-Security-Policy (scripts, styles and requests
 only from this origin; no inline script), ``X-Content-Type-Options: nosniff``,
 ``Referrer-Policy: no-referrer``, ``X-Frame-Options: DENY`` and
-``Cache-Control: no-store``.
+``Cache-Control: no-store``, and ``Server-Timing: app;dur=MS`` (time in the app).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
@@ -272,9 +273,13 @@ class Guard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        t0 = time.perf_counter()
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = list(_SECURITY_HEADERS)
+                dur = (time.perf_counter() - t0) * 1000.0
+                extra.append((b"server-timing", f"app;dur={dur:.1f}".encode()))
                 if set_cookie:
                     value = (
                         f"{cookie_name(port)}={self._token.decode()}; HttpOnly; "

@@ -132,6 +132,9 @@ def create_app(
     -------
     fastapi.FastAPI
     """
+    if not token:
+        msg = "create_app needs a non-empty token (openskies.serve._security.make_token())"
+        raise ValueError(msg)
     jobs = _jobs.Jobs()
 
     @asynccontextmanager
@@ -221,10 +224,12 @@ def create_app(
         return _service.sites(territory)
 
     # -- plans ---------------------------------------------------------------------------
-    @app.post("/api/validate", responses=_ERRORS, tags=["plans"])
-    def validate(req: m.PlanIn) -> m.CheckOut:
+    @app.post("/api/validate", response_model=m.CheckOut, responses=_ERRORS, tags=["plans"])
+    def validate(req: m.PlanIn) -> Response:
         """Check a plan against the treaty rules; meter, violations and geodesic legs."""
-        return _service.check(_service.build_plan(req))
+        out = _service.check(_service.build_plan(req))
+        # the hot path of the page: serialised once by pydantic-core, not re-validated
+        return Response(out.model_dump_json(), media_type="application/json")
 
     @app.post("/api/footprint", responses=_ERRORS, tags=["plans"])
     def footprint(req: m.FootprintIn) -> m.FootprintOut:

@@ -267,7 +267,8 @@ class CheckOut(BaseModel):
     legs: list[LegOut]
     flight_time_h: float
     duration_h: float
-    elapsed_ms: float = Field(description="Server time spent on the check, ms.")
+    elapsed_ms: float = Field(description="Server wall time spent on the check, ms.")
+    cpu_ms: float = Field(description="CPU time of the check (its thread), ms.")
 
 
 class SkippedOut(BaseModel):

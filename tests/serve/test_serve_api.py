@@ -54,10 +54,7 @@ ZIGZAG = {
 def geodesic_km(points: list[tuple[float, float]]) -> float:
     """Independent WGS84 path length (geographiclib)."""
     return (
-        sum(
-            GEOD.Inverse(a[1], a[0], b[1], b[0])["s12"]
-            for a, b in itertools.pairwise(points)
-        )
+        sum(GEOD.Inverse(a[1], a[0], b[1], b[0])["s12"] for a, b in itertools.pairwise(points))
         / 1000.0
     )
 

@@ -96,7 +96,12 @@
     seq: 0,
     renderedSeq: 0,
     inflight: false,
-    editTimes: new Map(),
+    sentSeq: 0,
+    pendingFinal: false,
+    lastFetchMs: 0,
+    lastBody: "",
+    changes: new Map(),
+    finals: new Map(),
     latencies: [],
     lastCheck: null,
     lastError: null,
@@ -114,8 +119,9 @@
       const box = map.getContainer().getBoundingClientRect();
       return { x: box.left + p.x, y: box.top + p.y };
     },
-    fitTo: (lon1, lat1, lon2, lat2) =>
-      map.fitBounds([[lat1, dispLon(lon1)], [lat2, dispLon(lon2)]], { animate: false }),
+    fitTo: (lon1, lat1, lon2, lat2) => {
+      map.fitBounds([[lat1, dispLon(lon1)], [lat2, dispLon(lon2)]], { animate: false });
+    },
   };
 
   // ------------------------------------------------------------------ map
@@ -305,6 +311,11 @@
       map.removeLayer(state.planLayer);
     }
     state.planLayer = null;
+    // an answer still in flight is for the old plan: never render it
+    state.seq += 1;
+    state.renderedSeq = state.sentSeq = state.seq;
+    state.lastBody = "";
+    state.changes.clear();
     state.transit = state.sensorsOn = state.names = null;
     state.designateExtra = [];
     state.planName = "";
@@ -368,35 +379,94 @@
   });
 
   // ------------------------------------------------------------------ validation loop
-  /* Each edit gets a sequence number. One validation request is in flight at a time;
-   * edits made meanwhile are coalesced into the next request (the latest state wins),
-   * so a drag never queues stale work on the server. The time from an edit to the
-   * render of the first answer that includes it is recorded in state.latencies. */
+  /* Every change of the plan (a request body that differs from the last one) gets a
+   * sequence number. One validation request is in flight at a time; changes made
+   * meanwhile are coalesced into the next request (the latest state wins), so a drag
+   * never queues stale work on the server. An event that changes nothing (the drop
+   * at the end of a drag, whose position the last drag event already sent) sends
+   * nothing. For each change, the time from the change to the render of the first
+   * answer that includes it is recorded in state.latencies; the last change of a
+   * gesture (a drop, an added or removed vertex, an import) is marked final.
+   * Live previews while dragging are sent only when the last round trip took at most
+   * PREVIEW_MAX_MS: on a slow server a preview in flight would delay the answer to the
+   * drop itself, which is what the planner waits for. */
+  const PREVIEW_MAX_MS = 150;
   function edited(kind) {
-    state.seq += 1;
-    state.editTimes.set(state.seq, { t: performance.now(), kind });
-    if (!state.inflight) sendValidate();
+    const body = currentWaypoints().length >= 2 ? JSON.stringify(planRequest()) : "";
+    const final = kind !== "drag";
+    if (body !== state.lastBody) {
+      state.seq += 1;
+      state.lastBody = body;
+      state.changes.set(state.seq, { t: performance.now(), kind });
+    }
+    if (final) {
+      const done = state.latencies.find((x) => x.seq === state.seq);
+      if (done) {
+        done.final = true;
+        done.ms_from_event = 0;
+      } else {
+        state.finals.set(state.seq, performance.now());
+        state.pendingFinal = true;
+      }
+    }
+    if (!state.inflight && state.seq > state.sentSeq && wantSend()) sendValidate();
+  }
+
+  function wantSend() {
+    return state.pendingFinal || state.lastFetchMs <= PREVIEW_MAX_MS;
   }
 
   async function sendValidate() {
-    const wps = currentWaypoints();
-    if (wps.length < 2) {
+    const body = state.lastBody;
+    const seq = state.seq;
+    state.sentSeq = seq;
+    state.pendingFinal = false;
+    if (!body) {
+      state.changes.clear();
       renderEmpty();
       return;
     }
-    const seq = state.seq;
     state.inflight = true;
+    const t0 = performance.now();
     try {
-      const response = await api("POST", "/api/validate", planRequest());
+      const response = await fetch("/api/validate", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+      if (!response.ok) {
+        let detail = response.statusText;
+        try {
+          detail = (await response.json()).detail;
+        } catch (_) {
+          // keep the status text
+        }
+        throw new ApiError(response.status, detail);
+      }
       const check = await response.json();
+      const t1 = performance.now();
+      state.lastFetchMs = t1 - t0;
       if (seq > state.renderedSeq) {
         renderCheck(check);
         const now = performance.now();
-        for (const [s, info] of state.editTimes) {
-          if (s <= seq) {
-            state.latencies.push({ seq: s, kind: info.kind, ms: now - info.t, server_ms: check.elapsed_ms, waypoints: wps.length });
-            state.editTimes.delete(s);
-          }
+        for (const [s, info] of state.changes) {
+          if (s > seq) continue;
+          const finalAt = state.finals.get(s);
+          state.finals.delete(s);
+          state.latencies.push({
+            seq: s,
+            kind: info.kind,
+            final: finalAt !== undefined,
+            ms: now - info.t,
+            ms_from_event: finalAt !== undefined ? now - finalAt : null,
+            server_cpu_ms: check.cpu_ms,
+            fetch_ms: t1 - t0,
+            render_ms: now - t1,
+            server_ms: check.elapsed_ms,
+            waypoints: check.waypoints.length,
+          });
+          state.changes.delete(s);
         }
         state.renderedSeq = seq;
       }
@@ -405,12 +475,12 @@
       scheduleFootprint();
     } catch (err) {
       state.lastError = err;
-      for (const s of [...state.editTimes.keys()]) if (s <= seq) state.editTimes.delete(s);
+      for (const s of [...state.changes.keys()]) if (s <= seq) state.changes.delete(s);
       state.renderedSeq = seq;
       renderProblem(err);
     } finally {
       state.inflight = false;
-      if (state.seq > seq) sendValidate();
+      if (state.seq > seq && wantSend()) sendValidate();
     }
   }
 
