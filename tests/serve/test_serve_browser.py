@@ -71,7 +71,8 @@ def test_draw_check_fix_export_and_import(wb_page, workbench, tmp_path, browser_
 
     meter = page.inner_text("#meter")
     assert "of 5,500.0 km" in meter  # Kubinka's maximum flight distance
-    assert "Kaliningrad region (RUS-KGD) sub-limit" in meter and "of 500.0 km" in meter
+    assert "Kaliningrad region (RUS-KGD) sub-limit" in meter
+    assert "of 500.0 km" in meter
     assert page.inner_text("#verdict").startswith("ILLEGAL")
     rules = page.eval_on_selector_all("#violations li", "els => els.map(e => e.dataset.rule)")
     assert "outside_territory" in rules
@@ -102,7 +103,8 @@ def test_draw_check_fix_export_and_import(wb_page, workbench, tmp_path, browser_
         page.click("#export")
     gpx = tmp_path / dl.value.suggested_filename
     dl.value.save_as(gpx)
-    assert gpx.suffix == ".gpx" and "<rtept" in gpx.read_text()
+    assert gpx.suffix == ".gpx"
+    assert "<rtept" in gpx.read_text()
     page.click("#clear")
     assert page.inner_text("#verdict").startswith("No plan yet")
     page.set_input_files("#import", str(gpx))
@@ -256,7 +258,9 @@ def test_bad_file_shows_the_servers_message(wb_page, workbench, tmp_path):
     page.set_input_files("#import", str(bad))
     page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
     text = page.inner_text("#status")
-    assert "broken.gpx" in text and "latitude" in text and "fix:" in text
+    assert "broken.gpx" in text
+    assert "latitude" in text
+    assert "fix:" in text
     # the failed request is the page's own and expected: not counted as a console error
     rec.console_errors = [e for e in rec.console_errors if "422" not in e]
     assert_clean(rec)
@@ -268,7 +272,8 @@ def test_api_docs_page_renders_offline(wb_page, workbench):
     page.goto(f"{workbench.base_url}/docs")
     page.wait_for_selector(".endpoint")
     text = page.inner_text("#paths")
-    assert "/api/validate" in text and "PlanIn" in text
+    assert "/api/validate" in text
+    assert "PlanIn" in text
     assert_clean(rec)
 
 

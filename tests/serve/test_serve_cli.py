@@ -58,7 +58,8 @@ def test_serve_prints_one_url_line_and_serves_it():
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        assert r.status_code == 200 and "openskies workbench" in r.text
+        assert r.status_code == 200
+        assert "openskies workbench" in r.text
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/api/options").status_code == 401
         assert httpx.get(f"{base}/api/options?token=nope").status_code == 401
@@ -86,7 +87,8 @@ def test_a_port_in_use_is_a_clear_error():
 
 def test_port_out_of_range():
     result = CliRunner().invoke(app, ["serve", "--port", "70000", "--no-browser"])
-    assert result.exit_code == 2 and "--port 70000" in result.output
+    assert result.exit_code == 2
+    assert "--port 70000" in result.output
 
 
 def test_another_host_is_warned_about_and_the_browser_opened(monkeypatch):
@@ -96,10 +98,13 @@ def test_another_host_is_warned_about_and_the_browser_opened(monkeypatch):
     monkeypatch.setattr(Workbench, "open_browser_when_ready", lambda self: opened.append(self.url))
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 0, result.output
-    assert "warning" in result.output and "0.0.0.0" in result.output
-    assert opened and opened[0].startswith("http://127.0.0.1:")
+    assert "warning" in result.output
+    assert "0.0.0.0" in result.output
+    assert opened
+    assert opened[0].startswith("http://127.0.0.1:")
     quiet = CliRunner().invoke(app, ["serve", "--port", "0", "--no-browser"])
-    assert quiet.exit_code == 0 and "warning" not in quiet.output
+    assert quiet.exit_code == 0
+    assert "warning" not in quiet.output
     assert len(opened) == 1
 
 

@@ -43,9 +43,8 @@ def test_token_is_random_url_safe_and_new_each_time():
     tokens = {make_token() for _ in range(50)}
     assert len(tokens) == 50
     for t in tokens:
-        assert len(t) >= 43 and set(t) <= set(
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-        )
+        assert len(t) >= 43
+        assert set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
@@ -53,7 +52,8 @@ def test_every_route_needs_the_token(anon, method, path, body):
     r = anon.request(method, path, json=body)
     assert r.status_code == 401
     item = r.json()["detail"][0]
-    assert item["loc"] == ["query", "token"] and "token" in item["fix"]
+    assert item["loc"] == ["query", "token"]
+    assert "token" in item["fix"]
     assert r.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -215,7 +215,9 @@ def test_the_csp_allows_no_inline_script_and_no_other_origin():
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
-    assert "unsafe" not in CSP and "http" not in CSP and "*" not in CSP
+    assert "unsafe" not in CSP
+    assert "http" not in CSP
+    assert "*" not in CSP
 
 
 @pytest.mark.parametrize(
@@ -230,7 +232,8 @@ def test_the_csp_allows_no_inline_script_and_no_other_origin():
 def test_static_files_stay_inside_the_package(client, path):
     r = client.get(path)
     assert r.status_code == 404
-    assert "import" not in r.text and "root:" not in r.text
+    assert "import" not in r.text
+    assert "root:" not in r.text
 
 
 def _serve_temp_dirs() -> set[str]:
@@ -247,7 +250,8 @@ def test_uploads_and_downloads_touch_no_path_of_the_client(client, tmp_path, mon
     for name in ("../../evil.gpx", "/etc/passwd", "..\\..\\x.gpx", "a\x00b.gpx"):
         r = client.post("/api/import", json={"format": "gpx", "text": gpx.text, "filename": name})
         assert r.status_code == 200, r.text
-    assert not Path("/tmp/evil.gpx").exists() and not (tmp_path.parent / "evil.gpx").exists()
+    assert not Path("/tmp/evil.gpx").exists()
+    assert not (tmp_path.parent / "evil.gpx").exists()
     assert sorted(os.listdir(Path.cwd())) == before_cwd
     assert _serve_temp_dirs() == before_tmp
 

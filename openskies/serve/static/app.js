@@ -3,7 +3,7 @@
  * Everything the page shows comes from the app's own API (same origin, the
  * token in an HttpOnly cookie). User text (plan, waypoint and target names,
  * file contents echoed in messages) only ever reaches the DOM through
- * textContent or DOM nodes: never innerHTML. Leaflet tooltips get DOM nodes.
+ * textContent or DOM nodes: never as HTML markup. Leaflet tooltips get DOM nodes.
  * Coordinates are [lon, lat] in the API and L.latLng(lat, lon) in Leaflet.
  */
 (function () {
