@@ -8,6 +8,7 @@ without it locally and fails under CI); ``playwright install`` is never needed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,11 @@ class PageRecorder:
 
 @pytest.fixture(scope="session")
 def pw_browser(chromium: Any) -> Iterator[Any]:
-    """Playwright's Chromium, launched from Debian's binary."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    """Playwright's Chromium, launched from Debian's binary (required under CI)."""
+    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
+        import playwright.sync_api as sync_api  # a test extra: missing under CI is a failure
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium.path, args=BROWSER_ARGS)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import tempfile
 from pathlib import Path
@@ -149,7 +150,9 @@ def _asgi_get(app, host: str, token: str) -> int:
             r = await c.get("/api/compare/x", headers={"Authorization": f"Bearer {token}"})
             return r.status_code
 
-    return asyncio.run(go())
+    # in a thread of its own: Playwright's sync API may hold an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(go())).result()
 
 
 def test_bound_to_all_interfaces_accepts_ip_literals_only():
