@@ -130,7 +130,16 @@ def _regime(year: int, designations: tuple[Designation, ...]) -> Regime:
 
 def regime_for(req: m.PlanContext) -> Regime:
     """The regime of the request's year with its hypothetical designations."""
-    for i, _d in enumerate(req.designate):
+    base = data.regime(req.year)  # the model admits years from 1992 only
+    for i, d in enumerate(req.designate):
+        if d.icao in base:
+            a = base.airfield(d.icao)
+            if d.party.strip().upper() not in (a.party, a.group):
+                msg = (
+                    f"{a.label} lies in {a.party}: it cannot be designated for "
+                    f"{d.party.strip().upper()}"
+                )
+                raise FieldError(["body", "designate", i, "party"], msg, f"give party {a.party!r}")
         with refused_as(
             ["body", "designate", i],
             "give the ISO3 party of the airfield (e.g. BLR) and a positive distance in km",

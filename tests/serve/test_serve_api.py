@@ -264,6 +264,11 @@ def test_nan_latitude_is_refused(client):
         ({"budget_km": 20000}, ["body", "budget_km"], "Extra inputs"),
         ({"transit": [True]}, ["body", "waypoints"], "transit has 1 values"),
         (
+            {"designate": [{"icao": "EPWA", "party": "BLR", "max_flight_distance_km": 5500}]},
+            ["body", "designate", 0, "party"],
+            "lies in POL",
+        ),
+        (
             {"designate": [{"icao": "UMMS", "party": "BLR", "max_flight_distance_km": -5}]},
             ["body", "designate", 0, "max_flight_distance_km"],
             "greater than 0",

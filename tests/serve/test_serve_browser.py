@@ -291,3 +291,31 @@ def test_entry_point_comparison_from_the_page(wb_page, workbench):
     assert "EYSA" in page.inner_text("#cmp-table")
     assert page.locator("#cmp-findings li").count() >= 1
     assert_clean(rec)
+
+
+def test_setup_hypothetical_minsk_and_territory_change(wb_page, workbench):
+    page, rec = wb_page
+    open_page(page, workbench)
+    minsk = data.airfield("UMMS")
+    page.select_option("#start", "UMMS")
+    assert page.is_visible("#hyp")
+    page.fill("#hyp-km", "1500")
+    page.evaluate(f"openskiesWorkbench.fitTo({minsk.lon - 2}, {minsk.lat - 2}, 31, 55)")
+    page.click("#draw")
+    for lonlat in [(minsk.lon, minsk.lat), (30.0, 53.0), (30.0, 53.0)]:
+        page.mouse.click(*point(page, *lonlat))
+    settle(page)
+    assert page.inner_text("#verdict").startswith("LEGAL")
+    meter = page.inner_text("#meter")
+    assert "Minsk National (UMMS) (hypothetical)" in meter
+    assert "of 1,500.0 km" in meter
+    assert "hypothetical designation" in meter
+    # another territory: its airfields, and the comparison follows it
+    page.select_option("#territory", "POL")
+    assert page.eval_on_selector_all("#start option", "os => os.map(o => o.value)") == ["EPWA"]
+    assert page.input_value("#cmp-territory") == "POL"
+    assert page.input_value("#cmp-candidates") == "EPWA"
+    page.select_option("#territory", "BLR+RUS")
+    assert page.input_value("#cmp-territory") == "BLR"
+    assert page.input_value("#cmp-candidates") == "UUMB, UMMS"
+    assert_clean(rec)

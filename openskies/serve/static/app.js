@@ -579,7 +579,29 @@
     drawAirfields();
     edited("year");
   });
+  /** The comparison follows the chosen territory (a small member state of a group). */
+  function syncCompare() {
+    const terr = currentTerritory();
+    const small = (code) => {
+      const t = state.options.territories.find((x) => x.code === code);
+      return t && t.area_km2 <= 1e6;
+    };
+    const code = small(terr.code) ? terr.code : terr.members.find(small);
+    if (!code) return;
+    $("cmp-territory").value = code;
+    if (code === state.options.default.compare_territory) {
+      $("cmp-candidates").value = state.options.default.compare_candidates.join(", ");
+      return;
+    }
+    const group = state.options.airfields.filter((a) => a.group === terr.group);
+    const status = group.filter((a) => a.is_osa && a.roles.includes("POE")).slice(0, 1);
+    const other = group.filter((a) => !a.is_osa && a.party === code).slice(0, 1);
+    const picks = [...status, ...other].map((a) => a.icao);
+    if (picks.length) $("cmp-candidates").value = picks.join(", ");
+  }
+
   $("territory").addEventListener("change", async () => {
+    syncCompare();
     fillAirfields();
     await loadTerritory();
     drawAirfields();
