@@ -84,8 +84,20 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_test(
-    base: str, token: str, waypoints: list, n_requests: int, n_clients: int, max_s: float
+    base: str,
+    token: str,
+    waypoints: list,
+    n_requests: int,
+    n_clients: int,
+    max_s: float,
+    pid: int,
 ) -> dict:
     """``n_requests`` validations from ``n_clients`` threads; per-request wall times."""
     body = {"territory": "BLR+RUS", "start": "UUMB", "end": "UUMB"}
@@ -124,6 +136,7 @@ def load_test(
     # one warm request first (the server warms its caches in the background)
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
         c.post("/api/validate", json={**body, "waypoints": waypoints}, timeout=300)
+    c0 = cpu_seconds(pid)
     t0 = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(n_clients)]
     for t in threads:
@@ -131,7 +144,15 @@ def load_test(
     for t in threads:
         t.join()
     total = time.perf_counter() - t0
-    return {"wall": wall, "server": server, "cpu": cpu, "errors": errors, "total_s": total}
+    process_cpu_ms = (cpu_seconds(pid) - c0) * 1000 / max(1, len(wall) + len(errors))
+    return {
+        "wall": wall,
+        "server": server,
+        "cpu": cpu,
+        "errors": errors,
+        "total_s": total,
+        "process_cpu_ms_per_request": process_cpu_ms,
+    }
 
 
 def _load(path: Path, name: str):
@@ -193,6 +214,7 @@ def browser_edits(url: str, n_drags: int) -> dict:
     finals = [x for x in lat_ms if x["final"]]
     return {
         "ms": [x["ms"] for x in finals],
+        "kinds": [x["kind"] for x in finals],
         "ms_from_drop": [x["ms_from_event"] for x in finals],
         "cpu": [x["server_cpu_ms"] for x in finals],
         "server": [x["server_ms"] for x in finals],
@@ -231,25 +253,29 @@ def main() -> None:
         print(f"## Load test: {args.requests} validations, {args.clients} concurrent clients\n")
         print(
             "| plan | requests | p50 ms | p95 ms | max ms | in app p50 ms | check CPU p50 ms "
-            "| req/s | errors |"
+            "| server CPU ms/request | req/s | errors |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         plans = {"200": plan_200, "small": plan_small}
         for name in ["200", "small"] if args.plan == "both" else [args.plan]:
             wps = plans[name]()
-            res = load_test(base, token, wps, args.requests, args.clients, args.max_seconds)
+            res = load_test(
+                base, token, wps, args.requests, args.clients, args.max_seconds, proc.pid
+            )
             raw[f"load_{name}"] = res
             w, s = res["wall"], res["server"]
             label = f"{len(wps)} waypoints" + (" (+2 airfields)" if name == "200" else "")
             print(
                 f"| {label} | {len(w)} | {pct(w, 50):.0f} | {pct(w, 95):.0f} | {max(w):.0f} | "
-                f"{pct(s, 50):.0f} | {pct(res['cpu'], 50):.0f} | {len(w) / res['total_s']:.1f} | "
+                f"{pct(s, 50):.0f} | {pct(res['cpu'], 50):.0f} | "
+                f"{res['process_cpu_ms_per_request']:.0f} | {len(w) / res['total_s']:.1f} | "
                 f"{len(res['errors'])} |"
             )
         if args.browser:
             res = browser_edits(url, args.drags)
             raw["browser"] = res
             ok = sum(v <= TARGET_MS for v in res["ms"])
+            ok_drop = sum(v <= TARGET_MS for v in res["ms_from_drop"])
             print(f"\n## Edits of a 202-waypoint plan in Chromium ({args.drags} drags)\n")
             print("| measure | n | p50 ms | p95 ms | max ms |")
             print("|---|---|---|---|---|")
@@ -260,7 +286,8 @@ def main() -> None:
             print(row("  of which: rendering", res["render"]))
             print(row("server CPU time of check() (its thread)", res["cpu"]))
             print(
-                f"\n{ok} of {len(res['ms'])} edits within the {TARGET_MS:.0f} ms target; "
+                f"\nWithin the {TARGET_MS:.0f} ms target: {ok} of {len(res['ms'])} edits "
+                f"counted from their last change, {ok_drop} counted from the drop; "
                 f"{res['during_drag']} intermediate positions while dragging were coalesced."
             )
     finally:

@@ -388,9 +388,10 @@
    * answer that includes it is recorded in state.latencies; the last change of a
    * gesture (a drop, an added or removed vertex, an import) is marked final.
    * Live previews while dragging are sent only when the last round trip took at most
-   * PREVIEW_MAX_MS: on a slow server a preview in flight would delay the answer to the
-   * drop itself, which is what the planner waits for. */
-  const PREVIEW_MAX_MS = 150;
+   * PREVIEW_MAX_MS: a preview in flight delays the answer to the final position by up
+   * to one round trip, so previews run only while two round trips and the rendering
+   * fit in the 300 ms the planner should wait for an edit's answer. */
+  const PREVIEW_MAX_MS = 100;
   function edited(kind) {
     const body = currentWaypoints().length >= 2 ? JSON.stringify(planRequest()) : "";
     const final = kind !== "drag";
