@@ -12,5 +12,6 @@ from . import (  # noqa: F401 - each module registers its commands on import
     _cli_exercise,
     _cli_plan,
     _cli_rank,
+    _cli_serve,
     _cli_study,
 )
