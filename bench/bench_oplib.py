@@ -22,6 +22,7 @@ must leave it out.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -103,7 +104,7 @@ def check_route(case: Case, order: list[int], score: float) -> tuple[bool, str, 
     body = order[:-1]
     if len(set(body)) != len(body):
         return False, "a node is visited twice", 0
-    length = sum(d[a][b] for a, b in zip(order, order[1:], strict=False))
+    length = sum(d[a][b] for a, b in itertools.pairwise(order))
     total = sum(case.scores[v] for v in body)
     if length > case.budget:
         return False, f"integer length {length} > budget {case.budget}", total
@@ -161,6 +162,8 @@ def run_pyvrp(case: Case, time_limit_s: float, seed: int) -> tuple[list[int], fl
     order.append(0)
     score = case.scores[0] + sum(case.scores[v] for v in order[1:-1])
     return order, float(score)
+
+
 RUNNERS = {"openskies": run_openskies, "pyvrp": run_pyvrp}
 
 
