@@ -129,6 +129,13 @@ def workspace(n: int, n_nbi: int) -> tuple:
         np.zeros(n, dtype=np.bool_),  # 13 no_tabu (all False)
         np.zeros(m, dtype=np.int64),  # 14 scratch route
         np.ones(n, dtype=np.bool_),  # 15 rep_dirty
+        np.ones(n, dtype=np.bool_),  # 16 act2: 2-opt has to look at the node
+        np.ones(n, dtype=np.bool_),  # 17 acto: or-opt has to look at the node
+        np.ones(n, dtype=np.float64),  # 18 noise factor of a node
+        np.full(n, -2, dtype=np.int64),  # 19 pred of a node in the route the caches are for
+        np.full(n, -2, dtype=np.int64),  # 20 succ of a node in that route
+        np.zeros(n, dtype=np.bool_),  # 21 far: its cached edge came from a full scan
+        np.zeros(n, dtype=np.bool_),  # 22 scratch flags
     )
 
 
@@ -231,12 +238,58 @@ def _touch(inst, w, x):
     for q in range(rnb_ptr[x], rnb_ptr[x + 1]):
         dirty[rnb_idx[q]] = True
         rep_dirty[rnb_idx[q]] = True
+    w[16][x] = True
+    w[17][x] = True
+
+
+@_jit
+def _sync(r, k, in_route, inst, par, w, touch):
+    """Mark what differs between route ``r`` and the route the caches were made for.
+
+    A node whose neighbours on the route changed (as an unordered pair when the
+    matrix is symmetric), that joined or left, is touched; nodes whose cached edge
+    came from a full scan are marked dirty too. Then ``r`` is recorded. With
+    ``touch`` False the route is only recorded (its changes were touched as made).
+    """
+    n = inst[0].shape[0]
+    sym = par[4]
+    pred = w[19]
+    succ = w[20]
+    far = w[21]
+    seen = w[22]
+    dirty = w[11]
+    seen[:] = False
+    for t in range(k):
+        v = r[t]
+        if seen[v]:  # the start again, at the end of a closed tour
+            continue
+        seen[v] = True
+        p = r[k - 2] if t == 0 and r[k - 1] == v else (r[t - 1] if t > 0 else -1)
+        q = r[t + 1] if t < k - 1 else -1
+        same = (pred[v] == p and succ[v] == q) or (sym and pred[v] == q and succ[v] == p)
+        if not same:
+            if touch:
+                _touch(inst, w, v)
+            pred[v] = p
+            succ[v] = q
+    for v in range(n):
+        if not seen[v] and pred[v] != -2:  # left the route
+            if touch:
+                _touch(inst, w, v)
+                dirty[v] = True
+                w[15][v] = True
+            pred[v] = -2
+            succ[v] = -2
+        if far[v] and touch:
+            dirty[v] = True
 
 
 @_jit
 def _touch_all(w):
     w[11][:] = True
     w[15][:] = True
+    w[16][:] = True
+    w[17][:] = True
 
 
 # --------------------------------------------------------------------------- length reduction
@@ -249,7 +302,8 @@ def two_opt_sym(r, k, in_route, inst, par, w):
     A move removes edges ``i`` and ``j`` and joins their first nodes and their
     second nodes. Only moves that add an edge from a node to one of its listed
     neighbours ``nb`` shorter than the removed edge at that node are tried
-    (complete lists give the full neighbourhood).
+    (complete lists give the full neighbourhood), and only from nodes whose
+    edges changed since they were last looked at (don't-look bits).
     """
     d = inst[0]
     nb = inst[4]
@@ -257,6 +311,7 @@ def two_opt_sym(r, k, in_route, inst, par, w):
     start = par[2]
     end = par[3]
     pos = w[0]
+    act = w[16]
     any_move = False
     _positions(r, k, pos)
     n_nb = nb.shape[1]
@@ -264,6 +319,9 @@ def two_opt_sym(r, k, in_route, inst, par, w):
     while moved:
         moved = False
         for p in range(k):
+            if not act[r[p]]:
+                continue
+            found = False
             for side in range(2):
                 a = r[p]
                 if side == 0:  # a as a first node: new edge (a, c), c first node of edge q
@@ -302,7 +360,10 @@ def two_opt_sym(r, k, in_route, inst, par, w):
                             pos[r[x]] = x
                         moved = True
                         any_move = True
+                        found = True
                         break
+            if not found and r[p] != start and r[p] != end:
+                act[r[p]] = False  # look again only when an edge at it changes
     return any_move
 
 
@@ -346,7 +407,11 @@ def two_opt_asym(r, k, in_route, inst, par, w):
 
 @_jit
 def or_opt(r, k, in_route, inst, par, w):
-    """Move runs of 1 to 3 nodes (reversed too if symmetric) next to a listed neighbour."""
+    """Move runs of 1 to 3 nodes (reversed too if symmetric) next to a listed neighbour.
+
+    A run is looked at when its first node's edges changed since it was last
+    looked at (don't-look bits).
+    """
     d = inst[0]
     nb = inst[4]
     tol = par[1]
@@ -355,14 +420,22 @@ def or_opt(r, k, in_route, inst, par, w):
     sym = par[4]
     pos = w[0]
     buf = w[7]
+    act = w[17]
     any_move = False
     n_nb = nb.shape[1]
     _positions(r, k, pos)
-    for seg in range(1, 4):
-        moved = True
-        while moved and k >= seg + 3:
-            moved = False
-            for i in range(1, k - seg):
+    moved = True
+    while moved:
+        moved = False
+        i = 1
+        while i < k - 1:
+            if not act[r[i]]:
+                i += 1
+                continue
+            applied = False
+            for seg in range(1, 4):
+                if i + seg > k - 1:
+                    break
                 p = r[i - 1]
                 first = r[i]
                 last = r[i + seg - 1]
@@ -423,7 +496,11 @@ def or_opt(r, k, in_route, inst, par, w):
                     pos[r[t]] = t
                 moved = True
                 any_move = True
+                applied = True
                 break
+            if not applied:
+                act[r[i]] = False
+            i += 1
     return any_move
 
 
@@ -475,6 +552,7 @@ def _refresh(r, k, in_route, inst, par, w, u):
                 best_t = t
                 ba = r[t]
                 bb = r[t + 1]
+    w[21][u] = ba < 0
     if ba < 0:  # no listed neighbour on the route: every edge
         for t in range(k - 1):
             cost = dt[u, r[t]] + d[u, r[t + 1]] - elen[t]
@@ -513,8 +591,9 @@ def _refresh_rep(r, k, in_route, inst, par, w, u):
 def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
     """Greedy score / extra-length insertion until nothing fits.
 
-    Nodes flagged in ``tabu`` are skipped; ``noise`` > 0 multiplies each ratio by a
-    random factor in [1, 1 + noise]. Returns (new k, new length, changed).
+    Nodes flagged in ``tabu`` are skipped; ``noise`` > 0 multiplies the ratios of
+    each node by a random factor in [1, 1 + noise], drawn once per call. Returns
+    (new k, new length, changed).
     """
     d = inst[0]
     dt = inst[1]
@@ -536,11 +615,14 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
     rep_dirty = w[15]
     _positions(r, k, pos)
     _edge_lengths(r, k, d, elen)
+    nf = w[18]
     m = 0
     for u in cand:
         if not in_route[u] and not tabu[u]:
             pool[m] = u
             m += 1
+            if noise > 0:
+                nf[u] = 1.0 + noise * _rand(st)
     changed = False
     while m > 0:
         slack = cap - length
@@ -567,7 +649,7 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
                     continue
                 key = su / cost
                 if noise > 0:
-                    key *= 1.0 + noise * _rand(st)
+                    key *= nf[u]
                 flag = 0
                 key2 = 0.0
             if (
@@ -601,6 +683,9 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
         length += ins_c[v]
         changed = True
         # nodes that list a, v or b: the edge (a, b) is gone, (a, v) and (v, b) are new
+        for x in (a, v, b):
+            w[16][x] = True
+            w[17][x] = True
         dav = elen[t]
         dvb = elen[t + 1]
         for y in range(3):
@@ -849,7 +934,7 @@ def local_search(r, k, in_route, tabu, noise, inst, par, w, st):
     """
     d = inst[0]
     metric = par[5]
-    _touch_all(w)
+    _sync(r, k, in_route, inst, par, w, True)
     _shorten(r, k, in_route, inst, par, w)
     length = route_length(r, k, d)
     if noise > 0:
@@ -871,6 +956,7 @@ def local_search(r, k, in_route, tabu, noise, inst, par, w, st):
             length = route_length(r, k, d)
             continue
         break
+    _sync(r, k, in_route, inst, par, w, False)  # record the route
     return k, route_length(r, k, d)
 
 
