@@ -22,24 +22,33 @@ Two algorithms are available:
   budget (shortest-path test) are left out of the model. The heuristic runs
   first and gives the starting incumbent. On the Tsiligirides instances this
   proves the optimum in a few seconds where an MTZ model needs 10 to 60+ s.
-- ``"heuristic"``: an iterated local search (ILS) in pure Python. Local
-  search: greedy score/extra-length insertion, 2-opt and or-opt to shorten the
-  route, best 1-for-1 exchange of a visited for an unvisited node and, on
-  matrices that violate the triangle inequality, insertion of node pairs.
-  Perturbation: removal of a random run or a random set of visited nodes (now
-  and then most of the route), the removed nodes being barred from the first
-  re-insertion pass, with randomly weighted ratios. Threshold acceptance (5 %
-  below the best) with periodic restarts from the best route. Its effort is a
-  fixed iteration count (``100 + 5 * candidates``, capped at ``3e6 / candidates**2``
-  for large instances) from a seeded generator.
+- ``"heuristic"``: an iterated local search (ILS), compiled with numba
+  (``_orienteering_ils``; plain Python with the same results when numba is
+  missing). Local search: greedy score/extra-length insertion, 2-opt and or-opt
+  (runs of 1-3 nodes, reversed too) to shorten the route, 1-for-1 swaps of a
+  visited for an unvisited node and, on matrices that violate the triangle
+  inequality, insertion of node pairs; above 80 model nodes the moves look at
+  neighbour lists (100 nearest nodes for length moves, 16 for insertions and
+  swaps) with don't-look bits and cached insertion costs. Perturbation: removal
+  of a random run or a random set of visited nodes (now and then most of the
+  route), the removed nodes being barred from the first re-insertion pass, with
+  randomly weighted ratios. Threshold acceptance (5 % below the best) with
+  periodic restarts from the best route. Its effort is a fixed iteration count
+  (``_ils_effort``: ``100 + 30 * candidates``, about ``800_000 / candidates``
+  above 160 candidates) from a seeded xoshiro128** generator, so the route
+  depends only on the inputs and the seed; ``time_limit_s`` is a safety cap
+  that stops it early (with a warning) only on a machine far slower than
+  expected. The one-time compilation (or load from numba's on-disk cache) is
+  not counted against the cap.
 
 ``"auto"`` runs the heuristic and then, when at most ``_AUTO_EXACT_MAX_NODES``
 (40) nodes, start and end included, can lie on a route within the budget, the
 exact solver with a deterministic branch-and-bound node limit, keeping the
 better route; above 40 nodes it returns the heuristic route.
 
-This module is self-contained (stdlib, highspy, ortools and ``._errors`` only)
-so that it can be re-exported by the public routing module.
+This module is self-contained (stdlib, numpy, numba, highspy, ortools,
+``._orienteering_ils`` and ``._errors`` only) so that it can be re-exported by the
+public routing module.
 """
 
 from __future__ import annotations
@@ -48,7 +57,6 @@ import itertools
 import logging
 import math
 import operator
-import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -282,507 +290,86 @@ def _repair(order: list[int], d: list[list[float]], scores: list[float], cap: fl
 
 # --------------------------------------------------------------------------- heuristic (ILS)
 
+#: Neighbour lists: length moves (2-opt, or-opt) look at this many nearest nodes
+#: (pruned further by the removed edge's length), insertions and swaps at
+#: ``_INSERT_NEIGHBOURS``; instances of up to ``_FULL_LISTS_MAX_NODES`` model nodes
+#: use complete lists (the full neighbourhoods).
+_LENGTH_NEIGHBOURS = 100
+_INSERT_NEIGHBOURS = 16
+_FULL_LISTS_MAX_NODES = 80
 
-class _ILS:
-    """Iterated local search on a route list ``[start, ..., end]``.
-
-    The inner loops are list comprehensions over the route's edges, which keeps
-    pure Python fast enough for a few hundred nodes.
-    """
-
-    def __init__(
-        self,
-        d: list[list[float]],
-        scores: list[float],
-        cap: float,
-        start: int,
-        end: int,
-        candidates: list[int],
-        rng: random.Random,
-    ) -> None:
-        self.d = d
-        self.dt = [list(col) for col in zip(*d, strict=True)]  # dt[j][i] = d[i][j]
-        self.scores = scores
-        self.cap = cap
-        self.start = start
-        self.end = end
-        self.candidates = candidates
-        self.rng = rng
-        n = len(d)
-        self.symmetric = all(d[i][j] == d[j][i] for i in range(n) for j in range(i + 1, n))
-        scale = max((max(row) for row in d), default=0.0)
-        self.tol = 1e-10 * max(1.0, scale)
-        self.noise = 0.5
-        # pairs of nodes are tried for insertion only when the triangle inequality fails
-        # somewhere (a detour through a worthless node can then shorten a leg)
-        self.metric = n > 120 or not any(
-            dik + dkj < dij - self.tol
-            for i in range(n)
-            for k in range(n)
-            if k != i
-            for dik in (d[i][k],)
-            for dkj, dij in zip(d[k], d[i], strict=True)
-        )
-        self.big_kick = 0.2
-        self.threshold = 0.05
-
-    # ---- length reduction -------------------------------------------------------------------
-
-    def two_opt(self, r: list[int], clean: set[tuple[int, int]] | None = None) -> bool:
-        """Reverse route segments while that shortens the route.
-
-        With a symmetric matrix only moves that remove an edge not in ``clean``
-        (the edges of the last 2-opt optimal route) are tried: the others were
-        already found not to improve. ``clean`` is updated in place.
-        """
-        d = self.d
-        tol = self.tol
-        any_move = False
-        if not self.symmetric:
-            any_move = self._two_opt_full(r)
-        else:
-            while True:
-                k = len(r)
-                if k < 4:
-                    break
-                base = [d[a][b] for a, b in itertools.pairwise(r)]
-                if clean is None:
-                    edges = range(k - 1)
-                else:
-                    edges = [
-                        p
-                        for p in range(k - 1)
-                        if (r[p], r[p + 1]) not in clean and (r[p + 1], r[p]) not in clean
-                    ]
-                move = None
-                for p in edges:
-                    a, b = r[p], r[p + 1]
-                    da = d[a]
-                    db = d[b]
-                    # as first removed edge: reverse r[p+1..j], j in p+2..k-2
-                    if p + 2 <= k - 2:
-                        deltas = [
-                            da[c] + db[f] - cf
-                            for c, f, cf in zip(
-                                r[p + 2 : k - 1], r[p + 3 : k], base[p + 2 : k - 1], strict=True
-                            )
-                        ]
-                        best = min(deltas)
-                        if best - base[p] < -tol:
-                            move = (p + 1, p + 2 + deltas.index(best))
-                            break
-                    # as second removed edge: reverse r[i..p], i in 1..p-1
-                    if p >= 2:
-                        deltas = [
-                            da[x] + db[y] - xy
-                            for x, y, xy in zip(r[0 : p - 1], r[1:p], base[0 : p - 1], strict=True)
-                        ]
-                        best = min(deltas)
-                        if best - base[p] < -tol:
-                            move = (1 + deltas.index(best), p)
-                            break
-                if move is None:
-                    break
-                i, j = move
-                r[i : j + 1] = r[i : j + 1][::-1]
-                any_move = True
-        if clean is not None:
-            clean.clear()
-            clean.update(itertools.pairwise(r))
-        return any_move
-
-    def _two_opt_full(self, r: list[int]) -> bool:
-        """2-opt for an asymmetric matrix (reversal cost from prefix sums)."""
-        d = self.d
-        tol = self.tol
-        any_move = False
-        while True:
-            k = len(r)
-            if k < 4:
-                return any_move
-            base = [d[a][b] for a, b in itertools.pairwise(r)]
-            # reversing r[i..j] changes the inner cost by bwd[j]-bwd[i]-(fwd[j]-fwd[i])
-            fwd = [0.0] * k
-            bwd = [0.0] * k
-            for t in range(1, k):
-                fwd[t] = fwd[t - 1] + base[t - 1]
-                bwd[t] = bwd[t - 1] + d[r[t]][r[t - 1]]
-            g = [bwd[t] - fwd[t] - base[t] for t in range(k - 1)]
-            moved = False
-            for i in range(1, k - 2):
-                da = d[r[i - 1]]
-                db = d[r[i]]
-                deltas = [
-                    da[c] + db[f] + gj
-                    for c, f, gj in zip(
-                        r[i + 1 : k - 1], r[i + 2 : k], g[i + 1 : k - 1], strict=True
-                    )
-                ]
-                best = min(deltas)
-                if best - base[i - 1] - (bwd[i] - fwd[i]) < -tol:
-                    j = i + 1 + deltas.index(best)
-                    r[i : j + 1] = r[i : j + 1][::-1]
-                    moved = any_move = True
-                    break
-            if not moved:
-                return any_move
-
-    def or_opt(self, r: list[int]) -> bool:
-        """Move runs of 1 to 3 nodes to their cheapest other place while that shortens."""
-        d = self.d
-        dt = self.dt
-        tol = self.tol
-        inf = math.inf
-        any_move = False
-        for seg in (1, 2, 3):
-            moved = True
-            while moved:
-                moved = False
-                k = len(r)
-                if k < seg + 3:
-                    break
-                tails = r[:-1]
-                heads = r[1:]
-                base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
-                for i in range(1, k - seg):
-                    p, q = r[i - 1], r[i + seg]
-                    gain = base[i - 1] + base[i + seg - 1] - d[p][q]
-                    if gain <= tol:
-                        continue
-                    colf = dt[r[i]]
-                    dl = d[r[i + seg - 1]]
-                    adds = [
-                        colf[a] + dl[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)
-                    ]
-                    for j in range(i - 1, i + seg):
-                        adds[j] = inf
-                    best = min(adds)
-                    if best < gain - tol:
-                        j = adds.index(best)
-                        segment = r[i : i + seg]
-                        del r[i : i + seg]
-                        pos = j + 1 if j < i else j + 1 - seg
-                        r[pos:pos] = segment
-                        moved = any_move = True
-                        break
-        return any_move
-
-    # ---- score increase --------------------------------------------------------------------
-
-    def insert(
-        self,
-        r: list[int],
-        length: float,
-        in_route: list[bool],
-        tabu: list[bool] | None = None,
-        noise: float = 0.0,
-    ) -> tuple[bool, float]:
-        """Greedy ratio insertion until nothing fits; return (changed, new length).
-
-        Nodes flagged in ``tabu`` are not inserted; ``noise`` > 0 multiplies each
-        ratio by a random factor in [1, 1 + noise] (diversification).
-        """
-        d = self.d
-        dt = self.dt
-        scores = self.scores
-        tol = self.tol
-        rand = self.rng.random
-        pool = [u for u in self.candidates if not in_route[u] and (tabu is None or not tabu[u])]
-        # cheapest insertion edge of each pooled node, as (cost, tail, head)
-        tails = r[:-1]
-        heads = r[1:]
-        base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
-        cache: dict[int, tuple[float, int, int]] = {}
-        for u in pool:
-            colu = dt[u]
-            du = d[u]
-            costs = [colu[a] + du[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)]
-            c = min(costs)
-            p = costs.index(c)
-            cache[u] = (c, tails[p], heads[p])
-        changed = False
-        while pool:
-            slack = self.cap - length
-            best_key: tuple[float, float, float] | None = None
-            best_u = -1
-            for u in pool:
-                cost = cache[u][0]
-                if cost > slack:
-                    continue
-                su = scores[u]
-                if cost <= tol:
-                    if su <= 0 and cost > -tol:
-                        continue
-                    key = (1.0, su, -cost)
-                else:
-                    if su <= 0:
-                        continue
-                    ratio = su / cost
-                    if noise:
-                        ratio *= 1.0 + noise * rand()
-                    key = (0.0, ratio, 0.0)
-                if best_key is None or key > best_key:
-                    best_key, best_u = key, u
-            if best_u < 0:
-                break
-            cost, a, b = cache.pop(best_u)
-            pos = r.index(b, r.index(a) + 1) if a != b else len(r) - 1
-            r.insert(pos, best_u)
-            in_route[best_u] = True
-            length += cost
-            changed = True
-            pool.remove(best_u)
-            v = best_u
-            dav = d[a][v]
-            dvb = d[v][b]
-            for u in pool:
-                c_old, ta, hb = cache[u]
-                colu = dt[u]
-                du = d[u]
-                if ta == a and hb == b:  # its best edge is gone: rescan the route
-                    tails = r[:-1]
-                    heads = r[1:]
-                    costs = [colu[x] + du[y] - d[x][y] for x, y in zip(tails, heads, strict=True)]
-                    c = min(costs)
-                    p = costs.index(c)
-                    cache[u] = (c, tails[p], heads[p])
-                    continue
-                c1 = colu[a] + du[v] - dav
-                c2 = colu[v] + du[b] - dvb
-                if c1 < c_old:
-                    cache[u] = (c1, a, v)
-                    c_old = c1
-                if c2 < c_old:
-                    cache[u] = (c2, v, b)
-        return changed, length
-
-    def exchange(self, r: list[int], length: float, in_route: list[bool]) -> tuple[bool, float]:
-        """Best 1-for-1 swap of a visited node for an unvisited one (score up, or length down)."""
-        d = self.d
-        dt = self.dt
-        scores = self.scores
-        cap = self.cap
-        tol = self.tol
-        inf = math.inf
-        k = len(r)
-        if k < 3:
-            return False, length
-        tails = r[:-1]
-        heads = r[1:]
-        base = [d[a][b] for a, b in zip(tails, heads, strict=True)]
-        m = k - 2  # position t stands for the inner node r[t + 1]
-        prevs = r[0:m]
-        mids = r[1 : m + 1]
-        nexts = r[2:k]
-        skips = [d[a][b] for a, b in zip(prevs, nexts, strict=True)]
-        rest = [
-            length - base[t] - base[t + 1] + skips[t] for t in range(m)
-        ]  # length without r[t + 1]
-        vscores = [scores[v] for v in mids]
-        min_score = min(vscores)
-        best: tuple[float, float, int] | None = None
-        best_u = -1
-        for u in self.candidates:
-            su = scores[u]
-            if in_route[u] or su < min_score:
-                continue
-            colu = dt[u]
-            du = d[u]
-            costs = [colu[a] + du[b] - ab for a, b, ab in zip(tails, heads, base, strict=True)]
-            top = sorted(range(k - 1), key=costs.__getitem__)[:3]
-            p0 = top[0]
-            alt = [costs[p0]] * m
-            for t in (p0 - 1, p0):  # removing r[t + 1] deletes edges t and t + 1
-                if 0 <= t < m:
-                    alt[t] = inf
-                    for p in top[1:]:
-                        if p != t and p != t + 1:
-                            alt[t] = costs[p]
-                            break
-            repl = [colu[a] + du[b] - sk for a, b, sk in zip(prevs, nexts, skips, strict=True)]
-            moves = [
-                (su - sv, -(rs + (rp if rp < al else al)), t)
-                for t, (sv, rs, rp, al) in enumerate(zip(vscores, rest, repl, alt, strict=True))
-                if sv <= su and rs + (rp if rp < al else al) <= cap
-            ]
-            if not moves:
-                continue
-            move = max(moves)
-            if move[0] == 0 and -move[1] >= length - tol:
-                moves = [mv for mv in moves if mv[0] > 0 or -mv[1] < length - tol]
-                if not moves:
-                    continue
-                move = max(moves)
-            if best is None or move[:2] > best[:2]:
-                best, best_u = move, u
-        if best is None:
-            return False, length
-        u = best_u
-        i = best[2] + 1
-        v = r[i]
-        colu = dt[u]
-        du = d[u]
-        repl = colu[r[i - 1]] + du[r[i + 1]] - d[r[i - 1]][r[i + 1]]
-        del r[i]
-        costs = [colu[a] + du[b] - d[a][b] for a, b in itertools.pairwise(r)]
-        pos = min(range(len(costs)), key=costs.__getitem__)
-        if repl <= costs[pos]:
-            pos = i - 1
-        r.insert(pos + 1, u)
-        in_route[v] = False
-        in_route[u] = True
-        return True, _route_length(r, d)
-
-    def insert_pair(self, r: list[int], length: float, in_route: list[bool]) -> tuple[bool, float]:
-        """Insert the best-ratio pair of consecutive unvisited nodes that fits (non-metric)."""
-        d = self.d
-        scores = self.scores
-        tol = self.tol
-        slack = self.cap - length
-        pool = [u for u in self.candidates if not in_route[u]]
-        if len(pool) < 2 or len(pool) > 80:
-            return False, length
-        best_key: tuple[float, float] | None = None
-        best_move = (-1, -1, -1)
-        for p, (a, b) in enumerate(itertools.pairwise(r)):
-            da = d[a]
-            dab = da[b]
-            for u in pool:
-                du = d[u]
-                first = da[u] - dab
-                for w in pool:
-                    if w == u:
-                        continue
-                    cost = first + du[w] + d[w][b]
-                    if cost > slack:
-                        continue
-                    gain = scores[u] + scores[w]
-                    if cost <= tol:
-                        if gain <= 0 and cost > -tol:
-                            continue
-                        key = (1.0, gain - cost)
-                    elif gain <= 0:
-                        continue
-                    else:
-                        key = (0.0, gain / cost)
-                    if best_key is None or key > best_key:
-                        best_key, best_move = key, (p, u, w)
-        if best_key is None:
-            return False, length
-        p, u, w = best_move
-        r[p + 1 : p + 1] = [u, w]
-        in_route[u] = in_route[w] = True
-        return True, _route_length(r, d)
-
-    def local_search(
-        self,
-        r: list[int],
-        in_route: list[bool],
-        tabu: list[bool] | None = None,
-        noise: float = 0.0,
-    ) -> float:
-        """Shorten, insert and exchange until none of them improves the route."""
-        d = self.d
-        clean: set[tuple[int, int]] = set()
-        self.two_opt(r, clean)
-        length = _route_length(r, d)
-        if tabu is not None or noise:
-            _, length = self.insert(r, length, in_route, tabu, noise)
-        while True:
-            if self.two_opt(r, clean):
-                length = _route_length(r, d)
-            changed, length = self.insert(r, length, in_route)
-            if changed:
-                continue
-            changed, length = self.exchange(r, length, in_route)
-            if changed:
-                continue
-            if not self.metric:
-                changed, length = self.insert_pair(r, length, in_route)
-                if changed:
-                    continue
-            if self.or_opt(r):
-                length = _route_length(r, d)
-                continue
-            break
-        return _route_length(r, d)
-
-    # ---- driver ----------------------------------------------------------------------------
-
-    def perturb(self, r: list[int], in_route: list[bool]) -> list[int]:
-        """Remove a random run or a random set of nodes; return the removed nodes."""
-        k_inner = len(r) - 2
-        if k_inner <= 0:
-            return []
-        rng = self.rng
-        if rng.random() < self.big_kick:
-            size = rng.randint(1, k_inner)
-        else:
-            size = rng.randint(1, max(1, (k_inner + 2) // 3))
-        if rng.random() < 0.5:
-            i = rng.randint(1, k_inner - size + 1)
-            removed = r[i : i + size]
-            trial = r[:i] + r[i + size :]
-        else:
-            drop = set(rng.sample(range(1, k_inner + 1), size))
-            removed = [r[i] for i in sorted(drop)]
-            trial = [v for i, v in enumerate(r) if i not in drop]
-        if _route_length(trial, self.d) > self.cap:  # non-metric matrix: removal lengthened it
-            return []
-        r[:] = trial
-        for v in removed:
-            in_route[v] = False
-        return removed
-
-    def run(self, iterations: int, deadline: float) -> list[int]:
-        """Greedy start, then ``iterations`` rounds of perturbation and local search."""
-        n = len(self.d)
-        start, end = self.start, self.end
-        r = [start, end]
-        in_route = [False] * n
-        in_route[start] = in_route[end] = True
-        length = self.local_search(r, in_route)
-        score = _route_score(r, self.scores)
-        best, best_score, best_length = list(r), score, length
-        cur, cur_score = list(r), score
-        stall = 0
-        restart_after = max(20, iterations // 10)
-        for _ in range(iterations):
-            if time.monotonic() > deadline:
-                logger.debug("orienteering ILS stopped by the time limit")
-                break
-            trial = list(cur)
-            flags = [False] * n
-            for v in trial:
-                flags[v] = True
-            removed = self.perturb(trial, flags)
-            tabu = [False] * n
-            for v in removed:
-                tabu[v] = True
-            length = self.local_search(trial, flags, tabu, self.noise)
-            score = _route_score(trial, self.scores)
-            if _better(score, length, best_score, best_length):
-                best, best_score, best_length = list(trial), score, length
-                stall = 0
-            else:
-                stall += 1
-            if score >= cur_score - 1e-9 * max(1.0, cur_score) or score >= best_score * (
-                1.0 - self.threshold
-            ):
-                cur, cur_score = trial, score
-            if stall and stall % restart_after == 0:
-                cur, cur_score = list(best), best_score
-        return best
+#: ILS iterations run between two checks of the safety time cap.
+_ILS_CHUNK = 25
 
 
-def _ils_iterations(n_candidates: int) -> int:
-    """ILS iteration count: 100 + 5 per candidate node, scaled down above ~70 candidates.
+@dataclass(frozen=True)
+class _Effort:
+    """Deterministic effort of the ILS: iterations and perturbation settings."""
 
-    One iteration costs roughly O(n^2) list operations, so the count is capped at
-    3e6 / n^2 (at least 30) to keep large instances near a few seconds.
+    iterations: int
+    noise: float = 0.5
+    big_kick: float = 0.2
+    max_kick: int = 1_000_000
+    threshold: float = 0.05
+
+    @property
+    def restart_after(self) -> int:
+        return max(20, self.iterations // 10)
+
+
+def _ils_effort(n_candidates: int) -> _Effort:
+    """ILS effort for an instance with ``n_candidates`` nodes that fit on some route.
+
+    ``100 + 30 n`` iterations, fewer above ~160 candidates where one iteration costs
+    more (about ``800_000 / n``, but never below ``100 + 5 n``): a few seconds at
+    400 nodes on the project's machine, well inside the default 10 s safety cap.
     """
     n = max(1, n_candidates)
-    return max(30, min(100 + 5 * n, 3_000_000 // (n * n)))
+    return _Effort(iterations=min(100 + 30 * n, max(100 + 5 * n, 800_000 // n)))
+
+
+def _neighbour_lists(d: Any, nodes: Any, size: int) -> Any:
+    """``size`` nearest of ``nodes`` to every node by ``d[u][v] + d[v][u]`` (ties by index)."""
+    import numpy as np
+
+    n = d.shape[0]
+    out = np.full((n, max(1, size)), -1, dtype=np.int64)
+    both = d + d.T
+    for u in range(n):
+        others = nodes[nodes != u]
+        near = others[np.argsort(both[u, others], kind="stable")][:size]
+        out[u, : near.shape[0]] = near
+    return out
+
+
+def _reverse_lists(nb: Any) -> tuple[Any, Any]:
+    """CSR form of "which nodes list x": (pointers, indices), indices ascending."""
+    import numpy as np
+
+    n = nb.shape[0]
+    us = np.repeat(np.arange(n, dtype=np.int64), nb.shape[1])
+    xs = nb.ravel()
+    keep = xs >= 0
+    us, xs = us[keep], xs[keep]
+    order = np.lexsort((us, xs))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, xs + 1, 1)
+    return np.cumsum(ptr), us[order]
+
+
+def _is_metric(d: Any, tol: float) -> bool:
+    """Whether no two-hop way is shorter than the direct one (by more than ``tol``)."""
+    import numpy as np
+
+    n = d.shape[0]
+    for k in range(n):
+        via = d[:, k, None] + d[None, k, :]
+        np.fill_diagonal(via, np.inf)
+        via[k, :] = np.inf
+        via[:, k] = np.inf
+        if (via < d - tol).any():
+            return False
+    return True
 
 
 def _solve_heuristic(
@@ -795,8 +382,57 @@ def _solve_heuristic(
     seed: int,
     deadline: float,
 ) -> list[int]:
-    ils = _ILS(d, scores, cap, start, end, candidates, random.Random(seed))
-    return ils.run(_ils_iterations(len(candidates)), deadline)
+    """Iterated local search (compiled kernels in ``_orienteering_ils``), fixed effort."""
+    import numpy as np
+
+    from . import _orienteering_ils as kern
+
+    n = len(d)
+    dm = np.ascontiguousarray(np.asarray(d, dtype=np.float64))
+    sc = np.asarray(scores, dtype=np.float64)
+    cand = np.asarray(candidates, dtype=np.int64)
+    scale = float(dm.max()) if n else 0.0
+    tol = 1e-10 * max(1.0, scale)
+    sym = bool((dm == dm.T).all())
+    # pairs of nodes are tried for insertion only when the triangle inequality fails
+    # somewhere (a detour through a worthless node can then shorten a leg)
+    metric = n > 120 or _is_metric(dm, tol)
+    nodes = np.unique(np.concatenate([[start, end], cand]).astype(np.int64))
+    full = nodes.shape[0] <= _FULL_LISTS_MAX_NODES
+    n_len = nodes.shape[0] - 1 if full else min(nodes.shape[0] - 1, _LENGTH_NEIGHBOURS)
+    n_ins = nodes.shape[0] - 1 if full else min(nodes.shape[0] - 1, _INSERT_NEIGHBOURS)
+    nb = _neighbour_lists(dm, nodes, n_len)
+    nbi = _neighbour_lists(dm, nodes, n_ins)
+    rnb_ptr, rnb_idx = _reverse_lists(nbi)
+    inst = (dm, np.ascontiguousarray(dm.T), sc, cand, nb, nbi, rnb_ptr, rnb_idx)
+    par = (float(cap), float(tol), int(start), int(end), sym, bool(metric))
+    work = kern.workspace(n, nbi.shape[1])
+    state = kern.seed_state(seed)
+
+    cur = np.zeros(n + 2, dtype=np.int64)
+    best = np.zeros(n + 2, dtype=np.int64)
+    stats = np.zeros(6, dtype=np.float64)
+    effort = _ils_effort(len(candidates))
+    knobs = np.array(
+        [effort.noise, effort.big_kick, effort.max_kick, effort.threshold, effort.restart_after],
+        dtype=np.float64,
+    )
+    deadline += kern.compile_once()  # the one-time compilation is not search time
+    kern.ils_run(inst, par, work, state, cur, best, stats, 0, knobs)  # the greedy start
+    done = 0
+    while done < effort.iterations:
+        if time.monotonic() > deadline:
+            logger.warning(
+                "orienteering ILS stopped by the time limit after %d of %d iterations: "
+                "the route depends on the machine's speed",
+                done,
+                effort.iterations,
+            )
+            break
+        chunk = min(_ILS_CHUNK, effort.iterations - done)
+        kern.ils_run(inst, par, work, state, cur, best, stats, chunk, knobs)
+        done += chunk
+    return [int(v) for v in best[: int(stats[1])]]
 
 
 # --------------------------------------------------------------------------- exact (MILP)

@@ -313,3 +313,127 @@ def test_exact_solver_prints_nothing_to_stdout() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == ""
+
+
+# --------------------------------------------------------------------------- OPLib-like (issue 17)
+
+# TSPLIB att48 (Padberg & Rinaldi), the coordinates of OPLib's att48 instances
+ATT48 = [
+    (6734, 1453), (2233, 10), (5530, 1424), (401, 841), (3082, 1644), (7608, 4458),
+    (7573, 3716), (7265, 1268), (6898, 1885), (1112, 2049), (5468, 2606), (5989, 2873),
+    (4706, 2674), (4612, 2035), (6347, 2683), (6107, 669), (7611, 5184), (7462, 3590),
+    (7732, 4723), (5900, 3561), (4483, 3369), (6101, 1110), (5199, 2182), (1633, 2809),
+    (4307, 2322), (675, 1006), (7555, 4819), (7541, 3981), (3177, 756), (7352, 4506),
+    (7545, 2801), (3245, 3305), (6426, 3173), (4608, 1198), (23, 2216), (7248, 3779),
+    (7762, 4595), (7392, 2244), (3484, 2829), (6271, 2135), (4985, 140), (1916, 1569),
+    (7280, 4899), (7509, 3239), (10, 2676), (6807, 2993), (5185, 3258), (3023, 1942),
+]  # fmt: skip
+
+
+def att_distance(p, q):
+    """TSPLIB ATT pseudo-Euclidean distance (an integer, rounded up)."""
+    r = math.sqrt(((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2) / 10.0)
+    t = int(r)
+    return t + 1 if t < r else t
+
+
+def integer_route_check(order, d, scores, budget, reported_score):
+    """A closed tour from 0 within the budget on the integer matrix; returns its length."""
+    assert order[0] == 0
+    assert order[-1] == 0
+    body = order[:-1]
+    assert len(set(body)) == len(body), f"node visited twice: {order}"
+    length = sum(d[a][b] for a, b in itertools.pairwise(order))
+    assert length <= budget
+    assert reported_score == sum(scores[v] for v in body)
+    return length
+
+
+def test_att48_gen2_reaches_the_published_optimum():
+    # OPLib att48-gen2-50 (Kobeaga, Merino & Lozano 2018; generation 2 of Fischetti,
+    # Salazar-Gonzalez & Toth 1998): score 1 + (7141 i + 73) mod 100, budget half of
+    # att48's optimal tour (10628, TSPLIB). Optimum 1717 (OPLib's EA4OP solution, proven
+    # optimal by branch-and-cut in ../shared/bench/oplib/README.md).
+    d = [[att_distance(p, q) for q in ATT48] for p in ATT48]
+    scores = [1 + (7141 * i + 73) % 100 for i in range(48)]
+    budget = 10628 // 2
+    res = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=0)
+    integer_route_check(res.order, d, scores, budget, res.score)
+    assert res.score == 1717
+
+
+def rounded_instance(seed, n, asymmetric=False):
+    """Random points, TSPLIB EUC_2D distances (rounded to the nearest integer)."""
+    rng = random.Random(seed)
+    pts = [(rng.uniform(0, 1000), rng.uniform(0, 1000)) for _ in range(n)]
+    d = [[int(math.dist(p, q) + 0.5) for q in pts] for p in pts]
+    if asymmetric:
+        d = [[0 if i == j else d[i][j] + rng.randint(0, 30) for j in range(n)] for i in range(n)]
+    scores = [rng.randint(1, 100) for _ in range(n)]
+    budget = 2500
+    return d, scores, budget
+
+
+def is_metric(d):
+    n = len(d)
+    return all(d[i][j] <= d[i][k] + d[k][j] for i in range(n) for j in range(n) for k in range(n))
+
+
+@pytest.mark.parametrize(("seed", "asymmetric"), [(1, False), (2, False), (3, True)])
+def test_rounded_nonmetric_matrix_routes_are_feasible(seed, asymmetric):
+    d, scores, budget = rounded_instance(seed, 150, asymmetric)
+    assert not is_metric(d)  # rounding breaks the triangle inequality somewhere
+    res = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=0)
+    length = integer_route_check(res.order, d, scores, budget, res.score)
+    assert res.length == length
+    assert len(res.order) > 10  # it does visit nodes
+
+
+def test_large_instance_same_seed_same_route():
+    d, scores, budget = rounded_instance(4, 200)
+    runs = [
+        solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=7)
+        for _ in range(2)
+    ]
+    assert runs[0].order == runs[1].order
+    assert runs[0].score == runs[1].score
+
+
+def test_effort_is_work_not_clock():
+    # the search stops after a fixed amount of work: a larger time cap changes nothing
+    d, scores, budget = rounded_instance(5, 120)
+    a = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", time_limit_s=10)
+    b = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", time_limit_s=1e4)
+    assert a.order == b.order
+
+
+@pytest.mark.slow
+def test_compiled_and_plain_python_kernels_give_the_same_route(tmp_path):
+    # the kernels run compiled (numba) in this process and as plain Python in a child
+    # with NUMBA_DISABLE_JIT=1: the same IEEE operations in the same order, the same route
+    import json
+    import os
+    import subprocess
+    import sys
+
+    d, scores, budget = rounded_instance(6, 24)
+    res = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=2)
+    (tmp_path / "case.json").write_text(json.dumps({"d": d, "s": scores, "b": budget}))
+    code = (
+        "import json, sys\n"
+        "from openskies._orienteering import solve_orienteering\n"
+        "c = json.load(open(sys.argv[1]))\n"
+        "r = solve_orienteering(c['d'], c['s'], c['b'], start=0, end=0, method='heuristic',"
+        " seed=2, time_limit_s=600)\n"
+        "print(json.dumps(r.order))\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "case.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    assert json.loads(out.stdout) == res.order
