@@ -277,7 +277,7 @@ class _ConfigLoader(yaml.SafeLoader):
         self._max_depth = _limits.cap("yaml_depth").value
         self.root: yaml.Node | None = None
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102 - PyYAML hook
+    def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
         try:
             if self._depth > self._max_depth:
@@ -293,7 +293,7 @@ class _ConfigLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:  # noqa: D102
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
