@@ -61,6 +61,8 @@ class Cap:
         return v
 
     def _fmt(self, x: float) -> str:
+        if abs(x) >= 1e15:
+            return f"{x:.3g}"
         return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
 
     def check(self, amount: float, what: str, *, fix: str | None = None) -> None:

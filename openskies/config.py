@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
@@ -315,6 +316,15 @@ class _ConfigLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.2 reads ``1e6`` as a number; PyYAML (YAML 1.1) reads it as the string "1e6", which
+# strict numbers would then refuse as text. Configs follow YAML 1.2 here.
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
 def _node_path(root: yaml.Node | None, target: yaml.Node) -> tuple[Any, ...]:
     """Key path from ``root`` to ``target`` (an error path only: a plain search)."""
     stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [] if root is None else [(root, ())]
@@ -521,7 +531,7 @@ def _error_text(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
         shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else "a long text"
         text = f"{text}; got {shown}"
         if isinstance(value, str) and err["type"] in ("float_type", "int_type"):
-            text += " (write the number without quotes)"
+            text += " (a number, not text: write it without quotes)"
         elif isinstance(value, bool) and err["type"] in ("float_type", "int_type"):
             text += " (true/false is not a number)"
     return text
