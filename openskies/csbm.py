@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import _geodata, _limits, geodesy
+from . import _geodata, _limits, _validate, geodesy
 from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def _resolve_regimes(regimes: str | Iterable[str] | None) -> list[str]:
             msg = f"unknown CSBM regime {r!r}: bundled regimes are {', '.join(known)}{hint}"
             raise UnknownCodeError(msg)
         out.append(key)
-    return out
+    return _validate.unique(out, "regimes")
 
 
 def thresholds(regimes: str | Iterable[str] | None = None) -> pd.DataFrame:
@@ -1207,6 +1207,7 @@ def time_to_image(
     if not entry_points:
         msg = "entry_points is empty: give one or more ICAO codes, e.g. ('UUMB', 'UMMS')"
         raise ValidationError(msg)
+    _validate.unique([reg.airfield(c).icao for c in entry_points], "entry_points")
     hyp_km = (
         float(hypothetical_max_flight_distance_km)
         if hypothetical_max_flight_distance_km is not None
