@@ -106,6 +106,12 @@ CAPS: dict[str, Cap] = {
             "the size of a plan, targets or avoid file",
         ),
         Cap("waypoints", 200_000, "waypoints", "the waypoints of one flight plan"),
+        Cap(
+            "self_pairs",
+            20_000_000,
+            "pairs",
+            "the close pairs the self-intersection check of one plan examines",
+        ),
         Cap("targets", 5_000, "targets", "the targets of one route plan"),
         Cap(
             "grid_cells",
