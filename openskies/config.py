@@ -580,6 +580,7 @@ def load_with_node(
             )
             for err in exc.errors()
         ]
+        checked = [loc for loc, err in errors if err["type"] == "value_error"]
         for loc, err in errors:
             if err["type"] in _UNION_NOISE and any(
                 o_err is not err
@@ -588,6 +589,8 @@ def load_with_node(
                 for o_loc, o_err in errors
             ):
                 continue  # another member of a union says what is wrong, more precisely
+            if err["type"] != "value_error" and any(loc[: len(c)] == c for c in checked):
+                continue  # a union member whose type fits failed a check: that is the error
             where = ".".join(str(x) for x in (*prefix, *loc)) or "(top level)"
             line = _line_of(node, (*prefix, *loc))
             at = f" (line {line})" if line else ""
