@@ -594,6 +594,14 @@ def _avoid_geometry(avoid: Any) -> BaseGeometry | None:
     if isinstance(avoid, gpd.GeoDataFrame | gpd.GeoSeries):
         if avoid.crs is not None and not avoid.crs.equals("EPSG:4326"):
             avoid = avoid.to_crs("EPSG:4326")
+        bad = ~avoid.geometry.is_valid  # checked one by one: GEOS cannot union invalid rings
+        if bad.any():
+            k = avoid.index[bad.to_numpy()][0]
+            msg = (
+                f"avoid zone {k!r} has an invalid geometry "
+                f"({shapely.is_valid_reason(avoid.geometry[k])}): fix it (e.g. shapely.make_valid)"
+            )
+            raise ValidationError(msg)
         geom = shapely.union_all(avoid.geometry.values)
     elif isinstance(avoid, BaseGeometry):
         geom = avoid

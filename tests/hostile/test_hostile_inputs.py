@@ -877,3 +877,21 @@ def test_lane_cap_admits_every_airfield_territory_but_russia() -> None:
             except _limits.LimitError:
                 refused_codes.add(code)
     assert refused_codes == {"RUS", "BLR+RUS"}
+
+
+@pytest.mark.parametrize("key", ["avoid", "targets"])
+def test_plan_self_intersecting_polygon(tmp_path, refused, key) -> None:
+    bowtie = [[[27, 53], [28, 54], [28, 53], [27, 54], [27, 53]]]
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "bow", "value": 1},
+                "geometry": {"type": "Polygon", "coordinates": bowtie},
+            }
+        ],
+    }
+    _write(tmp_path, "bow.geojson", json.dumps(fc))
+    cfg = _plan_cfg(tmp_path, f"  {key}: bow.geojson\n")
+    refused(["plan", str(cfg), "-o", "{out}"], "has an invalid", "geometry", "fix it")
