@@ -895,3 +895,15 @@ def test_plan_self_intersecting_polygon(tmp_path, refused, key) -> None:
     _write(tmp_path, "bow.geojson", json.dumps(fc))
     cfg = _plan_cfg(tmp_path, f"  {key}: bow.geojson\n")
     refused(["plan", str(cfg), "-o", "{out}"], "has an invalid", "geometry", "fix it")
+
+
+def test_cut_line_without_cuts_shorter_than_a_piece() -> None:
+    # the zip error of issue 12 (compare territory: RUS): a headland shorter than one piece
+    # with no cut gave zip() arguments of different lengths
+    from openskies import _lanes
+
+    xy = np.array([[0.0, 0.0], [300.0, 0.0], [300.0, 400.0]])
+    pieces, ends = _lanes._cut_line_at(xy, 10_000.0, [])
+    assert len(pieces) == 1
+    assert np.allclose(pieces[0], xy)
+    assert np.allclose(ends, [700.0])  # the line's length, 300 + 400
