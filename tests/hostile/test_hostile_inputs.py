@@ -46,8 +46,8 @@ def refused(tmp_path, monkeypatch):
     directory ``tmp_path / "out"``.
     """
     monkeypatch.chdir(tmp_path)  # a stray relative write would land here and be seen
-    monkeypatch.setattr(cli.err_console, "width", 4000)
-    monkeypatch.setattr(cli.console, "width", 4000)
+    monkeypatch.setattr(cli.err_console, "_width", 4000)  # restored to None
+    monkeypatch.setattr(cli.console, "_width", 4000)
 
     def run(args: list[str], *expect: str, code: int = 2) -> str:
         out = tmp_path / "out"
