@@ -681,7 +681,7 @@ def _cut_line_at(
     special = [min(extra, key=lambda c, m=m: abs(c - m)) if extra else None for m in merged]
     starts = [0.0] + [
         max(prev, m - backstep) if sp is not None and abs(sp - m) <= snap else m
-        for prev, m, sp in zip([0.0, *merged[:-1]], merged, special, strict=True)
+        for prev, m, sp in zip([0.0, *merged][: len(merged)], merged, special, strict=True)
     ]
     out = []
     for a, b in zip(starts, bounds[1:], strict=True):

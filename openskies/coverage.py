@@ -42,7 +42,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _lanes, _validate, geodesy
+from . import _lanes, _limits, _validate, geodesy
 from ._errors import InfeasibleError, ValidationError
 from ._lanes import Lane, LaneSet
 from .sensors import Sensor
@@ -430,6 +430,7 @@ def lanes(
         msg = f"headland_offset={headland_offset!r} must be a fraction of the swath in (0, 1]"
         raise ValidationError(msg)
     area = _area(territory, None)
+    _check_lane_km(area, sen, overlap)
     flyable = area.geometry
     if area.territory is not None:
         zone = _standoff_zone(area.territory, area.geometry)
@@ -442,6 +443,84 @@ def lanes(
         headland_offset=float(headland_offset),
         border_margin_km=LANE_BORDER_MARGIN_KM,
     )
+
+
+def estimate_lane_km(
+    territory: Territory | str | BaseGeometry, sensor: Sensor | str, *, overlap: float = 0.1
+) -> float:
+    """Estimated length (km) of the lanes that image a whole area: area / effective swath.
+
+    The cost of :func:`lanes` (and of every full-coverage plan) grows with it;
+    the ``lane_km`` cap (``docs/security.md``) bounds it before any lane is
+    built.
+
+    Parameters
+    ----------
+    territory : Territory, str or shapely geometry
+        Area to image, (lon, lat) degrees.
+    sensor : Sensor or str
+        The sensor or a preset name.
+    overlap : float
+        Side overlap of neighbouring lanes, fraction of the swath.
+
+    Raises
+    ------
+    LimitError
+        The estimate exceeds the ``lane_km`` cap (the message says which areas
+        the sensor can image within it).
+    """
+    return _check_lane_km(_area(territory, None), _sensor(sensor), overlap)
+
+
+def _check_lane_km(area: _Area, sen: Sensor, overlap: float) -> float:
+    eff = sen.effective_swath_km(overlap)
+    est = area.area_km2 / eff
+    c = _limits.cap("lane_km")
+    c.check(
+        est,
+        f"imaging the whole of {area.code} ({area.area_km2:,.0f} km²) with {sen.name} "
+        f"({eff:g} km effective swath at overlap {overlap:g}) needs about {est:,.0f} km of "
+        f"lanes (area / effective swath); with this sensor and overlap openskies images "
+        f"areas up to {c.value * eff:,.0f} km²",
+        fix="choose a smaller territory, a wider sensor or a smaller overlap",
+    )
+    return est
+
+
+def check_reach_grid(territory: Territory | str | BaseGeometry, cell_km: float) -> int:
+    """Cells of the :func:`reach` grid (its bounding box in the equal-area plane), capped.
+
+    Raises :class:`~openskies._limits.LimitError` above the ``grid_cells`` cap,
+    before any cell is built; returns the count.
+    """
+    size = _validate.positive(cell_km, f"cell_km={cell_km!r} must be a positive cell size in km")
+    area = _area(territory, None)
+    _, _, _, count = _reach_frame(area, size)
+    return count
+
+
+def _reach_frame(area: _Area, size_km: float) -> tuple[Any, Any, BaseGeometry, int]:
+    """The LAEA transforms and projected area of a reach grid, with its capped cell count."""
+    lon0, lat0 = geodesy.centre_of(area.geometry)
+    fwd, inv = _laea(lon0, lat0)
+
+    def to_laea(xy: NDArray) -> NDArray:
+        x = geodesy.unwrap_lon(xy[:, 0], reference=lon0)
+        px, py = fwd.transform(x, xy[:, 1])
+        return np.column_stack([px, py])
+
+    proj = shapely.transform(area.geometry, to_laea)
+    xmin, ymin, xmax, ymax = proj.bounds
+    s = size_km * 1000.0
+    count = (math.ceil(xmax / s) - math.floor(xmin / s)) * (
+        math.ceil(ymax / s) - math.floor(ymin / s)
+    )
+    _limits.cap("grid_cells").check(
+        count,
+        f"a reach grid of {size_km:g} km cells over {area.code}",
+        fix="choose a larger cell size (reach_cell_km / --cell-km)",
+    )
+    return fwd, inv, proj, count
 
 
 # --------------------------------------------------------------------------- ordering
@@ -1465,15 +1544,9 @@ def reach(
     _check_observable(area, reg, af)
     size = _validate.positive(cell_km, f"cell_km={cell_km!r} must be a positive cell size in km")
     r_km = 0.0 if sensor is None else _sensor(sensor).reach_km
-    lon0, lat0 = geodesy.centre_of(area.geometry)
-    fwd, inv = _laea(lon0, lat0)
-
-    def to_laea(xy: NDArray) -> NDArray:
-        x = geodesy.unwrap_lon(xy[:, 0], reference=lon0)
-        px, py = fwd.transform(x, xy[:, 1])
-        return np.column_stack([px, py])
-
-    proj = shapely.make_valid(shapely.transform(area.geometry, to_laea))
+    lon0, _ = geodesy.centre_of(area.geometry)
+    _, inv, proj, _ = _reach_frame(area, size)  # capped before any cell is built
+    proj = shapely.make_valid(proj)
     shapely.prepare(proj)
     s = size * 1000.0
     xmin, ymin, xmax, ymax = proj.bounds
