@@ -98,7 +98,7 @@ CAPS: dict[str, Cap] = {
         ),
         Cap("list_items", 1_000, "items", "the length of any list in a config"),
         Cap("text_chars", 2_000, "characters", "any string in a config"),
-        Cap("name_chars", 200, "characters", "a name (config, plan, target, waypoint)"),
+        Cap("name_chars", 500, "characters", "a name (config, plan, target, waypoint)"),
         Cap(
             "data_file_bytes",
             67_108_864,

@@ -268,10 +268,10 @@ def test_655000_duplicate_candidates_are_refused_before_validation(tmp_path, ref
 
 
 def test_long_names_and_strings_are_capped(tmp_path, refused) -> None:
-    cfg = _write(tmp_path, "p.yaml", "plan:\n  start: UUMB\n  name: " + "x" * 201 + "\n")
+    cfg = _write(tmp_path, "p.yaml", "plan:\n  start: UUMB\n  name: " + "x" * 501 + "\n")
     refused(
         ["plan", str(cfg), "-o", "{out}"],
-        "plan.name (line 3): 201 characters exceeds the cap of 200 characters",
+        "plan.name (line 3): 501 characters exceeds the cap of 500 characters",
     )
     cfg = _write(tmp_path, "p.yaml", "plan:\n  start: UUMB\n  targets_territory: " + "y" * 2001)
     refused(["plan", str(cfg), "-o", "{out}"], "2,001 characters exceeds the cap of 2,000")
@@ -553,7 +553,7 @@ def test_long_target_names_are_capped() -> None:
     t = gpd.GeoDataFrame(
         {"name": ["x" * 1_000_000], "value": [1.0]}, geometry=[Point(28, 53.9)], crs="EPSG:4326"
     )
-    with pytest.raises(ValidationError, match="1,000,000 characters exceeds the cap of 200"):
+    with pytest.raises(ValidationError, match="1,000,000 characters exceeds the cap of 500"):
         routing.plan_route(None, t, start="UUMB")
 
 
@@ -757,7 +757,7 @@ def test_plan_file_with_a_long_name(tmp_path, refused) -> None:
     meta = {"format": "openskies-flightplan", "version": 1, "name": "n" * 1_000_000}
     doc = {"type": "FeatureCollection", "openskies": meta, "features": wps}
     p = _write(tmp_path, "p.geojson", json.dumps(doc))
-    refused(["validate", str(p)], "the plan name: 1,000,000 characters exceeds the cap of 200")
+    refused(["validate", str(p)], "the plan name: 1,000,000 characters exceeds the cap of 500")
 
 
 def test_plan_file_nested_too_deep(tmp_path, refused) -> None:
