@@ -1,0 +1,1048 @@
+"""Fewest legal flights over a set of lanes, with a proved lower bound.
+
+The coverage engine lays lanes (:mod:`openskies._lanes`) and cuts them into pieces;
+this module assigns the pieces to round trips from one airfield, in order and in
+either direction, so that every flight is legal and as few flights as possible
+are needed, then as few kilometres. It is self-contained: it takes the pieces'
+lengths, a matrix of routed transfer distances between their end points and the
+airfield, the turn margin and a legality check (a callable), and knows nothing
+of territories or flight plans.
+
+Model
+-----
+Item ``i`` (a lane piece) has length ``L_i`` (km) and end points ``i`` (start)
+and ``n + i`` (end); point ``2n`` is the airfield. A flight is a sequence of
+items, each flown forwards or backwards, from the airfield and back; its
+length is the sum of the item lengths and of the routed transfers
+(``dist_km``), times ``1 + turn_margin``. A flight is legal when the check
+accepts it (the coverage engine builds the flight plan and runs
+``FlightPlan.validate()``, every rule but the budget) and its counted length,
+as the check measures it, is at most the budget.
+
+Monotone in the budget, by construction
+---------------------------------------
+For each number of flights ``k`` the solver builds a *ladder* of ``k``-flight
+solutions, each with a shorter longest flight than the one before
+(:class:`_Ladder`): the best split of a giant tour into ``k`` round trips (an
+exact dynamic programme over several rotations), then an iterated local search
+for a longest flight ``δ`` shorter, ``δ`` halving after a failure down to
+:data:`DELTA_MIN`. Nothing in a ladder depends on the budget. Let ``τ_k`` be the
+shortest counted longest flight among the legal solutions of ladder ``k``. For a
+budget ``B`` the plan has ``N(B) = min{k in W(B) : τ_k <= B}`` flights, where the
+window ``W(B)`` runs from ``max(LB(B), s(B) - w(s(B)))`` to ``s(B)``; ``s(B)``
+is the fewest flights of the first ladder rungs that fit ``B`` (non-increasing
+in ``B``), ``w(s) = ceil(WINDOW_FRACTION * s)`` (so ``s - w(s)`` is
+non-decreasing) and ``LB`` a proved lower bound. Then ``B1 < B2`` implies
+``N(B2) <= N(B1)``: the solution behind ``N(B1)`` is legal for ``B2`` and lies in
+``W(B2)`` unless ``s(B2)`` is already smaller. The solution chosen is then
+shortened (total length, same number of flights) for the budget.
+
+Lower bound
+-----------
+``LB(B)`` is the optimum of a small mixed-integer programme (HiGHS) that every
+set of legal flights satisfies (:func:`_volume_bound`): flights are grouped by
+the distance from the airfield of the farthest point they reach; in each group
+the items' lengths plus their share of the transfers (half the distance from
+each end point to the nearest end point of another item) fill at most the
+budget per flight, and the items' lengths less their radial progress (the total
+variation of the distance from the airfield along the item) plus twice the
+group's distance fill at most the budget per flight (a closed path through the
+airfield and a point at distance ``r`` varies the distance by ``2r`` at least;
+an item contributes at most its own variation, a transfer at most its length).
+Distances in the bound are WGS84 geodesics, never longer than any route.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._errors import InfeasibleError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Bound", "Fleet", "FleetPlan"]
+
+IntArr = NDArray[np.int64]
+#: A flight as (item, forwards) pairs in flying order.
+Route = tuple[tuple[int, bool], ...]
+#: ``check(route) -> (counted_km, bad_items)``: the flight's length as flown, turn margin
+#: included, and the items whose legs break a rule (empty when legal).
+Check = Callable[[Route], tuple[float, list[int]]]
+
+#: First step of a ladder: the next rung's longest flight is this fraction shorter.
+DELTA_START = 0.01
+#: A ladder ends when a step this small fails.
+DELTA_MIN = 0.005
+#: Iterated local search per ladder step: at most this many perturbations ...
+ILS_ITERATIONS = 60
+#: ... and at most this many in a row without progress.
+ILS_STALL = 15
+#: Share of the flights above the best split's count that the solver tries to save.
+WINDOW_FRACTION = 0.1
+#: Rotations of the giant tour split by the exact dynamic programme.
+ROTATIONS = 8
+#: Radial groups of the lower bound.
+BOUND_GROUPS = 40
+#: Sample step (km) along items for the lower bound's distance profile.
+BOUND_STEP_KM = 1.0
+
+
+class _Core:
+    """Route arithmetic over oriented items.
+
+    Oriented node ``a = 2 * i + o``: item ``i`` flown forwards (``o = 0``: entry at
+    its start point ``i``, exit at its end point ``n + i``) or backwards (``o = 1``).
+    Nodes ``2n`` and ``2n + 1`` both stand for the depot (so that ``a ^ 1`` flips
+    every node). A route is an array ``[2n, a1, ..., am, 2n]``; its length is the sum
+    of its items' lengths and of the arcs between consecutive nodes.
+    """
+
+    def __init__(self, lengths: NDArray, dist: NDArray) -> None:
+        self.n = n = len(lengths)
+        d = np.asarray(dist, float)
+        d = np.maximum(d, d.T)  # the router is symmetric up to rounding: keep the longer
+        i = np.arange(n)
+        entry = np.empty(2 * n + 2, np.int64)
+        exit_ = np.empty(2 * n + 2, np.int64)
+        entry[0 : 2 * n : 2], exit_[0 : 2 * n : 2] = i, n + i
+        entry[1 : 2 * n : 2], exit_[1 : 2 * n : 2] = n + i, i
+        entry[2 * n :] = exit_[2 * n :] = 2 * n
+        self.entry, self.exit = entry, exit_
+        self.Z = 2 * n
+        self.D = d
+        self.A = d[np.ix_(exit_, entry)]
+        self.L = np.concatenate([np.repeat(np.asarray(lengths, float), 2), [0.0, 0.0]])
+        self.solo = self.A[self.Z, : 2 * n] + self.L[: 2 * n] + self.A[: 2 * n, self.Z]
+
+    def route(self, nodes: list[int] | IntArr) -> IntArr:
+        return np.concatenate([[self.Z], np.asarray(nodes, np.int64), [self.Z]]).astype(np.int64)
+
+    def length(self, r: IntArr) -> float:
+        return float(self.L[r].sum() + self.A[r[:-1], r[1:]].sum())
+
+    def prefix(self, r: IntArr) -> NDArray:
+        """P[i]: cost from the depot through node r[i] (its length included)."""
+        step = self.L[r].copy()
+        step[1:] += self.A[r[:-1], r[1:]]
+        return np.cumsum(step)
+
+    def suffix(self, r: IntArr) -> NDArray:
+        """S[i]: cost from the entry of node r[i] (its length included) to the depot."""
+        step = self.L[r].copy()
+        step[:-1] += self.A[r[:-1], r[1:]]
+        return np.cumsum(step[::-1])[::-1]
+
+    # ------------------------------------------------------------------ giant tour
+    def nearest_neighbour(self, first: int | None = None) -> IntArr:
+        n = self.n
+        left = np.ones(n, bool)
+        tour = []
+        cur = self.Z
+        for step in range(n):
+            if step == 0 and first is not None:
+                a = first
+            else:
+                cost = self.A[cur, : 2 * n].copy()
+                cost[np.repeat(~left, 2)] = np.inf
+                a = int(np.argmin(cost))
+            tour.append(a)
+            left[a // 2] = False
+            cur = a
+        return np.array(tour, np.int64)
+
+    def _blocks(self, r: IntArr) -> tuple[NDArray, NDArray, NDArray]:
+        """E[x, y] = A[r_x, r_y], B[x, y] = A[r_x, r_y ^ 1], C[x, y] = A[r_x ^ 1, r_y]."""
+        r1 = r ^ 1
+        return self.A[np.ix_(r, r)], self.A[np.ix_(r, r1)], self.A[np.ix_(r1, r)]
+
+    def two_opt(self, r: IntArr, rounds: int = 500) -> IntArr:
+        """Best-improvement 2-opt of a route; reversing a segment flips its nodes."""
+        r = r.copy()
+        m = len(r)
+        if m < 4:
+            return r
+        i = np.arange(m - 1)[:, None]
+        j = np.arange(m - 1)[None, :]
+        valid = (j >= i + 2) & (j <= m - 2)
+        for _ in range(rounds):
+            E, B, C = self._blocks(r)
+            arc = E[np.arange(m - 1), np.arange(1, m)]
+            gain = arc[:, None] + arc[None, :] - B[:-1, :-1] - C[1:, 1:]
+            gain = np.where(valid, gain, -np.inf)
+            k = int(np.argmax(gain))
+            if gain.flat[k] <= 1e-7:
+                break
+            a, b = divmod(k, m - 1)
+            r[a + 1 : b + 1] = r[a + 1 : b + 1][::-1] ^ 1
+        return r
+
+    def or_opt(self, r: IntArr, seg_max: int = 3, rounds: int = 500) -> IntArr:
+        """Best-improvement move of a chain of 1..seg_max nodes (optionally flipped)."""
+        r = r.copy()
+        for _ in range(rounds):
+            m = len(r)
+            E, B, C = self._blocks(r)
+            arc = E[np.arange(m - 1), np.arange(1, m)]
+            p = np.arange(m - 1)[None, :]
+            best = (1e-7, None)
+            for s in range(1, seg_max + 1):
+                if m - 2 <= s:
+                    break
+                st = np.arange(1, m - s)
+                en = st + s - 1
+                gain = arc[st - 1] + arc[en] - E[st - 1, en + 1]
+                bad = (p >= st[:, None] - 1) & (p <= en[:, None])
+                for flip in (False, True):
+                    if flip:
+                        ins = B[:-1, en].T + C[st, 1:]
+                    else:
+                        ins = E[:-1, st].T + E[en, 1:]
+                    delta = ins - arc[None, :] - gain[:, None]
+                    delta[bad] = np.inf
+                    k = int(np.argmin(delta))
+                    v = float(delta.flat[k])
+                    if v < -best[0]:
+                        best = (-v, (int(st[k // (m - 1)]), s, k % (m - 1), flip))
+            if best[1] is None:
+                break
+            i, s, pp, flip = best[1]
+            seg = r[i : i + s]
+            if flip:
+                seg = seg[::-1] ^ 1
+            rest = np.concatenate([r[:i], r[i + s :]])
+            pos = pp if pp < i else pp - s
+            r = np.concatenate([rest[: pos + 1], seg, rest[pos + 1 :]])
+        return r
+
+    def improve_route(self, r: IntArr) -> IntArr:
+        for _ in range(5):
+            before = self.length(r)
+            r = self.or_opt(self.two_opt(r))
+            if self.length(r) >= before - 1e-7:
+                break
+        return r
+
+    # ------------------------------------------------------------------ splits
+    def _chunk_arrays(self, seq: IntArr) -> tuple[NDArray, NDArray, NDArray]:
+        inner = np.concatenate([[0.0], np.cumsum(self.L[seq][:-1] + self.A[seq[:-1], seq[1:]])])
+        o = self.A[self.Z, seq]
+        e = self.L[seq] + self.A[seq, self.Z]
+        return inner, o, e
+
+@dataclass
+class _Move:
+    value: float
+    r: int
+    q: int
+    new_r: IntArr
+    new_q: IntArr
+
+
+def _excess(x: NDArray, cap: float) -> NDArray:
+    return np.maximum(x - cap, 0.0)
+
+
+class _Search:
+    """Local search over k routes, on the excess over a threshold (then total length)."""
+
+    #: weight of the total length against the excess over the threshold
+    MU = 1e-3
+
+    def __init__(self, core: _Core, routes: list[IntArr], *, neighbours: int = 12) -> None:
+        self.c = core
+        self.routes = [np.asarray(r, np.int64) for r in routes]
+        self.len = np.array([core.length(r) for r in self.routes])
+        self.ver = [0] * len(self.routes)
+        n2 = 2 * core.n
+        sym = core.A[:n2, :n2] + core.A[:n2, :n2].T
+        sym[np.arange(n2), np.arange(n2) ^ 1] = np.inf
+        np.fill_diagonal(sym, np.inf)
+        kk = min(neighbours, n2 - 2)
+        self.near = np.argsort(sym, axis=1, kind="stable")[:, :kk] if kk > 0 else np.zeros((n2, 0), np.int64)
+        self._owner()
+
+    def _owner(self) -> None:
+        own = np.full(self.c.n, -1, np.int64)
+        for k, r in enumerate(self.routes):
+            own[r[1:-1] // 2] = k
+        self.owner = own
+
+    def candidates(self, r: int) -> list[int]:
+        nodes = self.routes[r][1:-1]
+        items = self.near[nodes].ravel() // 2
+        qs = np.unique(self.owner[items])
+        return [int(q) for q in qs if q != r and q >= 0]
+
+    # ---- moves between route r and route q --------------------------------------------
+    def pair_move(self, r: int, q: int, score: Callable[..., NDArray]) -> _Move | None:
+        """Best move between routes r and q; ``score(lr', lq')`` is the change to minimise.
+
+        Moves: 2-opt* (tails exchanged, also with the heads reversed), a chain of one
+        to three nodes of r moved into q (either direction), one node of r swapped
+        with one of q. Arc costs come from four gathered blocks of the arc matrix:
+        ``A[b, a] == A[a ^ 1, b ^ 1]`` (distances are symmetric).
+        """
+        c, A = self.c, self.c.A
+        R, Q = self.routes[r], self.routes[q]
+        mr, mq = len(R), len(Q)
+        R1, Q1 = R ^ 1, Q ^ 1
+        X1 = A[np.ix_(R, Q)]  # A[R_i, Q_j]
+        X2 = A[np.ix_(R, Q1)]  # A[R_i, Q_j^1] == A[Q_j, R_i^1]
+        X3 = A[np.ix_(R1, Q)]  # A[R_i^1, Q_j] == A[Q_j^1, R_i]
+        X4 = A[np.ix_(R1, Q1)]  # A[R_i^1, Q_j^1] == A[Q_j, R_i]
+        best: _Move | None = None
+
+        def consider(val: float, nr: IntArr, nq: IntArr) -> None:
+            nonlocal best
+            if val < -1e-9 and (best is None or val < best.value):
+                best = _Move(val, r, q, nr, nq)
+
+        PR, SR, PQ, SQ = c.prefix(R), c.suffix(R), c.prefix(Q), c.suffix(Q)
+        pr, sr = PR[:-1, None], SR[1:, None]
+        pq, sq = PQ[None, :-1], SQ[None, 1:]
+        # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
+        v = score(pr + X1[:-1, 1:] + sq, pq + X4[1:, :-1] + sr)
+        v[0, 0] = np.inf  # routes swapped
+        v[mr - 2, mq - 2] = np.inf  # unchanged
+        v[0, :] = np.where(np.arange(mq - 1) >= mq - 2, np.inf, v[0, :])
+        v[:, 0] = np.where(np.arange(mr - 1) >= mr - 2, np.inf, v[:, 0])
+        k = np.unravel_index(int(np.argmin(v)), v.shape)
+        if np.isfinite(v[k]):
+            i, j = int(k[0]), int(k[1])
+            nr = np.concatenate([R[: i + 1], Q[j + 1 :]])
+            nq = np.concatenate([Q[: j + 1], R[i + 1 :]])
+            if len(nr) > 2 and len(nq) > 2:
+                consider(float(v[k]), nr, nq)
+        # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
+        v = score(pr + X2[:-1, :-1] + pq, sr + X3[1:, 1:] + sq)
+        k = np.unravel_index(int(np.argmin(v)), v.shape)
+        if np.isfinite(v[k]):
+            i, j = int(k[0]), int(k[1])
+            nr = np.concatenate([R[: i + 1], Q[: j + 1][::-1] ^ 1])
+            nq = np.concatenate([R[i + 1 :][::-1] ^ 1, Q[j + 1 :]])
+            nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
+            if len(nr) > 2 and len(nq) > 2:
+                consider(float(v[k]), nr, nq)
+        lr, lq = self.len[r], self.len[q]
+        base = A[Q[:-1], Q[1:]][None, :]
+        arcs_r = A[R[:-1], R[1:]]
+        # move a chain R[st .. st+w-1] into arc (Q_p, Q_p+1)
+        for w in (1, 2, 3):
+            if mr - 2 <= w:
+                break
+            st = np.arange(1, mr - w)
+            en = st + w - 1
+            inner = PR[en] - PR[st - 1] - arcs_r[st - 1]  # lengths and arcs inside the chain
+            gain = arcs_r[st - 1] + arcs_r[en] - A[R[st - 1], R[en + 1]] + inner
+            new_r = (lr - gain)[:, None]
+            for flip in (False, True):
+                if flip:
+                    ins = X2[en, :-1] + X3[st, 1:] - base + inner[:, None]
+                else:
+                    ins = X4[st, :-1] + X1[en, 1:] - base + inner[:, None]
+                vv = score(new_r + 0.0 * ins, lq + ins)
+                kk = np.unravel_index(int(np.argmin(vv)), vv.shape)
+                if np.isfinite(vv[kk]):
+                    a, b = int(kk[0]), int(kk[1])
+                    seg = R[st[a] : st[a] + w]
+                    if flip:
+                        seg = seg[::-1] ^ 1
+                    nr = np.concatenate([R[: st[a]], R[st[a] + w :]])
+                    nq = np.concatenate([Q[: b + 1], seg, Q[b + 1 :]])
+                    consider(float(vv[kk]), nr, nq)
+        # swap R_i and Q_j (each in the other's gap, best direction)
+        if mr > 2 and mq > 2:
+            arcs_q = A[Q[:-1], Q[1:]]
+            out_r = arcs_r[:-1] + arcs_r[1:] + c.L[R[1:-1]]
+            out_q = arcs_q[:-1] + arcs_q[1:] + c.L[Q[1:-1]]
+            b_fwd = X1[:-2, 1:-1] + X4[2:, 1:-1]  # Q_j into R's gap at i
+            b_rev = X2[:-2, 1:-1] + X3[2:, 1:-1]
+            a_fwd = X4[1:-1, :-2] + X1[1:-1, 2:]  # R_i into Q's gap at j
+            a_rev = X2[1:-1, :-2] + X3[1:-1, 2:]
+            new_r = lr - out_r[:, None] + np.minimum(b_fwd, b_rev) + c.L[Q[1:-1]][None, :]
+            new_q = lq - out_q[None, :] + np.minimum(a_fwd, a_rev) + c.L[R[1:-1]][:, None]
+            vv = score(new_r, new_q)
+            kk = np.unravel_index(int(np.argmin(vv)), vv.shape)
+            if np.isfinite(vv[kk]):
+                a, b = int(kk[0]), int(kk[1])
+                x, y = int(R[a + 1]), int(Q[b + 1])
+                if b_rev[a, b] < b_fwd[a, b]:
+                    y ^= 1
+                if a_rev[a, b] < a_fwd[a, b]:
+                    x ^= 1
+                nr, nq = R.copy(), Q.copy()
+                nr[a + 1], nq[b + 1] = y, x
+                consider(float(vv[kk]), nr, nq)
+        return best
+
+    def apply(self, mv: _Move) -> None:
+        c = self.c
+        for k, new in ((mv.r, mv.new_r), (mv.q, mv.new_q)):
+            self.routes[k] = c.improve_route(new)
+            self.len[k] = c.length(self.routes[k])
+            self.owner[self.routes[k][1:-1] // 2] = k
+            self.ver[k] += 1
+
+    def descend(self, cap: float, max_moves: int = 100_000) -> None:
+        """Moves that lower the excess over cap, then the total length (best per route).
+
+        Pairs of routes neither of which changed since they were last found to have
+        no improving move are skipped.
+        """
+        mu = self.MU
+        if getattr(self, "_cap", None) != cap:
+            self._cap = cap
+            self._clean: dict[tuple[int, int], tuple[int, int]] = {}
+        for _ in range(max_moves):
+            over = np.flatnonzero(self.len > cap + 1e-9)
+            if not len(over):
+                return
+            order = over[np.argsort(-self.len[over], kind="stable")]
+            moved = False
+            for r in order:
+                r = int(r)
+                best = None
+                for q in self.candidates(r):
+                    stamp = (self.ver[r], self.ver[q])
+                    if self._clean.get((r, q)) == stamp:
+                        continue
+                    er, eq = _excess(self.len[r], cap), _excess(self.len[q], cap)
+                    tot = self.len[r] + self.len[q]
+
+                    def score(a, b, er=er, eq=eq, tot=tot):
+                        return (_excess(a, cap) + _excess(b, cap) - er - eq) + mu * (a + b - tot)
+
+                    mv = self.pair_move(r, q, score)
+                    if mv is None:
+                        self._clean[(r, q)] = stamp
+                    elif best is None or mv.value < best.value:
+                        best = mv
+                if best is not None:
+                    self.apply(best)
+                    moved = True
+                    break
+            if not moved:
+                return
+
+    def excess(self, cap: float) -> float:
+        return float(_excess(self.len, cap).sum())
+
+    # ---- perturbation ------------------------------------------------------------------
+    def snapshot(self) -> tuple[list[IntArr], NDArray]:
+        return [r.copy() for r in self.routes], self.len.copy()
+
+    def restore(self, snap: tuple[list[IntArr], NDArray]) -> None:
+        for k, r in enumerate(snap[0]):
+            if not np.array_equal(r, self.routes[k]):
+                self.routes[k] = r.copy()
+                self.ver[k] += 1
+        self.len = snap[1].copy()
+        self._owner()
+
+    def insert_best(self, a: int, cap: float, among: list[int]) -> None:
+        """Insert node a (either direction) where the excess, then the length, grows least."""
+        c, A = self.c, self.c.A
+        best = None
+        for q in among:
+            Q = self.routes[q]
+            p, s = Q[:-1], Q[1:]
+            for x in (a, a ^ 1):
+                ins = A[p, x] + A[x, s] - A[p, s] + c.L[x]
+                new = self.len[q] + ins
+                val = _excess(new, cap) - _excess(self.len[q], cap) + self.MU * ins
+                k = int(np.argmin(val))
+                if best is None or val[k] < best[0]:
+                    best = (float(val[k]), q, k, x)
+        assert best is not None
+        _, q, k, x = best
+        Q = self.routes[q]
+        self.routes[q] = np.concatenate([Q[: k + 1], [x], Q[k + 1 :]])
+        self.len[q] = c.length(self.routes[q])
+        self.owner[x // 2] = q
+        self.ver[q] += 1
+
+    def perturb(self, cap: float, rng: random.Random) -> None:
+        c = self.c
+        k = len(self.routes)
+        over = np.flatnonzero(self.len > cap + 1e-9)
+        r = int(over[rng.randrange(len(over))]) if len(over) else int(np.argmax(self.len))
+        cands = self.candidates(r)
+        picked = [r] + ([cands[rng.randrange(len(cands))]] if cands else [])
+        removed: list[int] = []
+        for q in picked:
+            Q = self.routes[q]
+            m = len(Q) - 2
+            if m <= 1:
+                continue
+            w = min(m - 1, rng.randint(2, 8))
+            st = rng.randint(1, m - w + 1)
+            removed.extend(int(x) for x in Q[st : st + w])
+            self.routes[q] = np.concatenate([Q[:st], Q[st + w :]])
+            self.len[q] = c.length(self.routes[q])
+            self.ver[q] += 1
+        rng.shuffle(removed)
+        for a in removed:
+            near = self.owner[self.near[a] // 2]
+            among = sorted({int(x) for x in near if x >= 0} | set(picked))
+            among = [q for q in among if q < k]
+            self.insert_best(a, cap, among)
+
+    def ils(self, cap: float, *, iterations: int, stall: int, seed: int) -> bool:
+        """Iterated local search for zero excess over cap; ends on the best solution found."""
+        rng = random.Random(seed)
+        self.descend(cap)
+        best = (self.excess(cap), float(self.len.sum()))
+        snap = self.snapshot()
+        since = 0
+        for _ in range(iterations):
+            if best[0] <= 1e-9 or since >= stall:
+                break
+            self.perturb(cap, rng)
+            self.descend(cap)
+            cur = (self.excess(cap), float(self.len.sum()))
+            if cur < best:
+                since = 0 if cur[0] < best[0] - 1e-6 else since + 1
+                best, snap = cur, self.snapshot()
+            else:
+                since += 1
+                self.restore(snap)
+        self.restore(snap)
+        return best[0] <= 1e-9
+
+    # ---- total length under a cap ------------------------------------------------------
+    def shorten(self, cap: float, max_moves: int = 100_000) -> None:
+        """Moves between neighbouring routes that shorten the total, every route <= cap."""
+        clean: dict[tuple[int, int], tuple[int, int]] = {}
+        for _ in range(max_moves):
+            moved = False
+            for r in range(len(self.routes)):
+                best = None
+                for q in self.candidates(r):
+                    stamp = (self.ver[r], self.ver[q])
+                    if clean.get((r, q)) == stamp:
+                        continue
+                    tot = self.len[r] + self.len[q]
+
+                    def score(a, b, tot=tot):
+                        return np.where((a <= cap) & (b <= cap), a + b - tot, np.inf)
+
+                    mv = self.pair_move(r, q, score)
+                    if mv is None or mv.value > -1e-6:
+                        clean[(r, q)] = stamp
+                    elif best is None or mv.value < best.value:
+                        best = mv
+                if best is not None:
+                    self.apply(best)
+                    moved = True
+            if not moved:
+                return
+
+
+class _SplitDP:
+    """Exact min-max splits of one sequence into 1, 2, ... round trips (levels on demand).
+
+    ``F[c][j]`` is the shortest longest trip covering ``seq[: j + 1]`` with at most
+    ``c + 1`` trips, each a contiguous run of the sequence.
+    """
+
+    def __init__(self, core: _Core, seq: IntArr) -> None:
+        self.core, self.seq = core, seq
+        inner = np.concatenate([[0.0], np.cumsum(core.L[seq][:-1] + core.A[seq[:-1], seq[1:]])])
+        o = core.A[core.Z, seq]
+        e = core.L[seq] + core.A[seq, core.Z]
+        m = len(seq)
+        i = np.arange(m)[:, None]
+        j = np.arange(m)[None, :]
+        self.C = np.where(i <= j, o[:, None] + inner[None, :] - inner[:, None] + e[None, :], np.inf)
+        self.F = [self.C[0].copy()]
+        self.back: list[NDArray] = []
+
+    def value(self, k: int) -> float:
+        m = len(self.seq)
+        while len(self.F) < k:
+            F = self.F[-1]
+            prev = np.concatenate([[0.0], F[:-1]])
+            cand = np.maximum(prev[:, None], self.C)
+            cand[0, :] = self.C[0, :]
+            arg = np.argmin(cand, axis=0)
+            Fn = cand[arg, np.arange(m)]
+            keep = F <= Fn
+            self.back.append(np.where(keep, -1, arg))
+            self.F.append(np.where(keep, F, Fn))
+        return float(self.F[k - 1][m - 1])
+
+    def routes(self, k: int) -> list[IntArr]:
+        self.value(k)
+        m = len(self.seq)
+        chunks = []
+        jj = m - 1
+        for arg in reversed(self.back[: k - 1]):
+            a = int(arg[jj])
+            if a < 0:
+                continue
+            chunks.append((a, jj))
+            jj = a - 1
+            if jj < 0:
+                break
+        if jj >= 0:
+            chunks.append((0, jj))
+        chunks.reverse()
+        return [self.core.route(self.seq[a : b + 1]) for a, b in chunks]
+
+
+@dataclass
+class _Rung:
+    routes: list[IntArr]
+    max_km: float  # longest route by the distance matrix (geodesic km, no margin)
+    exact: tuple[float, bool] | None = None  # (longest counted km, legal) once checked
+
+
+class _Ladder:
+    """Solutions with k flights, each with a shorter longest flight (budget-independent)."""
+
+    def __init__(self, core: _Core, k: int, start: list[IntArr]) -> None:
+        self.core, self.k = core, k
+        self.rungs = [_Rung(start, max(core.length(r) for r in start))]
+        self.delta = DELTA_START
+        self.steps = 0
+        self.done = len(start) < k  # fewer trips than k: nothing to balance
+
+    def rung(self, j: int) -> _Rung | None:
+        while j >= len(self.rungs) and not self.done:
+            self._step()
+        return self.rungs[j] if j < len(self.rungs) else None
+
+    def _step(self) -> None:
+        last = self.rungs[-1]
+        target = last.max_km * (1.0 - self.delta)
+        search = _Search(self.core, last.routes)
+        self.steps += 1
+        ok = search.ils(
+            target,
+            iterations=ILS_ITERATIONS,
+            stall=ILS_STALL,
+            seed=1_000_003 * self.k + self.steps,
+        )
+        if ok:
+            routes = [self.core.improve_route(r) for r in search.routes]
+            self.rungs.append(_Rung(routes, max(self.core.length(r) for r in routes)))
+        else:
+            self.delta /= 2.0
+            if self.delta < DELTA_MIN:
+                self.done = True
+
+
+# --------------------------------------------------------------------------- lower bound
+
+
+@dataclass(frozen=True)
+class _BoundData:
+    """Budget-independent data of the lower bound (geodesic km)."""
+
+    lengths: NDArray  # (n,)
+    far: NDArray  # (n,) farthest distance of the item from the airfield
+    excess: NDArray  # (n,) length less radial progress (total variation of the distance)
+    share: NDArray  # (n,) half the distances from its ends to the nearest other item end
+    share_depot: NDArray  # (n,) the same with the airfield among the candidates
+    near: float  # least distance from the airfield to an item end
+    widest: float  # largest such nearest-end distance
+
+
+def _bound_data(
+    lengths: NDArray,
+    dist: NDArray,
+    tracks: Sequence[NDArray] | None,
+    depot: tuple[float, float] | None,
+) -> _BoundData:
+    """Geodesic profile of the items for :func:`_volume_bound`.
+
+    With ``tracks`` and ``depot`` (lon, lat degrees) every distance is a WGS84
+    geodesic; without, ``dist`` is taken as such (it must then be a lower bound on
+    any path between the points, e.g. straight lines in a plane) and no radial
+    progress is credited beyond the end points.
+    """
+    from . import geodesy
+
+    n = len(lengths)
+    L = np.asarray(lengths, float)
+    if tracks is not None and depot is not None:
+        ends = np.array([t[0] for t in tracks] + [t[-1] for t in tracks], float)
+        pts = np.vstack([ends, np.asarray(depot, float)[None, :]])
+        G = geodesy.distance_matrix_km(pts[:, 0], pts[:, 1])
+        far = np.zeros(n)
+        tv = np.zeros(n)
+        for i, tr in enumerate(tracks):
+            dense = geodesy.densify_coords(np.asarray(tr, float), BOUND_STEP_KM)
+            r = np.asarray(
+                geodesy.distance_km(depot[0], depot[1], dense[:, 0], dense[:, 1]), float
+            )
+            far[i] = float(r.max())
+            # the distance from a point has at most one interior minimum along a
+            # geodesic segment: the samples miss at most one step's variation per segment
+            tv[i] = min(L[i], float(np.abs(np.diff(r)).sum()) + (len(tr) - 1) * BOUND_STEP_KM)
+    else:
+        G = np.asarray(dist, float)
+        far = np.maximum(G[2 * n, :n], G[2 * n, n : 2 * n])
+        tv = L.copy()
+    M = G[: 2 * n, : 2 * n].copy()
+    own = np.arange(n)
+    for a in (own, own + n):
+        for b in (own, own + n):
+            M[a, b] = np.inf
+    nearest = M.min(axis=1) if n > 1 else np.full(2 * n, np.inf)
+    to_depot = G[2 * n, : 2 * n]
+    with_depot = np.minimum(nearest, to_depot)
+    nearest = np.where(np.isfinite(nearest), nearest, to_depot)
+    return _BoundData(
+        lengths=L,
+        far=far,
+        excess=np.maximum(L - tv, 0.0),
+        share=0.5 * (nearest[:n] + nearest[n:]),
+        share_depot=0.5 * (with_depot[:n] + with_depot[n:]),
+        near=float(to_depot.min()),
+        widest=float(nearest.max()),
+    )
+
+
+def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
+    """Proved lower bound on the flights of length <= cap (geodesic km): (bound, LP value).
+
+    Flights are grouped by the distance ``r`` of their farthest item (group edges at
+    quantiles of the items' ``far``; a group's flights use its lower edge). Variables:
+    ``n_g`` flights in group ``g`` (integer) and the share ``z_ig`` of item ``i`` flown
+    in group ``g`` (only where ``far_i`` is within the group's upper edge). Every set of
+    legal flights gives a feasible point, so the optimum bounds the flights from below:
+
+    - ``sum_g z_ig = 1`` (every item flown);
+    - ``sum_i (L_i + share_i) z_ig <= (cap - 2 near + widest) n_g``: a flight's transfers
+      are its two airfield legs (>= ``near`` each) and one arc between consecutive
+      items, longer than half the nearest-end distance at either end (the first and
+      last items' missing halves are at most ``widest``);
+    - ``sum_i (L_i + share_depot_i) z_ig <= (cap - near) n_g``: the same with the
+      airfield counted among the nearest ends (half of each airfield leg is left);
+    - ``sum_i excess_i z_ig <= (cap - 2 r_g) n_g``: the distance from the airfield
+      varies by at least ``2 r`` along the closed flight; items contribute at most
+      their own variation, transfers at most their length.
+    """
+    import highspy
+
+    from ._orienteering import _new_highs
+
+    n = len(data.lengths)
+    if n == 0:
+        return 0, 0.0
+    edges = np.unique(np.quantile(data.far, np.linspace(0.0, 1.0, BOUND_GROUPS + 1)))
+    edges[0] = 0.0
+    hi = edges[1:] if len(edges) > 1 else np.array([data.far.max()])
+    lo = edges[:-1] if len(edges) > 1 else np.array([0.0])
+    hi[-1] = max(hi[-1], float(data.far.max()))
+    n_g = len(hi)
+    cols_i, cols_g = [], []
+    for g in range(n_g):
+        idx = np.flatnonzero(data.far <= hi[g] + 1e-9)
+        cols_i.append(idx)
+        cols_g.append(np.full(len(idx), g))
+    ci = np.concatenate(cols_i)
+    cg = np.concatenate(cols_g)
+    nz = len(ci)
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_max_nodes", 20_000)
+    inf = highspy.kHighsInf
+    h.addVars(n_g + nz, np.zeros(n_g + nz), np.full(n_g + nz, inf))
+    h.changeColsCost(n_g, np.arange(n_g, dtype=np.int32), np.ones(n_g))
+    h.changeColsIntegrality(
+        n_g, np.arange(n_g, dtype=np.int32), np.full(n_g, highspy.HighsVarType.kInteger)
+    )
+    order = np.argsort(ci, kind="stable")
+    bounds = np.searchsorted(ci[order], np.arange(n + 1))
+    for i in range(n):
+        idx = (n_g + order[bounds[i] : bounds[i + 1]]).astype(np.int32)
+        h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
+    rhs1 = cap - 2.0 * data.near + data.widest
+    rhs2 = cap - data.near
+    g_order = np.argsort(cg, kind="stable")
+    g_bounds = np.searchsorted(cg[g_order], np.arange(n_g + 1))
+    for g in range(n_g):
+        sel = g_order[g_bounds[g] : g_bounds[g + 1]]
+        zi = ci[sel]
+        idx = np.concatenate([[g], n_g + sel]).astype(np.int32)
+        for rhs, w in (
+            (rhs1, data.lengths[zi] + data.share[zi]),
+            (rhs2, data.lengths[zi] + data.share_depot[zi]),
+            (cap - 2.0 * lo[g], data.excess[zi]),
+        ):
+            h.addRow(-inf, 0.0, len(idx), idx, np.concatenate([[-rhs], w]))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return n + 1, math.inf  # no legal set of flights at all
+    bound = float(info.mip_dual_bound)
+    lp = float(info.objective_function_value)
+    if not math.isfinite(bound):
+        return 1, 0.0
+    return max(1, math.ceil(bound - 1e-6)), lp
+
+
+# --------------------------------------------------------------------------- public
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A proved lower bound on the number of flights.
+
+    Attributes
+    ----------
+    flights : int
+    method : str
+        How it is proved (see the module docstring).
+    value : float
+        The bound before rounding up (the programme's optimum or LP value).
+    """
+
+    flights: int
+    method: str
+    value: float
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """Flights found for one budget.
+
+    Attributes
+    ----------
+    flights : tuple of Route
+        Each flight as (item, forwards) pairs in flying order.
+    lengths_km : tuple of float
+        Counted length of each flight as the check measured it (turn margin included).
+    budget_km : float
+    lower_bound : Bound
+    threshold_km : float
+        Counted length of the longest flight of the ladder rung chosen: with this
+        many flights the solver knows no plan with a shorter longest flight among
+        the rungs it checked, so every budget from this value up needs no more.
+    stats : dict
+        Ladders tried, rungs checked, seconds.
+    """
+
+    flights: tuple[Route, ...]
+    lengths_km: tuple[float, ...]
+    budget_km: float
+    lower_bound: Bound
+    threshold_km: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.flights)
+
+    @property
+    def total_km(self) -> float:
+        """Sum of the counted flight lengths, km."""
+        return float(sum(self.lengths_km))
+
+
+class Fleet:
+    """Items, transfer distances and legality: flights for any budget (cached, deterministic).
+
+    Parameters
+    ----------
+    lengths_km : (n,) array
+        Item (lane piece) lengths, geodesic km.
+    dist_km : (2n + 1, 2n + 1) array
+        Routed transfer distances (geodesic km, no turn margin) between item start
+        points ``0 .. n-1``, end points ``n .. 2n-1`` and the airfield ``2n``.
+    turn_margin : float
+        Counted length = geodesic length * (1 + turn_margin).
+    check : callable, optional
+        ``check(route) -> (counted_km, bad_items)`` (see :data:`Check`); default: the
+        length by the matrix, every flight legal.
+    tracks : sequence of (m, 2) arrays, optional
+        Item tracks (lon, lat degrees) for the geodesic lower bound, with ``depot``.
+    depot : (float, float), optional
+        Airfield (lon, lat degrees).
+    """
+
+    def __init__(
+        self,
+        lengths_km: Sequence[float] | NDArray,
+        dist_km: NDArray,
+        *,
+        turn_margin: float = 0.0,
+        check: Check | None = None,
+        tracks: Sequence[NDArray] | None = None,
+        depot: tuple[float, float] | None = None,
+    ) -> None:
+        lengths = np.asarray(lengths_km, float)
+        n = len(lengths)
+        d = np.asarray(dist_km, float)
+        if n == 0:
+            msg = "no items to fly: give at least one lane piece"
+            raise ValidationError(msg)
+        if d.shape != (2 * n + 1, 2 * n + 1) or not np.all(np.isfinite(d)) or np.any(d < 0):
+            msg = (
+                f"dist_km must be a ({2 * n + 1}, {2 * n + 1}) matrix of finite distances "
+                f">= 0 km for {n} items, got shape {d.shape}"
+            )
+            raise ValidationError(msg)
+        if np.any(~np.isfinite(lengths)) or np.any(lengths <= 0):
+            msg = "lengths_km must be positive finite kilometres"
+            raise ValidationError(msg)
+        self.n = n
+        self.margin = float(turn_margin)
+        self.core = _Core(lengths, d)
+        self._check = check
+        self._checked: dict[Route, tuple[float, list[int]]] = {}
+        self._bound_data = _bound_data(lengths, d, tracks, depot)
+        self._bounds: dict[float, Bound] = {}
+        self._splits: list[_SplitDP] | None = None
+        self._ladders: dict[int, _Ladder] = {}
+
+    # ---- exact check --------------------------------------------------------------------
+    def as_route(self, r: IntArr) -> Route:
+        """(item, forwards) pairs of an internal route."""
+        return tuple((int(a) // 2, int(a) % 2 == 0) for a in r[1:-1])
+
+    def check(self, route: Route) -> tuple[float, list[int]]:
+        """Counted length and offending items of a flight (cached)."""
+        if route not in self._checked:
+            if self._check is None:
+                nodes = [2 * i + (0 if f else 1) for i, f in route]
+                km = self.core.length(self.core.route(nodes)) * (1.0 + self.margin)
+                self._checked[route] = (km, [])
+            else:
+                km, bad = self._check(route)
+                self._checked[route] = (float(km), list(bad))
+        return self._checked[route]
+
+    def _exact(self, rung: _Rung) -> tuple[float, bool]:
+        if rung.exact is None:
+            worst, legal = 0.0, True
+            for r in rung.routes:
+                km, bad = self.check(self.as_route(r))
+                worst = max(worst, km)
+                legal = legal and not bad
+            rung.exact = (worst, legal)
+        return rung.exact
+
+    # ---- giant tours and first rungs ----------------------------------------------------
+    def _giant_splits(self) -> list[_SplitDP]:
+        if self._splits is None:
+            core = self.core
+            tour = core.improve_route(core.route(core.nearest_neighbour()))[1:-1]
+            m = len(tour)
+            rot = ROTATIONS if m <= 1200 else 2
+            starts = sorted({(m * t) // rot for t in range(rot)})
+            self._splits = [_SplitDP(core, np.roll(tour, -s)) for s in starts]
+        return self._splits
+
+    def first_rung(self, k: int) -> tuple[float, list[IntArr]]:
+        """Best exact min-max split of the giant tour's rotations into <= k trips."""
+        best: tuple[float, int] | None = None
+        for t, sp in enumerate(self._giant_splits()):
+            v = sp.value(k)
+            if best is None or v < best[0] - 1e-9:
+                best = (v, t)
+        assert best is not None
+        return best[0], self._splits[best[1]].routes(k)  # type: ignore[index]
+
+    def ladder(self, k: int) -> _Ladder:
+        if k not in self._ladders:
+            _, routes = self.first_rung(k)
+            self._ladders[k] = _Ladder(self.core, k, routes)
+        return self._ladders[k]
+
+    # ---- bound ---------------------------------------------------------------------------
+    def lower_bound(self, budget_km: float) -> Bound:
+        """Proved lower bound on the flights needed within ``budget_km`` (counted km)."""
+        key = float(budget_km)
+        if key not in self._bounds:
+            cap = key / (1.0 + self.margin)
+            flights, value = _volume_bound(self._bound_data, cap)
+            self._bounds[key] = Bound(flights, "radial bin-packing MIP (HiGHS)", value)
+        return self._bounds[key]
+
+    # ---- plan ------------------------------------------------------------------------------
+    def plan(self, budget_km: float) -> FleetPlan:
+        """Fewest flights (then shortest) within ``budget_km`` counted km; see the module doc."""
+        import time
+
+        t0 = time.perf_counter()
+        budget = float(budget_km)
+        cap = budget / (1.0 + self.margin)
+        solo = np.minimum(self.core.solo[0 : 2 * self.n : 2], self.core.solo[1 : 2 * self.n : 2])
+        worst = int(np.argmax(solo))
+        if solo[worst] > cap * (1.0 + 1e-12):
+            msg = (
+                f"item {worst} alone needs a {solo[worst] * (1.0 + self.margin):.0f} km round "
+                f"trip, over the {budget:.0f} km budget"
+            )
+            raise InfeasibleError(msg)
+        lb = self.lower_bound(budget)
+        # s(B): fewest trips of the first rungs (exact splits) within the budget
+        s = max(1, lb.flights)
+        while self.first_rung(s)[0] > cap * (1.0 + 1e-12):
+            s += 1
+        start = max(lb.flights, s - math.ceil(WINDOW_FRACTION * s))
+        stats: dict[str, Any] = {"split_flights": s, "window_start": start, "rungs_checked": 0}
+        chosen: tuple[int, _Rung] | None = None
+        k = start
+        while chosen is None:
+            lad = self.ladder(k)
+            j = 0
+            while True:
+                rung = lad.rung(j)
+                if rung is None:
+                    break
+                j += 1
+                if rung.max_km > cap * (1.0 + 1e-9):
+                    continue
+                stats["rungs_checked"] += 1
+                worst_km, legal = self._exact(rung)
+                if legal and worst_km <= budget:
+                    chosen = (k, rung)
+                    break
+            if chosen is None:
+                k += 1
+                if k > self.n:
+                    msg = "no legal set of flights found (every item alone breaks a rule)"
+                    raise InfeasibleError(msg)
+        k, rung = chosen
+        routes = [r.copy() for r in rung.routes]
+        # fewer kilometres with the same flights
+        search = _Search(self.core, routes)
+        search.shorten(cap)
+        better = [self.core.improve_route(r) for r in search.routes]
+        final = rung.routes
+        if sum(self.core.length(r) for r in better) < sum(self.core.length(r) for r in final) - 1e-6:
+            checked = [self.check(self.as_route(r)) for r in better]
+            if all(not bad and km <= budget for km, bad in checked):
+                final = better
+        flights = tuple(self.as_route(r) for r in final)
+        lengths = tuple(self.check(f)[0] for f in flights)
+        stats.update(
+            flights=k,
+            ladder_steps={kk: lad.steps for kk, lad in self._ladders.items()},
+            seconds=time.perf_counter() - t0,
+        )
+        logger.info(
+            "fleet: %d flights within %.0f km (lower bound %d, split %d), %.0f km, %.1f s",
+            k,
+            budget,
+            lb.flights,
+            s,
+            sum(lengths),
+            stats["seconds"],
+        )
+        return FleetPlan(flights, lengths, budget, lb, self._exact(rung)[0], stats)
