@@ -98,28 +98,38 @@ BOUND_STEP_KM = 1.0
 class _Core:
     """Route arithmetic over oriented items.
 
-    Oriented node ``a = 2 * i + o``: item ``i`` flown forwards (``o = 0``: entry at
-    its start point ``i``, exit at its end point ``n + i``) or backwards (``o = 1``).
-    Nodes ``2n`` and ``2n + 1`` both stand for the depot (so that ``a ^ 1`` flips
-    every node). A route is an array ``[2n, a1, ..., am, 2n]``; its length is the sum
-    of its items' lengths and of the arcs between consecutive nodes.
+    Oriented node ``a = 2 * i + o``: item ``i`` flown forwards (``o = 0``) or backwards
+    (``o = 1``), entering at point ``entry[a]`` and leaving at ``exit[a]`` after
+    ``L[a]`` km (a one-sided sensor flies a lane's two directions on different
+    tracks). Nodes ``2n`` and ``2n + 1`` both stand for the depot, so ``a ^ 1`` flips
+    every node. A route is an array ``[2n, a1, ..., am, 2n]``; its length is the sum
+    of its nodes' lengths and of the arcs ``A[a, b] = dist[exit[a], entry[b]]``. A
+    direction an item may not be flown in has infinite arcs.
     """
 
-    def __init__(self, lengths: NDArray, dist: NDArray) -> None:
+    def __init__(
+        self,
+        lengths: NDArray,
+        dist: NDArray,
+        ends: NDArray,
+        depot: int,
+        reversible: NDArray,
+    ) -> None:
         self.n = n = len(lengths)
         d = np.asarray(dist, float)
         d = np.maximum(d, d.T)  # the router is symmetric up to rounding: keep the longer
-        i = np.arange(n)
         entry = np.empty(2 * n + 2, np.int64)
         exit_ = np.empty(2 * n + 2, np.int64)
-        entry[0 : 2 * n : 2], exit_[0 : 2 * n : 2] = i, n + i
-        entry[1 : 2 * n : 2], exit_[1 : 2 * n : 2] = n + i, i
-        entry[2 * n :] = exit_[2 * n :] = 2 * n
+        entry[0 : 2 * n : 2], exit_[0 : 2 * n : 2] = ends[:, 0], ends[:, 1]
+        entry[1 : 2 * n : 2], exit_[1 : 2 * n : 2] = ends[:, 2], ends[:, 3]
+        entry[2 * n :] = exit_[2 * n :] = depot
         self.entry, self.exit = entry, exit_
         self.Z = 2 * n
-        self.D = d
         self.A = d[np.ix_(exit_, entry)]
-        self.L = np.concatenate([np.repeat(np.asarray(lengths, float), 2), [0.0, 0.0]])
+        banned = np.flatnonzero(~np.asarray(reversible, bool)) * 2 + 1
+        self.A[banned, :] = np.inf
+        self.A[:, banned] = np.inf
+        self.L = np.concatenate([np.asarray(lengths, float).reshape(n, 2).ravel(), [0.0, 0.0]])
         self.solo = self.A[self.Z, : 2 * n] + self.L[: 2 * n] + self.A[: 2 * n, self.Z]
 
     def route(self, nodes: list[int] | IntArr) -> IntArr:
@@ -140,21 +150,31 @@ class _Core:
         step[:-1] += self.A[r[:-1], r[1:]]
         return np.cumsum(step[::-1])[::-1]
 
+    def flipped_prefix(self, r: IntArr) -> NDArray:
+        """F[i]: cost of r[: i + 1] flown backwards and flipped (r_i^1 ... r_0^1)."""
+        f = r ^ 1
+        step = self.L[f].copy()
+        step[1:] += self.A[f[1:], f[:-1]]
+        return np.cumsum(step)
+
+    def flipped_suffix(self, r: IntArr) -> NDArray:
+        """G[i]: cost of r[i:] flown backwards and flipped (r_-1^1 ... r_i^1)."""
+        f = r ^ 1
+        step = self.L[f].copy()
+        step[:-1] += self.A[f[1:], f[:-1]]
+        return np.cumsum(step[::-1])[::-1]
+
     # ------------------------------------------------------------------ giant tour
-    def nearest_neighbour(self, first: int | None = None) -> IntArr:
+    def nearest_neighbour(self) -> IntArr:
         n = self.n
-        left = np.ones(n, bool)
+        left = np.ones(2 * n, bool)
         tour = []
         cur = self.Z
-        for step in range(n):
-            if step == 0 and first is not None:
-                a = first
-            else:
-                cost = self.A[cur, : 2 * n].copy()
-                cost[np.repeat(~left, 2)] = np.inf
-                a = int(np.argmin(cost))
+        for _ in range(n):
+            cost = np.where(left, self.A[cur, : 2 * n], np.inf)
+            a = int(np.argmin(cost))
             tour.append(a)
-            left[a // 2] = False
+            left[a & ~1] = left[a | 1] = False
             cur = a
         return np.array(tour, np.int64)
 
@@ -162,6 +182,20 @@ class _Core:
         """E[x, y] = A[r_x, r_y], B[x, y] = A[r_x, r_y ^ 1], C[x, y] = A[r_x ^ 1, r_y]."""
         r1 = r ^ 1
         return self.A[np.ix_(r, r)], self.A[np.ix_(r, r1)], self.A[np.ix_(r1, r)]
+
+    def _along(self, r: IntArr, E: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Arcs of r, and prefix sums of its arcs, reversed arcs and flip length changes."""
+        m = len(r)
+        arc = E[np.arange(m - 1), np.arange(1, m)]
+        rev = self.A[r[1:] ^ 1, r[:-1] ^ 1]  # rev[t]: r_t+1^1 -> r_t^1
+        with np.errstate(invalid="ignore"):
+            dl = self.L[r ^ 1] - self.L[r]
+        return (
+            arc,
+            np.concatenate([[0.0], np.cumsum(arc)]),
+            np.concatenate([[0.0], np.cumsum(rev)]),
+            np.concatenate([[0.0], np.cumsum(dl)]),
+        )
 
     def two_opt(self, r: IntArr, rounds: int = 500) -> IntArr:
         """Best-improvement 2-opt of a route; reversing a segment flips its nodes."""
@@ -172,11 +206,17 @@ class _Core:
         i = np.arange(m - 1)[:, None]
         j = np.arange(m - 1)[None, :]
         valid = (j >= i + 2) & (j <= m - 2)
+        ii, jj = np.broadcast_arrays(i, j)
         for _ in range(rounds):
             E, B, C = self._blocks(r)
-            arc = E[np.arange(m - 1), np.arange(1, m)]
-            gain = arc[:, None] + arc[None, :] - B[:-1, :-1] - C[1:, 1:]
-            gain = np.where(valid, gain, -np.inf)
+            arc, ca, cr, cl = self._along(r, E)
+            with np.errstate(invalid="ignore"):
+                inside = (ca[jj] - ca[np.minimum(ii + 1, m - 1)]) - (
+                    cr[jj] - cr[np.minimum(ii + 1, m - 1)]
+                )
+                dlen = cl[np.minimum(jj + 1, m)] - cl[np.minimum(ii + 1, m)]
+                gain = arc[:, None] + arc[None, :] - B[:-1, :-1] - C[1:, 1:] + inside - dlen
+            gain = np.where(valid & np.isfinite(gain), gain, -np.inf)
             k = int(np.argmax(gain))
             if gain.flat[k] <= 1e-7:
                 break
@@ -190,7 +230,7 @@ class _Core:
         for _ in range(rounds):
             m = len(r)
             E, B, C = self._blocks(r)
-            arc = E[np.arange(m - 1), np.arange(1, m)]
+            arc, ca, cr, cl = self._along(r, E)
             p = np.arange(m - 1)[None, :]
             best = (1e-7, None)
             for s in range(1, seg_max + 1):
@@ -200,13 +240,16 @@ class _Core:
                 en = st + s - 1
                 gain = arc[st - 1] + arc[en] - E[st - 1, en + 1]
                 bad = (p >= st[:, None] - 1) & (p <= en[:, None])
+                with np.errstate(invalid="ignore"):
+                    flip_extra = (cr[en] - cr[st]) - (ca[en] - ca[st]) + (cl[en + 1] - cl[st])
                 for flip in (False, True):
-                    if flip:
-                        ins = B[:-1, en].T + C[st, 1:]
-                    else:
-                        ins = E[:-1, st].T + E[en, 1:]
-                    delta = ins - arc[None, :] - gain[:, None]
-                    delta[bad] = np.inf
+                    with np.errstate(invalid="ignore"):
+                        if flip:
+                            ins = B[:-1, en].T + C[st, 1:] + flip_extra[:, None]
+                        else:
+                            ins = E[:-1, st].T + E[en, 1:]
+                        delta = ins - arc[None, :] - gain[:, None]
+                    delta[bad | ~np.isfinite(delta)] = np.inf
                     k = int(np.argmin(delta))
                     v = float(delta.flat[k])
                     if v < -best[0]:
@@ -230,12 +273,6 @@ class _Core:
                 break
         return r
 
-    # ------------------------------------------------------------------ splits
-    def _chunk_arrays(self, seq: IntArr) -> tuple[NDArray, NDArray, NDArray]:
-        inner = np.concatenate([[0.0], np.cumsum(self.L[seq][:-1] + self.A[seq[:-1], seq[1:]])])
-        o = self.A[self.Z, seq]
-        e = self.L[seq] + self.A[seq, self.Z]
-        return inner, o, e
 
 @dataclass
 class _Move:
@@ -287,17 +324,18 @@ class _Search:
 
         Moves: 2-opt* (tails exchanged, also with the heads reversed), a chain of one
         to three nodes of r moved into q (either direction), one node of r swapped
-        with one of q. Arc costs come from four gathered blocks of the arc matrix:
-        ``A[b, a] == A[a ^ 1, b ^ 1]`` (distances are symmetric).
+        with one of q. Arc costs come from six gathered blocks of the arc matrix.
         """
         c, A = self.c, self.c.A
         R, Q = self.routes[r], self.routes[q]
         mr, mq = len(R), len(Q)
         R1, Q1 = R ^ 1, Q ^ 1
         X1 = A[np.ix_(R, Q)]  # A[R_i, Q_j]
-        X2 = A[np.ix_(R, Q1)]  # A[R_i, Q_j^1] == A[Q_j, R_i^1]
-        X3 = A[np.ix_(R1, Q)]  # A[R_i^1, Q_j] == A[Q_j^1, R_i]
-        X4 = A[np.ix_(R1, Q1)]  # A[R_i^1, Q_j^1] == A[Q_j, R_i]
+        X2 = A[np.ix_(R, Q1)]  # A[R_i, Q_j^1]
+        X3 = A[np.ix_(R1, Q)]  # A[R_i^1, Q_j]
+        Y1 = A[np.ix_(Q, R)]  # A[Q_j, R_i]
+        Y2 = A[np.ix_(Q, R1)]  # A[Q_j, R_i^1]
+        Y3 = A[np.ix_(Q1, R)]  # A[Q_j^1, R_i]
         best: _Move | None = None
 
         def consider(val: float, nr: IntArr, nq: IntArr) -> None:
@@ -305,82 +343,96 @@ class _Search:
             if val < -1e-9 and (best is None or val < best.value):
                 best = _Move(val, r, q, nr, nq)
 
+        def pick(v: NDArray) -> tuple[int, int] | None:
+            v = np.where(np.isnan(v), np.inf, v)
+            k = int(np.argmin(v))
+            if not np.isfinite(v.flat[k]):
+                return None
+            return divmod(k, v.shape[1])
+
         PR, SR, PQ, SQ = c.prefix(R), c.suffix(R), c.prefix(Q), c.suffix(Q)
         pr, sr = PR[:-1, None], SR[1:, None]
         pq, sq = PQ[None, :-1], SQ[None, 1:]
-        # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
-        v = score(pr + X1[:-1, 1:] + sq, pq + X4[1:, :-1] + sr)
-        v[0, 0] = np.inf  # routes swapped
-        v[mr - 2, mq - 2] = np.inf  # unchanged
-        v[0, :] = np.where(np.arange(mq - 1) >= mq - 2, np.inf, v[0, :])
-        v[:, 0] = np.where(np.arange(mr - 1) >= mr - 2, np.inf, v[:, 0])
-        k = np.unravel_index(int(np.argmin(v)), v.shape)
-        if np.isfinite(v[k]):
-            i, j = int(k[0]), int(k[1])
-            nr = np.concatenate([R[: i + 1], Q[j + 1 :]])
-            nq = np.concatenate([Q[: j + 1], R[i + 1 :]])
-            if len(nr) > 2 and len(nq) > 2:
+        with np.errstate(invalid="ignore"):
+            # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
+            v = score(pr + X1[:-1, 1:] + sq, pq + Y1[:-1, 1:].T + sr)
+            v[0, 0] = np.inf  # routes swapped
+            v[mr - 2, mq - 2] = np.inf  # unchanged
+            v[0, mq - 2 :] = np.inf  # r' empty
+            v[mr - 2 :, 0] = np.inf  # q' empty
+            k = pick(v)
+            if k is not None:
+                i, j = k
+                nr = np.concatenate([R[: i + 1], Q[j + 1 :]])
+                nq = np.concatenate([Q[: j + 1], R[i + 1 :]])
                 consider(float(v[k]), nr, nq)
-        # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
-        v = score(pr + X2[:-1, :-1] + pq, sr + X3[1:, 1:] + sq)
-        k = np.unravel_index(int(np.argmin(v)), v.shape)
-        if np.isfinite(v[k]):
-            i, j = int(k[0]), int(k[1])
-            nr = np.concatenate([R[: i + 1], Q[: j + 1][::-1] ^ 1])
-            nq = np.concatenate([R[i + 1 :][::-1] ^ 1, Q[j + 1 :]])
-            nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
-            if len(nr) > 2 and len(nq) > 2:
-                consider(float(v[k]), nr, nq)
-        lr, lq = self.len[r], self.len[q]
-        base = A[Q[:-1], Q[1:]][None, :]
-        arcs_r = A[R[:-1], R[1:]]
-        # move a chain R[st .. st+w-1] into arc (Q_p, Q_p+1)
-        for w in (1, 2, 3):
-            if mr - 2 <= w:
-                break
-            st = np.arange(1, mr - w)
-            en = st + w - 1
-            inner = PR[en] - PR[st - 1] - arcs_r[st - 1]  # lengths and arcs inside the chain
-            gain = arcs_r[st - 1] + arcs_r[en] - A[R[st - 1], R[en + 1]] + inner
-            new_r = (lr - gain)[:, None]
-            for flip in (False, True):
-                if flip:
-                    ins = X2[en, :-1] + X3[st, 1:] - base + inner[:, None]
-                else:
-                    ins = X4[st, :-1] + X1[en, 1:] - base + inner[:, None]
-                vv = score(new_r + 0.0 * ins, lq + ins)
-                kk = np.unravel_index(int(np.argmin(vv)), vv.shape)
-                if np.isfinite(vv[kk]):
-                    a, b = int(kk[0]), int(kk[1])
-                    seg = R[st[a] : st[a] + w]
+            # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
+            FQ, GR = c.flipped_prefix(Q), c.flipped_suffix(R)
+            v = score(pr + X2[:-1, :-1] + FQ[None, :-1], GR[1:, None] + X3[1:, 1:] + sq)
+            v[0, :] = np.where(np.arange(mq - 1) == 0, np.inf, v[0, :])  # r' empty
+            v[mr - 2, :] = np.where(np.arange(mq - 1) == mq - 2, np.inf, v[mr - 2, :])
+            k = pick(v)
+            if k is not None:
+                i, j = k
+                nr = np.concatenate([R[: i + 1], Q[: j + 1][::-1] ^ 1])
+                nq = np.concatenate([R[i + 1 :][::-1] ^ 1, Q[j + 1 :]])
+                nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
+                if len(nr) > 2 and len(nq) > 2:
+                    consider(float(v[k]), nr, nq)
+            lr, lq = self.len[r], self.len[q]
+            base = A[Q[:-1], Q[1:]][None, :]
+            arcs_r = A[R[:-1], R[1:]]
+            FR = c.flipped_prefix(R)
+            # move a chain R[st .. en] into arc (Q_p, Q_p+1)
+            for w in (1, 2, 3):
+                if mr - 2 <= w:
+                    break
+                st = np.arange(1, mr - w)
+                en = st + w - 1
+                inner = PR[en] - PR[st - 1] - arcs_r[st - 1]
+                inner_f = FR[en] - FR[st - 1] - A[R[st] ^ 1, R[st - 1] ^ 1]
+                gain = arcs_r[st - 1] + arcs_r[en] - A[R[st - 1], R[en + 1]] + inner
+                new_r = (lr - gain)[:, None]
+                for flip in (False, True):
                     if flip:
-                        seg = seg[::-1] ^ 1
-                    nr = np.concatenate([R[: st[a]], R[st[a] + w :]])
-                    nq = np.concatenate([Q[: b + 1], seg, Q[b + 1 :]])
-                    consider(float(vv[kk]), nr, nq)
-        # swap R_i and Q_j (each in the other's gap, best direction)
-        if mr > 2 and mq > 2:
-            arcs_q = A[Q[:-1], Q[1:]]
-            out_r = arcs_r[:-1] + arcs_r[1:] + c.L[R[1:-1]]
-            out_q = arcs_q[:-1] + arcs_q[1:] + c.L[Q[1:-1]]
-            b_fwd = X1[:-2, 1:-1] + X4[2:, 1:-1]  # Q_j into R's gap at i
-            b_rev = X2[:-2, 1:-1] + X3[2:, 1:-1]
-            a_fwd = X4[1:-1, :-2] + X1[1:-1, 2:]  # R_i into Q's gap at j
-            a_rev = X2[1:-1, :-2] + X3[1:-1, 2:]
-            new_r = lr - out_r[:, None] + np.minimum(b_fwd, b_rev) + c.L[Q[1:-1]][None, :]
-            new_q = lq - out_q[None, :] + np.minimum(a_fwd, a_rev) + c.L[R[1:-1]][:, None]
-            vv = score(new_r, new_q)
-            kk = np.unravel_index(int(np.argmin(vv)), vv.shape)
-            if np.isfinite(vv[kk]):
-                a, b = int(kk[0]), int(kk[1])
-                x, y = int(R[a + 1]), int(Q[b + 1])
-                if b_rev[a, b] < b_fwd[a, b]:
-                    y ^= 1
-                if a_rev[a, b] < a_fwd[a, b]:
-                    x ^= 1
-                nr, nq = R.copy(), Q.copy()
-                nr[a + 1], nq[b + 1] = y, x
-                consider(float(vv[kk]), nr, nq)
+                        ins = Y2[:-1, en].T + X3[st, 1:] - base + inner_f[:, None]
+                    else:
+                        ins = Y1[:-1, st].T + X1[en, 1:] - base + inner[:, None]
+                    vv = score(new_r + 0.0 * ins, lq + ins)
+                    k = pick(vv)
+                    if k is not None:
+                        a, b = k
+                        seg = R[st[a] : st[a] + w]
+                        if flip:
+                            seg = seg[::-1] ^ 1
+                        nr = np.concatenate([R[: st[a]], R[st[a] + w :]])
+                        nq = np.concatenate([Q[: b + 1], seg, Q[b + 1 :]])
+                        consider(float(vv[k]), nr, nq)
+            # swap R_i and Q_j (each in the other's gap, best direction)
+            if mr > 2 and mq > 2:
+                arcs_q = A[Q[:-1], Q[1:]]
+                out_r = arcs_r[:-1] + arcs_r[1:] + c.L[R[1:-1]]
+                out_q = arcs_q[:-1] + arcs_q[1:] + c.L[Q[1:-1]]
+                # Q_j into R's gap at i: (mr-2, mq-2)
+                b_fwd = X1[:-2, 1:-1] + Y1[1:-1, 2:].T + c.L[Q[1:-1]][None, :]
+                b_rev = X2[:-2, 1:-1] + Y3[1:-1, 2:].T + c.L[Q1[1:-1]][None, :]
+                # R_i into Q's gap at j
+                a_fwd = Y1[:-2, 1:-1].T + X1[1:-1, 2:] + c.L[R[1:-1]][:, None]
+                a_rev = Y2[:-2, 1:-1].T + X3[1:-1, 2:] + c.L[R1[1:-1]][:, None]
+                new_r = lr - out_r[:, None] + np.fmin(b_fwd, b_rev)
+                new_q = lq - out_q[None, :] + np.fmin(a_fwd, a_rev)
+                vv = score(new_r, new_q)
+                k = pick(vv)
+                if k is not None:
+                    a, b = k
+                    x, y = int(R[a + 1]), int(Q[b + 1])
+                    if not b_fwd[a, b] <= b_rev[a, b]:
+                        y ^= 1
+                    if not a_fwd[a, b] <= a_rev[a, b]:
+                        x ^= 1
+                    nr, nq = R.copy(), Q.copy()
+                    nr[a + 1], nq[b + 1] = y, x
+                    consider(float(vv[k]), nr, nq)
         return best
 
     def apply(self, mv: _Move) -> None:
@@ -659,56 +711,82 @@ class _BoundData:
 def _bound_data(
     lengths: NDArray,
     dist: NDArray,
-    tracks: Sequence[NDArray] | None,
-    depot: tuple[float, float] | None,
+    ends: NDArray,
+    depot: int,
+    reversible: NDArray,
+    tracks: Sequence[tuple[NDArray, NDArray]] | None,
+    depot_lonlat: tuple[float, float] | None,
 ) -> _BoundData:
-    """Geodesic profile of the items for :func:`_volume_bound`.
+    """Geodesic profile of the items for :func:`_volume_bound` (both directions: the least).
 
-    With ``tracks`` and ``depot`` (lon, lat degrees) every distance is a WGS84
-    geodesic; without, ``dist`` is taken as such (it must then be a lower bound on
-    any path between the points, e.g. straight lines in a plane) and no radial
-    progress is credited beyond the end points.
+    With ``tracks`` ((forwards, backwards) per item) and ``depot_lonlat`` (lon, lat
+    degrees) every distance is a WGS84 geodesic; without, ``dist`` is taken as such
+    (it must then be a lower bound on any path between the points, e.g. straight
+    lines in a plane) and no radial progress is credited beyond the end points.
     """
     from . import geodesy
 
     n = len(lengths)
-    L = np.asarray(lengths, float)
-    if tracks is not None and depot is not None:
-        ends = np.array([t[0] for t in tracks] + [t[-1] for t in tracks], float)
-        pts = np.vstack([ends, np.asarray(depot, float)[None, :]])
-        G = geodesy.distance_matrix_km(pts[:, 0], pts[:, 1])
-        far = np.zeros(n)
-        tv = np.zeros(n)
-        for i, tr in enumerate(tracks):
-            dense = geodesy.densify_coords(np.asarray(tr, float), BOUND_STEP_KM)
-            r = np.asarray(
-                geodesy.distance_km(depot[0], depot[1], dense[:, 0], dense[:, 1]), float
-            )
-            far[i] = float(r.max())
-            # the distance from a point has at most one interior minimum along a
-            # geodesic segment: the samples miss at most one step's variation per segment
-            tv[i] = min(L[i], float(np.abs(np.diff(r)).sum()) + (len(tr) - 1) * BOUND_STEP_KM)
+    L2 = np.asarray(lengths, float).reshape(n, 2)
+    rev = np.asarray(reversible, bool)
+    dirs = [(o, np.flatnonzero(rev | (o == 0))) for o in (0, 1)]
+    if tracks is not None and depot_lonlat is not None:
+        pts = np.full((dist.shape[0], 2), np.nan)
+        for i, (fw, bw) in enumerate(tracks):
+            pts[ends[i, 0]], pts[ends[i, 1]] = fw[0], fw[-1]
+            pts[ends[i, 2]], pts[ends[i, 3]] = bw[0], bw[-1]
+        pts[depot] = depot_lonlat
+        used = np.flatnonzero(np.isfinite(pts[:, 0]))
+        G = np.full(dist.shape, np.inf)
+        G[np.ix_(used, used)] = geodesy.distance_matrix_km(pts[used, 0], pts[used, 1])
+        far = np.full((n, 2), np.inf)
+        excess = np.full((n, 2), np.inf)
+        x0, y0 = depot_lonlat
+        for i, pair in enumerate(tracks):
+            for o, tr in enumerate(pair):
+                if o == 1 and not rev[i]:
+                    continue
+                dense = geodesy.densify_coords(np.asarray(tr, float), BOUND_STEP_KM)
+                r = np.asarray(geodesy.distance_km(x0, y0, dense[:, 0], dense[:, 1]), float)
+                far[i, o] = float(r.max())
+                # the distance from a point has at most one interior minimum along a
+                # geodesic segment: the samples miss at most one step's variation each
+                tv = float(np.abs(np.diff(r)).sum()) + (len(tr) - 1) * BOUND_STEP_KM
+                excess[i, o] = max(0.0, L2[i, o] - min(L2[i, o], tv))
     else:
         G = np.asarray(dist, float)
-        far = np.maximum(G[2 * n, :n], G[2 * n, n : 2 * n])
-        tv = L.copy()
-    M = G[: 2 * n, : 2 * n].copy()
-    own = np.arange(n)
-    for a in (own, own + n):
-        for b in (own, own + n):
-            M[a, b] = np.inf
-    nearest = M.min(axis=1) if n > 1 else np.full(2 * n, np.inf)
-    to_depot = G[2 * n, : 2 * n]
+        far = np.stack([np.maximum(G[depot, ends[:, 0]], G[depot, ends[:, 1]]),
+                        np.maximum(G[depot, ends[:, 2]], G[depot, ends[:, 3]])], axis=1)
+        far[~rev, 1] = np.inf
+        excess = L2.copy()
+        excess[~rev, 1] = np.inf
+    # nearest end point of another item (or the airfield) from each end point
+    owner = np.full(G.shape[0], -1)
+    for k in range(4):
+        owner[ends[:, k]] = np.arange(n)
+    pts_i = np.unique(ends.ravel())
+    M = G[np.ix_(pts_i, pts_i)].copy()
+    M[owner[pts_i][:, None] == owner[pts_i][None, :]] = np.inf
+    nearest = np.full(G.shape[0], np.inf)
+    nearest[pts_i] = M.min(axis=1) if len(pts_i) > 1 else np.inf
+    to_depot = G[depot]
     with_depot = np.minimum(nearest, to_depot)
     nearest = np.where(np.isfinite(nearest), nearest, to_depot)
+    share = np.full((n, 2), np.inf)
+    share_d = np.full((n, 2), np.inf)
+    for o, idx in dirs:
+        e, x = ends[idx, 2 * o], ends[idx, 2 * o + 1]
+        share[idx, o] = 0.5 * (nearest[e] + nearest[x])
+        share_d[idx, o] = 0.5 * (with_depot[e] + with_depot[x])
+    Lmin = np.where(rev, L2.min(axis=1), L2[:, 0])
     return _BoundData(
-        lengths=L,
-        far=far,
-        excess=np.maximum(L - tv, 0.0),
-        share=0.5 * (nearest[:n] + nearest[n:]),
-        share_depot=0.5 * (with_depot[:n] + with_depot[n:]),
-        near=float(to_depot.min()),
-        widest=float(nearest.max()),
+        lengths=Lmin,
+        far=far.min(axis=1),
+        excess=excess.min(axis=1),
+        share=np.min(L2 + share, axis=1) - Lmin,
+        share_depot=np.min(L2 + share_d, axis=1) - Lmin,
+        near=float(to_depot[pts_i].min()),
+        widest=float(nearest[pts_i].max()),
     )
 
 
@@ -879,32 +957,52 @@ class Fleet:
         lengths_km: Sequence[float] | NDArray,
         dist_km: NDArray,
         *,
+        ends: NDArray | None = None,
+        depot: int | None = None,
+        reversible: Sequence[bool] | NDArray | None = None,
         turn_margin: float = 0.0,
         check: Check | None = None,
-        tracks: Sequence[NDArray] | None = None,
-        depot: tuple[float, float] | None = None,
+        tracks: Sequence[tuple[NDArray, NDArray]] | None = None,
+        depot_lonlat: tuple[float, float] | None = None,
     ) -> None:
         lengths = np.asarray(lengths_km, float)
         n = len(lengths)
-        d = np.asarray(dist_km, float)
         if n == 0:
             msg = "no items to fly: give at least one lane piece"
             raise ValidationError(msg)
-        if d.shape != (2 * n + 1, 2 * n + 1) or not np.all(np.isfinite(d)) or np.any(d < 0):
+        if lengths.ndim == 1:
+            lengths = np.column_stack([lengths, lengths])
+        d = np.asarray(dist_km, float)
+        if ends is None:
+            i = np.arange(n)
+            ends = np.column_stack([i, n + i, n + i, i])
+        ends = np.asarray(ends, np.int64)
+        depot = d.shape[0] - 1 if depot is None else int(depot)
+        rev = np.ones(n, bool) if reversible is None else np.asarray(reversible, bool)
+        if (
+            d.ndim != 2
+            or d.shape[0] != d.shape[1]
+            or ends.shape != (n, 4)
+            or ends.min() < 0
+            or max(int(ends.max()), depot) >= d.shape[0]
+        ):
             msg = (
-                f"dist_km must be a ({2 * n + 1}, {2 * n + 1}) matrix of finite distances "
-                f">= 0 km for {n} items, got shape {d.shape}"
+                f"dist_km must be a square matrix over the points that ends (n, 4) and depot "
+                f"index; got dist {d.shape}, ends {ends.shape}, depot {depot}"
             )
             raise ValidationError(msg)
-        if np.any(~np.isfinite(lengths)) or np.any(lengths <= 0):
-            msg = "lengths_km must be positive finite kilometres"
+        if np.any(np.isnan(d)) or np.any(d < 0):
+            msg = "dist_km must hold distances >= 0 km (inf where no route exists)"
+            raise ValidationError(msg)
+        if lengths.shape != (n, 2) or np.any(~np.isfinite(lengths)) or np.any(lengths <= 0):
+            msg = "lengths_km must be positive finite kilometres, (n,) or (n, 2)"
             raise ValidationError(msg)
         self.n = n
         self.margin = float(turn_margin)
-        self.core = _Core(lengths, d)
+        self.core = _Core(lengths, d, ends, depot, rev)
         self._check = check
         self._checked: dict[Route, tuple[float, list[int]]] = {}
-        self._bound_data = _bound_data(lengths, d, tracks, depot)
+        self._bound_data = _bound_data(lengths, d, ends, depot, rev, tracks, depot_lonlat)
         self._bounds: dict[float, Bound] = {}
         self._splits: list[_SplitDP] | None = None
         self._ladders: dict[int, _Ladder] = {}
@@ -981,7 +1079,7 @@ class Fleet:
         t0 = time.perf_counter()
         budget = float(budget_km)
         cap = budget / (1.0 + self.margin)
-        solo = np.minimum(self.core.solo[0 : 2 * self.n : 2], self.core.solo[1 : 2 * self.n : 2])
+        solo = np.fmin(self.core.solo[0 : 2 * self.n : 2], self.core.solo[1 : 2 * self.n : 2])
         worst = int(np.argmax(solo))
         if solo[worst] > cap * (1.0 + 1e-12):
             msg = (
