@@ -57,7 +57,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +85,8 @@ DELTA_MIN = 0.005
 ILS_ITERATIONS = 60
 #: ... and at most this many in a row without progress.
 ILS_STALL = 15
+#: Moves of an offending item that may make a rung's flights legal.
+LEGAL_REPAIRS = 8
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
 #: Rotations of the giant tour split by the exact dynamic programme.
@@ -183,10 +185,10 @@ class _Core:
         r1 = r ^ 1
         return self.A[np.ix_(r, r)], self.A[np.ix_(r, r1)], self.A[np.ix_(r1, r)]
 
-    def _along(self, r: IntArr, E: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    def _along(self, r: IntArr, e_rr: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """Arcs of r, and prefix sums of its arcs, reversed arcs and flip length changes."""
         m = len(r)
-        arc = E[np.arange(m - 1), np.arange(1, m)]
+        arc = e_rr[np.arange(m - 1), np.arange(1, m)]
         rev = self.A[r[1:] ^ 1, r[:-1] ^ 1]  # rev[t]: r_t+1^1 -> r_t^1
         with np.errstate(invalid="ignore"):
             dl = self.L[r ^ 1] - self.L[r]
@@ -208,14 +210,14 @@ class _Core:
         valid = (j >= i + 2) & (j <= m - 2)
         ii, jj = np.broadcast_arrays(i, j)
         for _ in range(rounds):
-            E, B, C = self._blocks(r)
-            arc, ca, cr, cl = self._along(r, E)
+            e_rr, e_rf, e_fr = self._blocks(r)
+            arc, ca, cr, cl = self._along(r, e_rr)
             with np.errstate(invalid="ignore"):
                 inside = (ca[jj] - ca[np.minimum(ii + 1, m - 1)]) - (
                     cr[jj] - cr[np.minimum(ii + 1, m - 1)]
                 )
                 dlen = cl[np.minimum(jj + 1, m)] - cl[np.minimum(ii + 1, m)]
-                gain = arc[:, None] + arc[None, :] - B[:-1, :-1] - C[1:, 1:] + inside - dlen
+                gain = arc[:, None] + arc[None, :] - e_rf[:-1, :-1] - e_fr[1:, 1:] + inside - dlen
             gain = np.where(valid & np.isfinite(gain), gain, -np.inf)
             k = int(np.argmax(gain))
             if gain.flat[k] <= 1e-7:
@@ -229,8 +231,8 @@ class _Core:
         r = r.copy()
         for _ in range(rounds):
             m = len(r)
-            E, B, C = self._blocks(r)
-            arc, ca, cr, cl = self._along(r, E)
+            e_rr, e_rf, e_fr = self._blocks(r)
+            arc, ca, cr, cl = self._along(r, e_rr)
             p = np.arange(m - 1)[None, :]
             best = (1e-7, None)
             for s in range(1, seg_max + 1):
@@ -238,16 +240,16 @@ class _Core:
                     break
                 st = np.arange(1, m - s)
                 en = st + s - 1
-                gain = arc[st - 1] + arc[en] - E[st - 1, en + 1]
+                gain = arc[st - 1] + arc[en] - e_rr[st - 1, en + 1]
                 bad = (p >= st[:, None] - 1) & (p <= en[:, None])
                 with np.errstate(invalid="ignore"):
                     flip_extra = (cr[en] - cr[st]) - (ca[en] - ca[st]) + (cl[en + 1] - cl[st])
                 for flip in (False, True):
                     with np.errstate(invalid="ignore"):
                         if flip:
-                            ins = B[:-1, en].T + C[st, 1:] + flip_extra[:, None]
+                            ins = e_rf[:-1, en].T + e_fr[st, 1:] + flip_extra[:, None]
                         else:
-                            ins = E[:-1, st].T + E[en, 1:]
+                            ins = e_rr[:-1, st].T + e_rr[en, 1:]
                         delta = ins - arc[None, :] - gain[:, None]
                     delta[bad | ~np.isfinite(delta)] = np.inf
                     k = int(np.argmin(delta))
@@ -303,7 +305,11 @@ class _Search:
         sym[np.arange(n2), np.arange(n2) ^ 1] = np.inf
         np.fill_diagonal(sym, np.inf)
         kk = min(neighbours, n2 - 2)
-        self.near = np.argsort(sym, axis=1, kind="stable")[:, :kk] if kk > 0 else np.zeros((n2, 0), np.int64)
+        self.near = (
+            np.argsort(sym, axis=1, kind="stable")[:, :kk]
+            if kk > 0
+            else np.zeros((n2, 0), np.int64)
+        )
         self._owner()
 
     def _owner(self) -> None:
@@ -326,16 +332,16 @@ class _Search:
         to three nodes of r moved into q (either direction), one node of r swapped
         with one of q. Arc costs come from six gathered blocks of the arc matrix.
         """
-        c, A = self.c, self.c.A
-        R, Q = self.routes[r], self.routes[q]
-        mr, mq = len(R), len(Q)
-        R1, Q1 = R ^ 1, Q ^ 1
-        X1 = A[np.ix_(R, Q)]  # A[R_i, Q_j]
-        X2 = A[np.ix_(R, Q1)]  # A[R_i, Q_j^1]
-        X3 = A[np.ix_(R1, Q)]  # A[R_i^1, Q_j]
-        Y1 = A[np.ix_(Q, R)]  # A[Q_j, R_i]
-        Y2 = A[np.ix_(Q, R1)]  # A[Q_j, R_i^1]
-        Y3 = A[np.ix_(Q1, R)]  # A[Q_j^1, R_i]
+        c, am = self.c, self.c.A
+        rr, qq = self.routes[r], self.routes[q]
+        mr, mq = len(rr), len(qq)
+        rr1, qq1 = rr ^ 1, qq ^ 1
+        x1 = am[np.ix_(rr, qq)]  # A[R_i, Q_j]
+        x2 = am[np.ix_(rr, qq1)]  # A[R_i, Q_j^1]
+        x3 = am[np.ix_(rr1, qq)]  # A[R_i^1, Q_j]
+        y1 = am[np.ix_(qq, rr)]  # A[Q_j, R_i]
+        y2 = am[np.ix_(qq, rr1)]  # A[Q_j, R_i^1]
+        y3 = am[np.ix_(qq1, rr)]  # A[Q_j^1, R_i]
         best: _Move | None = None
 
         def consider(val: float, nr: IntArr, nq: IntArr) -> None:
@@ -350,12 +356,12 @@ class _Search:
                 return None
             return divmod(k, v.shape[1])
 
-        PR, SR, PQ, SQ = c.prefix(R), c.suffix(R), c.prefix(Q), c.suffix(Q)
-        pr, sr = PR[:-1, None], SR[1:, None]
-        pq, sq = PQ[None, :-1], SQ[None, 1:]
+        pre_r, suf_r, pre_q, suf_q = c.prefix(rr), c.suffix(rr), c.prefix(qq), c.suffix(qq)
+        pr, sr = pre_r[:-1, None], suf_r[1:, None]
+        pq, sq = pre_q[None, :-1], suf_q[None, 1:]
         with np.errstate(invalid="ignore"):
             # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
-            v = score(pr + X1[:-1, 1:] + sq, pq + Y1[:-1, 1:].T + sr)
+            v = score(pr + x1[:-1, 1:] + sq, pq + y1[:-1, 1:].T + sr)
             v[0, 0] = np.inf  # routes swapped
             v[mr - 2, mq - 2] = np.inf  # unchanged
             v[0, mq - 2 :] = np.inf  # r' empty
@@ -363,74 +369,74 @@ class _Search:
             k = pick(v)
             if k is not None:
                 i, j = k
-                nr = np.concatenate([R[: i + 1], Q[j + 1 :]])
-                nq = np.concatenate([Q[: j + 1], R[i + 1 :]])
+                nr = np.concatenate([rr[: i + 1], qq[j + 1 :]])
+                nq = np.concatenate([qq[: j + 1], rr[i + 1 :]])
                 consider(float(v[k]), nr, nq)
             # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
-            FQ, GR = c.flipped_prefix(Q), c.flipped_suffix(R)
-            v = score(pr + X2[:-1, :-1] + FQ[None, :-1], GR[1:, None] + X3[1:, 1:] + sq)
+            flip_q, flip_tl = c.flipped_prefix(qq), c.flipped_suffix(rr)
+            v = score(pr + x2[:-1, :-1] + flip_q[None, :-1], flip_tl[1:, None] + x3[1:, 1:] + sq)
             v[0, :] = np.where(np.arange(mq - 1) == 0, np.inf, v[0, :])  # r' empty
             v[mr - 2, :] = np.where(np.arange(mq - 1) == mq - 2, np.inf, v[mr - 2, :])
             k = pick(v)
             if k is not None:
                 i, j = k
-                nr = np.concatenate([R[: i + 1], Q[: j + 1][::-1] ^ 1])
-                nq = np.concatenate([R[i + 1 :][::-1] ^ 1, Q[j + 1 :]])
+                nr = np.concatenate([rr[: i + 1], qq[: j + 1][::-1] ^ 1])
+                nq = np.concatenate([rr[i + 1 :][::-1] ^ 1, qq[j + 1 :]])
                 nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
                 if len(nr) > 2 and len(nq) > 2:
                     consider(float(v[k]), nr, nq)
             lr, lq = self.len[r], self.len[q]
-            base = A[Q[:-1], Q[1:]][None, :]
-            arcs_r = A[R[:-1], R[1:]]
-            FR = c.flipped_prefix(R)
+            base = am[qq[:-1], qq[1:]][None, :]
+            arcs_r = am[rr[:-1], rr[1:]]
+            flip_r = c.flipped_prefix(rr)
             # move a chain R[st .. en] into arc (Q_p, Q_p+1)
             for w in (1, 2, 3):
                 if mr - 2 <= w:
                     break
                 st = np.arange(1, mr - w)
                 en = st + w - 1
-                inner = PR[en] - PR[st - 1] - arcs_r[st - 1]
-                inner_f = FR[en] - FR[st - 1] - A[R[st] ^ 1, R[st - 1] ^ 1]
-                gain = arcs_r[st - 1] + arcs_r[en] - A[R[st - 1], R[en + 1]] + inner
+                inner = pre_r[en] - pre_r[st - 1] - arcs_r[st - 1]
+                inner_f = flip_r[en] - flip_r[st - 1] - am[rr[st] ^ 1, rr[st - 1] ^ 1]
+                gain = arcs_r[st - 1] + arcs_r[en] - am[rr[st - 1], rr[en + 1]] + inner
                 new_r = (lr - gain)[:, None]
                 for flip in (False, True):
                     if flip:
-                        ins = Y2[:-1, en].T + X3[st, 1:] - base + inner_f[:, None]
+                        ins = y2[:-1, en].T + x3[st, 1:] - base + inner_f[:, None]
                     else:
-                        ins = Y1[:-1, st].T + X1[en, 1:] - base + inner[:, None]
+                        ins = y1[:-1, st].T + x1[en, 1:] - base + inner[:, None]
                     vv = score(new_r + 0.0 * ins, lq + ins)
                     k = pick(vv)
                     if k is not None:
                         a, b = k
-                        seg = R[st[a] : st[a] + w]
+                        seg = rr[st[a] : st[a] + w]
                         if flip:
                             seg = seg[::-1] ^ 1
-                        nr = np.concatenate([R[: st[a]], R[st[a] + w :]])
-                        nq = np.concatenate([Q[: b + 1], seg, Q[b + 1 :]])
+                        nr = np.concatenate([rr[: st[a]], rr[st[a] + w :]])
+                        nq = np.concatenate([qq[: b + 1], seg, qq[b + 1 :]])
                         consider(float(vv[k]), nr, nq)
             # swap R_i and Q_j (each in the other's gap, best direction)
             if mr > 2 and mq > 2:
-                arcs_q = A[Q[:-1], Q[1:]]
-                out_r = arcs_r[:-1] + arcs_r[1:] + c.L[R[1:-1]]
-                out_q = arcs_q[:-1] + arcs_q[1:] + c.L[Q[1:-1]]
+                arcs_q = am[qq[:-1], qq[1:]]
+                out_r = arcs_r[:-1] + arcs_r[1:] + c.L[rr[1:-1]]
+                out_q = arcs_q[:-1] + arcs_q[1:] + c.L[qq[1:-1]]
                 # Q_j into R's gap at i: (mr-2, mq-2)
-                b_fwd = X1[:-2, 1:-1] + Y1[1:-1, 2:].T + c.L[Q[1:-1]][None, :]
-                b_rev = X2[:-2, 1:-1] + Y3[1:-1, 2:].T + c.L[Q1[1:-1]][None, :]
+                b_fwd = x1[:-2, 1:-1] + y1[1:-1, 2:].T + c.L[qq[1:-1]][None, :]
+                b_rev = x2[:-2, 1:-1] + y3[1:-1, 2:].T + c.L[qq1[1:-1]][None, :]
                 # R_i into Q's gap at j
-                a_fwd = Y1[:-2, 1:-1].T + X1[1:-1, 2:] + c.L[R[1:-1]][:, None]
-                a_rev = Y2[:-2, 1:-1].T + X3[1:-1, 2:] + c.L[R1[1:-1]][:, None]
+                a_fwd = y1[:-2, 1:-1].T + x1[1:-1, 2:] + c.L[rr[1:-1]][:, None]
+                a_rev = y2[:-2, 1:-1].T + x3[1:-1, 2:] + c.L[rr1[1:-1]][:, None]
                 new_r = lr - out_r[:, None] + np.fmin(b_fwd, b_rev)
                 new_q = lq - out_q[None, :] + np.fmin(a_fwd, a_rev)
                 vv = score(new_r, new_q)
                 k = pick(vv)
                 if k is not None:
                     a, b = k
-                    x, y = int(R[a + 1]), int(Q[b + 1])
+                    x, y = int(rr[a + 1]), int(qq[b + 1])
                     if not b_fwd[a, b] <= b_rev[a, b]:
                         y ^= 1
                     if not a_fwd[a, b] <= a_rev[a, b]:
                         x ^= 1
-                    nr, nq = R.copy(), Q.copy()
+                    nr, nq = rr.copy(), qq.copy()
                     nr[a + 1], nq[b + 1] = y, x
                     consider(float(vv[k]), nr, nq)
         return best
@@ -501,13 +507,13 @@ class _Search:
 
     def insert_best(self, a: int, cap: float, among: list[int]) -> None:
         """Insert node a (either direction) where the excess, then the length, grows least."""
-        c, A = self.c, self.c.A
+        c, am = self.c, self.c.A
         best = None
         for q in among:
-            Q = self.routes[q]
-            p, s = Q[:-1], Q[1:]
+            qq = self.routes[q]
+            p, s = qq[:-1], qq[1:]
             for x in (a, a ^ 1):
-                ins = A[p, x] + A[x, s] - A[p, s] + c.L[x]
+                ins = am[p, x] + am[x, s] - am[p, s] + c.L[x]
                 new = self.len[q] + ins
                 val = _excess(new, cap) - _excess(self.len[q], cap) + self.MU * ins
                 k = int(np.argmin(val))
@@ -515,8 +521,8 @@ class _Search:
                     best = (float(val[k]), q, k, x)
         assert best is not None
         _, q, k, x = best
-        Q = self.routes[q]
-        self.routes[q] = np.concatenate([Q[: k + 1], [x], Q[k + 1 :]])
+        qq = self.routes[q]
+        self.routes[q] = np.concatenate([qq[: k + 1], [x], qq[k + 1 :]])
         self.len[q] = c.length(self.routes[q])
         self.owner[x // 2] = q
         self.ver[q] += 1
@@ -530,14 +536,14 @@ class _Search:
         picked = [r] + ([cands[rng.randrange(len(cands))]] if cands else [])
         removed: list[int] = []
         for q in picked:
-            Q = self.routes[q]
-            m = len(Q) - 2
+            qq = self.routes[q]
+            m = len(qq) - 2
             if m <= 1:
                 continue
             w = min(m - 1, rng.randint(2, 8))
             st = rng.randint(1, m - w + 1)
-            removed.extend(int(x) for x in Q[st : st + w])
-            self.routes[q] = np.concatenate([Q[:st], Q[st + w :]])
+            removed.extend(int(x) for x in qq[st : st + w])
+            self.routes[q] = np.concatenate([qq[:st], qq[st + w :]])
             self.len[q] = c.length(self.routes[q])
             self.ver[q] += 1
         rng.shuffle(removed)
@@ -620,15 +626,15 @@ class _SplitDP:
     def value(self, k: int) -> float:
         m = len(self.seq)
         while len(self.F) < k:
-            F = self.F[-1]
-            prev = np.concatenate([[0.0], F[:-1]])
+            f_prev = self.F[-1]
+            prev = np.concatenate([[0.0], f_prev[:-1]])
             cand = np.maximum(prev[:, None], self.C)
             cand[0, :] = self.C[0, :]
             arg = np.argmin(cand, axis=0)
-            Fn = cand[arg, np.arange(m)]
-            keep = F <= Fn
+            f_new = cand[arg, np.arange(m)]
+            keep = f_prev <= f_new
             self.back.append(np.where(keep, -1, arg))
-            self.F.append(np.where(keep, F, Fn))
+            self.F.append(np.where(keep, f_prev, f_new))
         return float(self.F[k - 1][m - 1])
 
     def routes(self, k: int) -> list[IntArr]:
@@ -654,7 +660,8 @@ class _SplitDP:
 class _Rung:
     routes: list[IntArr]
     max_km: float  # longest route by the distance matrix (geodesic km, no margin)
-    exact: tuple[float, bool] | None = None  # (longest counted km, legal) once checked
+    exact: tuple[float, bool] | None = None  # (value in counted km, legal) once checked
+    legal: list[IntArr] | None = None  # the routes made legal (Fleet._exact)
 
 
 class _Ladder:
@@ -727,7 +734,7 @@ def _bound_data(
     from . import geodesy
 
     n = len(lengths)
-    L2 = np.asarray(lengths, float).reshape(n, 2)
+    len2 = np.asarray(lengths, float).reshape(n, 2)
     rev = np.asarray(reversible, bool)
     dirs = [(o, np.flatnonzero(rev | (o == 0))) for o in (0, 1)]
     if tracks is not None and depot_lonlat is not None:
@@ -737,8 +744,8 @@ def _bound_data(
             pts[ends[i, 2]], pts[ends[i, 3]] = bw[0], bw[-1]
         pts[depot] = depot_lonlat
         used = np.flatnonzero(np.isfinite(pts[:, 0]))
-        G = np.full(dist.shape, np.inf)
-        G[np.ix_(used, used)] = geodesy.distance_matrix_km(pts[used, 0], pts[used, 1])
+        geo = np.full(dist.shape, np.inf)
+        geo[np.ix_(used, used)] = geodesy.distance_matrix_km(pts[used, 0], pts[used, 1])
         far = np.full((n, 2), np.inf)
         excess = np.full((n, 2), np.inf)
         x0, y0 = depot_lonlat
@@ -752,41 +759,67 @@ def _bound_data(
                 # the distance from a point has at most one interior minimum along a
                 # geodesic segment: the samples miss at most one step's variation each
                 tv = float(np.abs(np.diff(r)).sum()) + (len(tr) - 1) * BOUND_STEP_KM
-                excess[i, o] = max(0.0, L2[i, o] - min(L2[i, o], tv))
+                excess[i, o] = max(0.0, len2[i, o] - min(len2[i, o], tv))
     else:
-        G = np.asarray(dist, float)
-        far = np.stack([np.maximum(G[depot, ends[:, 0]], G[depot, ends[:, 1]]),
-                        np.maximum(G[depot, ends[:, 2]], G[depot, ends[:, 3]])], axis=1)
+        geo = np.asarray(dist, float)
+        far = np.stack(
+            [
+                np.maximum(geo[depot, ends[:, 0]], geo[depot, ends[:, 1]]),
+                np.maximum(geo[depot, ends[:, 2]], geo[depot, ends[:, 3]]),
+            ],
+            axis=1,
+        )
         far[~rev, 1] = np.inf
-        excess = L2.copy()
+        excess = len2.copy()
         excess[~rev, 1] = np.inf
-    # nearest end point of another item (or the airfield) from each end point
-    owner = np.full(G.shape[0], -1)
-    for k in range(4):
-        owner[ends[:, k]] = np.arange(n)
-    pts_i = np.unique(ends.ravel())
-    M = G[np.ix_(pts_i, pts_i)].copy()
-    M[owner[pts_i][:, None] == owner[pts_i][None, :]] = np.inf
-    nearest = np.full(G.shape[0], np.inf)
-    nearest[pts_i] = M.min(axis=1) if len(pts_i) > 1 else np.inf
-    to_depot = G[depot]
-    with_depot = np.minimum(nearest, to_depot)
-    nearest = np.where(np.isfinite(nearest), nearest, to_depot)
+    # nearest end point of another item from each end point of each item (pieces of one
+    # lane share their cut points: a shared point is another item's end at distance 0)
+    slots = ends.ravel()
+    owner = np.repeat(np.arange(n), 4)
+    nearest_slot = np.full(len(slots), np.inf)
+    step = max(1, 4_000_000 // max(1, len(slots)))
+    for a in range(0, len(slots), step):
+        block = geo[np.ix_(slots[a : a + step], slots)].copy()
+        block[owner[a : a + step, None] == owner[None, :]] = np.inf
+        nearest_slot[a : a + step] = block.min(axis=1)
+    to_depot = geo[depot]
+    near_s = nearest_slot.reshape(n, 4)
+    near_s = np.where(np.isfinite(near_s), near_s, to_depot[ends])
+    with_d = np.minimum(near_s, to_depot[ends])
     share = np.full((n, 2), np.inf)
     share_d = np.full((n, 2), np.inf)
     for o, idx in dirs:
-        e, x = ends[idx, 2 * o], ends[idx, 2 * o + 1]
-        share[idx, o] = 0.5 * (nearest[e] + nearest[x])
-        share_d[idx, o] = 0.5 * (with_depot[e] + with_depot[x])
-    Lmin = np.where(rev, L2.min(axis=1), L2[:, 0])
+        share[idx, o] = 0.5 * (near_s[idx, 2 * o] + near_s[idx, 2 * o + 1])
+        share_d[idx, o] = 0.5 * (with_d[idx, 2 * o] + with_d[idx, 2 * o + 1])
+    l_min = np.where(rev, len2.min(axis=1), len2[:, 0])
     return _BoundData(
-        lengths=Lmin,
+        lengths=l_min,
         far=far.min(axis=1),
         excess=excess.min(axis=1),
-        share=np.min(L2 + share, axis=1) - Lmin,
-        share_depot=np.min(L2 + share_d, axis=1) - Lmin,
-        near=float(to_depot[pts_i].min()),
-        widest=float(nearest[pts_i].max()),
+        share=np.min(len2 + share, axis=1) - l_min,
+        share_depot=np.min(len2 + share_d, axis=1) - l_min,
+        near=float(to_depot[slots].min()),
+        widest=float(near_s.max()),
+    )
+
+
+def _flight_floor_km(data: _BoundData, items: Sequence[int]) -> float:
+    """Least geodesic length (km, no margin) of any flight over these items.
+
+    The three inequalities that :func:`_volume_bound` sums per group, for one flight:
+    every legal flight is at least this long (tests check it against flights built).
+    """
+    idx = np.asarray(items, np.int64)
+    if not len(idx):
+        return 0.0
+    lengths = data.lengths[idx]
+    return float(
+        max(
+            (lengths + data.share[idx]).sum() + 2.0 * data.near - data.widest,
+            (lengths + data.share_depot[idx]).sum() + data.near,
+            data.excess[idx].sum() + 2.0 * data.far[idx].max(),
+            lengths.sum() + 2.0 * data.near,
+        )
     )
 
 
@@ -875,6 +908,14 @@ def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
 
 
 # --------------------------------------------------------------------------- public
+
+
+def _window(s: int) -> int:
+    """Flights below the first rungs' count that a plan tries to save.
+
+    ``s - _window(s)`` never decreases as ``s`` grows (the monotonicity proof needs it).
+    """
+    return max(2, math.ceil(WINDOW_FRACTION * s))
 
 
 @dataclass(frozen=True)
@@ -1025,14 +1066,78 @@ class Fleet:
         return self._checked[route]
 
     def _exact(self, rung: _Rung) -> tuple[float, bool]:
+        """Value of a rung in counted km (inf unless its flights can be made legal).
+
+        A flight that breaks a rule (the check names the items involved) has its
+        first offending item moved to the place, in any flight but that very gap,
+        where the longer of the two flights changed grows least; at most
+        :data:`LEGAL_REPAIRS` moves. The result depends only on the rung, so the
+        rung's value ``max(longest by the matrix, longest as flown)`` is the same for
+        every budget (see the module docstring).
+        """
         if rung.exact is None:
-            worst, legal = 0.0, True
-            for r in rung.routes:
-                km, bad = self.check(self.as_route(r))
-                worst = max(worst, km)
-                legal = legal and not bad
-            rung.exact = (worst, legal)
+            routes: list[IntArr] | None = [r.copy() for r in rung.routes]
+            legal = False
+            for _ in range(LEGAL_REPAIRS + 1):
+                assert routes is not None
+                broken = []
+                for idx, r in enumerate(routes):
+                    _, bad = self.check(self.as_route(r))
+                    if bad:
+                        broken.append((idx, bad[0]))
+                if not broken:
+                    legal = True
+                    break
+                idx, item = broken[0]
+                routes = self._relocate(routes, idx, item)
+                if routes is None:
+                    break
+            if legal and routes is not None:
+                worst = max(self.check(self.as_route(r))[0] for r in routes)
+                floor = rung.max_km * (1.0 + self.margin)
+                rung.exact = (max(worst, floor), True)
+                rung.legal = routes
+            else:
+                rung.exact = (math.inf, False)
         return rung.exact
+
+    def _relocate(self, routes: list[IntArr], idx: int, item: int) -> list[IntArr] | None:
+        """Routes with ``item`` moved out of its gap in route ``idx`` (see :meth:`_exact`)."""
+        core, am = self.core, self.core.A
+        r = routes[idx]
+        pos = int(np.flatnonzero(r // 2 == item)[0])
+        node = int(r[pos])
+        rest = np.concatenate([r[:pos], r[pos + 1 :]])
+        if len(rest) <= 2:
+            return None
+        lengths = [core.length(x) for x in routes]
+        lengths[idx] = core.length(rest)
+        best: tuple[float, float, int, int, int] | None = None
+        for q, qr in enumerate(routes):
+            route = rest if q == idx else qr
+            for x in (node, node ^ 1):
+                with np.errstate(invalid="ignore"):
+                    ins = (
+                        am[route[:-1], x] + am[x, route[1:]] - am[route[:-1], route[1:]] + core.L[x]
+                    )
+                ins = np.where(np.isfinite(ins), ins, np.inf)
+                if q == idx:
+                    ins[pos - 1] = np.inf  # the gap it came from
+                k = int(np.argmin(ins))
+                if not np.isfinite(ins[k]):
+                    continue
+                new = lengths[q] + float(ins[k])
+                key = (max(new, lengths[idx]), new - lengths[q], q, k, x)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return None
+        _, _, q, k, x = best
+        out = list(routes)
+        out[idx] = rest
+        target = out[q]
+        out[q] = np.concatenate([target[: k + 1], [x], target[k + 1 :]]).astype(np.int64)
+        return out
 
     # ---- giant tours and first rungs ----------------------------------------------------
     def _giant_splits(self) -> list[_SplitDP]:
@@ -1092,7 +1197,7 @@ class Fleet:
         s = max(1, lb.flights)
         while self.first_rung(s)[0] > cap * (1.0 + 1e-12):
             s += 1
-        start = max(lb.flights, s - math.ceil(WINDOW_FRACTION * s))
+        start = max(lb.flights, s - _window(s))
         stats: dict[str, Any] = {"split_flights": s, "window_start": start, "rungs_checked": 0}
         chosen: tuple[int, _Rung] | None = None
         k = start
@@ -1117,13 +1222,17 @@ class Fleet:
                     msg = "no legal set of flights found (every item alone breaks a rule)"
                     raise InfeasibleError(msg)
         k, rung = chosen
-        routes = [r.copy() for r in rung.routes]
+        assert rung.legal is not None
+        routes = [r.copy() for r in rung.legal]
         # fewer kilometres with the same flights
         search = _Search(self.core, routes)
         search.shorten(cap)
         better = [self.core.improve_route(r) for r in search.routes]
-        final = rung.routes
-        if sum(self.core.length(r) for r in better) < sum(self.core.length(r) for r in final) - 1e-6:
+        final = rung.legal
+        if (
+            sum(self.core.length(r) for r in better)
+            < sum(self.core.length(r) for r in final) - 1e-6
+        ):
             checked = [self.check(self.as_route(r)) for r in better]
             if all(not bad and km <= budget for km, bad in checked):
                 final = better

@@ -1140,7 +1140,9 @@ class Router:
             vi = np.tile(np.arange(v), n)
             seen = np.zeros(n * v, dtype=bool)
             for s in range(0, n * v, chunk):
-                seen[s : s + chunk] = self.visible(xy[pi[s : s + chunk]], self.nodes[vi[s : s + chunk]])
+                seen[s : s + chunk] = self.visible(
+                    xy[pi[s : s + chunk]], self.nodes[vi[s : s + chunk]]
+                )
             to_node = np.asarray(
                 geodesy.distance_km(pts[pi, 0], pts[pi, 1], nodes_ll[vi, 0], nodes_ll[vi, 1])
             ).reshape(n, v)

@@ -25,13 +25,13 @@ geodesic km² on the WGS84 ellipsoid.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,9 +42,9 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _lanes, _validate, geodesy
+from . import _fleet, _lanes, _validate, geodesy
 from ._errors import InfeasibleError, ValidationError
-from ._lanes import Lane, LaneSet
+from ._lanes import LaneSet
 from .sensors import Sensor
 from .sensors import preset as _sensor_preset
 
@@ -80,14 +80,15 @@ STANDOFF_EXTRA_KM = 0.5
 LANE_BORDER_MARGIN_KM = 0.5
 #: Route corners closer than this (km) count as the same point (rule 6 uses 1 km).
 REUSE_KM = 1.5
-#: Rounds of re-splitting when flights break a rule (then flights are cut in two).
-MAX_REPAIRS = 8
 #: Share of the lane length that may be dropped as unreachable before giving up.
 MAX_UNREACHABLE_FRACTION = 0.01
-#: Length (km) standing for "no route" between two lanes: they go in separate flights.
-NO_ROUTE_KM = 1e9
-#: The headland ring is ordered in chains of about this length (km).
-HEADLAND_CHAIN_KM = 500.0
+#: Lanes are cut into pieces of at most this length (km) before they are assigned to
+#: flights, so that a flight may leave a lane part-way. Fixed, not chosen per budget: the
+#: pieces, and so the flight counts, must be the same for every budget (``_fleet``).
+PIECE_KM = 100.0
+#: Flight problems kept in memory (lanes x airfield x observed territory): plans for
+#: several budgets from one airfield share their ladders (``_fleet``).
+FLEET_CACHE_SIZE = 8
 
 
 # --------------------------------------------------------------------------- inputs
@@ -495,8 +496,10 @@ class CoverageSummary:
         Maximum flight distance and turn margin the flights are planned for.
     n_flights : int
     flights_lower_bound : int
-        ``ceil(lane_km / capacity_km)``: no set of flights can carry these
-        lanes in fewer.
+        Proved: no set of legal flights within the budget flies these lanes (cut
+        into the pieces the optimiser uses) in fewer; the larger of
+        ``ceil(lane_km / capacity_km)`` and the bound of :mod:`openskies._fleet`
+        (see ``lower_bound_method``).
     flights_ratio : float
         ``n_flights / flights_lower_bound``.
     capacity_km : float
@@ -518,6 +521,13 @@ class CoverageSummary:
     violations : int
         Rule violations reported by ``FlightPlan.validate()`` over all flights.
     runtime_s : float
+    lower_bound_method : str
+        How ``flights_lower_bound`` is proved: the radial bin-packing programme of
+        :mod:`openskies._fleet` or the lane-length bound, whichever is larger.
+    flights_threshold_km : float
+        Counted length of the longest flight of the plan the optimiser chose for
+        ``n_flights`` flights: every budget from this value up is planned with
+        ``n_flights`` flights or fewer (the counts are monotone in the budget).
     """
 
     area_code: str
@@ -543,6 +553,8 @@ class CoverageSummary:
     target_fraction: float
     violations: int
     runtime_s: float
+    lower_bound_method: str = ""
+    flights_threshold_km: float = math.nan
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as a plain dict."""
@@ -671,8 +683,8 @@ def _assemble(
     return np.array(pts), flags, owner
 
 
-def _involved(viol: list[Violation], owner: list[int], i: int, j: int) -> tuple[int, int]:
-    """Items (a < b) of a flight over items i..j whose legs take part in its violations."""
+def _offenders(viol: list[Violation], owner: list[int]) -> list[int]:
+    """Positions (in the flight's item order) of the items whose legs break a rule."""
     legs: list[int] = []
     for v in viol:
         m = re.search(r"on legs \[([0-9, ]+)\]", v.message)
@@ -680,12 +692,149 @@ def _involved(viol: list[Violation], owner: list[int], i: int, j: int) -> tuple[
             legs.extend(int(t) for t in m.group(1).split(","))
         elif v.leg is not None:
             legs.append(v.leg)
-    owners = sorted({owner[leg] for leg in legs if 0 <= leg < len(owner)})
-    if len(owners) >= 2:
-        return owners[0], owners[-1]
-    b = owners[0] if owners else (i + j + 1) // 2
-    b = min(max(b, i + 1), j)
-    return b - 1, b
+    out = sorted({owner[leg] for leg in legs if 0 <= leg < len(owner)})
+    if not out and viol:
+        out = sorted(set(owner))  # no leg named: every item of the flight is suspect
+    return out
+
+
+@dataclass
+class _FleetCase:
+    """A flight problem: lane pieces, routed distances and legality, for any budget."""
+
+    lanes: LaneSet  # kept alive: the cache key holds its id
+    fleet: _fleet.Fleet
+    forward: list[_Item]  # pieces flown forwards
+    backward: list[_Item]  # the same pieces flown backwards
+    lost_km: float  # lane length no route reaches (dropped)
+    assembled: dict[_fleet.Route, tuple[NDArray, list[bool]]] = field(default_factory=dict)
+
+
+_FLEETS: OrderedDict[tuple, _FleetCase] = OrderedDict()
+
+
+def _pieces(ls: LaneSet, keep: set[int]) -> tuple[list[_Item], list[_Item], list[bool]]:
+    """Lanes cut into pieces of at most :data:`PIECE_KM`: forwards, backwards, reversible."""
+    fwd: list[_Item] = []
+    bwd: list[_Item] = []
+    rev: list[bool] = []
+    for i in sorted(keep):
+        lane = ls.lanes[i]
+        parts = max(1, math.ceil(lane.length_km / PIECE_KM - 1e-9))
+        f = _Item(_norm(lane.fwd), lane.length_km, i, lane.kind)
+        fs = _split_item(f, parts) if parts > 1 else [f]
+        if np.allclose(lane.rev, lane.fwd[::-1], atol=1e-12):
+            bs = [_Item(it.track[::-1].copy(), it.length_km, i, lane.kind) for it in fs]
+        else:  # a one-sided sensor flies the lane backwards on another track
+            b = _Item(_norm(lane.rev), geodesy.path_length_km(lane.rev), i, lane.kind)
+            bs = (_split_item(b, parts) if parts > 1 else [b])[::-1]
+        fwd.extend(fs)
+        bwd.extend(bs)
+        rev.extend([lane.reversible] * len(fs))
+    return fwd, bwd, rev
+
+
+def _fleet_case(
+    ls: LaneSet,
+    keep: set[int],
+    af: Airfield,
+    observed: Territory,
+    area: _Area,
+    reg: Regime,
+    margin: float,
+) -> _FleetCase:
+    """The (cached) flight problem of these lanes from this airfield."""
+    from .flightplan import FlightPlan
+
+    key = (id(ls), hash(tuple(sorted(keep))), af.icao, af.lon, af.lat, observed.code)
+    key += (reg.year, margin, PIECE_KM)
+    if key in _FLEETS:
+        _FLEETS.move_to_end(key)
+        return _FLEETS[key]
+    t0 = time.perf_counter()
+    router = _router(observed, area.geometry, af)
+    depot = np.array([af.lon, af.lat])
+    fwd, bwd, rev = _pieces(ls, keep)
+    ends_ll = np.array(
+        [
+            p
+            for a, b in zip(fwd, bwd, strict=True)
+            for p in (a.track[0], a.track[-1], b.track[0], b.track[-1])
+        ]
+    )
+    uniq, inverse = np.unique(np.round(ends_ll, 9), axis=0, return_inverse=True)
+    points = np.vstack([uniq, depot[None, :]])
+    dist = router.distance_matrix(points)
+    ends = inverse.reshape(-1, 4)
+    hub = len(points) - 1
+    # pieces no route from the airfield reaches (a corner cut off by a ragged border)
+    out_ok = np.isfinite(dist[hub, ends[:, [0, 2]]]) & np.isfinite(dist[ends[:, [1, 3]], hub])
+    out_ok[:, 1] &= np.asarray(rev, bool)
+    reach = out_ok.any(axis=1)
+    total_km = float(sum(it.length_km for it in fwd))
+    lost_km = float(sum(it.length_km for it, ok in zip(fwd, reach, strict=True) if not ok))
+    if lost_km > MAX_UNREACHABLE_FRACTION * total_km:
+        at = fwd[int(np.flatnonzero(~reach)[0])].track[0]
+        msg = (
+            f"part of the area is out of reach: no route inside the observed territory leads "
+            f"from the airfield to the lane at ({at[0]:.3f}, {at[1]:.3f}) and others "
+            f"({lost_km:.0f} of {total_km:.0f} km of lanes); an exclave needs another airfield "
+            "(or transit legs, not planned here)"
+        )
+        raise InfeasibleError(msg)
+    if lost_km:
+        logger.info("%.1f km of lanes dropped: no route inside the observed territory", lost_km)
+    sel = np.flatnonzero(reach)
+    fwd = [fwd[i] for i in sel]
+    bwd = [bwd[i] for i in sel]
+    rev_sel = [rev[i] for i in sel]
+    case: _FleetCase
+
+    def check(route: _fleet.Route) -> tuple[float, list[int]]:
+        seq = [(case.forward if f else case.backward)[i] for i, f in route]
+        pts, flags, owner = _assemble(seq, 0, len(seq) - 1, depot, router)
+        plan = FlightPlan.from_waypoints(
+            pts,
+            start=af.icao,
+            end=af.icao,
+            sensors_on=flags,
+            transit=[False] * len(flags),
+            regime=reg,
+            territory=observed,
+            budget_km=1e12,  # every rule but the budget; the fleet compares the length
+        )
+        case.assembled[route] = (pts, flags)
+        viol = plan.validate()
+        bad = [route[t][0] for t in _offenders(viol, owner)]
+        if viol:
+            logger.info(
+                "flight over %d pieces breaks %s", len(route), sorted({v.rule for v in viol})
+            )
+        return plan.length_km, bad
+
+    fleet = _fleet.Fleet(
+        np.array([[a.length_km, b.length_km] for a, b in zip(fwd, bwd, strict=True)]),
+        dist,
+        ends=ends[sel],
+        depot=hub,
+        reversible=rev_sel,
+        turn_margin=margin,
+        check=check,
+        tracks=[(a.track, b.track) for a, b in zip(fwd, bwd, strict=True)],
+        depot_lonlat=(af.lon, af.lat),
+    )
+    case = _FleetCase(ls, fleet, fwd, bwd, lost_km)
+    _FLEETS[key] = case
+    while len(_FLEETS) > FLEET_CACHE_SIZE:
+        _FLEETS.popitem(last=False)
+    logger.info(
+        "flight problem: %d pieces of %d lanes, %d points, %.1f s",
+        len(fwd),
+        len(keep),
+        len(points),
+        time.perf_counter() - t0,
+    )
+    return case
 
 
 def _select(ls: LaneSet, target_fraction: float, depot: tuple[float, float]) -> set[int]:
@@ -783,32 +932,29 @@ def plan_full_coverage(
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
         raise ValidationError(msg)
     margin = float(reg.parameter("max_flight_distance", "turn_margin"))
-    # a flight whose routes were bent off a corner (and so grew) and broke the budget is
-    # split again by the repair below, like any other rule violation
-    cap_km = budget / (1.0 + margin) * (1.0 - 1e-9)
 
     ls = lanes(area.geometry if area.territory is None else area.territory, sen, overlap=overlap)
-    depot = np.array([af.lon, af.lat])
     keep = _select(ls, tf, (af.lon, af.lat))
-    blocks = _blocks(ls, keep)
-    orderer = _Orderer(ls, blocks, (af.lon, af.lat))
-    router = _router(observed, area.geometry, af)
-    best: tuple[tuple[int, float], list, list] | None = None
-    for tour in orderer.candidates(12 if len(blocks) <= 40 else 6):
-        base_items = [
-            _Item(_norm(ls.lanes[i].track(f)), ls.lanes[i].length_km, i, ls.lanes[i].kind, pos)
-            for pos, (b, v) in enumerate(tour)
-            for i, f in blocks[b].variants[v]
-        ]
-        reversible = all(ls.lanes[it.lane].reversible for it in base_items)
-        split = _split_flights(base_items, depot, router, cap_km, reversible=reversible)
-        if best is None or (split.n_flights, split.total_km) < (best.n_flights, best.total_km):
-            best = split
-    assert best is not None
-    items = best.items
-
-    def build(i: int, j: int, name: str) -> tuple[FlightPlan, list[Violation], list[int]]:
-        pts, flags, owner = _assemble(items, i, j, depot, router)
+    case = _fleet_case(ls, keep, af, observed, area, reg, margin)
+    fleet = case.fleet
+    solo = np.fmin(fleet.core.solo[0::2][: fleet.n], fleet.core.solo[1::2][: fleet.n])
+    worst = int(np.argmax(solo))
+    if solo[worst] * (1.0 + margin) > budget:
+        at = case.forward[worst].track[0]
+        msg = (
+            f"part of the area is out of reach: the round trip to a lane at "
+            f"({at[0]:.3f}, {at[1]:.3f}) alone is {solo[worst] * (1.0 + margin):.0f} km "
+            f"(turn margin included), over the {budget:.0f} km budget; lower "
+            "target_fraction, raise budget_km or choose a nearer airfield"
+        )
+        raise InfeasibleError(msg)
+    best = fleet.plan(budget)
+    n = len(best)
+    flights: list[FlightPlan] = []
+    footprints: list[BaseGeometry] = []
+    violations: list[list[Violation]] = []
+    for k, route in enumerate(best.flights):
+        pts, flags = case.assembled[route]
         plan = FlightPlan.from_waypoints(
             pts,
             start=af.icao,
@@ -818,66 +964,25 @@ def plan_full_coverage(
             regime=reg,
             territory=observed,
             budget_km=budget,
-            name=name,
+            name=f"{area.code} coverage {k + 1}/{n} from {af.icao}",
         )
-        return plan, plan.validate(), owner
-
-    # A flight that breaks a rule (e.g. passes a third time through a point where lanes
-    # crowd along a ragged border) is avoided by splitting the sequence again with the
-    # items involved forbidden to share a flight; as a last resort the flight is cut in
-    # two where the offending leg starts (the parts fit the budget: triangle inequality).
-    cache: dict[tuple[int, int], tuple[FlightPlan, list[Violation], list[int]]] = {}
-    forbid: list[tuple[int, int]] = []
-    chunks = best.chunks
-    for _ in range(MAX_REPAIRS):
-        bad = False
-        for i, j in chunks:
-            if (i, j) not in cache:
-                cache[(i, j)] = build(i, j, "")
-            _, viol, owner = cache[(i, j)]
-            if viol and j > i:
-                bad = True
-                a, b = _involved(viol, owner, i, j)
-                forbid.append((a, b))
-                logger.info(
-                    "flight over items %d..%d breaks %s: items %d and %d go apart",
-                    i,
-                    j,
-                    sorted({v.rule for v in viol}),
-                    a,
-                    b,
-                )
-        if not bad:
-            break
-        chunks = _dp_split(best.lengths, best.conn, best.d_out, best.d_in, cap_km, forbid)[2]
-    done: list[tuple[FlightPlan, list[Violation]]] = []
-    queue = list(chunks)
-    while queue:
-        i, j = queue.pop(0)
-        if (i, j) not in cache:
-            cache[(i, j)] = build(i, j, "")
-        plan, viol, owner = cache[(i, j)]
-        if viol and j > i:
-            a, b = _involved(viol, owner, i, j)
-            queue[0:0] = [(i, b - 1), (b, j)]
-            continue
-        done.append((plan, viol))
-    n = len(done)
-    flights: list[FlightPlan] = []
-    footprints: list[BaseGeometry] = []
-    violations: list[list[Violation]] = []
-    for k, (plan, viol) in enumerate(done):
-        plan = replace(plan, name=f"{area.code} coverage {k + 1}/{n} from {af.icao}")
+        viol = plan.validate()
         flights.append(plan)
         footprints.append(footprint(plan, sen))
         violations.append(viol)
         for v in viol:
             logger.warning("flight %d/%d: %s: %s", k + 1, n, v.rule, v.message)
     cov = coverage(footprints, area.territory if area.territory is not None else area.geometry)
-    lane_km = float(sum(it.length_km for it in items))
+    lane_km = float(sum(it.length_km for it in case.forward))
     least_rt = 2.0 * _nearest_km(area.geometry, af.lon, af.lat)
     capacity = budget / (1.0 + margin) - least_rt
-    lb = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
+    lb_lanes = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
+    lb = max(lb_lanes, best.lower_bound.flights)
+    lb_method = (
+        best.lower_bound.method
+        if best.lower_bound.flights >= lb_lanes
+        else "lane km / (budget / (1 + turn margin) - least round trip)"
+    )
     summary = CoverageSummary(
         area_code=area.code,
         airfield=af.icao,
@@ -902,6 +1007,8 @@ def plan_full_coverage(
         target_fraction=tf,
         violations=sum(len(v) for v in violations),
         runtime_s=time.perf_counter() - t0,
+        lower_bound_method=lb_method,
+        flights_threshold_km=best.threshold_km,
     )
     result = FlightSet(flights)
     result.summary = summary
