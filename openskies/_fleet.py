@@ -85,8 +85,10 @@ DELTA_MIN = 0.005
 ILS_ITERATIONS = 60
 #: ... and at most this many in a row without progress.
 ILS_STALL = 15
-#: Moves of an offending item that may make a rung's flights legal.
-LEGAL_REPAIRS = 8
+#: Repair of a rung's illegal flights: rounds of penalised local search ...
+REPAIR_ROUNDS = 4
+#: ... each adding this (km) to the transfers next to the offending items.
+REPAIR_PENALTY_KM = 50.0
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
 #: Rotations of the giant tour split by the exact dynamic programme.
@@ -1068,76 +1070,51 @@ class Fleet:
     def _exact(self, rung: _Rung) -> tuple[float, bool]:
         """Value of a rung in counted km (inf unless its flights can be made legal).
 
-        A flight that breaks a rule (the check names the items involved) has its
-        first offending item moved to the place, in any flight but that very gap,
-        where the longer of the two flights changed grows least; at most
-        :data:`LEGAL_REPAIRS` moves. The result depends only on the rung, so the
-        rung's value ``max(longest by the matrix, longest as flown)`` is the same for
-        every budget (see the module docstring).
+        Repair of flights that break a rule: the transfers into and out of every item
+        the check names get a penalty of :data:`REPAIR_PENALTY_KM` in a copy of the
+        arc matrix and the local search runs again, for a longest flight no longer
+        than the rung's; at most :data:`REPAIR_ROUNDS` rounds. The result depends
+        only on the rung, so the rung's value ``max(longest by the matrix, longest as
+        flown)`` is the same for every budget (see the module docstring).
         """
         if rung.exact is None:
-            routes: list[IntArr] | None = [r.copy() for r in rung.routes]
+            routes = [r.copy() for r in rung.routes]
+            core = self.core
             legal = False
-            for _ in range(LEGAL_REPAIRS + 1):
-                assert routes is not None
-                broken = []
-                for idx, r in enumerate(routes):
+            for rnd in range(REPAIR_ROUNDS + 1):
+                offenders = []
+                for r in routes:
                     _, bad = self.check(self.as_route(r))
-                    if bad:
-                        broken.append((idx, bad[0]))
-                if not broken:
+                    offenders.append(set(bad))
+                if not any(offenders):
                     legal = True
                     break
-                idx, item = broken[0]
-                routes = self._relocate(routes, idx, item)
-                if routes is None:
+                if rnd == REPAIR_ROUNDS:
                     break
-            if legal and routes is not None:
+                if core is self.core:
+                    core = _Core.__new__(_Core)
+                    core.__dict__.update(self.core.__dict__)
+                    core.A = self.core.A.copy()
+                for r, bad in zip(routes, offenders, strict=True):
+                    for t in np.flatnonzero(np.isin(r // 2, list(bad))):
+                        for a_, b_ in ((r[t - 1], r[t]), (r[t], r[t + 1])):
+                            core.A[a_, b_] += REPAIR_PENALTY_KM
+                            core.A[b_ ^ 1, a_ ^ 1] += REPAIR_PENALTY_KM
+                search = _Search(core, routes)
+                search.ils(
+                    rung.max_km,
+                    iterations=ILS_ITERATIONS,
+                    stall=ILS_STALL,
+                    seed=7_919 * rnd + len(routes),
+                )
+                routes = [core.improve_route(r) for r in search.routes]
+            if legal:
                 worst = max(self.check(self.as_route(r))[0] for r in routes)
-                floor = rung.max_km * (1.0 + self.margin)
-                rung.exact = (max(worst, floor), True)
+                rung.exact = (max(worst, rung.max_km * (1.0 + self.margin)), True)
                 rung.legal = routes
             else:
                 rung.exact = (math.inf, False)
         return rung.exact
-
-    def _relocate(self, routes: list[IntArr], idx: int, item: int) -> list[IntArr] | None:
-        """Routes with ``item`` moved out of its gap in route ``idx`` (see :meth:`_exact`)."""
-        core, am = self.core, self.core.A
-        r = routes[idx]
-        pos = int(np.flatnonzero(r // 2 == item)[0])
-        node = int(r[pos])
-        rest = np.concatenate([r[:pos], r[pos + 1 :]])
-        if len(rest) <= 2:
-            return None
-        lengths = [core.length(x) for x in routes]
-        lengths[idx] = core.length(rest)
-        best: tuple[float, float, int, int, int] | None = None
-        for q, qr in enumerate(routes):
-            route = rest if q == idx else qr
-            for x in (node, node ^ 1):
-                with np.errstate(invalid="ignore"):
-                    ins = (
-                        am[route[:-1], x] + am[x, route[1:]] - am[route[:-1], route[1:]] + core.L[x]
-                    )
-                ins = np.where(np.isfinite(ins), ins, np.inf)
-                if q == idx:
-                    ins[pos - 1] = np.inf  # the gap it came from
-                k = int(np.argmin(ins))
-                if not np.isfinite(ins[k]):
-                    continue
-                new = lengths[q] + float(ins[k])
-                key = (max(new, lengths[idx]), new - lengths[q], q, k, x)
-                if best is None or key < best:
-                    best = key
-        if best is None:
-            return None
-        _, _, q, k, x = best
-        out = list(routes)
-        out[idx] = rest
-        target = out[q]
-        out[q] = np.concatenate([target[: k + 1], [x], target[k + 1 :]]).astype(np.int64)
-        return out
 
     # ---- giant tours and first rungs ----------------------------------------------------
     def _giant_splits(self) -> list[_SplitDP]:
