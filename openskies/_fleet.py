@@ -86,9 +86,11 @@ ILS_ITERATIONS = 60
 #: ... and at most this many in a row without progress.
 ILS_STALL = 15
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
-REPAIR_ROUNDS = 4
-#: ... each adding this (km) to the transfers next to the offending items.
+REPAIR_ROUNDS = 6
+#: ... each adding this (km) to the transfers next to the offending items ...
 REPAIR_PENALTY_KM = 50.0
+#: ... for flights at most this fraction longer than the rung's longest.
+REPAIR_SLACK = 0.005
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
 #: Rotations of the giant tour split by the exact dynamic programme.
@@ -1098,11 +1100,13 @@ class Fleet:
                 for r, bad in zip(routes, offenders, strict=True):
                     for t in np.flatnonzero(np.isin(r // 2, list(bad))):
                         for a_, b_ in ((r[t - 1], r[t]), (r[t], r[t + 1])):
-                            core.A[a_, b_] += REPAIR_PENALTY_KM
-                            core.A[b_ ^ 1, a_ ^ 1] += REPAIR_PENALTY_KM
+                            for x, y in ((a_, b_), (a_, b_ ^ 1), (a_ ^ 1, b_), (a_ ^ 1, b_ ^ 1)):
+                                if x < core.Z or y < core.Z:  # not depot to depot
+                                    core.A[x, y] += REPAIR_PENALTY_KM
+                                    core.A[y ^ 1, x ^ 1] += REPAIR_PENALTY_KM
                 search = _Search(core, routes)
                 search.ils(
-                    rung.max_km,
+                    rung.max_km * (1.0 + REPAIR_SLACK),
                     iterations=ILS_ITERATIONS,
                     stall=ILS_STALL,
                     seed=7_919 * rnd + len(routes),
