@@ -86,11 +86,14 @@ ILS_ITERATIONS = 60
 #: ... and at most this many in a row without progress.
 ILS_STALL = 15
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
-REPAIR_ROUNDS = 6
+REPAIR_ROUNDS = 5
 #: ... each adding this (km) to the transfers next to the offending items ...
 REPAIR_PENALTY_KM = 50.0
-#: ... for flights at most this fraction longer than the rung's longest.
+#: ... for flights at most this fraction longer than the rung's longest, with this many
+#: perturbations at most, this many in a row without progress.
 REPAIR_SLACK = 0.005
+REPAIR_ITERATIONS = 20
+REPAIR_STALL = 6
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
 #: Rotations of the giant tour split by the exact dynamic programme.
@@ -207,11 +210,11 @@ class _Core:
         """Best-improvement 2-opt of a route; reversing a segment flips its nodes."""
         r = r.copy()
         m = len(r)
-        if m < 4:
+        if m < 3:
             return r
         i = np.arange(m - 1)[:, None]
         j = np.arange(m - 1)[None, :]
-        valid = (j >= i + 2) & (j <= m - 2)
+        valid = (j >= i + 1) & (j <= m - 2)  # a one-node segment: flip it in place
         ii, jj = np.broadcast_arrays(i, j)
         for _ in range(rounds):
             e_rr, e_rf, e_fr = self._blocks(r)
@@ -717,6 +720,8 @@ class _BoundData:
     share_depot: NDArray  # (n,) the same with the airfield among the candidates
     near: float  # least distance from the airfield to an item end
     widest: float  # largest such nearest-end distance
+    pair: NDArray  # (n, n) shortest flight over items i and j alone (straight legs)
+    solo: NDArray  # (n,) shortest flight over item i alone (straight legs)
 
 
 def _bound_data(
@@ -774,7 +779,7 @@ def _bound_data(
             axis=1,
         )
         far[~rev, 1] = np.inf
-        excess = len2.copy()
+        excess = np.zeros((n, 2))  # no radial progress known: an item may supply its length
         excess[~rev, 1] = np.inf
     # nearest end point of another item from each end point of each item (pieces of one
     # lane share their cut points: a shared point is another item's end at distance 0)
@@ -796,6 +801,22 @@ def _bound_data(
         share[idx, o] = 0.5 * (near_s[idx, 2 * o] + near_s[idx, 2 * o + 1])
         share_d[idx, o] = 0.5 * (with_d[idx, 2 * o] + with_d[idx, 2 * o + 1])
     l_min = np.where(rev, len2.min(axis=1), len2[:, 0])
+    # shortest flight over two items (either order and directions, straight legs): any
+    # flight over both is at least this long (the triangle inequality drops the rest)
+    ent = np.stack([ends[:, 0], ends[:, 2]], axis=1)  # (n, 2) entry point by direction
+    ext = np.stack([ends[:, 1], ends[:, 3]], axis=1)
+    ok = np.stack([np.ones(n, bool), rev], axis=1)
+    lo = np.where(ok, len2, np.inf)
+    solo = np.min(to_depot[ent] + lo + to_depot[ext], axis=1)
+    pair = np.full((n, n), np.inf)
+    for oi in (0, 1):
+        for oj in (0, 1):
+            first = to_depot[ent[:, oi]] + lo[:, oi]  # airfield -> through i
+            between = geo[np.ix_(ext[:, oi], ent[:, oj])]
+            last = lo[:, oj] + to_depot[ext[:, oj]]
+            pair = np.minimum(pair, first[:, None] + between + last[None, :])
+    pair = np.minimum(pair, pair.T)
+    np.fill_diagonal(pair, solo)
     return _BoundData(
         lengths=l_min,
         far=far.min(axis=1),
@@ -804,6 +825,8 @@ def _bound_data(
         share_depot=np.min(len2 + share_d, axis=1) - l_min,
         near=float(to_depot[slots].min()),
         widest=float(near_s.max()),
+        pair=pair,
+        solo=solo,
     )
 
 
@@ -825,6 +848,30 @@ def _flight_floor_km(data: _BoundData, items: Sequence[int]) -> float:
             lengths.sum() + 2.0 * data.near,
         )
     )
+
+
+def _conflict_bound(data: _BoundData, cap: float) -> int:
+    """Items no two of which fit one flight each need a flight of their own.
+
+    Two items conflict when the shortest flight over both alone, with straight
+    legs, is longer than ``cap``; a set of pairwise conflicting items (a clique,
+    grown greedily from every item, farthest-first) needs as many flights.
+    """
+    n = len(data.lengths)
+    conflict = data.pair > cap * (1.0 + 1e-12)
+    np.fill_diagonal(conflict, False)
+    degree = conflict.sum(axis=1)
+    best = 1
+    for start in np.argsort(-degree, kind="stable")[: min(n, 200)]:
+        clique = [int(start)]
+        cand = conflict[start].copy()
+        while cand.any():
+            idx = np.flatnonzero(cand)
+            pick = int(idx[np.argmax(degree[idx])])
+            clique.append(pick)
+            cand &= conflict[pick]
+        best = max(best, len(clique))
+    return best
 
 
 def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
@@ -1019,6 +1066,12 @@ class Fleet:
             lengths = np.column_stack([lengths, lengths])
         d = np.asarray(dist_km, float)
         if ends is None:
+            if d.shape != (2 * n + 1, 2 * n + 1):
+                msg = (
+                    f"dist_km must be ({2 * n + 1}, {2 * n + 1}) for {n} items without ends= "
+                    f"(starts, ends, airfield), got {d.shape}"
+                )
+                raise ValidationError(msg)
             i = np.arange(n)
             ends = np.column_stack([i, n + i, n + i, i])
         ends = np.asarray(ends, np.int64)
@@ -1107,8 +1160,8 @@ class Fleet:
                 search = _Search(core, routes)
                 search.ils(
                     rung.max_km * (1.0 + REPAIR_SLACK),
-                    iterations=ILS_ITERATIONS,
-                    stall=ILS_STALL,
+                    iterations=REPAIR_ITERATIONS,
+                    stall=REPAIR_STALL,
                     seed=7_919 * rnd + len(routes),
                 )
                 routes = [core.improve_route(r) for r in search.routes]
@@ -1154,7 +1207,11 @@ class Fleet:
         if key not in self._bounds:
             cap = key / (1.0 + self.margin)
             flights, value = _volume_bound(self._bound_data, cap)
-            self._bounds[key] = Bound(flights, "radial bin-packing MIP (HiGHS)", value)
+            clique = _conflict_bound(self._bound_data, cap)
+            if clique > flights:
+                self._bounds[key] = Bound(clique, "pairwise conflicts (clique)", float(clique))
+            else:
+                self._bounds[key] = Bound(flights, "radial bin-packing MIP (HiGHS)", value)
         return self._bounds[key]
 
     # ---- plan ------------------------------------------------------------------------------

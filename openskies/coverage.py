@@ -31,7 +31,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -67,6 +67,7 @@ __all__ = [
     "footprint_lines",
     "lanes",
     "plan_full_coverage",
+    "plan_full_coverage_grid",
     "reach",
     "reach_curve",
 ]
@@ -528,6 +529,9 @@ class CoverageSummary:
         Counted length of the longest flight of the plan the optimiser chose for
         ``n_flights`` flights: every budget from this value up is planned with
         ``n_flights`` flights or fewer (the counts are monotone in the budget).
+    lanes_sensor : str
+        Empty when the flights fly this sensor's own lanes; else the (narrower) sensor
+        whose lanes they fly (:func:`plan_full_coverage_grid`).
     """
 
     area_code: str
@@ -555,6 +559,7 @@ class CoverageSummary:
     runtime_s: float
     lower_bound_method: str = ""
     flights_threshold_km: float = math.nan
+    lanes_sensor: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as a plain dict."""
@@ -723,7 +728,7 @@ def _pieces(ls: LaneSet, keep: set[int]) -> tuple[list[_Item], list[_Item], list
         parts = max(1, math.ceil(lane.length_km / PIECE_KM - 1e-9))
         f = _Item(_norm(lane.fwd), lane.length_km, i, lane.kind)
         fs = _split_item(f, parts) if parts > 1 else [f]
-        if np.allclose(lane.rev, lane.fwd[::-1], atol=1e-12):
+        if lane.rev.shape == lane.fwd.shape and np.allclose(lane.rev, lane.fwd[::-1], atol=1e-12):
             bs = [_Item(it.track[::-1].copy(), it.length_km, i, lane.kind) for it in fs]
         else:  # a one-sided sensor flies the lane backwards on another track
             b = _Item(_norm(lane.rev), geodesy.path_length_km(lane.rev), i, lane.kind)
@@ -1030,6 +1035,118 @@ def plan_full_coverage(
         summary.runtime_s,
     )
     return result
+
+
+def _flown_with(fs: FlightSet, sen: Sensor, area: _Area, lower_bound: int) -> FlightSet:
+    """The flights of ``fs`` (planned for a narrower strip) imaging with ``sen``."""
+    footprints = [footprint(p, sen) for p in fs]
+    cov = coverage(footprints, area.territory if area.territory is not None else area.geometry)
+    s = fs.summary
+    summary = replace(
+        s,
+        sensor=sen.name,
+        swath_km=sen.width_km,
+        flights_lower_bound=lower_bound,
+        flights_ratio=s.n_flights / lower_bound,
+        covered_km2=cov.covered_km2,
+        covered_fraction=cov.fraction,
+        lanes_sensor=s.lanes_sensor or s.sensor,
+    )
+    out = FlightSet(fs)
+    out.summary = summary
+    out.lanes = fs.lanes
+    out.footprints = footprints
+    out.coverage = cov
+    out.violations = fs.violations
+    return out
+
+
+def plan_full_coverage_grid(
+    territory: Territory | str | BaseGeometry,
+    *,
+    airfield: str,
+    sensors: Sequence[Sensor | str],
+    budgets_km: Sequence[float],
+    overlap: float = 0.1,
+    regime: Regime | None = None,
+) -> dict[tuple[str, float], FlightSet | None]:
+    """Full-coverage plans for every sensor and budget, monotone on the grid by construction.
+
+    :func:`plan_full_coverage` never needs more flights for a larger budget (its
+    optimiser's threshold ladders, :mod:`openskies._fleet`). Across sensors a single
+    call cannot promise it: each swath has its own lanes. Here, for each sensor, the
+    plans of every sensor of the grid whose strip lies within its strip (for the same
+    budget) are candidates too: their flights image at least as much when flown with
+    the wider sensor. The plan with the fewest flights, then the fewest km, is kept, so
+    a wider strip never needs more flights than a narrower one and a larger budget
+    never more than a smaller one, for every pair in the grid.
+
+    Parameters
+    ----------
+    territory, airfield, overlap, regime
+        As for :func:`plan_full_coverage`.
+    sensors : sequence of Sensor or str
+        Sensors or preset names (distinct names).
+    budgets_km : sequence of float
+        Maximum flight distances, km.
+
+    Returns
+    -------
+    dict
+        ``(sensor name, budget_km) -> FlightSet`` (``None`` where the area is out of
+        reach). A plan flown on another sensor's lanes has that sensor's name in
+        ``summary.lanes_sensor``, its own footprints and coverage, and as
+        ``flights_lower_bound`` the least of the candidates' bounds (valid for any of
+        their lane sets).
+    """
+    sens = [_sensor(x) for x in sensors]
+    names = [x.name for x in sens]
+    if len(set(names)) != len(names):
+        msg = f"sensors={names!r}: give each sensor once (names must differ)"
+        raise ValidationError(msg)
+    budgets = [
+        _validate.positive(b, f"budgets_km contains {b!r}: give positive kilometres")
+        for b in budgets_km
+    ]
+    reg = _regime(regime)
+    area = _area(territory, reg)
+    own: dict[tuple[str, float], FlightSet | None] = {}
+    for x in sens:
+        for b in budgets:
+            try:
+                own[(x.name, b)] = plan_full_coverage(
+                    territory,
+                    airfield=airfield,
+                    sensor=x,
+                    budget_km=b,
+                    overlap=overlap,
+                    regime=reg,
+                )
+            except InfeasibleError as exc:
+                logger.info("%s at %g km: %s", x.name, b, exc)
+                own[(x.name, b)] = None
+
+    def within(inner: Sensor, outer: Sensor) -> bool:
+        (a0, a1), (b0, b1) = inner.cross_track_km, outer.cross_track_km
+        return b0 <= a0 + 1e-12 and a1 <= b1 + 1e-12
+
+    out: dict[tuple[str, float], FlightSet | None] = {}
+    for x in sens:
+        for b in budgets:
+            cands = [(t, own[(t.name, b)]) for t in sens if within(t, x)]
+            found = [
+                (len(fs), fs.summary.flown_km, t.name, fs) for t, fs in cands if fs is not None
+            ]
+            if not found:
+                out[(x.name, b)] = None
+                continue
+            _, _, name, best = min(found, key=lambda v: (v[0], v[1], v[2] != x.name, v[2]))
+            lower = min(fs.summary.flights_lower_bound for _, _, _, fs in found)
+            if name == x.name and lower == best.summary.flights_lower_bound:
+                out[(x.name, b)] = best
+            else:
+                out[(x.name, b)] = _flown_with(best, x, area, lower)
+    return out
 
 
 # --------------------------------------------------------------------------- reach
