@@ -113,10 +113,9 @@ def run_pyvrp(case, budget: float, margin: float, iterations: int, seed: int) ->
         groups.setdefault(a // 2, []).append(t)
     clients = []
     group_list = []
-    for item, members in sorted(groups.items()):
+    for _, members in sorted(groups.items()):
         g = len(group_list)
         group_list.append(pyvrp.ClientGroup(clients=members, required=True))
-        del item
         for t in members:
             clients.append((t, g))
     clients.sort()
@@ -196,7 +195,8 @@ def main() -> int:
             verdict = "fewer flights" if fewer else ("ok" if ok else "**worse**")
             print(
                 f"| {sensor} | {icao} | {budget:.0f} | {case.fleet.n} ({len(ls.lanes)}) "
-                f"| {ours['flights']} | {ours['km']:.0f} | {ours['wall_s']:.1f} ({ours['cpu_s']:.1f}) "
+                f"| {ours['flights']} | {ours['km']:.0f} "
+                f"| {ours['wall_s']:.1f} ({ours['cpu_s']:.1f}) "
                 f"| {ours['lower_bound']} | {theirs['flights']} ({theirs['legal']}) "
                 f"| {theirs['km']:.0f} | {theirs['wall_s']:.1f} ({theirs['cpu_s']:.1f}) "
                 f"| {verdict} |",

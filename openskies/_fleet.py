@@ -82,9 +82,9 @@ DELTA_START = 0.01
 #: A ladder ends when a step this small fails.
 DELTA_MIN = 0.005
 #: Iterated local search per ladder step: at most this many perturbations ...
-ILS_ITERATIONS = 60
+ILS_ITERATIONS = 40
 #: ... and at most this many in a row without progress.
-ILS_STALL = 15
+ILS_STALL = 10
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
 REPAIR_ROUNDS = 5
 #: ... each adding this (km) to the transfers next to the offending items ...

@@ -658,7 +658,11 @@ def _assemble(
         for p in points:
             p = np.asarray(p, dtype=float)
             last = pts[-1]
-            if geodesy.distance_km(last[0], last[1], p[0], p[1]) < 1e-3:
+            # 1e-4 degree is over 1 m at any latitude below 89.9 degrees: only points
+            # that close (across the antimeridian too) need the geodesic test
+            dlon = abs(last[0] - p[0])
+            near = min(dlon, abs(dlon - 360.0)) < 1e-4 and abs(last[1] - p[1]) < 1e-4
+            if near and geodesy.distance_km(last[0], last[1], p[0], p[1]) < 1e-3:
                 continue
             pts.append(p)
             flags.append(on)
