@@ -96,6 +96,12 @@ REPAIR_ITERATIONS = 20
 REPAIR_STALL = 6
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
+#: Shortening of the chosen flights (same number): perturbations at most, in a row
+#: without progress at most.
+SHORTEN_ITERATIONS = 150
+SHORTEN_STALL = 40
+#: The shortest improvements checked for legality (shortest first).
+SHORTEN_CANDIDATES = 6
 #: Rotations of the giant tour split by the exact dynamic programme.
 ROTATIONS = 8
 #: Radial groups of the lower bound.
@@ -609,6 +615,40 @@ class _Search:
                     moved = True
             if not moved:
                 return
+
+    def shorten_ils(
+        self, cap: float, *, iterations: int, stall: int, seed: int
+    ) -> list[list[IntArr]]:
+        """Iterated local search on the total length, every route <= cap, route count kept.
+
+        Returns the successive improvements, shortest last (the caller keeps the
+        shortest whose flights are legal).
+        """
+        rng = random.Random(seed)
+        self.shorten(cap)
+        best = float(self.len.sum())
+        snap = self.snapshot()
+        found = [[r.copy() for r in self.routes]]
+        since = 0
+        for _ in range(iterations):
+            if since >= stall:
+                break
+            self.perturb(cap, rng)
+            self.descend(cap)
+            if self.excess(cap) > 1e-9 or any(len(r) <= 2 for r in self.routes):
+                self.restore(snap)
+                since += 1
+                continue
+            self.shorten(cap)
+            total = float(self.len.sum())
+            if total < best - 1e-6:
+                best, snap, since = total, self.snapshot(), 0
+                found.append([r.copy() for r in self.routes])
+            else:
+                self.restore(snap)
+                since += 1
+        self.restore(snap)
+        return found
 
 
 class _SplitDP:
@@ -1264,16 +1304,17 @@ class Fleet:
         routes = [r.copy() for r in rung.legal]
         # fewer kilometres with the same flights
         search = _Search(self.core, routes)
-        search.shorten(cap)
-        better = [self.core.improve_route(r) for r in search.routes]
+        found = search.shorten_ils(cap, iterations=SHORTEN_ITERATIONS, stall=SHORTEN_STALL, seed=k)
         final = rung.legal
-        if (
-            sum(self.core.length(r) for r in better)
-            < sum(self.core.length(r) for r in final) - 1e-6
-        ):
-            checked = [self.check(self.as_route(r)) for r in better]
+        base = sum(self.core.length(r) for r in final)
+        for cand in reversed(found[-SHORTEN_CANDIDATES:]):
+            cand = [self.core.improve_route(r) for r in cand]
+            if sum(self.core.length(r) for r in cand) >= base - 1e-6:
+                break
+            checked = [self.check(self.as_route(r)) for r in cand]
             if all(not bad and km <= budget for km, bad in checked):
-                final = better
+                final = cand
+                break
         flights = tuple(self.as_route(r) for r in final)
         lengths = tuple(self.check(f)[0] for f in flights)
         stats.update(

@@ -743,6 +743,31 @@ def _pieces(ls: LaneSet, keep: set[int]) -> tuple[list[_Item], list[_Item], list
     return fwd, bwd, rev
 
 
+def _round_trip(
+    pts: NDArray,
+    flags: list[bool],
+    af: Airfield,
+    reg: Regime,
+    observed: Territory,
+    budget_km: float,
+    name: str = "",
+) -> FlightPlan:
+    """The flight plan of an assembled round trip from the airfield (no transit legs)."""
+    from .flightplan import FlightPlan
+
+    return FlightPlan.from_waypoints(
+        pts,
+        start=af.icao,
+        end=af.icao,
+        sensors_on=flags,
+        transit=[False] * len(flags),
+        regime=reg,
+        territory=observed,
+        budget_km=budget_km,
+        name=name,
+    )
+
+
 def _fleet_case(
     ls: LaneSet,
     keep: set[int],
@@ -753,8 +778,6 @@ def _fleet_case(
     margin: float,
 ) -> _FleetCase:
     """The (cached) flight problem of these lanes from this airfield."""
-    from .flightplan import FlightPlan
-
     key = (id(ls), hash(tuple(sorted(keep))), af.icao, af.lon, af.lat, observed.code)
     key += (reg.year, margin, PIECE_KM)
     if key in _FLEETS:
@@ -802,16 +825,8 @@ def _fleet_case(
     def check(route: _fleet.Route) -> tuple[float, list[int]]:
         seq = [(case.forward if f else case.backward)[i] for i, f in route]
         pts, flags, owner = _assemble(seq, 0, len(seq) - 1, depot, router)
-        plan = FlightPlan.from_waypoints(
-            pts,
-            start=af.icao,
-            end=af.icao,
-            sensors_on=flags,
-            transit=[False] * len(flags),
-            regime=reg,
-            territory=observed,
-            budget_km=1e12,  # every rule but the budget; the fleet compares the length
-        )
+        # every rule but the budget: the fleet compares the length with each budget
+        plan = _round_trip(pts, flags, af, reg, observed, 1e12)
         case.assembled[route] = (pts, flags)
         viol = plan.validate()
         bad = [route[t][0] for t in _offenders(viol, owner)]
@@ -924,8 +939,6 @@ def plan_full_coverage(
     InfeasibleError
         Part of the area is beyond one flight's reach with ``target_fraction=1``.
     """
-    from .flightplan import FlightPlan
-
     t0 = time.perf_counter()
     reg = _regime(regime)
     af = reg.require_osa(airfield)
@@ -964,16 +977,14 @@ def plan_full_coverage(
     violations: list[list[Violation]] = []
     for k, route in enumerate(best.flights):
         pts, flags = case.assembled[route]
-        plan = FlightPlan.from_waypoints(
+        plan = _round_trip(
             pts,
-            start=af.icao,
-            end=af.icao,
-            sensors_on=flags,
-            transit=[False] * len(flags),
-            regime=reg,
-            territory=observed,
-            budget_km=budget,
-            name=f"{area.code} coverage {k + 1}/{n} from {af.icao}",
+            flags,
+            af,
+            reg,
+            observed,
+            budget,
+            f"{area.code} coverage {k + 1}/{n} from {af.icao}",
         )
         viol = plan.validate()
         flights.append(plan)
