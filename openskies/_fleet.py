@@ -96,10 +96,11 @@ REPAIR_ITERATIONS = 20
 REPAIR_STALL = 6
 #: Share of the flights above the best split's count that the solver tries to save.
 WINDOW_FRACTION = 0.1
-#: Shortening of the chosen flights (same number): perturbations at most, in a row
-#: without progress at most.
+#: Shortening of the chosen flights (same number of flights): perturbations at most ...
 SHORTEN_ITERATIONS = 150
-SHORTEN_STALL = 40
+#: ... fewer on large problems: at most this many items x perturbations; a quarter of
+#: them in a row without progress ends the search.
+SHORTEN_WORK = 12_000
 #: The shortest improvements checked for legality (shortest first).
 SHORTEN_CANDIDATES = 6
 #: Rotations of the giant tour split by the exact dynamic programme.
@@ -1304,7 +1305,8 @@ class Fleet:
         routes = [r.copy() for r in rung.legal]
         # fewer kilometres with the same flights
         search = _Search(self.core, routes)
-        found = search.shorten_ils(cap, iterations=SHORTEN_ITERATIONS, stall=SHORTEN_STALL, seed=k)
+        its = max(10, min(SHORTEN_ITERATIONS, SHORTEN_WORK // self.n))
+        found = search.shorten_ils(cap, iterations=its, stall=max(5, its // 4), seed=k)
         final = rung.legal
         base = sum(self.core.length(r) for r in final)
         for cand in reversed(found[-SHORTEN_CANDIDATES:]):
