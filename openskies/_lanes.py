@@ -1098,6 +1098,78 @@ class Router:
         logger.debug("router: %d nodes, %d edges", n, int(ok.sum()))
         return adj
 
+    def distance_matrix(self, points: NDArray[np.float64], *, chunk: int = 200_000) -> NDArray:
+        """Routed path lengths (km) between every pair of (lon, lat) points; symmetric.
+
+        The WGS84 geodesic where the straight segment (projected) stays inside the
+        region, else the shortest path over the graph of the region's corners with
+        geodesic edge lengths, entering and leaving at corners the points see
+        (:meth:`route`'s graph); points that see no corner use :meth:`route`. ``inf``
+        where no path exists. Equal to the geodesic length of :meth:`route`'s path up
+        to the choice among near-equal paths (that one is shortest in the projection).
+        """
+        pts = np.asarray(points, dtype=float)[:, :2]
+        n = len(pts)
+        out = np.full((n, n), np.inf)
+        np.fill_diagonal(out, 0.0)
+        if n < 2:
+            return out
+        xy = self._xy(pts)
+        geo = geodesy.distance_matrix_km(pts[:, 0], pts[:, 1])
+        iu, ju = np.triu_indices(n, k=1)
+        vis = np.zeros(len(iu), dtype=bool)
+        for s in range(0, len(iu), chunk):
+            vis[s : s + chunk] = self.visible(xy[iu[s : s + chunk]], xy[ju[s : s + chunk]])
+        out[iu[vis], ju[vis]] = geo[iu[vis], ju[vis]]
+        hidden_i, hidden_j = iu[~vis], ju[~vis]
+        if len(hidden_i) and len(self.nodes):
+            if self._graph is None:
+                self._graph = self._build_graph()
+            nodes_ll = _to_lonlat_inv(self.nodes, self.inv, self.ref_lon)
+            v = len(self.nodes)
+            w = np.full((v, v), np.inf)
+            np.fill_diagonal(w, 0.0)
+            for a, adj in enumerate(self._graph):
+                for b, _ in adj:
+                    w[a, b] = float(
+                        geodesy.distance_km(nodes_ll[a, 0], nodes_ll[a, 1], *nodes_ll[b])
+                    )
+            for k in range(v):  # Floyd-Warshall over the corners
+                w = np.minimum(w, w[:, k, None] + w[None, k, :])
+            pi = np.repeat(np.arange(n), v)
+            vi = np.tile(np.arange(v), n)
+            seen = np.zeros(n * v, dtype=bool)
+            for s in range(0, n * v, chunk):
+                seen[s : s + chunk] = self.visible(
+                    xy[pi[s : s + chunk]], self.nodes[vi[s : s + chunk]]
+                )
+            to_node = np.asarray(
+                geodesy.distance_km(pts[pi, 0], pts[pi, 1], nodes_ll[vi, 0], nodes_ll[vi, 1])
+            ).reshape(n, v)
+            to_node[~seen.reshape(n, v)] = np.inf
+            # a point that sees no corner enters through a portal (as in route())
+            for a in np.flatnonzero(~np.isfinite(to_node).any(axis=1)):
+                portal = self._portal(xy[a])
+                if portal is None:
+                    continue
+                ok = self.visible(np.repeat(portal[None], v, 0), self.nodes)
+                p_ll = _to_lonlat_inv(portal[None, :], self.inv, self.ref_lon)[0]
+                step_km = float(geodesy.distance_km(pts[a, 0], pts[a, 1], p_ll[0], p_ll[1]))
+                via = step_km + np.asarray(
+                    geodesy.distance_km(p_ll[0], p_ll[1], nodes_ll[:, 0], nodes_ll[:, 1])
+                )
+                to_node[a] = np.where(ok, via, np.inf)
+            # reach[p, b]: shortest path from p to corner b entering at a corner p sees
+            reach = np.empty((n, v))
+            step = max(1, 2_000_000 // (v * v))
+            for s in range(0, n, step):
+                reach[s : s + step] = (to_node[s : s + step, :, None] + w[None, :, :]).min(axis=1)
+            for s in range(0, len(hidden_i), step * 4):
+                a, b = hidden_i[s : s + step * 4], hidden_j[s : s + step * 4]
+                out[a, b] = (reach[a] + to_node[b]).min(axis=1)
+        out[ju, iu] = out[iu, ju]
+        return out
+
     def route(
         self, p: tuple[float, float], q: tuple[float, float]
     ) -> list[tuple[float, float]] | None:
