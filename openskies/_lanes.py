@@ -711,6 +711,49 @@ def _cut_line(xy: NDArray[np.float64], piece_m: float) -> list[NDArray[np.float6
     return out
 
 
+def _ring_lines(level: BaseGeometry) -> list[LineString]:
+    """Boundary lines of ``level`` that do not fit in a small circle.
+
+    A ring that fits in a small circle would be flown as a circle: the treaty's
+    no-circling rule (Art. VI Sec. II para 4(G)); its area is left to the lanes.
+    """
+    return [ln for ln in _lines(level.boundary) if _radius(ln) >= MIN_RING_RADIUS_M]
+
+
+def _contours(
+    eroded: BaseGeometry, spacing: float, tol: float, rings: int | None
+) -> list[LineString]:
+    """Centre lines (projected) of the headland and of the contour passes inside it.
+
+    The headland is the boundary of ``eroded`` (the area shrunk by the headland
+    offset); contour pass ``k`` is the boundary of ``eroded`` shrunk by ``k``
+    lane spacings, so that neighbouring passes are one spacing apart like
+    neighbouring lanes. Each level is simplified by ``tol`` (at most 5 % of the
+    swath: the strips of neighbouring passes still overlap). ``rings`` caps the
+    number of contour passes inside the headland (None: as many as fit).
+
+    Why: lanes that end on a slanted border overshoot it by up to ``spacing /
+    tan(angle)`` (the sawtooth, which the headland's strip images twice); over
+    a round area that adds about half the border's extent across the lanes,
+    whatever the sweep angle (over Belarus about 500 km, 8 % of the lanes at a
+    35 km swath). A contour pass has no ends: its strip images ``spacing`` per
+    km like an ideal lane, so passing around the area until the core is small
+    brings the lanes close to area / spacing.
+    """
+    lines = _ring_lines(eroded)
+    level = eroded
+    k = 0
+    while lines and (rings is None or k < rings):
+        level = shapely.make_valid(level.buffer(-spacing, quad_segs=8).simplify(tol))
+        level = shapely.orient_polygons(level)
+        more = _ring_lines(level) if not level.is_empty else []
+        if not more:
+            break
+        lines.extend(more)
+        k += 1
+    return lines
+
+
 _CACHE: OrderedDict[tuple, LaneSet] = OrderedDict()
 _CACHE_SIZE = 16
 
@@ -726,6 +769,7 @@ def build_lanes(
     min_lane_km: float = 1.0,
     min_cell_frac: float = 0.02,
     border_margin_km: float = 0.5,
+    rings: int | None = None,
 ) -> LaneSet:
     """Lanes covering ``area`` (lon, lat) for a swath; cached per (area, swath, overlap).
 
@@ -753,6 +797,10 @@ def build_lanes(
         in ``dropped_km2``).
     border_margin_km : float
         Lanes are cut to stay this far inside the area.
+    rings : int or None
+        Contour passes inside the headland, one spacing apart (None: as many as
+        fit; 0: the headland alone, the interior swept by lanes). They are
+        lanes of kind ``"headland"``.
     """
     key = (
         shapely.to_wkb(area),
@@ -764,6 +812,7 @@ def build_lanes(
         min_lane_km,
         min_cell_frac,
         border_margin_km,
+        rings,
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -779,6 +828,7 @@ def build_lanes(
         min_lane_km=min_lane_km,
         min_cell_frac=min_cell_frac,
         border_margin_km=border_margin_km,
+        rings=rings,
     )
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
@@ -802,6 +852,7 @@ def _build(
     min_lane_km: float,
     min_cell_frac: float,
     border_margin_km: float,
+    rings: int | None,
 ) -> LaneSet:
     lo, hi = cross_track_km
     width_m = (hi - lo) * 1000.0
@@ -837,9 +888,7 @@ def _build(
         # ---- headland rings (lanes are made below, once the excursions are known)
         eroded = region.window.buffer(-off, quad_segs=8)
         eroded = shapely.orient_polygons(shapely.make_valid(eroded.simplify(tol)))
-        # A ring that fits in a small circle would be flown as a circle: the treaty's
-        # no-circling rule (Art. VI Sec. II para 4(G)); its area is left to the lanes.
-        ring_lines = [ln for ln in _lines(eroded.boundary) if _radius(ln) >= MIN_RING_RADIUS_M]
+        ring_lines = _contours(eroded, spacing, tol, rings)
         head_fp = (
             shapely.union_all([_strip_local(ln, (lo * 1000.0, hi * 1000.0)) for ln in ring_lines])
             if ring_lines
