@@ -601,6 +601,11 @@ def _blocks(ls: LaneSet, keep: set[int]) -> list[_Block]:
             steps.append(step)
         total = sum(ls.lanes[i].length_km for step in steps for i, _ in step)
         n_chains = max(1, round(total / HEADLAND_CHAIN_KM))
+        if n_chains == 1 and group.closed and len(steps) > 1:
+            # a closed ring flown as one chain may start at any of its pieces
+            rotations = [steps[r:] + steps[:r] for r in range(len(steps))]
+            blocks.append(_variants(ls, [[it for st in rot for it in st] for rot in rotations]))
+            continue
         per = math.ceil(len(steps) / n_chains)
         for c in range(0, len(steps), per):
             chain = [item for step in steps[c : c + per] for item in step]
@@ -629,9 +634,15 @@ def _variants(ls: LaneSet, base: list[list[tuple[int, bool]]]) -> _Block:
 
 
 class _Orderer:
-    """Order blocks and choose their variants: nearest neighbour, 2-opt, or-opt."""
+    """Order blocks and choose their variants: nearest neighbour, 2-opt, or-opt.
 
-    def __init__(self, ls: LaneSet, blocks: list[_Block], depot: tuple[float, float]) -> None:
+    With ``depot=None`` the tour is an open path: it starts at its first block
+    and ends at its last (legs to and from the depot count zero).
+    """
+
+    def __init__(
+        self, ls: LaneSet, blocks: list[_Block], depot: tuple[float, float] | None
+    ) -> None:
         self.ls = ls
         self.blocks = blocks
         centre = geodesy.centre_of(ls.area)
@@ -641,7 +652,8 @@ class _Orderer:
             x, y = fwd.transform(p[..., 0], p[..., 1])
             return np.stack([np.asarray(x), np.asarray(y)], axis=-1) / 1000.0
 
-        self.depot = xy(np.asarray(depot, dtype=float))
+        # no depot: a point whose distance to everything is zero (NaN, see _d)
+        self.depot = xy(np.asarray(depot, dtype=float)) if depot is not None else np.full(2, np.nan)
         self.entry: list[NDArray] = []
         self.exit: list[NDArray] = []
         self.internal: list[NDArray] = []
@@ -660,7 +672,8 @@ class _Orderer:
             self.internal.append(np.array(inner))
 
     def _d(self, a: NDArray, b: NDArray) -> NDArray | float:
-        return np.hypot(*(np.asarray(a) - np.asarray(b)).T)
+        d = np.hypot(*(np.asarray(a) - np.asarray(b)).T)
+        return np.where(np.isnan(d), 0.0, d) if np.isnan(self.depot[0]) else d
 
     def cost(self, tour: list[tuple[int, int]]) -> float:
         pos = self.depot
