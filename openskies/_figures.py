@@ -135,6 +135,7 @@ def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: float = 150.0) -> bytes:
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to render.
     fmt : {"png", "svg"}
         SVG keeps text as text (``svg.fonttype = "none"``), with fixed element ids
         (``svg.hashsalt``) and no date or creator metadata, so the same figure gives the same
@@ -552,7 +553,11 @@ def metric_by_budget_figure(
             )
         )
     fig.legend(
-        handles=handles, loc="outside lower center", ncol=len(handles), fontsize=7.5, frameon=False
+        handles=handles,
+        loc="outside lower center",
+        ncol=min(len(handles), 2),
+        fontsize=7.5,
+        frameon=False,
     )
     fig.suptitle(title, fontsize=10.5, x=0.01, ha="left")
     literal_text(fig)
@@ -567,6 +572,7 @@ def flights_figure(
     month: int | None = None,
     names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
+    sensor_label: str | None = None,
     fig: Figure | SubFigure | None = None,
 ) -> Figure | SubFigure:
     """Flights for full coverage against the Minsk maximum flight distance, per scenario.
@@ -583,7 +589,7 @@ def flights_figure(
         break_even=break_even,
         month=month,
         names=names,
-        title=f"Flights needed to image all of {territory_name} ({sensor})",
+        title=f"Flights needed to image all of {territory_name} ({sensor_label or sensor})",
         ylabel="flights",
         integer=True,
         fig=fig,
@@ -598,6 +604,7 @@ def share_figure(
     month: int | None = None,
     names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
+    sensor_label: str | None = None,
     fig: Figure | SubFigure | None = None,
 ) -> Figure | SubFigure:
     """Share of the territory imaged by the best single flight (``best_flight_fraction``, %)."""
@@ -608,7 +615,7 @@ def share_figure(
         break_even=break_even,
         month=month,
         names=names,
-        title=f"Share of {territory_name} imaged by one flight ({sensor})",
+        title=f"Share of {territory_name} imaged by one flight ({sensor_label or sensor})",
         ylabel="imaged by the best flight (%)",
         percent=True,
         fig=fig,
@@ -623,6 +630,7 @@ def quota_years_figure(
     month: int | None = None,
     names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
+    sensor_label: str | None = None,
     fig: Figure | SubFigure | None = None,
 ) -> Figure | SubFigure:
     """Years of the observer's active quota for full coverage (``years_of_observer_quota_100pct``).
@@ -650,7 +658,7 @@ def quota_years_figure(
         break_even=break_even,
         month=month,
         names=names,
-        title=f"Years of the observer's quota to image all of {territory_name} ({sensor})",
+        title=f"Years of the observer's quota to image all of {territory_name} ({sensor_label or sensor})",
         ylabel="years of the observer's active quota",
         fig=fig,
     )
@@ -764,7 +772,8 @@ def sensitivity_focus(
     keys = [k for k in ("scenario", "sensor", "metric", "budget_km", "month") if k in s.columns]
     s["_case"] = s[keys].astype(str).agg("|".join, axis=1)
     rel = (s["value"] - s["baseline"]).abs() / s["baseline"].abs().where(s["baseline"] != 0, 1)
-    s["_rel"] = rel.fillna(np.inf)  # "never" (NaN) is the largest change
+    both_never = s["value"].isna() & s["baseline"].isna()
+    s["_rel"] = rel.where(~both_never, 0.0).fillna(np.inf)  # "never" vs a number: the largest
     score = s.groupby("_case", sort=False).agg(flips=("flips", "sum"), rel=("_rel", "max"))
     score["order"] = range(len(score))
     best = score.sort_values(["flips", "rel", "order"], ascending=[False, False, True]).index[0]
@@ -780,7 +789,10 @@ def assumption_ranking(case: pd.DataFrame) -> pd.DataFrame:
     """
     out = []
     for name, g in case.groupby("assumption", sort=False):
-        d = (g["value"] - g["baseline"]).abs().fillna(np.inf)
+        v, b = g["value"].to_numpy(float), g["baseline"].to_numpy(float)
+        # "never" (NaN) against a number is the largest change; never against never is none
+        d = pd.Series(np.where(np.isnan(v) & np.isnan(b), 0.0, np.abs(v - b)))
+        d = d.fillna(np.inf)
         i = int(np.argmax(d.to_numpy()))
         out.append(
             {
@@ -830,6 +842,7 @@ def sensitivity_figure(
     scenario_text : str, optional
         Plain-words name of the scenario for the title (default: its key).
     fig : Figure or SubFigure, optional
+        Draw into this instead of a new figure.
     """
     case = sensitivity_focus(sensitivity, scenario=scenario, sensor=sensor, metric=metric)
     rank = assumption_ranking(case)
@@ -975,6 +988,7 @@ def route_maps_figure(
     group: BaseGeometry | None = None,
     airfields: Sequence[Mapping[str, Any]] = (),
     territory_name: str = "",
+    group_name: str = "",
     title: str | None = None,
     pad_km: float = 120.0,
     fig: Figure | SubFigure | None = None,
@@ -993,7 +1007,8 @@ def route_maps_figure(
     territory : shapely geometry
         Observed territory (``data.territory("BLR").geometry``), (lon, lat) degrees WGS84.
     routes : sequence of mappings, one per panel (usually two)
-        Keys ``label`` (str, plain text, e.g. ``"Kubinka (UUMB), 5,500 km"``), ``lon`` and
+        Keys ``label`` (str, plain text, e.g. ``"Kubinka (UUMB), 5,500 km"``), ``short``
+        (optional, e.g. ``"Kubinka"``, for the legend), ``lon`` and
         ``lat`` (arrays of degrees, the flown track), ``role`` (``"incumbent"`` or
         ``"candidate"``: the colour) and optionally ``footprint`` (imaged area, a shapely
         geometry in lon/lat).
@@ -1005,12 +1020,15 @@ def route_maps_figure(
         Keys ``label`` (plain text), ``lon``, ``lat`` and optionally ``role`` (marker colour)
         and ``hypothetical`` (bool: hollow marker, "(hypothetical)" in the legend).
     territory_name : str
-        Label written on the territory.
+        Name of the territory, in the legend.
+    group_name : str
+        Name of ``group`` (e.g. ``"Russia"``), written on it and in the legend.
     title : str, optional
         Figure title.
     pad_km : float
         Margin around the routes and territory, km.
     fig : Figure or SubFigure, optional
+        Draw into this instead of a new figure.
 
     Returns
     -------
@@ -1029,6 +1047,7 @@ def route_maps_figure(
         dense = geodesy.densify_coords(np.column_stack([lon, lat]), 25.0)
         tracks.append(_lonlat_to_xy(fwd, dense))
     terr_xy = _project(territory, fwd)
+    simplify_km = 0.0  # set once the extent is known
     pts = [np.vstack(tracks), shapely.get_coordinates(terr_xy)]
     for a in airfields:
         pts.append(_lonlat_to_xy(fwd, np.array([[float(a["lon"]), float(a["lat"])]])))
@@ -1040,10 +1059,14 @@ def route_maps_figure(
     lat_w = np.degrees((ymax - ymin) / 6371.0) + 6
     win = (lon0 - lon_w, lat0 - lat_w, lon0 + lon_w, lat0 + lat_w)
     view = shapely.box(xmin, ymin, xmax, ymax)
+    simplify_km = (xmax - xmin) / 2000.0
+    terr_xy = shapely.simplify(terr_xy, simplify_km)
 
     def _local(geom: BaseGeometry) -> BaseGeometry:
         clipped = shapely.clip_by_rect(geom, *win)
-        return shapely.intersection(_project(clipped, fwd), view.buffer(pad_km))
+        local = shapely.intersection(_project(clipped, fwd), view.buffer(pad_km))
+        # about 0.2 pt at the printed size: invisible, and keeps the SVG small
+        return shapely.simplify(local, simplify_km)
 
     feet = []
     for r in routes:
@@ -1057,7 +1080,8 @@ def route_maps_figure(
     nb = {str(k): _local(g) for k, g in (neighbours or {}).items()}
     grp = _local(group) if group is not None else None
 
-    fig = _new_figure(fig, (_FIG_W_IN, 4.3))
+    panel_w = _FIG_W_IN / len(routes)
+    fig = _new_figure(fig, (_FIG_W_IN, panel_w * (ymax - ymin) / (xmax - xmin) + 1.5))
     axes = fig.subplots(1, len(routes), sharex=True, sharey=True, squeeze=False)[0]
     for ax, r, xy, fp in zip(axes, routes, tracks, feet, strict=True):
         color = COLORS.get(str(r.get("role", "candidate")), COLORS["candidate"])
@@ -1100,27 +1124,30 @@ def route_maps_figure(
                 mfc="white" if hyp else ac,
                 zorder=6,
             )
+            east = axy[0] > xmin + 0.7 * (xmax - xmin)
             ax.annotate(
                 str(a["label"]),
                 xy=(axy[0], axy[1]),
-                xytext=(5, -9),
+                xytext=(-5 if east else 5, -9),
                 textcoords="offset points",
+                ha="right" if east else "left",
                 fontsize=7,
                 zorder=7,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
             )
-        if territory_name:
-            c = terr_xy.representative_point()
-            ax.text(
-                c.x,
-                c.y,
-                territory_name,
-                fontsize=8,
-                color="#333333",
-                ha="center",
-                alpha=0.8,
-                zorder=4,
-            )
+        if group_name and grp is not None and not grp.is_empty:
+            p = shapely.intersection(grp, view).representative_point()
+            if not p.is_empty:
+                ax.text(
+                    p.x,
+                    p.y,
+                    group_name,
+                    fontsize=7,
+                    color="#555555",
+                    ha="center",
+                    va="center",
+                    clip_on=True,
+                )
         ax.set_title(str(r.get("label", "")), fontsize=9, color=color)
         ax.set_xlim(xmin, xmax)
         ax.set_ylim(ymin, ymax)
@@ -1155,7 +1182,7 @@ def route_maps_figure(
             Patch(
                 facecolor=COLORS["group"],
                 edgecolor=COLORS["border"],
-                label="rest of the observed group",
+                label=f"{group_name or 'rest of the group'} (same observed group)",
             )
         )
     if nb:
@@ -1163,7 +1190,8 @@ def route_maps_figure(
     for r, fp in zip(routes, feet, strict=True):
         if fp is not None:
             c = COLORS.get(str(r.get("role", "candidate")), COLORS["candidate"])
-            handles.append(Patch(facecolor=c, alpha=0.3, label=f"imaged: {r.get('label', '')}"))
+            who = str(r.get("short", r.get("label", "")))
+            handles.append(Patch(facecolor=c, alpha=0.3, label=f"imaged by {who}'s flight"))
     if both is not None:
         handles.append(
             Patch(
@@ -1185,7 +1213,7 @@ def route_maps_figure(
                 label="hypothetical airfield (never designated)",
             )
         )
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=7, frameon=False)
     fig.suptitle(
         title or "Best single flight from each airfield, same scale",
         fontsize=10.5,
