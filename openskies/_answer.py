@@ -174,7 +174,8 @@ def _helps_sentence(
         hi_save = n["sq_up"] - n["lo"]
         pct = 100.0 * saving / n["sq_up"]
         text = (
-            f"{where} helps most: imaging all of {territory_name} with the {sensor_text} sensor takes "
+            f"{where} helps most: imaging all of {territory_name} with the {sensor_text} "
+            "sensor takes "
             f"{bounds}, {_n(saving)} {_flights_word(saving)} fewer ({pct:.0f} %; "
             f"between {_n(lo_save)} and {_n(hi_save)} given the proved bounds)"
         )

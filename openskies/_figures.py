@@ -658,7 +658,10 @@ def quota_years_figure(
         break_even=break_even,
         month=month,
         names=names,
-        title=f"Years of the observer's quota to image all of {territory_name} ({sensor_label or sensor})",
+        title=(
+            f"Years of the observer's quota to image all of {territory_name} "
+            f"({sensor_label or sensor})"
+        ),
         ylabel="years of the observer's active quota",
         fig=fig,
     )

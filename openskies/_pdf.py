@@ -103,8 +103,7 @@ def _cell(v: Any) -> str:
         if abs(v - round(v)) < 1e-9 and abs(v) < 1e15:
             return f"{round(v):,d}"
         return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
-    text = str(v)
-    return text
+    return str(v)
 
 
 def _col_widths(cols: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
