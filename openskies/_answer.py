@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import _figures as fig
 
-__all__ = ["ANCHORS", "Sentence", "answer", "answer_text"]
+__all__ = ["ANCHORS", "Sentence", "answer", "answer_text", "break_even_table", "months_table"]
 
 #: Claim -> id of the element in the report that holds its evidence.
 ANCHORS = {
@@ -387,3 +387,88 @@ def answer(
         if s is not None:
             out.append(s)
     return out
+
+
+def break_even_table(
+    break_even: pd.DataFrame,
+    *,
+    names: Mapping[str, str] | None = None,
+    metrics: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``break_even.csv`` in plain words, for the table the break-even claim links to.
+
+    Columns ``scenario`` (words), ``sensor``, ``result`` (metric in words), ``break-even
+    (km)`` (blank: never within the grid), ``bracket (km)``; the year's rows (blank month)
+    only. ``metrics`` (optional) supplies the airfields' names for the scenario labels.
+    """
+    b = fig.month_rows(break_even, None)
+    if metrics is not None:
+        nm = fig.airfield_names(metrics, names)
+        inc, cand = fig.roles(metrics)
+    else:
+        nm, inc, cand = dict(names or {}), "UUMB", "UMMS"
+    out = []
+    for row in b.itertuples(index=False):
+        be = pd.to_numeric(pd.Series([row.break_even_km]), errors="coerce").iloc[0]
+        lo = pd.to_numeric(pd.Series([row.low_km]), errors="coerce").iloc[0]
+        hi = pd.to_numeric(pd.Series([row.high_km]), errors="coerce").iloc[0]
+        out.append(
+            {
+                "scenario": fig.scenario_label(str(row.scenario), nm, inc, cand),
+                "sensor": str(row.sensor),
+                "result": METRIC_WORDS.get(str(row.metric), str(row.metric)),
+                "break-even (km)": fig.fmt_num(be) if np.isfinite(be) else "never in the grid",
+                "bracket (km)": (
+                    f"{fig.fmt_num(lo)}–{fig.fmt_num(hi)}"
+                    if np.isfinite(lo) and np.isfinite(hi)
+                    else ""
+                ),
+            }
+        )
+    return pd.DataFrame(
+        out, columns=["scenario", "sensor", "result", "break-even (km)", "bracket (km)"]
+    )
+
+
+def months_table(
+    metrics: pd.DataFrame, *, sensor: str, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Flights for full coverage per month and scenario, for the table the season claim links to.
+
+    One row per month (``"year"`` for the blank month, then 1-12 by name), one column per
+    scenario (at the status quo's own distance where the scenario sweeps it, else the largest),
+    cells ``"planned (≥ proved)"`` flights, ``"no imaging"`` where ``imageable`` is 0.
+    """
+    nm = fig.airfield_names(metrics, names)
+    inc, cand = fig.roles(metrics)
+    months: list[int | None] = [None]
+    if "month" in metrics.columns:
+        months += sorted(
+            int(m) for m in pd.to_numeric(metrics["month"], errors="coerce").dropna().unique()
+        )
+    out = []
+    for mo in months:
+        up = fig.metric_rows(metrics, "flights_100pct", sensor=sensor, month=mo)
+        if up.empty:
+            continue
+        lo = fig.metric_rows(metrics, "flights_lower_bound", sensor=sensor, month=mo)
+        img = fig.metric_rows(metrics, "imageable", sensor=sensor, month=mo)
+        sq_b = _value(up.assign(value=up["budget_km"]), "status_quo")
+        rec: dict[str, str] = {"month": "year" if mo is None else calendar.month_name[mo]}
+        for scen in fig.SCENARIO_ORDER:
+            g = up[up["scenario"] == scen]
+            if g.empty:
+                continue
+            budgets = g["budget_km"].to_numpy(float)
+            b = sq_b if np.isclose(budgets, sq_b).any() else float(np.nanmax(budgets))
+            v, w = _value(up, scen, b), _value(lo, scen, b)
+            dark = not img.empty and _value(img, scen, b) == 0
+            label = f"{fig.scenario_label(scen, nm, inc, cand)} ({fig.fmt_km(b)})"
+            if dark:
+                rec[label] = "no imaging"
+            elif np.isfinite(v):
+                rec[label] = f"{_n(v)} (≥ {_n(w)})" if np.isfinite(w) else _n(v)
+            else:
+                rec[label] = ""
+        out.append(rec)
+    return pd.DataFrame(out)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -464,8 +465,7 @@ def metric_by_budget_figure(
                     fontsize=7.5,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
                 )
-        ax.set_title(scenario_label(scen, nm, inc, cand), fontsize=9)
-        ax.set_xlabel(f"{cand_name} maximum flight distance (km)", fontsize=8)
+        ax.set_title(textwrap.fill(scenario_label(scen, nm, inc, cand), 32), fontsize=9)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.tick_params(labelsize=7.5)
@@ -503,6 +503,8 @@ def metric_by_budget_figure(
     if percent:
         axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f} %"))
     axes[0].set_ylabel(ylabel, fontsize=8)
+    # one x label, under the middle panel (a figure-level label would collide with the legend)
+    axes[len(axes) // 2].set_xlabel(f"{cand_name} maximum flight distance (km)", fontsize=8)
     line = mpl.lines.Line2D
     handles = [
         line(

@@ -106,3 +106,21 @@ def test_names_stay_literal():
 def test_unknown_sensor_is_refused(tables):
     with pytest.raises(ValueError, match=r"sensor 'radar'.*optical_high_pan"):
         ans_mod.answer(*tables, sensor="radar")
+
+
+def test_evidence_tables_in_plain_words(tables):
+    m, b, _s = tables
+    be = ans_mod.break_even_table(b, metrics=m)
+    row = be[(be.scenario == "Minsk replaces Kubinka") & (be.sensor == SENSOR)]
+    row = row[row.result == "flights for full coverage"].iloc[0]
+    km, lo, hi = grid_break_even(m, "replacement", SENSOR, "flights_100pct")
+    assert row["break-even (km)"] == f"{km:,.0f}"
+    assert row["bracket (km)"] == f"{lo:,.0f}–{hi:,.0f}"
+    mt = ans_mod.months_table(m, sensor=SENSOR)
+    assert list(mt.month) == ["year", "March", "June", "September", "December"]
+    dec = mt[mt.month == "December"].iloc[0]
+    assert set(dec.drop("month")) == {"no imaging"}
+    year = mt[mt.month == "year"].iloc[0]
+    sq = _year(m, "status_quo", "flights_100pct")
+    sq_lo = _year(m, "status_quo", "flights_lower_bound")
+    assert year["enter and fly from Kubinka (5,500 km)"] == f"{sq:.0f} (≥ {sq_lo:.0f})"
