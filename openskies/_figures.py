@@ -570,31 +570,28 @@ def flights_figure(
     metrics: pd.DataFrame,
     *,
     sensor: str,
-    break_even: pd.DataFrame | None = None,
-    month: int | None = None,
-    names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
     sensor_label: str | None = None,
-    fig: Figure | SubFigure | None = None,
+    **options: Any,
 ) -> Figure | SubFigure:
     """Flights for full coverage against the Minsk maximum flight distance, per scenario.
 
     Band between ``flights_lower_bound`` (proved) and ``flights_100pct`` (a legal plan);
     Kubinka's line and the ``flights_100pct`` break-even marked. Tables as in the module
-    docstring; ``territory_name`` (plain text) goes in the title.
+    docstring; ``territory_name`` and ``sensor_label`` (plain text, default the preset name)
+    go in the title; ``options`` (``break_even``, ``month``, ``names``, ``fig``) are those of
+    :func:`metric_by_budget_figure`. :func:`share_figure` and :func:`quota_years_figure` take
+    the same arguments.
     """
     return metric_by_budget_figure(
         metrics,
         "flights_100pct",
         sensor=sensor,
         lower_metric="flights_lower_bound",
-        break_even=break_even,
-        month=month,
-        names=names,
         title=f"Flights needed to image all of {territory_name} ({sensor_label or sensor})",
         ylabel="flights",
         integer=True,
-        fig=fig,
+        **options,
     )
 
 
@@ -602,25 +599,19 @@ def share_figure(
     metrics: pd.DataFrame,
     *,
     sensor: str,
-    break_even: pd.DataFrame | None = None,
-    month: int | None = None,
-    names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
     sensor_label: str | None = None,
-    fig: Figure | SubFigure | None = None,
+    **options: Any,
 ) -> Figure | SubFigure:
     """Share of the territory imaged by the best single flight (``best_flight_fraction``, %)."""
     return metric_by_budget_figure(
         metrics,
         "best_flight_fraction",
         sensor=sensor,
-        break_even=break_even,
-        month=month,
-        names=names,
         title=f"Share of {territory_name} imaged by one flight ({sensor_label or sensor})",
         ylabel="imaged by the best flight (%)",
         percent=True,
-        fig=fig,
+        **options,
     )
 
 
@@ -628,12 +619,9 @@ def quota_years_figure(
     metrics: pd.DataFrame,
     *,
     sensor: str,
-    break_even: pd.DataFrame | None = None,
-    month: int | None = None,
-    names: Mapping[str, str] | None = None,
     territory_name: str = "the territory",
     sensor_label: str | None = None,
-    fig: Figure | SubFigure | None = None,
+    **options: Any,
 ) -> Figure | SubFigure:
     """Years of the observer's active quota for full coverage (``years_of_observer_quota_100pct``).
 
@@ -642,6 +630,7 @@ def quota_years_figure(
     """
     m = metrics
     lower = None
+    month = options.get("month")
     quota = metric_rows(metrics, "observer_quota_flights_per_year", sensor=sensor, month=month)
     lb = metric_rows(metrics, "flights_lower_bound", sensor=sensor, month=month)
     if not quota.empty and not lb.empty:
@@ -657,15 +646,12 @@ def quota_years_figure(
         "years_of_observer_quota_100pct",
         sensor=sensor,
         lower_metric=lower,
-        break_even=break_even,
-        month=month,
-        names=names,
         title=(
             f"Years of the observer's quota to image all of {territory_name} "
             f"({sensor_label or sensor})"
         ),
         ylabel="years of the observer's active quota",
-        fig=fig,
+        **options,
     )
 
 

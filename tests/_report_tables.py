@@ -79,30 +79,15 @@ def make_tables(
                 frac = min(1.0, budget / 11000.0) if icao == CAND else 0.42
                 if dark:
                     up = lo = frac = math.nan
-                add(scen, ep, icao, sensor, budget, month, "flights_100pct", up)
-                add(scen, ep, icao, sensor, budget, month, "flights_lower_bound", lo)
-                add(scen, ep, icao, sensor, budget, month, "best_flight_fraction", frac)
-                add(scen, ep, icao, sensor, budget, month, "imageable", 0.0 if dark else 1.0)
-                add(
-                    scen,
-                    ep,
-                    icao,
-                    sensor,
-                    budget,
-                    month,
-                    "observer_quota_flights_per_year",
-                    QUOTA_PER_YEAR,
-                )
-                add(
-                    scen,
-                    ep,
-                    icao,
-                    sensor,
-                    budget,
-                    month,
-                    "years_of_observer_quota_100pct",
-                    up / QUOTA_PER_YEAR,
-                )
+                for metric, value in (
+                    ("flights_100pct", up),
+                    ("flights_lower_bound", lo),
+                    ("best_flight_fraction", frac),
+                    ("imageable", 0.0 if dark else 1.0),
+                    ("observer_quota_flights_per_year", QUOTA_PER_YEAR),
+                    ("years_of_observer_quota_100pct", up / QUOTA_PER_YEAR),
+                ):
+                    add(scen, ep, icao, sensor, budget, month, metric, value)
                 ok = 1.0 if (scen != "replacement" or budget >= 4000) and budget >= 1500 else 0.0
                 add(scen, ep, icao, sensor, budget, month, "annex_e_ok", ok)
                 if month is None:
