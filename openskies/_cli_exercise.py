@@ -32,11 +32,13 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
+from . import _limits
 from ._errors import ConfigError, OpenSkiesError
 from ._text import csv_frame, markdown_text
 from .cli import app, console, fail
+from .config import Int, Num, Unique, _Strict
 
 logger = logging.getLogger(__name__)
 
@@ -55,52 +57,92 @@ OUTPUTS = {
 # --------------------------------------------------------------------------- config
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _lib_check(func: Any) -> Any:
+    """A pydantic validator from a library check (its message, with the key path and line)."""
+
+    def check(value: Any) -> Any:
+        if value is not None:
+            try:
+                func(value)
+            except OpenSkiesError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _date_check(value: Any) -> None:
+    from . import csbm
+
+    csbm._as_datetime(value, field_name="date")
+
+
+def _hours_check(value: float) -> None:
+    _limits.cap("hours").check(abs(value), f"{value!r} h", fix="give hours within a year")
+
+
+def _offsets_check(values: tuple[float, ...]) -> None:
+    for v in values:
+        _hours_check(v)
+
+
+#: Dates of an exercise or trigger: within :data:`openskies._limits.EXERCISE_YEARS`.
+When = Annotated[dt.datetime | dt.date, _lib_check(_date_check)]
+#: Hours of a timeline: finite, >= 0 and within the ``hours`` cap.
+Hours = Annotated[Num, Field(ge=0), _lib_check(_hours_check)]
 
 
 class ExerciseSpec(_Strict):
     """The ``exercise`` section: see :class:`openskies.csbm.Exercise`."""
 
     name: str = "exercise"
-    troops: int = Field(ge=0)
-    tanks: int | None = Field(default=0, ge=0)
-    acv: int | None = Field(default=0, ge=0)
-    artillery: int | None = Field(default=0, ge=0)
-    start: dt.datetime | dt.date
-    end: dt.datetime | dt.date
+    troops: Int = Field(ge=0)
+    tanks: Int | None = Field(default=0, ge=0)
+    acv: Int | None = Field(default=0, ge=0)
+    artillery: Int | None = Field(default=0, ge=0)
+    start: When
+    end: When
     snap: bool = False
-    location: str | tuple[float, float] | tuple[str, ...]
-    radius_km: float | None = Field(default=None, ge=0)
+    location: str | tuple[Num, Num] | Annotated[tuple[str, ...], Unique]
+    radius_km: Annotated[
+        Num | None,
+        Field(default=None, ge=0),
+        _lib_check(lambda r: _limits.cap("radius_km").check(r, f"{r!r} km")),
+    ] = None
     host: str = "BLR"
-    sources: tuple[str, ...] = ()
+    sources: Annotated[tuple[str, ...], Unique] = ()
 
 
 class TimelineSpec(_Strict):
     """The ``time_to_image.timeline`` section: overrides of :class:`openskies.csbm.Timeline`."""
 
-    notification_lead_h: float | None = Field(default=None, ge=0)
-    poe_to_osa_max_h: float | None = Field(default=None, ge=0)
-    mission_plan_lead_h: float | None = Field(default=None, ge=0)
-    observation_period_h: float | None = Field(default=None, ge=0)
-    decision_delay_h: float | None = Field(default=None, ge=0)
-    mission_plan_after_arrival_h: float | None = Field(default=None, ge=0)
-    busy_h: float | None = Field(default=None, ge=0)
-    sun_elevation_min_deg: float | None = Field(default=None, ge=-90, lt=90)
-    overlap: float | None = Field(default=None, ge=0, lt=1)
+    notification_lead_h: Hours | None = None
+    poe_to_osa_max_h: Hours | None = None
+    mission_plan_lead_h: Hours | None = None
+    observation_period_h: Hours | None = None
+    decision_delay_h: Hours | None = None
+    mission_plan_after_arrival_h: Hours | None = None
+    busy_h: Hours | None = None
+    sun_elevation_min_deg: Num | None = Field(default=None, ge=-90, lt=90)
+    overlap: Num | None = Field(default=None, ge=0, le=_limits.MAX_OVERLAP)
 
 
 class TimeToImageSpec(_Strict):
     """The ``time_to_image`` section: options of :func:`openskies.csbm.time_to_image`."""
 
-    entry_points: tuple[str, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
+    entry_points: Annotated[tuple[str, ...], Unique] = Field(default=("UUMB", "UMMS"), min_length=1)
     home_base: str = "EPWA"
     sensor: str = "optical_high_pan"
     aircraft: str = "An-30B"
-    trigger_at: dt.datetime | dt.date | None = None
-    trigger_offsets_h: tuple[float, ...] = (0.0, 6.0, 12.0, 18.0)
+    trigger_at: When | None = None
+    trigger_offsets_h: Annotated[tuple[Num, ...], Unique, _lib_check(_offsets_check)] = (
+        0.0,
+        6.0,
+        12.0,
+        18.0,
+    )
     hypothetical_party: str = "BLR"
-    hypothetical_max_flight_distance_km: float | None = Field(default=None, gt=0)
+    hypothetical_max_flight_distance_km: Num | None = Field(default=None, gt=0)
     timeline: TimelineSpec = TimelineSpec()
 
 
@@ -108,9 +150,9 @@ class ExerciseConfig(_Strict):
     """Config of ``openskies exercise``."""
 
     name: str = "exercise"
-    year: int = Field(default=2019, ge=1992)
+    year: Int = Field(default=2019, ge=1992)
     exercise: ExerciseSpec
-    regimes: tuple[str, ...] | None = None
+    regimes: Annotated[tuple[str, ...], Unique] | None = None
     time_to_image: TimeToImageSpec = TimeToImageSpec()
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from .cli import (
@@ -93,7 +92,7 @@ def validate(
         )
     )
     for note in plan.notes:  # e.g. a declared limit above the regime's, which is not used
-        console.print(f"[bold yellow]note[/]: {escape(note)}", highlight=False)
+        console.print(styled(("note", "bold yellow"), f": {note}"))
     if not violations:
         console.print(styled(("LEGAL", "bold green"), ": no rule broken"))
         return

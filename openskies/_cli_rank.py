@@ -7,14 +7,48 @@ and no output directory on unusable input or an interrupted run).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from .cli import app, console, fail
 
 DEFAULT_RANK = "belarus-siting.yaml"
+
+
+def _quiet_dask() -> None:
+    """Keep distributed's INFO logs (scheduler, nanny, workers) out of the output unless -v.
+
+    Importing distributed sets its loggers to INFO (dask's ``logging`` config);
+    they propagate to the root handler, so they are set back to WARNING here.
+    """
+    if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+        return  # openskies -v: keep them
+    import distributed  # noqa: F401 - its import configures the loggers reset below
+
+    for name in ("distributed", "dask", "bokeh", "tornado"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _refuse_all_failed(ranking: Any) -> None:
+    """Exit 2 (nothing written) when no candidate could be evaluated, with the reasons."""
+    from ._errors import ValidationError
+
+    meta = ranking.attrs["ranking"]
+    failed: dict[str, str] = meta["failed"]
+    n = int(meta["params"]["n_candidates"])
+    if not failed or len(failed) < n:
+        return
+    by_reason: dict[str, list[str]] = {}
+    for icao, err in sorted(failed.items()):
+        by_reason.setdefault(str(err), []).append(icao)
+    reasons = "\n  ".join(f"{', '.join(codes)}: {err}" for err, codes in by_reason.items())
+    msg = (
+        f"every candidate failed ({n} of {n}); nothing was ranked and nothing written:\n  {reasons}"
+    )
+    raise ValidationError(msg)
 
 
 @app.command("rank")
@@ -64,6 +98,8 @@ def rank_cmd(
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_RANK)
         cfg = cfgmod.load(path, cfgmod.RankConfig, section="rank")
         with _files.staged_dir(output, overwrite=overwrite, command="rank") as tmp:
+            if scheduler is None or scheduler.strip() not in ("local", "sync"):
+                _quiet_dask()
             ranking = _ranking.rank_entry_points(
                 cfg.territory,
                 candidates=cfg.candidates,
@@ -85,6 +121,7 @@ def rank_cmd(
                 seed=cfg.seed,
                 progress=progress,
             )
+            _refuse_all_failed(ranking)
             extra = {
                 "config": cfg.model_dump(mode="json"),
                 "config_path": cfgmod.display_name(path),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import app, err_console, fail
+from .cli import app, err_console, fail, styled
 
 
 @app.command()
@@ -36,9 +36,11 @@ def serve(
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if not is_loopback(wb.host):
         err_console.print(
-            f"[bold yellow]warning:[/] listening on {wb.host}: other machines that reach it "
-            "can connect (the token still guards every request)",
-            highlight=False,
+            styled(
+                ("warning:", "bold yellow"),
+                f" listening on {wb.host}: other machines that reach it "
+                "can connect (the token still guards every request)",
+            )
         )
     typer.echo(wb.url)
     if not no_browser:

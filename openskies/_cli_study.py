@@ -36,9 +36,9 @@ def plan_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Plan the most valuable legal observation flight for a config; write plan files + map."""
-    from . import __version__, _files, _geodata, data, io, report, routing
+    from . import __version__, _files, _geodata, _inputs, data, io, report, routing
     from . import config as cfgmod
-    from ._errors import OpenSkiesError
+    from ._errors import InfeasibleError, OpenSkiesError
 
     try:
         cfg = cfgmod.load(config, cfgmod.PlanConfig, section="plan")
@@ -54,12 +54,16 @@ def plan_cmd(
             if cfg.targets == "bundled":
                 targets = data.sites(cfg.targets_territory)
             else:
-                targets = _read_targets(Path(config).parent / cfg.targets)
+                targets = _inputs.read_features(
+                    Path(config).parent / cfg.targets,
+                    what="targets file (plan.targets)",
+                    max_features="targets",
+                )
             avoid = None
             if cfg.avoid is not None:
-                import geopandas as gpd
-
-                avoid = gpd.read_file(Path(config).parent / cfg.avoid)
+                avoid = _inputs.read_features(
+                    Path(config).parent / cfg.avoid, what="avoid file (plan.avoid)"
+                )
             plan = routing.plan_route(
                 cfg.territory,
                 targets,
@@ -75,6 +79,9 @@ def plan_cmd(
                 aircraft=cfg.aircraft,
                 name=cfg.name,
             )
+            if not plan.route.observed:
+                msg = _nothing_observed(plan, cfg.budget_km)
+                raise InfeasibleError(msg)
             footprint = None
             if cfg.sensor:
                 from . import coverage, sensors
@@ -116,15 +123,18 @@ def plan_cmd(
     )
 
 
-def _read_targets(path: Path) -> Any:
-    import geopandas as gpd
-
-    from ._errors import ConfigError
-
-    if not path.is_file():
-        msg = f"targets file {str(path)!r} not found"
-        raise ConfigError(msg)
-    return gpd.read_file(path)
+def _nothing_observed(plan: Any, budget_km: float | None) -> str:
+    """Why a plan observes no target, as an error message naming the budget."""
+    reasons: dict[str, int] = {}
+    for s in plan.route.skipped:
+        reasons[s.reason] = reasons.get(s.reason, 0) + 1
+    why = "; ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+    given = f"plan.budget_km={budget_km:g}" if budget_km is not None else "the budget"
+    return (
+        f"no target can be observed from {plan.start} with {given} ({plan.budget_km:,.0f} km): "
+        f"{why or 'no target given'}; raise plan.budget_km (up to the airfield's maximum "
+        "flight distance), start nearer the targets or give other targets"
+    )
 
 
 DEFAULT_STUDY = "belarus-entry-point.yaml"

@@ -53,7 +53,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from . import __version__, _geodata, _validate, geodesy
+from . import __version__, _geodata, _limits, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
 from ._text import csv_frame, markdown_text
@@ -308,12 +308,11 @@ def grid_sites(
     px, py = fwd.transform(geodesy.unwrap_lon(xy[:, 0], reference=lon0), xy[:, 1])
     step = s * 1000.0
     n_est = ((np.max(px) - np.min(px)) / step + 1) * ((np.max(py) - np.min(py)) / step + 1)
-    if n_est > 2_000_000:
-        msg = (
-            f"grid_km={spacing_km!r} gives about {n_est:,.0f} grid nodes over "
-            f"{terr.code}: choose a coarser grid"
-        )
-        raise ValidationError(msg)
+    _limits.cap("grid_cells").check(
+        math.ceil(n_est),
+        f"a site grid of grid_km={spacing_km!r} over {terr.code}",
+        fix="choose a coarser grid_km",
+    )
     xs = np.arange(math.floor(np.min(px) / step), math.ceil(np.max(px) / step) + 1) * step
     ys = np.arange(math.floor(np.min(py) / step), math.ceil(np.max(py) / step) + 1) * step
     gx, gy = np.meshgrid(xs, ys)
@@ -1128,18 +1127,27 @@ def rank_entry_points(
     if isinstance(budgets_km, str | bytes) or not budgets_km:
         msg = "budgets_km: give at least one maximum flight distance in km, e.g. (5500,)"
         raise ValidationError(msg)
-    budgets = _validate.positive_budgets(budgets_km)
+    budgets = _validate.unique(_validate.positive_budgets(budgets_km), "budgets_km")
     if isinstance(sensors, str) or not sensors:
         msg = "sensors: give a sequence of presets, e.g. ('optical_high_pan',)"
         raise ValidationError(msg)
+    _validate.unique(sensors, "sensors")
     sens = {s: _sensors.preset(s) for s in sensors}
-    if not (isinstance(reach_cell_km, int | float) and reach_cell_km > 0):
-        msg = f"reach_cell_km={reach_cell_km!r} must be a positive cell size in km"
-        raise ValidationError(msg)
+    reach_cell_km = _validate.positive(
+        reach_cell_km, f"reach_cell_km={reach_cell_km!r} must be a positive cell size in km"
+    )
     if metrics == "full":
-        for hb in home_bases:
-            reg.airfield(hb)
+        _validate.unique([reg.airfield(hb).icao for hb in home_bases], "home_bases")
+    # caps, before any work: lanes per sensor, the reach grid, the evaluations
+    for sen in sens.values():
+        coverage.estimate_lane_km(terr, sen, overlap=overlap)
+    coverage.check_reach_grid(terr, reach_cell_km)
     sites = candidate_sites(terr, candidates, grid_km=grid_km, reference=reference, regime=reg)
+    _limits.cap("rank_evaluations").check(
+        len(sites) * len(budgets) * len(sens),
+        f"a ranking of {len(sites):,} sites x {len(budgets)} budgets x {len(sens)} sensors",
+        fix="give a coarser grid_km, fewer candidates, budgets or sensors",
+    )
     # lane length per sensor: independent of the site, computed once here (cached lanes)
     lane_km = {s: coverage.lanes(terr, sen, overlap=overlap).total_km for s, sen in sens.items()}
     terr_ref: Any = terr.code if _is_bundled(terr) else terr

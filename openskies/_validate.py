@@ -31,3 +31,23 @@ def positive(value: Any, msg: str) -> float:
 def positive_budgets(budgets_km: Iterable[Any]) -> list[float]:
     """Every budget (km) as a positive float; the message names the first bad one."""
     return [positive(b, BUDGET_MSG.format(value=b)) for b in budgets_km]
+
+
+def unique(values: Iterable[Any], what: str) -> list[Any]:
+    """``values`` as a list, or ``ValidationError`` naming ``what`` and the first repeated value.
+
+    Every list argument of openskies (candidates, budgets, sensors, home bases,
+    regimes, entry points...) refuses duplicates the same way, so that a value
+    given twice never doubles rows or breaks a table.
+    """
+    out = list(values)
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(out):
+        try:
+            first = seen.setdefault(v, i)
+        except TypeError:  # unhashable (a GeoDataFrame row...): not a list of codes
+            continue
+        if first != i:
+            msg = f"{what} lists {v!r} twice (items {first} and {i}): give each value once"
+            raise ValidationError(msg)
+    return out

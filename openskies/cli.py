@@ -1,8 +1,9 @@
 """The ``openskies`` command line.
 
 Exit codes: 0 success (for ``validate``: the plan is legal), 1 the plan is
-illegal, 2 unusable input (bad file, bad config, unknown code); nothing is
-written when the input is unusable.
+illegal, 2 unusable input (bad file, bad config, unknown code, a cap
+exceeded); nothing is written when the input is unusable. 3 is an internal
+error (a bug: please report it).
 
 Printed text may hold user text (plan, target and file names, values quoted in
 errors), so the consoles interpret no rich markup, no ``:emoji:`` codes and
@@ -38,6 +39,8 @@ err_console = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 EXIT_ILLEGAL = 1
 EXIT_UNUSABLE = 2
+#: An exception escaped a command: a bug in openskies, not unusable input.
+EXIT_INTERNAL = 3
 
 
 def _version(value: bool) -> None:
@@ -89,11 +92,17 @@ def regime_from_options(designate: list[str] | None, year: int | None) -> Any:
     from . import data
 
     regime = data.regime(year) if year is not None else data.regime()
+    seen: dict[str, str] = {}
     for spec in designate or []:
         icao, sep, km = spec.partition("=")
         if not sep or not icao.strip():
             msg = f"--designate {spec!r}: write ICAO=KM, e.g. UMMS=5500"
             raise fail(msg)
+        key = icao.strip().upper()
+        if key in seen:
+            msg = f"--designate names {key} twice ({seen[key]!r} and {spec!r}): give it once"
+            raise fail(msg)
+        seen[key] = spec
         try:
             km_value = float(km)
         except ValueError:
@@ -136,12 +145,35 @@ from . import _cli_commands  # noqa: E402, F401
 
 
 def main() -> None:
-    """Entry point of the console script."""
+    """Entry point of the console script.
+
+    Commands turn unusable input into exit 2 where they read and validate it. An
+    exception that still escapes is a bug, not bad input: it is reported as an
+    internal error with exit code 3 (:data:`EXIT_INTERNAL`), with the traceback
+    under ``-v``.
+    """
     try:
         app()
     except OpenSkiesError as exc:  # pragma: no cover - commands handle their own errors
         err_console.print(styled(("error:", "bold red"), f" {exc}"))
         sys.exit(EXIT_UNUSABLE)
+    except Exception as exc:  # last resort, deliberately broad: see the docstring
+        if logging.getLogger().getEffectiveLevel() <= logging.INFO:
+            import traceback
+
+            traceback.print_exc()
+        err_console.print(
+            f"internal error, please report it (with the command and its input files): "
+            f"{type(exc).__name__}: {exc}"
+            + (
+                ""
+                if logging.getLogger().getEffectiveLevel() <= logging.INFO
+                else " (run with -v for the traceback)"
+            ),
+            highlight=False,
+            markup=False,
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

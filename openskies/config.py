@@ -4,6 +4,13 @@ A config error names the key path and, where the YAML parser knows it, the
 line: ``study.budgets_km.2 (line 7): Input should be greater than 0``. Unknown
 keys are errors (a typo must not silently fall back to a default). Nothing is
 run or written before a config validates.
+
+A config is untrusted input (``docs/security.md``): the file is read once, up to
+the ``config_bytes`` cap, composed once into a YAML node tree with a nesting
+depth cap, checked for alias expansion (``yaml_nodes``), list lengths
+(``list_items``), string lengths (``text_chars``, ``name_chars``) and duplicate
+mapping keys, and only then constructed. Numbers are strict: ``"5500"`` and
+``true`` are not budgets; a list never holds the same value twice.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import (
@@ -20,10 +28,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
 )
 
+from . import _limits
 from ._errors import ConfigError, OpenSkiesError
 
 logger = logging.getLogger(__name__)
@@ -44,7 +54,29 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+#: Config numbers: strict (``"5500"`` and ``true`` are refused; a YAML int is a fine float)
+#: and finite (``.inf`` and ``.nan`` are refused by the models' ``allow_inf_nan=False``).
+Num = Annotated[float, Strict()]
+Int = Annotated[int, Strict()]
+
+
+def _no_duplicates(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Refuse a list that holds the same value twice (after normalisation, e.g. ICAO case)."""
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(values):
+        key = getattr(v, "icao", v)  # a designation is identified by its airfield
+        if key in seen:
+            msg = f"{key!r} is listed twice (items {seen[key]} and {i}): give each value once"
+            raise ValueError(msg)
+        seen[key] = i
+    return values
+
+
+#: Marks a list (tuple) field whose items must be distinct.
+Unique = AfterValidator(_no_duplicates)
 
 
 def _as_value_error(func: Any, value: Any) -> Any:
@@ -92,7 +124,9 @@ IcaoCode = Annotated[str, AfterValidator(_check_icao)]
 TerritoryCode = Annotated[str, AfterValidator(_check_territory)]
 SensorName = Annotated[str, AfterValidator(_check_sensor)]
 AircraftName = Annotated[str, AfterValidator(_check_aircraft)]
-Budget = Annotated[float, Field(gt=0)]
+Budget = Annotated[float, Strict(), Field(gt=0)]
+#: Side overlap of coverage lanes: [0, MAX_OVERLAP] (docs/security.md, Caps).
+Overlap = Annotated[float, Strict(), Field(ge=0.0, le=_limits.MAX_OVERLAP)]
 
 
 class Designation(_Strict):
@@ -101,7 +135,7 @@ class Designation(_Strict):
     icao: IcaoCode
     party: str
     max_flight_distance_km: Budget
-    roles: tuple[str, ...] = ("POE", "OSA")
+    roles: Annotated[tuple[str, ...], Unique] = ("POE", "OSA")
 
 
 class StudyConfig(_Strict):
@@ -109,19 +143,23 @@ class StudyConfig(_Strict):
 
     name: str = "entry-point-study"
     territory: TerritoryCode = "BLR"
-    year: int = Field(default=2019, ge=1992)
-    candidates: tuple[IcaoCode, ...] = Field(default=("UUMB", "UMMS"), min_length=1)
-    budgets_km: Annotated[tuple[Budget, ...], Field(min_length=1)] | Literal["sweep"] = "sweep"
-    sensors: tuple[SensorName, ...] = Field(
+    year: Int = Field(default=2019, ge=1992)
+    candidates: Annotated[tuple[IcaoCode, ...], Unique] = Field(
+        default=("UUMB", "UMMS"), min_length=1
+    )
+    budgets_km: Annotated[tuple[Budget, ...], Field(min_length=1), Unique] | Literal["sweep"] = (
+        "sweep"
+    )
+    sensors: Annotated[tuple[SensorName, ...], Unique] = Field(
         default=("optical_high_pan", "optical_low"), min_length=1
     )
-    home_bases: tuple[IcaoCode, ...] = ("EPWA",)
+    home_bases: Annotated[tuple[IcaoCode, ...], Unique] = ("EPWA",)
     aircraft: AircraftName = "An-30B"
     targets: Literal["bundled", "none"] = "bundled"
-    overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
-    reach_cell_km: float = Field(default=10.0, gt=0.0)
-    time_limit_s: float = Field(default=10.0, gt=0.0)
-    seed: int = 0
+    overlap: Overlap = 0.1
+    reach_cell_km: Num = Field(default=10.0, gt=0.0)
+    time_limit_s: Num = Field(default=10.0, gt=0.0)
+    seed: Int = 0
 
 
 class PlanConfig(_Strict):
@@ -131,17 +169,17 @@ class PlanConfig(_Strict):
     start: IcaoCode
     end: IcaoCode | None = None
     territory: TerritoryCode | None = None
-    year: int = Field(default=2019, ge=1992)
-    designate: tuple[Designation, ...] = ()
+    year: Int = Field(default=2019, ge=1992)
+    designate: Annotated[tuple[Designation, ...], Unique] = ()
     budget_km: Budget | None = None
     sensor: SensorName | None = "optical_high_pan"
     targets: Literal["bundled"] | Path = "bundled"
     targets_territory: str = "BLR"
-    min_fraction: float = Field(default=0.9, gt=0.0, le=1.0)
+    min_fraction: Num = Field(default=0.9, gt=0.0, le=1.0)
     avoid: Path | None = None
     aircraft: AircraftName = "An-30B"
-    time_limit_s: float = Field(default=10.0, gt=0.0)
-    seed: int = 0
+    time_limit_s: Num = Field(default=10.0, gt=0.0)
+    seed: Int = 0
 
 
 class RankConfig(_Strict):
@@ -154,64 +192,27 @@ class RankConfig(_Strict):
     """
 
     name: str = "entry-point-ranking"
-    territory: str = "BLR"
-    year: int = Field(default=2019, ge=1992)
-    candidates: Literal["all"] | tuple[str, ...] = "all"
-    grid_km: float | None = Field(default=25.0, gt=0.0)
-    reference: str | None = "UUMB"
-    highlight: tuple[str, ...] = ("UMMS",)
-    budgets_km: tuple[float, ...] = Field(default=(5500.0,), min_length=1)
-    sensors: tuple[str, ...] = Field(default=("optical_high_pan",), min_length=1)
+    territory: TerritoryCode = "BLR"
+    year: Int = Field(default=2019, ge=1992)
+    candidates: Literal["all"] | Annotated[tuple[IcaoCode, ...], Field(min_length=1), Unique] = (
+        "all"
+    )
+    grid_km: Num | None = Field(default=25.0, gt=0.0)
+    reference: IcaoCode | None = "UUMB"
+    highlight: Annotated[tuple[IcaoCode, ...], Unique] = ("UMMS",)
+    budgets_km: Annotated[tuple[Budget, ...], Unique] = Field(default=(5500.0,), min_length=1)
+    sensors: Annotated[tuple[SensorName, ...], Unique] = Field(
+        default=("optical_high_pan",), min_length=1
+    )
     metrics: Literal["reach", "coverage", "full"] = "reach"
-    objective: tuple[str, ...] | None = None
-    overlap: float = Field(default=0.1, ge=0.0, lt=1.0)
-    reach_cell_km: float = Field(default=10.0, gt=0.0)
-    retries: int = Field(default=2, ge=0)
-    home_bases: tuple[str, ...] = ("EPWA",)
-    aircraft: str = "An-30B"
-    time_limit_s: float = Field(default=10.0, gt=0.0)
-    seed: int = 0
-
-    _t = field_validator("territory")(_check_territory)
-
-    @field_validator("reference")
-    @classmethod
-    def _reference(cls, v: str | None) -> str | None:
-        return None if v is None else _check_icao(v)
-
-    @field_validator("candidates")
-    @classmethod
-    def _candidates(cls, v: str | tuple[str, ...]) -> str | tuple[str, ...]:
-        if isinstance(v, str):
-            return v
-        if not v:
-            msg = "give at least one ICAO code, or 'all'"
-            raise ValueError(msg)
-        return tuple(_check_icao(c) for c in v)
-
-    @field_validator("highlight", "home_bases")
-    @classmethod
-    def _icaos(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_icao(c) for c in v)
-
-    @field_validator("sensors")
-    @classmethod
-    def _sensors(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_check_sensor(s) for s in v)
-
-    @field_validator("aircraft")
-    @classmethod
-    def _aircraft(cls, v: str) -> str:
-        return _check_aircraft(v)
-
-    @field_validator("budgets_km")
-    @classmethod
-    def _budgets(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        for b in v:
-            if not b > 0:
-                msg = f"budget {b} km must be greater than 0"
-                raise ValueError(msg)
-        return v
+    objective: Annotated[tuple[str, ...], Unique] | None = None
+    overlap: Overlap = 0.1
+    reach_cell_km: Num = Field(default=10.0, gt=0.0)
+    retries: Int = Field(default=2, ge=0)
+    home_bases: Annotated[tuple[IcaoCode, ...], Unique] = ("EPWA",)
+    aircraft: AircraftName = "An-30B"
+    time_limit_s: Num = Field(default=10.0, gt=0.0)
+    seed: Int = 0
 
     @field_validator("objective")
     @classmethod
@@ -250,24 +251,204 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+class _YamlLimitError(yaml.YAMLError):
+    """A YAML config exceeds a cap or holds a duplicate key; ``where`` locates it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    return ".".join(str(k) for k in path) or "(top level)"
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader with the config caps: nesting depth and duplicate mapping keys.
+
+    Composing is recursive in PyYAML (a 5,000-deep document exhausts Python's
+    stack), so the depth is counted as the tree is composed and refused past the
+    ``yaml_depth`` cap. A mapping that gives the same key twice is refused (YAML
+    1.2 requires unique keys; PyYAML silently keeps the last), naming the key
+    and both lines; ``<<`` merge keys may still be overridden.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._max_depth = _limits.cap("yaml_depth").value
+        self.root: yaml.Node | None = None
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > self._max_depth:
+                mark = self.peek_event().start_mark
+                c = _limits.cap("yaml_depth")
+                msg = (
+                    f"(line {mark.line + 1}): nesting deeper than the cap of {c.value:,.0f} "
+                    f"levels on {c.bounds}; a config is a few levels deep (raise the cap "
+                    f"with the environment variable {c.env}=N)"
+                )
+                raise _YamlLimitError(msg)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # unhashable: PyYAML's own error follows
+                continue
+            line = key_node.start_mark.line + 1
+            if first is not None:
+                where = _path_text((*_node_path(self.root, node), key))
+                msg = (
+                    f"{where}: the key {key!r} is given twice (lines {first} and {line}); "
+                    "YAML keeps only one of them: delete or rename one"
+                )
+                raise _YamlLimitError(msg)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 reads ``1e6`` as a number; PyYAML (YAML 1.1) reads it as the string "1e6", which
+# strict numbers would then refuse as text. Configs follow YAML 1.2 here.
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
+def _node_path(root: yaml.Node | None, target: yaml.Node) -> tuple[Any, ...]:
+    """Key path from ``root`` to ``target`` (an error path only: a plain search)."""
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [] if root is None else [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((v, (*path, k.value)) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node.value))
+    return ()
+
+
+def _check_tree(root: yaml.Node) -> None:
+    """Caps on the composed tree, before anything is constructed.
+
+    Counts the nodes with aliases expanded (each distinct node is visited once,
+    so a billion-laughs document is measured, not expanded), refuses recursive
+    aliases, lists longer than ``list_items`` and strings longer than
+    ``text_chars`` (``name_chars`` under a ``name`` key).
+    """
+    nodes_cap = _limits.cap("yaml_nodes")
+    list_cap = _limits.cap("list_items")
+    text_cap = _limits.cap("text_chars")
+    name_cap = _limits.cap("name_chars")
+    max_nodes = nodes_cap.value
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+
+    def where(node: yaml.Node, path: tuple[Any, ...]) -> str:
+        return f"{_path_text(path)} (line {node.start_mark.line + 1})"
+
+    def size(node: yaml.Node, path: tuple[Any, ...]) -> int:
+        k = id(node)
+        if k in memo:
+            return memo[k]
+        if k in active:
+            msg = f"{where(node, path)}: a recursive alias (a value that contains itself)"
+            raise _YamlLimitError(msg)
+        active.add(k)
+        n = 1
+        if isinstance(node, yaml.ScalarNode):
+            text = str(node.value)
+            c = name_cap if path and path[-1] == "name" else text_cap
+            c.check(len(text), where(node, path), fix="shorten it")
+        elif isinstance(node, yaml.SequenceNode):
+            list_cap.check(len(node.value), where(node, path), fix="give fewer items")
+            for i, child in enumerate(node.value):
+                n += size(child, (*path, i))
+        elif isinstance(node, yaml.MappingNode):
+            list_cap.check(len(node.value), where(node, path), fix="give fewer keys")
+            for key, child in node.value:
+                n += size(key, path) + size(child, (*path, key.value))
+        active.discard(k)
+        memo[k] = n
+        if n > max_nodes:
+            nodes_cap.check(
+                n,
+                f"{where(node, path)} (aliases expanded)",
+                fix="write the values out instead of repeating aliases",
+            )
+        return n
+
+    size(root, ())
+
+
 def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Read a config (size-capped), compose it once (depth-capped), check it, construct it."""
+    label = f"config file {str(path)!r}"
+    size_cap = _limits.cap("config_bytes")
+    limit = int(size_cap.value)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:  # read at most the cap (+1): /dev/zero, FIFOs, huge files
+            data = fh.read(limit + 1)
     except FileNotFoundError:
-        msg = f"config file {str(path)!r} not found"
+        msg = f"{label} not found"
         raise ConfigError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        msg = f"config file {str(path)!r} cannot be read: {exc}"
+    except OSError as exc:
+        msg = f"{label} cannot be read: {exc.strerror or exc}"
         raise ConfigError(msg) from None
+    if len(data) > limit:
+        if not path.is_file():
+            msg = (
+                f"{label} is not a regular file and gives more than {limit:,} bytes (the "
+                f"config_bytes cap, {size_cap.env}): give a YAML config file"
+            )
+            raise ConfigError(msg)
+        size_cap.check(path.stat().st_size, label, fix="give a smaller config file")
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{label} is not UTF-8 text (byte {exc.start}): save it as UTF-8"
+        raise ConfigError(msg) from None
+    if "\x00" in text:
+        msg = f"{label} holds NUL bytes: it is not a YAML text file"
+        raise ConfigError(msg)
+    loader = _ConfigLoader(text)
+    try:
+        node = loader.get_single_node()
+        loader.root = node
+        if node is None:
+            return None, None
+        _check_tree(node)
+        raw = loader.construct_document(node)
+    except _limits.LimitError as exc:
+        msg = f"{label}: {exc}"
+        raise ConfigError(msg) from None
+    except _YamlLimitError as exc:
+        msg = f"invalid config {str(path)!r}:\n  {exc.message}"
+        raise ConfigError(msg) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        msg = f"config file {str(path)!r} is not valid YAML{where}: {problem}"
+        msg = f"{label} is not valid YAML{where}: {problem}"
         raise ConfigError(msg) from None
+    finally:
+        loader.dispose()
     return raw, node
 
 
@@ -303,14 +484,29 @@ def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return _line_of(node, loc)
 
 
+def _model_in(tp: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``tuple[Designation, ...] | None`` ...)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    for arg in get_args(tp):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the (nested) model holding the key at ``loc``."""
-    current: Any = model
+    """Field names of the (nested) model holding the key at ``loc`` ([] if none is known)."""
+    current: type[BaseModel] | None = model
     for key in loc[:-1]:
+        if isinstance(key, int):  # an item of a list of models
+            continue
         fields = getattr(current, "model_fields", None)
         if not fields or key not in fields:
-            break
-        current = fields[key].annotation
+            return []
+        current = _model_in(fields[key].annotation)
+        if current is None:
+            return []
     return sorted(getattr(current, "model_fields", {}) or [])
 
 
@@ -340,6 +536,34 @@ def _refuse_sets(raw: Any, node: yaml.Node | None, p: Path, loc: tuple[Any, ...]
             _refuse_sets(value, node, p, (*loc, i))
 
 
+#: Errors of the other members of a union (``budgets_km: [..] | "sweep"``): dropped when a
+#: more precise error about the same value exists.
+_UNION_NOISE = ("literal_error", "too_short")
+
+#: pydantic error types of a wrong type: the message also shows the value given.
+_SHOW_INPUT = ("_type", "_parsing", "finite_number", "literal_error", "greater", "less", "enum")
+
+
+def _error_text(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    text = str(err["msg"])
+    if text.startswith("Value error, "):
+        text = text[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc)
+        return f"unknown key; allowed keys here: {', '.join(allowed)}" if allowed else "unknown key"
+    value = err.get("input")
+    if any(t in err["type"] for t in _SHOW_INPUT) and isinstance(
+        value, str | int | float | bool | type(None)
+    ):
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else "a long text"
+        text = f"{text}; got {shown}"
+        if isinstance(value, str) and err["type"] in ("float_type", "int_type"):
+            text += " (a number, not text: write it without quotes)"
+        elif isinstance(value, bool) and err["type"] in ("float_type", "int_type"):
+            text += " (true/false is not a number)"
+    return text
+
+
 def load_with_node(
     path: str | Path, model: type[M], *, section: str | None = None
 ) -> tuple[M, yaml.Node | None]:
@@ -353,8 +577,17 @@ def load_with_node(
     if not isinstance(raw, dict):
         msg = f"config file {str(p)!r} must hold a mapping of keys, got {type(raw).__name__}"
         raise ConfigError(msg)
-    if section and section in raw and isinstance(raw[section], dict):
-        extra = sorted(set(raw) - {section})
+    if section and section in raw:
+        if not isinstance(raw[section], dict):
+            line = _line_of(node, (section,))
+            at = f" (line {line})" if line else ""
+            msg = (
+                f"invalid config {str(p)!r}:\n  {section}{at}: must be a mapping of the "
+                f"{section} keys (key: value lines indented under {section}:), got "
+                f"{type(raw[section]).__name__} {raw[section]!r:.60}"
+            )
+            raise ConfigError(msg)
+        extra = sorted(set(raw) - {section}, key=str)
         if extra:
             msg = f"{str(p)!r}: unknown top-level key(s) {extra}; only {section!r} is read"
             raise ConfigError(msg)
@@ -364,18 +597,32 @@ def load_with_node(
         return model.model_validate(raw), node
     except ValidationError as exc:
         lines = []
-        for err in exc.errors():
-            loc = tuple(
-                x for x in err["loc"] if not (isinstance(x, str) and ("[" in x or x in _TYPE_TAGS))
+        errors = [
+            (
+                tuple(
+                    x
+                    for x in err["loc"]
+                    if not (isinstance(x, str) and ("[" in x or x in _TYPE_TAGS))
+                ),
+                err,
             )
+            for err in exc.errors()
+        ]
+        checked = [loc for loc, err in errors if err["type"] == "value_error"]
+        for loc, err in errors:
+            if err["type"] in _UNION_NOISE and any(
+                o_err is not err
+                and o_loc[: len(loc)] == loc
+                and (len(o_loc) > len(loc) or o_err["type"] not in _UNION_NOISE)
+                for o_loc, o_err in errors
+            ):
+                continue  # another member of a union says what is wrong, more precisely
+            if err["type"] != "value_error" and any(loc[: len(c)] == c for c in checked):
+                continue  # a union member whose type fits failed a check: that is the error
             where = ".".join(str(x) for x in (*prefix, *loc)) or "(top level)"
             line = _line_of(node, (*prefix, *loc))
             at = f" (line {line})" if line else ""
-            text = err["msg"]
-            if err["type"] == "extra_forbidden":
-                allowed = ", ".join(_allowed_keys(model, loc))
-                text = f"unknown key; allowed keys here: {allowed}"
-            lines.append(f"{where}{at}: {text}")
+            lines.append(f"{where}{at}: {_error_text(err, model, loc)}")
         msg = f"invalid config {str(p)!r}:\n  " + "\n  ".join(dict.fromkeys(lines))
         raise ConfigError(msg) from None
 

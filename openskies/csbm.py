@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 from numpy.typing import NDArray
 
-from . import _geodata, geodesy
+from . import _geodata, _limits, _validate, geodesy
 from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _resolve_regimes(regimes: str | Iterable[str] | None) -> list[str]:
             msg = f"unknown CSBM regime {r!r}: bundled regimes are {', '.join(known)}{hint}"
             raise UnknownCodeError(msg)
         out.append(key)
-    return out
+    return _validate.unique(out, "regimes")
 
 
 def thresholds(regimes: str | Iterable[str] | None = None) -> pd.DataFrame:
@@ -188,6 +188,15 @@ def _as_datetime(value: Any, *, field_name: str, end: bool = False) -> dt.dateti
             raise ValidationError(msg) from None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
+    if isinstance(value, dt.date):
+        lo, hi = _limits.EXERCISE_YEARS
+        if not lo <= value.year <= hi:
+            msg = (
+                f"{field_name}={_show(value)} is outside the years {lo} to {hi} that openskies "
+                "computes exercises in (it adds up to a year of hours on either side): give "
+                "the real date"
+            )
+            raise ValidationError(msg)
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
     if isinstance(value, dt.date):
@@ -380,6 +389,9 @@ class Exercise:
             if not math.isfinite(r) or r < 0:
                 msg = f"radius_km={self.radius_km!r} must be a finite distance >= 0 km"
                 raise ValidationError(msg)
+            _limits.cap("radius_km").check(
+                r, f"radius_km={self.radius_km!r}", fix="give the position uncertainty of a ground"
+            )
         host = str(self.host).strip().upper()
         object.__setattr__(self, "host", host)
         if isinstance(self.location, list):
@@ -923,12 +935,17 @@ class Timeline:
                     msg = f"timeline sun_elevation_min_deg={value!r} must be in [-90, 90) degrees"
                     raise ValidationError(msg)
             elif f.name == "overlap":
-                if not 0.0 <= v < 1.0:
-                    msg = f"timeline overlap={value!r} must be a fraction in [0, 1), e.g. 0.1"
+                if not 0.0 <= v <= _limits.MAX_OVERLAP:
+                    msg = (
+                        f"timeline overlap={value!r} must be a fraction in [0, "
+                        f"{_limits.MAX_OVERLAP:g}], e.g. 0.1"
+                    )
                     raise ValidationError(msg)
             elif v < 0:
                 msg = f"timeline {f.name}={value!r} must be >= 0 hours"
                 raise ValidationError(msg)
+            else:
+                _limits.cap("hours").check(v, f"timeline {f.name}={value!r}")
             object.__setattr__(self, f.name, v)
 
     @classmethod
@@ -1271,6 +1288,7 @@ def time_to_image(
     if not entry_points:
         msg = "entry_points is empty: give one or more ICAO codes, e.g. ('UUMB', 'UMMS')"
         raise ValidationError(msg)
+    _validate.unique([reg.airfield(c).icao for c in entry_points], "entry_points")
     hyp_km = (
         float(hypothetical_max_flight_distance_km)
         if hypothetical_max_flight_distance_km is not None

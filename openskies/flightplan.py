@@ -386,6 +386,108 @@ def _nearest_in_local(
 # --------------------------------------------------------------------------- the plan
 
 
+def _capped_query(
+    tree: shapely.STRtree,
+    geoms: NDArray[Any],
+    distance: float,
+    *,
+    what: str,
+    keep: Any = None,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``tree.query(geoms, "dwithin", distance)`` in chunks, within the ``self_pairs`` cap.
+
+    A path that crowds one place (thousands of passes over a few km) has pairs
+    in the square of its waypoints: the pairs examined are counted and capped
+    before the check's time runs away, and ``keep(i, j)`` (a boolean mask)
+    filters each chunk so that memory holds only the pairs kept.
+    """
+    from . import _limits
+
+    cap = _limits.cap("self_pairs")
+    limit = cap.value
+    chunk = 10_000
+    parts_i, parts_j, total = [], [], 0
+    for a in range(0, len(geoms), chunk):
+        i, j = tree.query(geoms[a : a + chunk], predicate="dwithin", distance=distance)
+        i = i + a
+        total += i.size
+        if total > limit:
+            cap.check(
+                total,
+                f"the plan's path comes close to itself too often for {what} (more than)",
+                fix="thin the track (fewer waypoints where it circles one place)",
+            )
+        if keep is not None:
+            mask = keep(i, j)
+            i, j = i[mask], j[mask]
+        parts_i.append(i)
+        parts_j.append(j)
+    if not parts_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(parts_i), np.concatenate(parts_j)
+
+
+def _link_groups(xyz: NDArray[np.float64], link: float) -> NDArray[np.int64]:
+    """Single-linkage groups of 3-D points (chains of steps <= ``link``), exactly.
+
+    Each point is labelled with the smallest index of its group. Points are
+    bucketed in cubes of side ``link / sqrt(3)`` (all points of one cube are
+    within ``link`` of each other, so they share a group at once), and two
+    neighbouring cubes are compared point by point only while they are still in
+    different groups: dense clusters (a track passing one place thousands of
+    times) cost about linear time instead of the cubic cost of relabelling
+    point by point.
+    """
+    n = len(xyz)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    side = link / math.sqrt(3.0)
+    keys = np.floor(xyz / side).astype(np.int64)
+    cubes, inv = np.unique(keys, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    order = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[order], np.arange(len(cubes) + 1))
+    members = [order[starts[c] : starts[c + 1]] for c in range(len(cubes))]
+    index = {tuple(k): c for c, k in enumerate(cubes.tolist())}
+    parent = list(range(len(cubes)))
+
+    def find(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    reach = math.ceil(math.sqrt(3.0))  # a step of ``link`` spans at most this many cubes
+    steps = [
+        (dx, dy, dz)
+        for dx in range(-reach, reach + 1)
+        for dy in range(-reach, reach + 1)
+        for dz in range(-reach, reach + 1)
+        if (dx, dy, dz) > (0, 0, 0)
+    ]
+    block = 1024
+
+    def linked(a_pts: NDArray[np.float64], b_pts: NDArray[np.float64]) -> bool:
+        for i in range(0, len(a_pts), block):
+            for j in range(0, len(b_pts), block):
+                diff = a_pts[i : i + block, None, :] - b_pts[None, j : j + block, :]
+                if np.any(np.einsum("ijk,ijk->ij", diff, diff) <= link * link):
+                    return True
+        return False
+
+    for c, key in enumerate(cubes.tolist()):
+        for dx, dy, dz in steps:
+            d = index.get((key[0] + dx, key[1] + dy, key[2] + dz))
+            if d is None or find(c) == find(d):
+                continue
+            if linked(xyz[members[c]], xyz[members[d]]):
+                parent[find(c)] = find(d)
+    root = np.array([find(int(c)) for c in inv])
+    label = np.full(len(cubes), n, dtype=np.int64)
+    np.minimum.at(label, root, np.arange(n))
+    return label[root]
+
+
 @dataclass(frozen=True, eq=False)
 class FlightPlan:
     """An observation flight plan (Art. VI Sec. II).
@@ -1166,9 +1268,14 @@ class FlightPlan:
         tree = shapely.STRtree(segs)
         max_lat = float(np.max(np.abs(pts[:, 1])))
         tol_deg = max(_territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
-        i, j = tree.query(segs, predicate="dwithin", distance=tol_deg)
-        keep = (j > i + 1) & ~exempt[i] & ~exempt[j]
-        i, j = i[keep], j[keep]
+        what = "the self-intersection check (Art. VI Sec. II para 4(G))"
+        i, j = _capped_query(
+            tree,
+            segs,
+            tol_deg,
+            what=f"{what}: segment pairs within 1 km",
+            keep=lambda i, j: (j > i + 1) & ~exempt[i] & ~exempt[j],
+        )
         if i.size == 0:
             return []
         dist, c1, c2 = _seg_seg_distance(xyz[i], xyz[i + 1], xyz[j], xyz[j + 1])
@@ -1179,22 +1286,33 @@ class FlightPlan:
         ev_ll = np.array([_ecef_to_lonlat(e) for e in events])
         # Passes through each event point: maximal runs of consecutive segments within tol.
         ev_pts = shapely.points(ev_ll)
-        e_idx, s_idx = tree.query(ev_pts, predicate="dwithin", distance=tol_deg)
-        dps = _point_seg_distance(events[e_idx], xyz[s_idx], xyz[s_idx + 1])
-        ok = dps <= tol_m
-        e_idx, s_idx = e_idx[ok], s_idx[ok]
+        e_idx, s_idx = _capped_query(
+            tree,
+            ev_pts,
+            tol_deg,
+            what=f"{what}: passes near the points found",
+            keep=lambda e, sg: _point_seg_distance(events[e], xyz[sg], xyz[sg + 1]) <= tol_m,
+        )
         order = np.lexsort((s_idx, e_idx))
         e_idx, s_idx = e_idx[order], s_idx[order]
+        # A pass is a run of consecutive segments near the event point (vectorized: a
+        # track crowding one place gives many events, each near many segments).
         passes = np.zeros(len(events), int)
-        first_seg: dict[int, list[int]] = {}
-        bounds = np.flatnonzero(np.diff(e_idx) != 0) + 1
-        for grp_e, grp_s in zip(np.split(e_idx, bounds), np.split(s_idx, bounds), strict=True):
-            if grp_e.size == 0:
-                continue
-            runs = np.split(grp_s, np.flatnonzero(np.diff(grp_s) > 1) + 1)
-            counted = [r for r in runs if np.any(~exempt[r])]
-            passes[grp_e[0]] = len(counted)
-            first_seg[int(grp_e[0])] = [int(r[0]) for r in counted]
+        new_run = np.ones(e_idx.size, bool)
+        new_run[1:] = (e_idx[1:] != e_idx[:-1]) | (np.diff(s_idx) > 1)
+        run_start = np.flatnonzero(new_run)
+        run_e = e_idx[run_start]
+        run_first = s_idx[run_start]
+        run_counted = (
+            np.logical_or.reduceat(~exempt[s_idx], run_start)
+            if run_start.size
+            else np.zeros(0, bool)
+        )
+        np.add.at(passes, run_e[run_counted], 1)
+
+        def first_seg(k: int) -> list[int]:
+            return [int(v) for v in run_first[(run_e == k) & run_counted]]
+
         out: list[Violation] = []
         bad = np.flatnonzero(passes >= 3)
         if bad.size == 0:
@@ -1202,17 +1320,11 @@ class FlightPlan:
         # One violation per group of such points chained within two densification steps
         # (a long overlap is one violation).
         link_m = max(2 * tol_m, 2000.0 * DENSIFY_KM)
-        label = np.arange(bad.size)
-        pts_bad = events[bad]
-        for a in range(bad.size):
-            near = np.flatnonzero(np.linalg.norm(pts_bad - pts_bad[a], axis=1) <= link_m)
-            root = label[near].min()
-            for b in near:
-                label[label == label[b]] = root
+        label = _link_groups(events[bad], link_m)
         for group in np.unique(label):
             members = bad[label == group]
             k = int(members[np.argmax(passes[members])])
-            legs = sorted({int(d["seg_leg"][s]) for s in first_seg[k]})
+            legs = sorted({int(d["seg_leg"][s]) for s in first_seg(k)})
             lon, lat = (float(v) for v in ev_ll[k])
             lon = float(geodesy.normalize_lon(lon))
             extent = ""

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from . import _files
+from . import _files, _limits
 from ._errors import OpenSkiesError, ValidationError
 from ._text import csv_text, csv_untext
 
@@ -737,6 +737,9 @@ def _read_text(path: str | os.PathLike[str]) -> str:
     if not p.is_file():
         msg = f"plan file {str(p)!r} does not exist (or is not a file)"
         raise ValidationError(msg)
+    _limits.cap("data_file_bytes").check(
+        p.stat().st_size, f"plan file {str(p)!r}", fix="give a smaller file"
+    )
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -746,6 +749,17 @@ def _read_text(path: str | os.PathLike[str]) -> str:
         msg = f"plan file {str(p)!r} is empty: it holds no waypoints"
         raise ValidationError(msg)
     return text
+
+
+def _whole(value: Any, what: str) -> int:
+    """A whole number from a plan file's property, else ``ValidationError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        msg = f"{what}={value!r}: give a whole number (the position in the flight)"
+        raise ValidationError(msg)
+    if value != int(value):
+        msg = f"{what}={value!r} is not a whole number"
+        raise ValidationError(msg)
+    return int(value)
 
 
 def _bool(value: Any, what: str) -> bool:
@@ -869,6 +883,13 @@ def _build(
     meta = meta or {}
     notes: list[str] = list(notes or [])
     n = len(coords)
+    label = f"plan file {str(path)!r}"
+    _limits.cap("waypoints").check(n, label, fix="split the track or thin it")
+    name_cap = _limits.cap("name_chars")
+    if meta.get("name") is not None:
+        name_cap.check(len(str(meta["name"])), f"{label}: the plan name", fix="shorten it")
+    for k, wp_name in enumerate(names or ()):
+        name_cap.check(len(str(wp_name)), f"{label}: the name of waypoint {k}", fix="shorten it")
     if n < 2:
         msg = (
             f"plan file {str(path)!r} has {n} waypoint{'s' if n != 1 else ''}: a flight plan "
@@ -953,6 +974,9 @@ def read_geojson(
             f"line {exc.lineno} column {exc.colno}"
         )
         raise ValidationError(msg) from exc
+    except RecursionError:
+        msg = f"plan file {str(path)!r} nests JSON too deeply to be a GeoJSON flight plan"
+        raise ValidationError(msg) from None
     if not isinstance(doc, dict) or "type" not in doc:
         msg = f"plan file {str(path)!r} is not a GeoJSON object (no 'type' member)"
         raise ValidationError(msg)
@@ -979,13 +1003,17 @@ def read_geojson(
         gtype = geom["type"]
         coords = geom.get("coordinates")
         if props.get("kind") == "leg":
-            leg = int(props.get("leg", -1))
+            leg = _whole(props.get("leg", -1), f"plan file {str(path)!r}: feature {k} leg")
             for key in flags:
                 if key in props:
                     flags[key][leg] = _bool(props[key], f"feature {k} {key}")
             continue
         if gtype == "Point":
-            order = int(props["index"]) if props.get("kind") == "waypoint" else k
+            order = (
+                _whole(props.get("index"), f"plan file {str(path)!r}: waypoint feature {k} index")
+                if props.get("kind") == "waypoint"
+                else k
+            )
             waypoints.append((order, props, coords))
         elif gtype == "LineString":
             lines.append((props, coords))

@@ -49,8 +49,8 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
+from . import _limits, geodesy
 from . import airfields as _airfields
-from . import geodesy
 from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
 from ._orienteering import OrienteeringResult, solve_orienteering
@@ -147,6 +147,18 @@ def _target_table(targets: gpd.GeoDataFrame, terr: _territory.Territory) -> gpd.
         raise ValidationError(msg)
     if not t.crs.equals("EPSG:4326"):
         t = t.to_crs("EPSG:4326")
+    _limits.cap("targets").check(len(t), "targets", fix="give fewer targets")
+    names = t["name"].astype(str) if "name" in t.columns else t.index.astype(str)
+    name_cap = _limits.cap("name_chars")
+    for name in names:
+        name_cap.check(len(name), f"target name {name[:40]!r}...", fix="shorten it")
+    for idx, v in t["value"].items():
+        if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number):
+            msg = (
+                f"target {names[idx]!r} has value {v!r}: a value must be a number >= 0 "
+                "(e.g. 1 or 2.5), not text or true/false"
+            )
+            raise ValidationError(msg)
     values = np.asarray(t["value"], dtype=float)
     if not np.all(np.isfinite(values)) or np.any(values < 0):
         bad = t.index[~np.isfinite(values) | (values < 0)][0]
@@ -161,7 +173,6 @@ def _target_table(targets: gpd.GeoDataFrame, terr: _territory.Territory) -> gpd.
         msg = f"target {t.index[invalid][0]!r} has an invalid or empty geometry: fix it"
         raise ValidationError(msg)
     reps = t.geometry.representative_point()
-    names = t["name"].astype(str) if "name" in t.columns else t.index.astype(str)
     for _idx, p, name in zip(t.index, reps, names, strict=True):
         terr.check_inside(p.x, p.y, what=f"target {name!r}")
     return t
@@ -597,6 +608,14 @@ def _avoid_geometry(avoid: Any) -> BaseGeometry | None:
     if isinstance(avoid, gpd.GeoDataFrame | gpd.GeoSeries):
         if avoid.crs is not None and not avoid.crs.equals("EPSG:4326"):
             avoid = avoid.to_crs("EPSG:4326")
+        bad = ~avoid.geometry.is_valid  # checked one by one: GEOS cannot union invalid rings
+        if bad.any():
+            k = avoid.index[bad.to_numpy()][0]
+            msg = (
+                f"avoid zone {k!r} has an invalid geometry "
+                f"({shapely.is_valid_reason(avoid.geometry[k])}): fix it (e.g. shapely.make_valid)"
+            )
+            raise ValidationError(msg)
         geom = shapely.union_all(avoid.geometry.values)
     elif isinstance(avoid, BaseGeometry):
         geom = avoid

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from . import _geodata
+from . import _limits as _caps
 from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -357,8 +358,11 @@ class Sensor:
     def effective_swath_km(self, overlap: float = 0.0) -> float:
         """Lane spacing (km) for a side overlap fraction: ``swath_km * (1 - overlap)``."""
         ov = _finite("overlap", overlap)
-        if not 0.0 <= ov < 1.0:
-            msg = f"overlap={overlap!r} must be a fraction in [0, 1), e.g. 0.1 for 10 %"
+        if not 0.0 <= ov <= _caps.MAX_OVERLAP:
+            msg = (
+                f"overlap={overlap!r} must be a fraction in [0, {_caps.MAX_OVERLAP:g}], e.g. "
+                "0.1 for 10 % (above it the lanes grow without bound; docs/security.md, Caps)"
+            )
             raise ValidationError(msg)
         return self.width_km * (1.0 - ov)
 

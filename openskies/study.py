@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import __version__, _geodata, _validate, coverage, geodesy, routing, sensors
+from . import __version__, _geodata, _limits, _validate, coverage, geodesy, routing, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
@@ -667,11 +667,16 @@ def compare_entry_points(
     if not sensors:
         msg = "sensors is empty: give at least one preset, e.g. ('optical_high_pan',)"
         raise ValidationError(msg)
+    _validate.unique([reg.airfield(c).icao for c in candidates], "candidates")
     if budgets_km is not None:
-        _validate.positive_budgets(budgets_km)
+        _validate.unique(_validate.positive_budgets(budgets_km), "budgets_km")
+    _validate.unique(sensors, "sensors")
     sens_objs = {s: _preset(s) for s in sensors}
-    for hb in home_bases:
-        reg.airfield(hb)
+    _validate.unique([reg.airfield(hb).icao for hb in home_bases], "home_bases")
+    # caps, before any work: lanes of the full-coverage flights, reach grid cells
+    for sen in sens_objs.values():
+        coverage.estimate_lane_km(terr, sen, overlap=overlap)
+    coverage.check_reach_grid(terr, reach_cell_km)
     ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
     if targets is None:
         try:
@@ -686,6 +691,11 @@ def compare_entry_points(
     else:
         sites = targets
     scenarios = _scenarios(terr, candidates, reg, budgets_km)
+    _limits.cap("study_scenarios").check(
+        len(scenarios) * len(sensors),
+        f"a study of {len(scenarios)} candidate x budget scenarios x {len(sensors)} sensors",
+        fix="give fewer candidates, budgets or sensors",
+    )
     if scenarios[0].hypothetical:
         logger.warning("the status quo %s is hypothetical in this regime", scenarios[0].icao)
     quota = _passive_quota(reg, terr)

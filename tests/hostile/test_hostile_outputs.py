@@ -777,7 +777,10 @@ def test_export_refuses_an_existing_file_without_overwrite(tmp_path) -> None:
     assert snapshot(tmp_path) == before
     r = _export(out, "--overwrite")
     assert r.exit_code == 0, r.output
-    assert out.read_text().startswith("index,name,lon,lat")
+    text = out.read_text()
+    assert text.startswith("# openskies flight plan")  # the metadata block, then the table
+    assert "\nindex,name,lon,lat," in text
+    assert "my file" not in text
     assert stat.S_IMODE(out.stat().st_mode) == 0o600  # a replaced file keeps its permissions
     assert sorted(os.listdir(tmp_path)) == ["plan.csv"]
 
