@@ -5,11 +5,10 @@ dependency of openskies) ahead of their first use, each for one explicit signatu
 (``njit(signature, cache=True)``), without ``fastmath``: every floating-point
 operation is the IEEE one, in the order written, so a route is the same on any
 machine. The compiled code is kept in numba's on-disk cache: the first import on an
-installation compiles (about 20 s of CPU on the project's machine, see
-``bench/bench_jit.py``), later processes load it (about 1 s). With
+installation compiles (a few seconds of CPU), later processes load it. With
 ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python with the same
-results, about two orders of magnitude slower: that mode is a test oracle only, and
-``solve_orienteering`` refuses to run the heuristic in it (see :data:`COMPILED`).
+results, about two orders of magnitude slower: that mode is a test oracle and a
+debugging aid, not a way to run the planner (see :data:`COMPILED`).
 
 Conventions:
 
@@ -58,18 +57,7 @@ _B2 = _nt.boolean[:, ::1]
 
 def _jit(*argtypes):  # type: ignore[no-untyped-def]
     """Compile now (or load from the cache) for exactly these argument types."""
-    return njit(
-        argtypes,
-        cache=True,
-        nogil=True,
-        no_cpython_wrapper=True,
-        no_cfunc_wrapper=True,
-        error_model="numpy",
-    )
-
-
-def _entry(*argtypes):  # type: ignore[no-untyped-def]
-    return njit(argtypes, cache=True, nogil=True, error_model="numpy")
+    return njit(argtypes, cache=True, nogil=True)
 
 
 _M32 = 0xFFFFFFFF
@@ -304,8 +292,7 @@ def _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, touch):
     far = wb[_WB_FAR]
     seen = wb[_WB_SEEN]
     dirty = wb[_WB_DIRTY]
-    for v in range(seen.shape[0]):
-        seen[v] = False
+    seen[:] = False
     for t in range(k):
         v = r[t]
         if seen[v]:  # the start again, at the end of a closed tour
@@ -538,6 +525,13 @@ def or_opt(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
     return any_move
 
 
+@_jit(_I1, _I, _B1, _F2, _I2, _I1, _I1, _F1, _I2, _F2, _B2)
+def _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb):
+    if par[4] != 0.0:
+        return two_opt_sym(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb)
+    return two_opt_asym(r, k, d, rnb_ptr, rnb_idx, par, wf, wb)
+
+
 # --------------------------------------------------------------------------- score increase
 
 
@@ -747,8 +741,8 @@ def _stable_argsort(keys, out, tmp, m):
     while width < m:
         lo = 0
         while lo < m:
-            mid = lo + width if lo + width < m else m
-            hi = lo + 2 * width if lo + 2 * width < m else m
+            mid = min(lo + width, m)
+            hi = min(lo + 2 * width, m)
             i = lo
             j = mid
             o = lo
@@ -978,6 +972,55 @@ def insert_pair(r, k, length, in_route, d, scores, cand, rnb_ptr, rnb_idx, par, 
 # --------------------------------------------------------------------------- local search
 
 
+@_jit(_I1, _I, _B1, _B1, _F, _F2, _F2, _F1, _I1, _I2, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2, _I1)
+def local_search(
+    r, k, in_route, tabu, noise, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb,
+    rep, st
+):  # fmt: skip
+    """Shorten, insert and exchange until none improves; return (k, length).
+
+    With ``noise`` > 0, one noisy insertion pass that skips ``tabu`` nodes comes first.
+    """
+    sym = par[4] != 0.0
+    metric = par[5] != 0.0
+    no_tabu = wb[_WB_NO_TABU]
+    _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, True)
+    _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb)
+    length = route_length(r, k, d)
+    if noise > 0:
+        k, length, _ = insert_greedy(
+            r, k, length, in_route, tabu, noise, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, st
+        )  # fmt: skip
+    while True:
+        if _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb):
+            length = route_length(r, k, d)
+        k, length, changed = insert_greedy(
+            r, k, length, in_route, no_tabu, 0.0, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, st
+        )  # fmt: skip
+        if changed:
+            continue
+        length, changed = exchange(
+            r, k, length, in_route, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb,
+            rep
+        )  # fmt: skip
+        if changed:
+            continue
+        if not metric:
+            k, length, changed = insert_pair(
+                r, k, length, in_route, d, scores, cand, rnb_ptr, rnb_idx, par, wi, wb
+            )
+            if changed:
+                continue
+        if or_opt(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
+            length = route_length(r, k, d)
+            continue
+        break
+    _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, False)  # record the route
+    return k, route_length(r, k, d)
+
+
 @_jit(_I1, _I1, _I)
 def _copy(dst, src, k):
     """``dst[:k] = src[:k]`` (a loop: a slice assignment compiles a shape check with messages)."""
@@ -1028,8 +1071,7 @@ def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial, drop):
                 trial[m] = r[t]
                 m += 1
     else:
-        for t in range(k):
-            drop[t] = False
+        drop[:k] = False
         # `size` distinct inner indices (partial Fisher-Yates; `trial` holds the
         # indices until the flags are set, then the kept nodes)
         idx = trial
@@ -1059,9 +1101,7 @@ def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial, drop):
     return m
 
 
-@_entry(
-    _F2, _F2, _F1, _I1, _I2, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2, _I1, _I1, _I1, _F1, _I, _F1
-)
+@_jit(_F2, _F2, _F1, _I1, _I2, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2, _I1, _I1, _I1, _F1, _I, _F1)
 def ils_run(
     d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb, rep, st, cur, best, stats,
     iterations, knobs
@@ -1071,21 +1111,33 @@ def ils_run(
     ``cur`` and ``best`` (length n + 2 arrays) hold the current and the best route;
     ``stats`` = [cur_k, best_k, cur_score, best_score, best_length, stall] is
     updated in place, so that runs can be chained. ``stats[0] == 0`` asks for the
-    start first: the greedy route from the empty one, made locally optimal (then the
+    start: the greedy route from the empty one, made locally optimal (then the
     iterations follow). ``knobs`` = [noise, big_kick, max_kick, threshold,
-    restart_after].
-
-    This is the kernels' entry point, and the local search is written out here
-    rather than in a function of its own: every compiled function is compiled again
-    inside each of its callers (numba links the callee's code in), so one level
-    less of nesting saves a compilation of nearly all the code.
+    restart_after]. This is the kernels' entry point.
     """
     cap = par[0]
     start = int(par[2])
     end = int(par[3])
-    sym = par[4] != 0.0
-    metric = par[5] != 0.0
     closed = start == end
+    if stats[0] == 0:
+        cur[0] = start
+        cur[1] = end
+        in_route = wb[_WB_FLAGS]
+        in_route[:] = False
+        in_route[start] = True
+        in_route[end] = True
+        k, length = local_search(
+            cur, 2, in_route, in_route, 0.0, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, rep, st
+        )  # fmt: skip
+        _copy(best, cur, k)
+        score = _score(cur, k, scores, closed)
+        stats[0] = k
+        stats[1] = k
+        stats[2] = score
+        stats[3] = score
+        stats[4] = length
+        stats[5] = 0
     noise = knobs[0]
     big_kick = knobs[1]
     max_kick = int(knobs[2])
@@ -1097,87 +1149,26 @@ def ils_run(
     best_score = stats[3]
     best_length = stats[4]
     stall = int(stats[5])
-    r = wi[_WI_TRIAL]  # the trial route
-    in_route = wb[_WB_FLAGS]
+    trial = wi[_WI_TRIAL]
+    flags = wb[_WB_FLAGS]
     tabu = wb[_WB_TABU]
-    no_tabu = wb[_WB_NO_TABU]
-    initial = cur_k == 0
-    for _ in range(iterations + 1 if initial else iterations):
-        for v in range(tabu.shape[0]):
-            tabu[v] = False
-            in_route[v] = False
-        if initial:  # the greedy route from the empty one
-            r[0] = start
-            r[1] = end
-            k = 2
-            in_route[start] = True
-            in_route[end] = True
-        else:  # perturbation of the current route
-            _copy(r, cur, cur_k)
-            k = cur_k
-            for t in range(k):
-                in_route[r[t]] = True
-            k = _perturb(
-                r, k, in_route, tabu, d, cap, st, big_kick, max_kick, wi[_WI_SCRATCH],
-                wb[_WB_DROP]
-            )  # fmt: skip
-        # local search: shorten, insert and exchange until none improves; without noise
-        # but for one first insertion pass that skips the removed (tabu) nodes
-        _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, True)
-        noisy = not initial and noise > 0
-        first = True
-        length = 0.0
-        while True:
-            if sym:
-                moved = two_opt_sym(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb)
-            else:
-                moved = two_opt_asym(r, k, d, rnb_ptr, rnb_idx, par, wf, wb)
-            if moved or first:
-                length = route_length(r, k, d)
-            k, length, changed = insert_greedy(
-                r, k, length, in_route, tabu if noisy else no_tabu, noise if noisy else 0.0, d,
-                dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb, st
-            )  # fmt: skip
-            first = False
-            if noisy:
-                noisy = False
-                continue
-            if changed:
-                continue
-            length, changed = exchange(
-                r, k, length, in_route, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf,
-                wb, rep
-            )  # fmt: skip
-            if changed:
-                continue
-            if not metric:
-                k, length, changed = insert_pair(
-                    r, k, length, in_route, d, scores, cand, rnb_ptr, rnb_idx, par, wi, wb
-                )
-                if changed:
-                    continue
-            if or_opt(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
-                length = route_length(r, k, d)
-                continue
-            break
-        _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, False)  # record the route
-        length = route_length(r, k, d)
-        # acceptance
-        score = _score(r, k, scores, closed)
-        if initial:
-            _copy(cur, r, k)
-            _copy(best, r, k)
-            cur_k = k
-            best_k = k
-            cur_score = score
-            best_score = score
-            best_length = length
-            stall = 0
-            initial = False
-            continue
+    drop = wb[_WB_DROP]
+    for _ in range(iterations):
+        _copy(trial, cur, cur_k)
+        tk = cur_k
+        flags[:] = False
+        for t in range(tk):
+            flags[trial[t]] = True
+        tabu[:] = False
+        tk = _perturb(trial, tk, flags, tabu, d, cap, st, big_kick, max_kick, wi[_WI_SCRATCH], drop)
+        tk, length = local_search(
+            trial, tk, flags, tabu, noise, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par,
+            wi, wf, wb, rep, st
+        )  # fmt: skip
+        score = _score(trial, tk, scores, closed)
         if _better(score, length, best_score, best_length):
-            _copy(best, r, k)
-            best_k = k
+            _copy(best, trial, tk)
+            best_k = tk
             best_score = score
             best_length = length
             stall = 0
@@ -1185,8 +1176,8 @@ def ils_run(
             stall += 1
         m = abs(cur_score) if abs(cur_score) > 1.0 else 1.0
         if score >= cur_score - 1e-9 * m or score >= best_score * (1.0 - threshold):
-            _copy(cur, r, k)
-            cur_k = k
+            _copy(cur, trial, tk)
+            cur_k = tk
             cur_score = score
         if stall > 0 and stall % restart_after == 0:
             _copy(cur, best, best_k)
