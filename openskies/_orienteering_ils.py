@@ -5,10 +5,11 @@ dependency of openskies) ahead of their first use, each for one explicit signatu
 (``njit(signature, cache=True)``), without ``fastmath``: every floating-point
 operation is the IEEE one, in the order written, so a route is the same on any
 machine. The compiled code is kept in numba's on-disk cache: the first import on an
-installation compiles (a few seconds of CPU), later processes load it. With
+installation compiles (about 20 s of CPU on the project's machine, see
+``bench/bench_jit.py``), later processes load it (about 1.5 s). With
 ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python with the same
-results, about two orders of magnitude slower: that mode is a test oracle and a
-debugging aid, not a way to run the planner (see :data:`COMPILED`).
+results, about two orders of magnitude slower: that mode is a test oracle only, and
+``solve_orienteering`` refuses to run the heuristic in it (see :data:`COMPILED`).
 
 Conventions:
 
