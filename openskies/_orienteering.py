@@ -23,8 +23,10 @@ Two algorithms are available:
   first and gives the starting incumbent. On the Tsiligirides instances this
   proves the optimum in a few seconds where an MTZ model needs 10 to 60+ s.
 - ``"heuristic"``: an iterated local search (ILS), compiled with numba
-  (``_orienteering_ils``; plain Python with the same results when numba is
-  missing). Local search: greedy score/extra-length insertion, 2-opt and or-opt
+  (``_orienteering_ils``; numba is a hard dependency and the compiled kernels are
+  always used: under ``NUMBA_DISABLE_JIT=1`` the heuristic refuses to run rather
+  than run as plain Python, about 100 times slower, into its time cap with a
+  machine-dependent route). Local search: greedy score/extra-length insertion, 2-opt and or-opt
   (runs of 1-3 nodes, reversed too) to shorten the route, 1-for-1 swaps of a
   visited for an unvisited node and, on matrices that violate the triangle
   inequality, insertion of node pairs; above 80 model nodes the moves look at
@@ -61,7 +63,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import InfeasibleError, ValidationError
+from ._errors import InfeasibleError, OpenSkiesError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -372,6 +374,34 @@ def _is_metric(d: Any, tol: float) -> bool:
     return True
 
 
+#: Test hook only: let the kernels run as plain Python under ``NUMBA_DISABLE_JIT=1``
+#: (the oracle test that compares them with the compiled ones). Never set in use.
+_PLAIN_PYTHON_ORACLE = False
+
+
+def _load_kernels() -> float:
+    """Import the compiled ILS kernels; return the seconds it took.
+
+    The first import in a process compiles them (first use of an installation) or
+    loads them from numba's on-disk cache; later calls take microseconds. Raises
+    :class:`OpenSkiesError` when numba's JIT is disabled (``NUMBA_DISABLE_JIT=1``):
+    the same code as plain Python is about 100 times slower, so the default call
+    would stop at its time cap with a route that depends on the machine.
+    """
+    t = time.monotonic()
+    from . import _orienteering_ils as kern
+
+    if not kern.COMPILED and not _PLAIN_PYTHON_ORACLE:
+        msg = (
+            "NUMBA_DISABLE_JIT=1 is set in this process: the orienteering heuristic runs "
+            "numba-compiled kernels only (as plain Python it would be about 100 times "
+            "slower and stop at time_limit_s with a machine-dependent route); unset "
+            "NUMBA_DISABLE_JIT"
+        )
+        raise OpenSkiesError(msg)
+    return time.monotonic() - t
+
+
 def _solve_heuristic(
     d: list[list[float]],
     scores: list[float],
@@ -405,7 +435,7 @@ def _solve_heuristic(
     nbi = _neighbour_lists(dm, nodes, n_ins)
     rnb_ptr, rnb_idx = _reverse_lists(nbi)
     inst = (dm, np.ascontiguousarray(dm.T), sc, cand, nb, nbi, rnb_ptr, rnb_idx)
-    par = (float(cap), float(tol), int(start), int(end), sym, bool(metric))
+    par = np.array([cap, tol, start, end, sym, metric], dtype=np.float64)
     work = kern.workspace(n, nbi.shape[1])
     state = kern.seed_state(seed)
 
@@ -417,8 +447,7 @@ def _solve_heuristic(
         [effort.noise, effort.big_kick, effort.max_kick, effort.threshold, effort.restart_after],
         dtype=np.float64,
     )
-    deadline += kern.compile_once()  # the one-time compilation is not search time
-    kern.ils_run(inst, par, work, state, cur, best, stats, 0, knobs)  # the greedy start
+    kern.ils_run(*inst, par, *work, state, cur, best, stats, 0, knobs)  # the greedy start
     done = 0
     while done < effort.iterations:
         if time.monotonic() > deadline:
@@ -430,7 +459,7 @@ def _solve_heuristic(
             )
             break
         chunk = min(_ILS_CHUNK, effort.iterations - done)
-        kern.ils_run(inst, par, work, state, cur, best, stats, chunk, knobs)
+        kern.ils_run(*inst, par, *work, state, cur, best, stats, chunk, knobs)
         done += chunk
     return [int(v) for v in best[: int(stats[1])]]
 
@@ -895,7 +924,8 @@ def solve_orienteering(
             f"budget = {budget_f!r}: no route is feasible; raise the budget or move start/end"
         )
         raise InfeasibleError(msg)
-    deadline = t0 + limit
+    # the kernels' one-time compilation (or cache load) is not search time
+    deadline = t0 + limit + _load_kernels()
 
     dist_s = _dijkstra(d, start_i, reverse=False)
     dist_e = _dijkstra(d, end_i, reverse=True)

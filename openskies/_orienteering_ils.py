@@ -1,26 +1,36 @@
 """Compiled kernels of the orienteering heuristic (iterated local search).
 
-The functions here work on NumPy arrays only and are compiled with numba
-(``njit``, without ``fastmath``: every floating-point operation is the IEEE one,
-in the order written, so a route is the same on any machine). Without numba the
-same functions run as plain Python with the same results, only much slower.
+The functions here work on NumPy arrays only and are compiled with numba (a hard
+dependency of openskies) ahead of their first use, each for one explicit signature
+(``njit(signature, cache=True)``), without ``fastmath``: every floating-point
+operation is the IEEE one, in the order written, so a route is the same on any
+machine. The compiled code is kept in numba's on-disk cache: the first import on an
+installation compiles (about 20 s of CPU on the project's machine, see
+``bench/bench_jit.py``), later processes load it (about 1.5 s). With
+``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python with the same
+results, about two orders of magnitude slower: that mode is a test oracle only, and
+``solve_orienteering`` refuses to run the heuristic in it (see :data:`COMPILED`).
 
 Conventions:
 
 - A route is an ``int64`` array ``r`` with ``k`` used entries, ``r[0] = start`` and
   ``r[k - 1] = end`` (the same node twice for a closed tour); edge ``t`` joins
   ``r[t]`` and ``r[t + 1]``.
-- ``inst = (d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx)``: the matrix, its
-  transpose, the scores, the candidate nodes (those that fit on some route), the
-  neighbour lists for length moves (``nb``) and for insertions (``nbi``), padded
-  with -1, and the reverse of ``nbi`` (the nodes that list ``x`` are
+- The instance: ``d`` (the matrix), ``dt`` (its transpose), ``scores``, ``cand``
+  (the candidate nodes, those that fit on some route), the neighbour lists for
+  length moves (``nb``) and for insertions (``nbi``), padded with -1, and the
+  reverse of ``nbi`` (the nodes that list ``x`` are
   ``rnb_idx[rnb_ptr[x]:rnb_ptr[x + 1]]``).
-- ``par = (cap, tol, start, end, sym, metric)``.
-- ``w``: the workspace of :func:`workspace`. It caches, for every unvisited node
-  ``u``, its cheapest insertion edge and the length change of ``u`` taking the
-  place of each listed neighbour; a route change marks the nodes that list a
-  changed node as dirty, and only those are evaluated again (an insertion
-  updates the cheapest edges in place).
+- ``par = [cap, tol, start, end, sym, metric]`` (float64; the last four are
+  integers and flags).
+- The workspace of :func:`workspace`: three 2-D arrays of rows (``wi`` int64,
+  ``wf`` float64, ``wb`` bool, rows named by the ``_W*`` constants below) and
+  ``rep``. It caches, for every unvisited node ``u``, its cheapest insertion edge
+  and the length change of ``u`` taking the place of each listed neighbour; a
+  route change marks the nodes that list a changed node as dirty, and only those
+  are evaluated again (an insertion updates the cheapest edges in place).
+  A few flat arrays rather than a tuple of two dozen: numba compiles a function
+  that takes a large heterogeneous tuple many times more slowly.
 - Random numbers come from xoshiro128** in an ``int64[4]`` state whose words stay
   below 2**32, so no operation overflows in numba or in Python integers.
 """
@@ -28,23 +38,63 @@ Conventions:
 from __future__ import annotations
 
 import numpy as np
+from numba import config as _numba_config
+from numba import njit
+from numba import types as _nt
 
-try:  # pragma: no cover - whichever is installed is exercised
-    from numba import njit as _njit
+#: Whether the kernels run compiled (False only under ``NUMBA_DISABLE_JIT=1``).
+COMPILED = not _numba_config.DISABLE_JIT
 
-    def _jit(func):  # type: ignore[no-untyped-def]
-        return _njit(cache=True, nogil=True)(func)
+_I = _nt.int64
+_F = _nt.float64
+_B = _nt.boolean
+_I1 = _nt.int64[::1]
+_I2 = _nt.int64[:, ::1]
+_F1 = _nt.float64[::1]
+_F2 = _nt.float64[:, ::1]
+_B1 = _nt.boolean[::1]
+_B2 = _nt.boolean[:, ::1]
 
-    HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
 
-    def _jit(func):  # type: ignore[no-untyped-def]
-        func.py_func = func
-        return func
+def _jit(*argtypes):  # type: ignore[no-untyped-def]
+    """Compile now (or load from the cache) for exactly these argument types."""
+    return njit(argtypes, cache=True, nogil=True)
 
-    HAVE_NUMBA = False
 
 _M32 = 0xFFFFFFFF
+
+# rows of the workspace arrays (each n + 2 long)
+_WI_POS = 0  # index of a node in the route
+_WI_ORDER = 1  # inner indices by ascending score
+_WI_POOL = 2  # nodes to insert
+_WI_SCRATCH = 3  # scratch route
+_WI_PRED = 4  # pred of a node in the route the caches are for (-2: not on it)
+_WI_SUCC = 5  # succ of a node in that route
+_WI_INS_A = 6  # first node of a node's cheapest insertion edge
+_WI_INS_B = 7  # second node of that edge
+_WI_BUF = 8  # a moved run
+_WI_TMP = 9  # merge sort buffer
+_WI_TRIAL = 10  # the route being perturbed and improved
+_WI_ROWS = 11
+_WF_ELEN = 0  # edge lengths
+_WF_SAV = 1  # removal savings
+_WF_FWD = 2  # forward prefix lengths
+_WF_BWD = 3  # backward prefix lengths
+_WF_INS_C = 4  # cheapest insertion cost of a node
+_WF_NF = 5  # noise factor of a node
+_WF_KEYS = 6  # sort keys
+_WF_ROWS = 7
+_WB_DIRTY = 0  # the cheapest insertion edge has to be recomputed
+_WB_NO_TABU = 1  # all False
+_WB_REP_DIRTY = 2  # the replacement costs have to be recomputed
+_WB_ACT2 = 3  # 2-opt has to look at the node
+_WB_ACTO = 4  # or-opt has to look at the node
+_WB_FAR = 5  # its cached edge came from a full scan
+_WB_SEEN = 6  # scratch flags
+_WB_FLAGS = 7  # the nodes of the trial route
+_WB_TABU = 8  # the nodes a perturbation removed
+_WB_DROP = 9  # the route indices a perturbation removes
+_WB_ROWS = 10
 
 
 # --------------------------------------------------------------------------- random numbers
@@ -68,7 +118,7 @@ def seed_state(seed: int) -> np.ndarray:
     return state
 
 
-@_jit
+@_jit(_I1)
 def _next32(st):
     s0 = st[0]
     s1 = st[1]
@@ -91,7 +141,7 @@ def _next32(st):
     return result
 
 
-@_jit
+@_jit(_I1)
 def _rand(st):
     """Uniform float in [0, 1) with 53 random bits."""
     a = _next32(st) >> 5
@@ -99,7 +149,7 @@ def _rand(st):
     return (a * 67108864.0 + b) / 9007199254740992.0
 
 
-@_jit
+@_jit(_I1, _I, _I)
 def _randint(st, lo, hi):
     """Uniform int in [lo, hi] (inclusive)."""
     v = lo + int(_rand(st) * (hi - lo + 1))
@@ -109,40 +159,28 @@ def _randint(st, lo, hi):
 # --------------------------------------------------------------------------- workspace
 
 
-def workspace(n: int, n_nbi: int) -> tuple:
-    """Scratch arrays of the kernels for an ``n``-node instance."""
+def workspace(n: int, n_nbi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch arrays ``(wi, wf, wb, rep)`` of the kernels for an ``n``-node instance."""
     m = n + 2
-    return (
-        np.zeros(m, dtype=np.int64),  # 0 pos: index of a node in the route
-        np.zeros(m, dtype=np.float64),  # 1 elen: edge lengths
-        np.zeros(m, dtype=np.float64),  # 2 sav: removal savings
-        np.zeros(m, dtype=np.int64),  # 3 order: inner indices by score
-        np.zeros(m, dtype=np.float64),  # 4 fwd prefix lengths
-        np.zeros(m, dtype=np.float64),  # 5 bwd prefix lengths
-        np.zeros(m, dtype=np.int64),  # 6 pool
-        np.zeros(8, dtype=np.int64),  # 7 buf
-        np.full(n, np.inf),  # 8 ins_c: cheapest insertion cost of a node
-        np.full(n, -1, dtype=np.int64),  # 9 ins_a: that edge's first node
-        np.full(n, -1, dtype=np.int64),  # 10 ins_b: that edge's second node
-        np.ones(n, dtype=np.bool_),  # 11 dirty
-        np.full((n, max(1, n_nbi)), np.inf),  # 12 rep: length change, u in place of nbi[u, x]
-        np.zeros(n, dtype=np.bool_),  # 13 no_tabu (all False)
-        np.zeros(m, dtype=np.int64),  # 14 scratch route
-        np.ones(n, dtype=np.bool_),  # 15 rep_dirty
-        np.ones(n, dtype=np.bool_),  # 16 act2: 2-opt has to look at the node
-        np.ones(n, dtype=np.bool_),  # 17 acto: or-opt has to look at the node
-        np.ones(n, dtype=np.float64),  # 18 noise factor of a node
-        np.full(n, -2, dtype=np.int64),  # 19 pred of a node in the route the caches are for
-        np.full(n, -2, dtype=np.int64),  # 20 succ of a node in that route
-        np.zeros(n, dtype=np.bool_),  # 21 far: its cached edge came from a full scan
-        np.zeros(n, dtype=np.bool_),  # 22 scratch flags
-    )
+    wi = np.zeros((_WI_ROWS, m), dtype=np.int64)
+    wi[_WI_PRED] = -2
+    wi[_WI_SUCC] = -2
+    wi[_WI_INS_A] = -1
+    wi[_WI_INS_B] = -1
+    wf = np.zeros((_WF_ROWS, m), dtype=np.float64)
+    wf[_WF_INS_C] = np.inf
+    wf[_WF_NF] = 1.0
+    wb = np.zeros((_WB_ROWS, m), dtype=np.bool_)
+    for row in (_WB_DIRTY, _WB_REP_DIRTY, _WB_ACT2, _WB_ACTO):
+        wb[row] = True
+    rep = np.full((n, max(1, n_nbi)), np.inf)  # length change, u in place of nbi[u, x]
+    return wi, wf, wb, rep
 
 
 # --------------------------------------------------------------------------- route helpers
 
 
-@_jit
+@_jit(_I1, _I, _F2)
 def route_length(r, k, d):
     """Length of ``r[:k]`` summed in route order."""
     total = 0.0
@@ -151,7 +189,7 @@ def route_length(r, k, d):
     return total
 
 
-@_jit
+@_jit(_I1, _I, _I)
 def _reverse(r, i, j):
     while i < j:
         tmp = r[i]
@@ -161,7 +199,7 @@ def _reverse(r, i, j):
         j -= 1
 
 
-@_jit
+@_jit(_I1, _I, _I, _I)
 def _insert_at(r, k, at, v):
     """Insert ``v`` before index ``at``; return the new length."""
     for t in range(k, at, -1):
@@ -170,27 +208,27 @@ def _insert_at(r, k, at, v):
     return k + 1
 
 
-@_jit
+@_jit(_I1, _I, _I)
 def _delete_at(r, k, at):
     for t in range(at, k - 1):
         r[t] = r[t + 1]
     return k - 1
 
 
-@_jit
+@_jit(_I1, _I, _I1)
 def _positions(r, k, pos):
     for t in range(k):
         pos[r[t]] = t
 
 
-@_jit
+@_jit(_I1, _I, _F2, _F1)
 def _edge_lengths(r, k, d, elen):
     for t in range(k - 1):
         elen[t] = d[r[t], r[t + 1]]
 
 
-@_jit
-def _tail_pos(c, k, pos, in_route, start, end):
+@_jit(_I, _I1, _B1, _I, _I)
+def _tail_pos(c, pos, in_route, start, end):
     """Index of the edge that leaves ``c`` (-1 if none)."""
     if c == start:
         return 0
@@ -199,7 +237,7 @@ def _tail_pos(c, k, pos, in_route, start, end):
     return pos[c]
 
 
-@_jit
+@_jit(_I, _I, _I1, _B1, _I, _I)
 def _head_pos(c, k, pos, in_route, start, end):
     """Index of ``c`` as the second node of an edge (the edge is that index - 1; -1 if none)."""
     if c == end:
@@ -209,7 +247,7 @@ def _head_pos(c, k, pos, in_route, start, end):
     return pos[c]
 
 
-@_jit
+@_jit(_I1, _I, _I1, _I, _I, _I, _I)
 def _find_edge(r, k, pos, a, b, start, end):
     """Index of the edge joining ``a`` and ``b`` in either direction (-1 if none)."""
     for side in range(2):
@@ -228,22 +266,20 @@ def _find_edge(r, k, pos, a, b, start, end):
     return -1
 
 
-@_jit
-def _touch(inst, w, x):
+@_jit(_I, _I1, _I1, _B2)
+def _touch(x, rnb_ptr, rnb_idx, wb):
     """Mark the nodes that list ``x`` as a neighbour: their cached moves are stale."""
-    rnb_ptr = inst[6]
-    rnb_idx = inst[7]
-    dirty = w[11]
-    rep_dirty = w[15]
+    dirty = wb[_WB_DIRTY]
+    rep_dirty = wb[_WB_REP_DIRTY]
     for q in range(rnb_ptr[x], rnb_ptr[x + 1]):
         dirty[rnb_idx[q]] = True
         rep_dirty[rnb_idx[q]] = True
-    w[16][x] = True
-    w[17][x] = True
+    wb[_WB_ACT2, x] = True
+    wb[_WB_ACTO, x] = True
 
 
-@_jit
-def _sync(r, k, in_route, inst, par, w, touch):
+@_jit(_I1, _I, _I1, _I1, _B, _I2, _B2, _B)
+def _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, touch):
     """Mark what differs between route ``r`` and the route the caches were made for.
 
     A node whose neighbours on the route changed (as an unordered pair when the
@@ -251,13 +287,12 @@ def _sync(r, k, in_route, inst, par, w, touch):
     came from a full scan are marked dirty too. Then ``r`` is recorded. With
     ``touch`` False the route is only recorded (its changes were touched as made).
     """
-    n = inst[0].shape[0]
-    sym = par[4]
-    pred = w[19]
-    succ = w[20]
-    far = w[21]
-    seen = w[22]
-    dirty = w[11]
+    n = rnb_ptr.shape[0] - 1
+    pred = wi[_WI_PRED]
+    succ = wi[_WI_SUCC]
+    far = wb[_WB_FAR]
+    seen = wb[_WB_SEEN]
+    dirty = wb[_WB_DIRTY]
     seen[:] = False
     for t in range(k):
         v = r[t]
@@ -269,34 +304,26 @@ def _sync(r, k, in_route, inst, par, w, touch):
         same = (pred[v] == p and succ[v] == q) or (sym and pred[v] == q and succ[v] == p)
         if not same:
             if touch:
-                _touch(inst, w, v)
+                _touch(v, rnb_ptr, rnb_idx, wb)
             pred[v] = p
             succ[v] = q
     for v in range(n):
         if not seen[v] and pred[v] != -2:  # left the route
             if touch:
-                _touch(inst, w, v)
+                _touch(v, rnb_ptr, rnb_idx, wb)
                 dirty[v] = True
-                w[15][v] = True
+                wb[_WB_REP_DIRTY, v] = True
             pred[v] = -2
             succ[v] = -2
         if far[v] and touch:
             dirty[v] = True
 
 
-@_jit
-def _touch_all(w):
-    w[11][:] = True
-    w[15][:] = True
-    w[16][:] = True
-    w[17][:] = True
-
-
 # --------------------------------------------------------------------------- length reduction
 
 
-@_jit
-def two_opt_sym(r, k, in_route, inst, par, w):
+@_jit(_I1, _I, _B1, _F2, _I2, _I1, _I1, _F1, _I2, _B2)
+def two_opt_sym(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
     """Segment reversals while one shortens the route (symmetric matrix).
 
     A move removes edges ``i`` and ``j`` and joins their first nodes and their
@@ -305,13 +332,11 @@ def two_opt_sym(r, k, in_route, inst, par, w):
     (complete lists give the full neighbourhood), and only from nodes whose
     edges changed since they were last looked at (don't-look bits).
     """
-    d = inst[0]
-    nb = inst[4]
     tol = par[1]
-    start = par[2]
-    end = par[3]
-    pos = w[0]
-    act = w[16]
+    start = int(par[2])
+    end = int(par[3])
+    pos = wi[_WI_POS]
+    act = wb[_WB_ACT2]
     any_move = False
     _positions(r, k, pos)
     n_nb = nb.shape[1]
@@ -337,7 +362,7 @@ def two_opt_sym(r, k, in_route, inst, par, w):
                     if c < 0 or d[a, c] >= dab - tol:
                         break
                     if side == 0:
-                        q = _tail_pos(c, k, pos, in_route, start, end)
+                        q = _tail_pos(c, pos, in_route, start, end)
                     else:
                         q = _head_pos(c, k, pos, in_route, start, end)
                     if q < 0 or q == p or q == p + 1 or q == p - 1:
@@ -351,10 +376,10 @@ def two_opt_sym(r, k, in_route, inst, par, w):
                         - d[r[j], r[j + 1]]
                     )
                     if delta < -tol:
-                        _touch(inst, w, r[i])
-                        _touch(inst, w, r[i + 1])
-                        _touch(inst, w, r[j])
-                        _touch(inst, w, r[j + 1])
+                        _touch(r[i], rnb_ptr, rnb_idx, wb)
+                        _touch(r[i + 1], rnb_ptr, rnb_idx, wb)
+                        _touch(r[j], rnb_ptr, rnb_idx, wb)
+                        _touch(r[j + 1], rnb_ptr, rnb_idx, wb)
                         _reverse(r, i + 1, j)
                         for x in range(i + 1, j + 1):
                             pos[r[x]] = x
@@ -367,13 +392,12 @@ def two_opt_sym(r, k, in_route, inst, par, w):
     return any_move
 
 
-@_jit
-def two_opt_asym(r, k, in_route, inst, par, w):
+@_jit(_I1, _I, _F2, _I1, _I1, _F1, _F2, _B2)
+def two_opt_asym(r, k, d, rnb_ptr, rnb_idx, par, wf, wb):
     """Segment reversals while one shortens the route (any matrix, prefix sums)."""
-    d = inst[0]
     tol = par[1]
-    fwd = w[4]
-    bwd = w[5]
+    fwd = wf[_WF_FWD]
+    bwd = wf[_WF_BWD]
     any_move = False
     while k >= 4:
         fwd[0] = 0.0
@@ -393,7 +417,7 @@ def two_opt_asym(r, k, in_route, inst, par, w):
                 delta = d[a, c] + d[b, f] - dab - d[c, f] + (bwd[j] - bwd[i]) - (fwd[j] - fwd[i])
                 if delta < -tol:
                     for x in range(i - 1, j + 2):
-                        _touch(inst, w, r[x])
+                        _touch(r[x], rnb_ptr, rnb_idx, wb)
                     _reverse(r, i, j)
                     found = True
                     break
@@ -405,22 +429,20 @@ def two_opt_asym(r, k, in_route, inst, par, w):
     return any_move
 
 
-@_jit
-def or_opt(r, k, in_route, inst, par, w):
+@_jit(_I1, _I, _B1, _F2, _I2, _I1, _I1, _F1, _I2, _B2)
+def or_opt(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
     """Move runs of 1 to 3 nodes (reversed too if symmetric) next to a listed neighbour.
 
     A run is looked at when its first node's edges changed since it was last
     looked at (don't-look bits).
     """
-    d = inst[0]
-    nb = inst[4]
     tol = par[1]
-    start = par[2]
-    end = par[3]
-    sym = par[4]
-    pos = w[0]
-    buf = w[7]
-    act = w[17]
+    start = int(par[2])
+    end = int(par[3])
+    sym = par[4] != 0.0
+    pos = wi[_WI_POS]
+    buf = wi[_WI_BUF]
+    act = wb[_WB_ACTO]
     any_move = False
     n_nb = nb.shape[1]
     _positions(r, k, pos)
@@ -455,7 +477,7 @@ def or_opt(r, k, in_route, inst, par, w):
                             break
                         for side in range(2):
                             if side == 0:
-                                j = _tail_pos(c, k, pos, in_route, start, end)
+                                j = _tail_pos(c, pos, in_route, start, end)
                             else:
                                 j = _head_pos(c, k, pos, in_route, start, end) - 1
                             if j < 0 or i - 1 <= j <= i + seg - 1:
@@ -476,13 +498,13 @@ def or_opt(r, k, in_route, inst, par, w):
                                     best_rev = True
                 if best_j < 0:
                     continue
-                _touch(inst, w, p)
-                _touch(inst, w, q)
-                _touch(inst, w, r[best_j])
-                _touch(inst, w, r[best_j + 1])
+                _touch(p, rnb_ptr, rnb_idx, wb)
+                _touch(q, rnb_ptr, rnb_idx, wb)
+                _touch(r[best_j], rnb_ptr, rnb_idx, wb)
+                _touch(r[best_j + 1], rnb_ptr, rnb_idx, wb)
                 for t in range(seg):
                     buf[t] = r[i + seg - 1 - t] if best_rev else r[i + t]
-                    _touch(inst, w, buf[t])
+                    _touch(buf[t], rnb_ptr, rnb_idx, wb)
                 # cut the run out, then put it after r[best_j] (index shifted if after it)
                 k2 = k
                 for _ in range(seg):
@@ -504,31 +526,28 @@ def or_opt(r, k, in_route, inst, par, w):
     return any_move
 
 
-@_jit
-def _shorten(r, k, in_route, inst, par, w):
-    if par[4]:
-        return two_opt_sym(r, k, in_route, inst, par, w)
-    return two_opt_asym(r, k, in_route, inst, par, w)
+@_jit(_I1, _I, _B1, _F2, _I2, _I1, _I1, _F1, _I2, _F2, _B2)
+def _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb):
+    if par[4] != 0.0:
+        return two_opt_sym(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb)
+    return two_opt_asym(r, k, d, rnb_ptr, rnb_idx, par, wf, wb)
 
 
 # --------------------------------------------------------------------------- score increase
 
 
-@_jit
-def _refresh(r, k, in_route, inst, par, w, u):
+@_jit(_I1, _I, _B1, _F2, _F2, _I2, _F1, _I2, _F2, _B2, _I)
+def _refresh(r, k, in_route, d, dt, nbi, par, wi, wf, wb, u):
     """Cheapest insertion edge of ``u`` among the edges at its listed neighbours.
 
     Needs current positions and edge lengths. Without a listed neighbour on the route,
     every edge is tried (the cached edge may then go stale without ``u`` being marked:
     its users check that the edge still exists).
     """
-    d = inst[0]
-    dt = inst[1]
-    nbi = inst[5]
-    start = par[2]
-    end = par[3]
-    pos = w[0]
-    elen = w[1]
+    start = int(par[2])
+    end = int(par[3])
+    pos = wi[_WI_POS]
+    elen = wf[_WF_ELEN]
     best = np.inf
     ba = -1
     bb = -1
@@ -541,7 +560,7 @@ def _refresh(r, k, in_route, inst, par, w, u):
             continue
         for side in range(2):
             if side == 0:
-                t = _tail_pos(c, k, pos, in_route, start, end)
+                t = _tail_pos(c, pos, in_route, start, end)
             else:
                 t = _head_pos(c, k, pos, in_route, start, end) - 1
             if t < 0:
@@ -552,7 +571,7 @@ def _refresh(r, k, in_route, inst, par, w, u):
                 best_t = t
                 ba = r[t]
                 bb = r[t + 1]
-    w[21][u] = ba < 0
+    wb[_WB_FAR, u] = ba < 0
     if ba < 0:  # no listed neighbour on the route: every edge
         for t in range(k - 1):
             cost = dt[u, r[t]] + d[u, r[t + 1]] - elen[t]
@@ -560,23 +579,19 @@ def _refresh(r, k, in_route, inst, par, w, u):
                 best = cost
                 ba = r[t]
                 bb = r[t + 1]
-    w[8][u] = best
-    w[9][u] = ba
-    w[10][u] = bb
-    w[11][u] = False
+    wf[_WF_INS_C, u] = best
+    wi[_WI_INS_A, u] = ba
+    wi[_WI_INS_B, u] = bb
+    wb[_WB_DIRTY, u] = False
 
 
-@_jit
-def _refresh_rep(r, k, in_route, inst, par, w, u):
+@_jit(_I1, _B1, _F2, _F2, _I2, _F1, _I2, _F2, _B2, _F2, _I)
+def _refresh_rep(r, in_route, d, dt, nbi, par, wi, wf, wb, rep, u):
     """Length change of ``u`` taking the place of each listed neighbour (inf: not possible)."""
-    d = inst[0]
-    dt = inst[1]
-    nbi = inst[5]
-    start = par[2]
-    end = par[3]
-    pos = w[0]
-    elen = w[1]
-    rep = w[12]
+    start = int(par[2])
+    end = int(par[3])
+    pos = wi[_WI_POS]
+    elen = wf[_WF_ELEN]
     for x in range(nbi.shape[1]):
         c = nbi[u, x]
         rep[u, x] = np.inf
@@ -584,38 +599,35 @@ def _refresh_rep(r, k, in_route, inst, par, w, u):
             continue
         t = pos[c]
         rep[u, x] = dt[u, r[t - 1]] + d[u, r[t + 1]] - elen[t - 1] - elen[t]
-    w[15][u] = False
+    wb[_WB_REP_DIRTY, u] = False
 
 
-@_jit
-def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
+@_jit(_I1, _I, _F, _B1, _B1, _F, _F2, _F2, _F1, _I1, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _I1)
+def insert_greedy(
+    r, k, length, in_route, tabu, noise, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf,
+    wb, st
+):  # fmt: skip
     """Greedy score / extra-length insertion until nothing fits.
 
     Nodes flagged in ``tabu`` are skipped; ``noise`` > 0 multiplies the ratios of
     each node by a random factor in [1, 1 + noise], drawn once per call. Returns
     (new k, new length, changed).
     """
-    d = inst[0]
-    dt = inst[1]
-    scores = inst[2]
-    cand = inst[3]
-    rnb_ptr = inst[6]
-    rnb_idx = inst[7]
     cap = par[0]
     tol = par[1]
-    start = par[2]
-    end = par[3]
-    pos = w[0]
-    elen = w[1]
-    pool = w[6]
-    ins_c = w[8]
-    ins_a = w[9]
-    ins_b = w[10]
-    dirty = w[11]
-    rep_dirty = w[15]
+    start = int(par[2])
+    end = int(par[3])
+    pos = wi[_WI_POS]
+    elen = wf[_WF_ELEN]
+    pool = wi[_WI_POOL]
+    ins_c = wf[_WF_INS_C]
+    ins_a = wi[_WI_INS_A]
+    ins_b = wi[_WI_INS_B]
+    dirty = wb[_WB_DIRTY]
+    rep_dirty = wb[_WB_REP_DIRTY]
     _positions(r, k, pos)
     _edge_lengths(r, k, d, elen)
-    nf = w[18]
+    nf = wf[_WF_NF]
     m = 0
     for u in cand:
         if not in_route[u] and not tabu[u]:
@@ -633,7 +645,7 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
         for idx in range(m):
             u = pool[idx]
             if dirty[u]:
-                _refresh(r, k, in_route, inst, par, w, u)
+                _refresh(r, k, in_route, d, dt, nbi, par, wi, wf, wb, u)
             cost = ins_c[u]
             if cost > slack:
                 continue
@@ -668,7 +680,7 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
         b = ins_b[v]
         t = _find_edge(r, k, pos, a, b, start, end)
         if t < 0:  # stale cache (cannot happen if every change touched its nodes)
-            _refresh(r, k, in_route, inst, par, w, v)
+            _refresh(r, k, in_route, d, dt, nbi, par, wi, wf, wb, v)
             continue
         a = r[t]
         b = r[t + 1]
@@ -683,9 +695,10 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
         length += ins_c[v]
         changed = True
         # nodes that list a, v or b: the edge (a, b) is gone, (a, v) and (v, b) are new
-        for x in (a, v, b):
-            w[16][x] = True
-            w[17][x] = True
+        for y in range(3):
+            x = a if y == 0 else (v if y == 1 else b)
+            wb[_WB_ACT2, x] = True
+            wb[_WB_ACTO, x] = True
         dav = elen[t]
         dvb = elen[t + 1]
         for y in range(3):
@@ -717,34 +730,76 @@ def insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st):
     return k, length, changed
 
 
-@_jit
-def _exchange_prepare(r, k, d, scores, w):
+@_jit(_F1, _I1, _I1, _I)
+def _stable_argsort(keys, out, tmp, m):
+    """``out[:m]`` = the indices of ``keys[:m]`` by ascending key, ties by index.
+
+    A bottom-up merge sort: the same permutation as NumPy's stable argsort.
+    """
+    for t in range(m):
+        out[t] = t
+    width = 1
+    while width < m:
+        lo = 0
+        while lo < m:
+            mid = min(lo + width, m)
+            hi = min(lo + 2 * width, m)
+            i = lo
+            j = mid
+            o = lo
+            while i < mid and j < hi:
+                if keys[out[j]] < keys[out[i]]:
+                    tmp[o] = out[j]
+                    j += 1
+                else:
+                    tmp[o] = out[i]
+                    i += 1
+                o += 1
+            while i < mid:
+                tmp[o] = out[i]
+                i += 1
+                o += 1
+            while j < hi:
+                tmp[o] = out[j]
+                j += 1
+                o += 1
+            lo = hi
+        for t in range(m):
+            out[t] = tmp[t]
+        width *= 2
+
+
+@_jit(_I1, _I, _F2, _F1, _I2, _F2)
+def _exchange_prepare(r, k, d, scores, wi, wf):
     """Positions, edge lengths, removal savings and inner indices by ascending score.
 
     Returns (largest saving, lowest inner score).
     """
-    pos = w[0]
-    elen = w[1]
-    sav = w[2]
-    order = w[3]
+    pos = wi[_WI_POS]
+    elen = wf[_WF_ELEN]
+    sav = wf[_WF_SAV]
+    order = wi[_WI_ORDER]
+    keys = wf[_WF_KEYS]
     _positions(r, k, pos)
     _edge_lengths(r, k, d, elen)
     m = k - 2
     max_sav = -np.inf
-    keys = np.empty(m, dtype=np.float64)
     for t in range(1, k - 1):
         sav[t] = elen[t - 1] + elen[t] - d[r[t - 1], r[t + 1]]
         if sav[t] > max_sav:
             max_sav = sav[t]
         keys[t - 1] = scores[r[t]]
-    perm = np.argsort(keys, kind="mergesort")  # stable: ties by index
+    _stable_argsort(keys, order, wi[_WI_TMP], m)
+    lowest = keys[order[0]]
     for t in range(m):
-        order[t] = perm[t] + 1
-    return max_sav, keys[perm[0]]
+        order[t] += 1
+    return max_sav, lowest
 
 
-@_jit
-def exchange(r, k, length, in_route, inst, par, w):
+@_jit(_I1, _I, _F, _B1, _F2, _F2, _F1, _I1, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2)
+def exchange(
+    r, k, length, in_route, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb, rep
+):
     """Swaps of a visited for an unvisited node (score up, or same score and shorter).
 
     Each unvisited node ``u`` in turn takes its best swap, applied at once: ``u``
@@ -755,35 +810,30 @@ def exchange(r, k, length, in_route, inst, par, w):
     """
     if k < 3:
         return length, False
-    d = inst[0]
-    scores = inst[2]
-    cand = inst[3]
-    nbi = inst[5]
     cap = par[0]
     tol = par[1]
-    start = par[2]
-    end = par[3]
-    pos = w[0]
-    sav = w[2]
-    order = w[3]
-    ins_c = w[8]
-    ins_a = w[9]
-    ins_b = w[10]
-    dirty = w[11]
-    rep = w[12]
-    rep_dirty = w[15]
+    start = int(par[2])
+    end = int(par[3])
+    pos = wi[_WI_POS]
+    sav = wf[_WF_SAV]
+    order = wi[_WI_ORDER]
+    ins_c = wf[_WF_INS_C]
+    ins_a = wi[_WI_INS_A]
+    ins_b = wi[_WI_INS_B]
+    dirty = wb[_WB_DIRTY]
+    rep_dirty = wb[_WB_REP_DIRTY]
     n_nb = nbi.shape[1]
     m = k - 2
     changed = False
-    max_sav, min_score = _exchange_prepare(r, k, d, scores, w)
+    max_sav, min_score = _exchange_prepare(r, k, d, scores, wi, wf)
     for u in cand:
         su = scores[u]
         if in_route[u] or su < min_score:
             continue
         if dirty[u]:
-            _refresh(r, k, in_route, inst, par, w, u)
+            _refresh(r, k, in_route, d, dt, nbi, par, wi, wf, wb, u)
         if rep_dirty[u]:
-            _refresh_rep(r, k, in_route, inst, par, w, u)
+            _refresh_rep(r, in_route, d, dt, nbi, par, wi, wf, wb, rep, u)
         best_ds = -np.inf
         best_len = np.inf
         best_t = -1  # index of the removed node
@@ -835,15 +885,15 @@ def exchange(r, k, length, in_route, inst, par, w):
         if best_t < 0:
             continue
         v = r[best_t]
-        _touch(inst, w, r[best_t - 1])
-        _touch(inst, w, r[best_t + 1])
-        _touch(inst, w, v)
-        _touch(inst, w, u)
+        _touch(r[best_t - 1], rnb_ptr, rnb_idx, wb)
+        _touch(r[best_t + 1], rnb_ptr, rnb_idx, wb)
+        _touch(v, rnb_ptr, rnb_idx, wb)
+        _touch(u, rnb_ptr, rnb_idx, wb)
         if best_at < 0:
             r[best_t] = u
         else:
-            _touch(inst, w, r[best_at])
-            _touch(inst, w, r[best_at + 1])
+            _touch(r[best_at], rnb_ptr, rnb_idx, wb)
+            _touch(r[best_at + 1], rnb_ptr, rnb_idx, wb)
             k2 = _delete_at(r, k, best_t)
             tail = best_at if best_at < best_t else best_at - 1
             _insert_at(r, k2, tail + 1, u)
@@ -853,19 +903,16 @@ def exchange(r, k, length, in_route, inst, par, w):
         rep_dirty[v] = True
         length = route_length(r, k, d)
         changed = True
-        max_sav, min_score = _exchange_prepare(r, k, d, scores, w)
+        max_sav, min_score = _exchange_prepare(r, k, d, scores, wi, wf)
     return length, changed
 
 
-@_jit
-def insert_pair(r, k, length, in_route, inst, par, w):
+@_jit(_I1, _I, _F, _B1, _F2, _F1, _I1, _I1, _I1, _F1, _I2, _B2)
+def insert_pair(r, k, length, in_route, d, scores, cand, rnb_ptr, rnb_idx, par, wi, wb):
     """Insert the best-ratio pair of consecutive unvisited nodes (non-metric matrices)."""
-    d = inst[0]
-    scores = inst[2]
-    cand = inst[3]
     cap = par[0]
     tol = par[1]
-    pool = w[6]
+    pool = wi[_WI_POOL]
     slack = cap - length
     m = 0
     for u in cand:
@@ -912,10 +959,10 @@ def insert_pair(r, k, length, in_route, inst, par, w):
                     bw = v
     if bp < 0:
         return k, length, False
-    _touch(inst, w, r[bp])
-    _touch(inst, w, r[bp + 1])
-    _touch(inst, w, bu)
-    _touch(inst, w, bw)
+    _touch(r[bp], rnb_ptr, rnb_idx, wb)
+    _touch(r[bp + 1], rnb_ptr, rnb_idx, wb)
+    _touch(bu, rnb_ptr, rnb_idx, wb)
+    _touch(bw, rnb_ptr, rnb_idx, wb)
     k = _insert_at(r, k, bp + 1, bu)
     k = _insert_at(r, k, bp + 2, bw)
     in_route[bu] = True
@@ -926,41 +973,63 @@ def insert_pair(r, k, length, in_route, inst, par, w):
 # --------------------------------------------------------------------------- local search
 
 
-@_jit
-def local_search(r, k, in_route, tabu, noise, inst, par, w, st):
+@_jit(_I1, _I, _B1, _B1, _F, _F2, _F2, _F1, _I1, _I2, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2, _I1)
+def local_search(
+    r, k, in_route, tabu, noise, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb,
+    rep, st
+):  # fmt: skip
     """Shorten, insert and exchange until none improves; return (k, length).
 
     With ``noise`` > 0, one noisy insertion pass that skips ``tabu`` nodes comes first.
     """
-    d = inst[0]
-    metric = par[5]
-    _sync(r, k, in_route, inst, par, w, True)
-    _shorten(r, k, in_route, inst, par, w)
+    sym = par[4] != 0.0
+    metric = par[5] != 0.0
+    no_tabu = wb[_WB_NO_TABU]
+    _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, True)
+    _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb)
     length = route_length(r, k, d)
     if noise > 0:
-        k, length, _ = insert_greedy(r, k, length, in_route, tabu, noise, inst, par, w, st)
+        k, length, _ = insert_greedy(
+            r, k, length, in_route, tabu, noise, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, st
+        )  # fmt: skip
     while True:
-        if _shorten(r, k, in_route, inst, par, w):
+        if _shorten(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wf, wb):
             length = route_length(r, k, d)
-        k, length, changed = insert_greedy(r, k, length, in_route, w[13], 0.0, inst, par, w, st)
+        k, length, changed = insert_greedy(
+            r, k, length, in_route, no_tabu, 0.0, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, st
+        )  # fmt: skip
         if changed:
             continue
-        length, changed = exchange(r, k, length, in_route, inst, par, w)
+        length, changed = exchange(
+            r, k, length, in_route, d, dt, scores, cand, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb,
+            rep
+        )  # fmt: skip
         if changed:
             continue
         if not metric:
-            k, length, changed = insert_pair(r, k, length, in_route, inst, par, w)
+            k, length, changed = insert_pair(
+                r, k, length, in_route, d, scores, cand, rnb_ptr, rnb_idx, par, wi, wb
+            )
             if changed:
                 continue
-        if or_opt(r, k, in_route, inst, par, w):
+        if or_opt(r, k, in_route, d, nb, rnb_ptr, rnb_idx, par, wi, wb):
             length = route_length(r, k, d)
             continue
         break
-    _sync(r, k, in_route, inst, par, w, False)  # record the route
+    _sync(r, k, rnb_ptr, rnb_idx, sym, wi, wb, False)  # record the route
     return k, route_length(r, k, d)
 
 
-@_jit
+@_jit(_I1, _I1, _I)
+def _copy(dst, src, k):
+    """``dst[:k] = src[:k]`` (a loop: a slice assignment compiles a shape check with messages)."""
+    for t in range(k):
+        dst[t] = src[t]
+
+
+@_jit(_I1, _I, _F1, _B)
 def _score(r, k, scores, closed):
     total = 0.0
     last = k - 1 if closed else k
@@ -969,7 +1038,7 @@ def _score(r, k, scores, closed):
     return total
 
 
-@_jit
+@_jit(_F, _F, _F, _F)
 def _better(sa, la, sb, lb):
     """Whether route a beats route b (higher score, then shorter)."""
     m = abs(sb) if abs(sb) > 1.0 else 1.0
@@ -980,8 +1049,8 @@ def _better(sa, la, sb, lb):
     return la < lb - 1e-12 * (lb if lb > 1.0 else 1.0)
 
 
-@_jit
-def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial):
+@_jit(_I1, _I, _B1, _B1, _F2, _F, _I1, _F, _I, _I1, _B1)
+def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial, drop):
     """Remove a random run or a random set of inner nodes; return the new k."""
     inner = k - 2
     if inner <= 0:
@@ -1003,9 +1072,12 @@ def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial):
                 trial[m] = r[t]
                 m += 1
     else:
-        drop = np.zeros(k, dtype=np.bool_)
-        # `size` distinct inner indices (partial Fisher-Yates)
-        idx = np.arange(1, inner + 1)
+        drop[:k] = False
+        # `size` distinct inner indices (partial Fisher-Yates; `trial` holds the
+        # indices until the flags are set, then the kept nodes)
+        idx = trial
+        for s in range(inner):
+            idx[s] = s + 1
         for s in range(size):
             j = _randint(st, s, inner - 1)
             tmp = idx[s]
@@ -1030,8 +1102,11 @@ def _perturb(r, k, in_route, tabu, d, cap, st, big_kick, max_kick, trial):
     return m
 
 
-@_jit
-def ils_run(inst, par, w, st, cur, best, stats, iterations, knobs):
+@_jit(_F2, _F2, _F1, _I1, _I2, _I2, _I1, _I1, _F1, _I2, _F2, _B2, _F2, _I1, _I1, _I1, _F1, _I, _F1)
+def ils_run(
+    d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par, wi, wf, wb, rep, st, cur, best, stats,
+    iterations, knobs
+):  # fmt: skip
     """``iterations`` rounds of perturbation and local search from the current route.
 
     ``cur`` and ``best`` (length n + 2 arrays) hold the current and the best route;
@@ -1039,23 +1114,24 @@ def ils_run(inst, par, w, st, cur, best, stats, iterations, knobs):
     updated in place, so that runs can be chained. ``stats[0] == 0`` asks for the
     start: the greedy route from the empty one, made locally optimal (then the
     iterations follow). ``knobs`` = [noise, big_kick, max_kick, threshold,
-    restart_after]. This is the kernels' only entry point (one compilation).
+    restart_after]. This is the kernels' entry point.
     """
-    d = inst[0]
-    scores = inst[2]
-    n = d.shape[0]
     cap = par[0]
-    start = par[2]
-    end = par[3]
+    start = int(par[2])
+    end = int(par[3])
     closed = start == end
     if stats[0] == 0:
         cur[0] = start
         cur[1] = end
-        in_route = np.zeros(n, dtype=np.bool_)
+        in_route = wb[_WB_FLAGS]
+        in_route[:] = False
         in_route[start] = True
         in_route[end] = True
-        k, length = local_search(cur, 2, in_route, in_route, 0.0, inst, par, w, st)
-        best[:k] = cur[:k]
+        k, length = local_search(
+            cur, 2, in_route, in_route, 0.0, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx,
+            par, wi, wf, wb, rep, st
+        )  # fmt: skip
+        _copy(best, cur, k)
         score = _score(cur, k, scores, closed)
         stats[0] = k
         stats[1] = k
@@ -1074,21 +1150,25 @@ def ils_run(inst, par, w, st, cur, best, stats, iterations, knobs):
     best_score = stats[3]
     best_length = stats[4]
     stall = int(stats[5])
-    trial = np.empty(n + 2, dtype=np.int64)
-    flags = np.zeros(n, dtype=np.bool_)
-    tabu = np.zeros(n, dtype=np.bool_)
+    trial = wi[_WI_TRIAL]
+    flags = wb[_WB_FLAGS]
+    tabu = wb[_WB_TABU]
+    drop = wb[_WB_DROP]
     for _ in range(iterations):
-        trial[:cur_k] = cur[:cur_k]
+        _copy(trial, cur, cur_k)
         tk = cur_k
         flags[:] = False
         for t in range(tk):
             flags[trial[t]] = True
         tabu[:] = False
-        tk = _perturb(trial, tk, flags, tabu, d, cap, st, big_kick, max_kick, w[14])
-        tk, length = local_search(trial, tk, flags, tabu, noise, inst, par, w, st)
+        tk = _perturb(trial, tk, flags, tabu, d, cap, st, big_kick, max_kick, wi[_WI_SCRATCH], drop)
+        tk, length = local_search(
+            trial, tk, flags, tabu, noise, d, dt, scores, cand, nb, nbi, rnb_ptr, rnb_idx, par,
+            wi, wf, wb, rep, st
+        )  # fmt: skip
         score = _score(trial, tk, scores, closed)
         if _better(score, length, best_score, best_length):
-            best[:tk] = trial[:tk]
+            _copy(best, trial, tk)
             best_k = tk
             best_score = score
             best_length = length
@@ -1097,11 +1177,11 @@ def ils_run(inst, par, w, st, cur, best, stats, iterations, knobs):
             stall += 1
         m = abs(cur_score) if abs(cur_score) > 1.0 else 1.0
         if score >= cur_score - 1e-9 * m or score >= best_score * (1.0 - threshold):
-            cur[:tk] = trial[:tk]
+            _copy(cur, trial, tk)
             cur_k = tk
             cur_score = score
         if stall > 0 and stall % restart_after == 0:
-            cur[:best_k] = best[:best_k]
+            _copy(cur, best, best_k)
             cur_k = best_k
             cur_score = best_score
     stats[0] = cur_k
@@ -1110,41 +1190,3 @@ def ils_run(inst, par, w, st, cur, best, stats, iterations, knobs):
     stats[3] = best_score
     stats[4] = best_length
     stats[5] = stall
-
-
-def compile_once() -> float:
-    """Compile (or load from numba's cache) the kernels; return the seconds it took.
-
-    A run on a 3-node instance of each matrix kind, so that the first real call
-    does not spend its time limit on compilation. Later calls return 0.0 at once.
-    """
-    import time
-
-    global _COMPILED  # a process-wide, once-only fact
-    if _COMPILED or not HAVE_NUMBA:
-        return 0.0
-    t0 = time.monotonic()
-    d = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0], [2.0, 1.0, 0.0]])
-    nb = np.array([[1, 2], [0, 2], [1, 0]], dtype=np.int64)
-    inst = (
-        d,
-        d.T.copy(),
-        np.ones(3),
-        np.array([1, 2], dtype=np.int64),
-        nb,
-        nb.copy(),
-        np.array([0, 2, 4, 6], dtype=np.int64),
-        np.array([1, 2, 0, 2, 0, 1], dtype=np.int64),
-    )
-    par = (10.0, 1e-10, 0, 0, True, True)
-    knobs = np.array([0.5, 0.2, 10.0, 0.05, 20.0])
-    stats = np.zeros(6)
-    w = workspace(3, 2)
-    ils_run(
-        inst, par, w, seed_state(0), np.zeros(5, np.int64), np.zeros(5, np.int64), stats, 1, knobs
-    )
-    _COMPILED = True
-    return time.monotonic() - t0
-
-
-_COMPILED = False

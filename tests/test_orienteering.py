@@ -421,7 +421,9 @@ def test_compiled_and_plain_python_kernels_give_the_same_route(tmp_path):
     (tmp_path / "case.json").write_text(json.dumps({"d": d, "s": scores, "b": budget}))
     code = (
         "import json, sys\n"
+        "from openskies import _orienteering\n"
         "from openskies._orienteering import solve_orienteering\n"
+        "_orienteering._PLAIN_PYTHON_ORACLE = True  # the test hook: plain Python allowed\n"
         "c = json.load(open(sys.argv[1]))\n"
         "r = solve_orienteering(c['d'], c['s'], c['b'], start=0, end=0, method='heuristic',"
         " seed=2, time_limit_s=600)\n"
@@ -437,3 +439,52 @@ def test_compiled_and_plain_python_kernels_give_the_same_route(tmp_path):
         timeout=600,
     )
     assert json.loads(out.stdout) == res.order
+
+
+def test_compiled_kernels_are_used_one_signature_each():
+    # numba is a hard dependency: every kernel is a compiled dispatcher with exactly the
+    # one explicit signature it was declared with, and a solve adds no specialisation
+    # (which would mean a compile on a user's first call) nor runs plain Python
+    from numba.core.registry import CPUDispatcher
+
+    from openskies import _orienteering_ils as kern
+
+    assert kern.COMPILED
+    kernels = {n: f for n, f in vars(kern).items() if isinstance(f, CPUDispatcher)}
+    assert "ils_run" in kernels
+    assert len(kernels) >= 20
+    before = {n: list(f.signatures) for n, f in kernels.items()}
+    assert all(len(s) == 1 for s in before.values()), before
+    d, scores, budget = rounded_instance(8, 90)
+    runs = [
+        solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=3)
+        for _ in range(2)
+    ]
+    assert {n: list(f.signatures) for n, f in kernels.items()} == before
+    assert runs[0].order == runs[1].order
+    assert runs[0].score == runs[1].score
+    assert len(runs[0].order) > 3
+
+
+def test_disabled_jit_refuses_instead_of_running_plain_python():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from openskies._errors import OpenSkiesError\n"
+        "from openskies._orienteering import solve_orienteering\n"
+        "d = [[0, 1, 1], [1, 0, 1], [1, 1, 0]]\n"
+        "try:\n"
+        "    solve_orienteering(d, [0, 1, 1], 10, start=0, end=0, method='heuristic')\n"
+        "except OpenSkiesError as e:\n"
+        "    print('refused:', e)\n"
+        "else:\n"
+        "    print('ran')\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.startswith("refused:"), out.stdout + out.stderr
+    assert "NUMBA_DISABLE_JIT" in out.stdout
