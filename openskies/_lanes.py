@@ -27,6 +27,7 @@ Pipeline (after Fields2Cover: headland -> cells -> swaths -> route):
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
 from collections import OrderedDict
@@ -56,8 +57,14 @@ REGION_EXTENT_KM = 900.0
 #: Headland rings smaller than this (radius, m) are left to the lanes: flown as a
 #: ring they would circle around a point (treaty no-circling rule, 10 km radius).
 MIN_RING_RADIUS_M = 15_000.0
-#: Boustrophedon cells this many bands high or less are merged into a neighbour.
+#: Boustrophedon cells this many bands high or less, and at most MERGE_CELL_SPACINGS
+#: lane spacings long, are merged into a neighbour.
 MERGE_CELL_BANDS = 2
+MERGE_CELL_SPACINGS = 4.0
+#: A cell is cut where its lanes' length changes by this factor between bands, if the
+#: parts cost less than JUMP_GAIN of the whole (see _split_at_jumps).
+JUMP_RATIO = 2.0
+JUMP_GAIN = 0.98
 #: A small cell between the headland and the border (a bulge of the border the headland's
 #: strip does not reach) whose lanes total at most ATTACH_MAX_SWATHS swaths +
 #: ATTACH_EXTRA_M metres and lie within ATTACH_DISTANCE_SWATHS swaths of the headland is
@@ -67,6 +74,9 @@ ATTACH_MAX_SWATHS = 4.0
 ATTACH_EXTRA_M = 20_000.0
 ATTACH_DISTANCE_SWATHS = 2.0
 ATTACH_BACKSTEP_M = 2000.0
+#: A cell inside the headland ring (a gap the contour passes leave at a corner) is flown
+#: as an excursion only if its lanes total at most this many swaths.
+ATTACH_INSIDE_MAX_SWATHS = 1.0
 #: Pieces of the interior smaller than this (m²) get no lanes: slivers along a ragged
 #: border, whose lanes would crowd the headland (and the treaty's rule 6).
 MIN_CELL_M2 = 20e6
@@ -560,6 +570,10 @@ def _cells(q: BaseGeometry, spacing: float, angle: float) -> list[BaseGeometry]:
         for root, members in groups.items():
             if len({band_of[i] for i in members}) > MERGE_CELL_BANDS:
                 continue
+            x0 = min(comps[i].bounds[0] for i in members)
+            x1 = max(comps[i].bounds[2] for i in members)
+            if x1 - x0 > MERGE_CELL_SPACINGS * spacing:
+                continue  # long lanes (an arm of the area): a cell of its own
             neigh: dict[int, float] = {}
             for i in members:
                 for j in ups[i] + downs[i]:
@@ -581,6 +595,99 @@ def _cells(q: BaseGeometry, spacing: float, angle: float) -> list[BaseGeometry]:
     # biggest first, for stable numbering
     cells.sort(key=lambda c: -c.area)
     return cells
+
+
+def _split_at_jumps(
+    cell: BaseGeometry, spacing: float, angle: float, *, step_deg: float, min_len: float
+) -> list[BaseGeometry]:
+    """A cell cut between bands where its lanes' length jumps, if that is cheaper.
+
+    A cell can be monotone along the sweep and still be two shapes, an arm
+    meeting a body (an L swept across one arm: its lanes there are short, each
+    with a turn). The cell is cut between consecutive bands (at ``angle``)
+    whose lane lengths differ by more than :data:`JUMP_RATIO` and two spacings;
+    the parts are kept when their costs at their own best angles (plus a turn
+    per extra part) are below :data:`JUMP_GAIN` of the whole cell's.
+    """
+    cr = affinity.rotate(cell, -angle, origin=(0.0, 0.0))
+    bands = _band_components(cr, spacing)
+    lengths = [sum(p.bounds[2] - p.bounds[0] for p, _ in band) for band in bands]
+    cuts = [
+        k
+        for k in range(1, len(bands))
+        if min(lengths[k - 1], lengths[k]) > 0
+        and max(lengths[k - 1], lengths[k]) > JUMP_RATIO * min(lengths[k - 1], lengths[k])
+        and abs(lengths[k] - lengths[k - 1]) > 2.0 * spacing
+    ]
+    if not cuts:
+        return [cell]
+    parts = []
+    for a, b in itertools.pairwise([0, *cuts, len(bands)]):
+        pieces = [p for band in bands[a:b] for p, _ in band]
+        part_r = shapely.union_all(pieces, grid_size=1e-3)
+        parts.append(affinity.rotate(part_r, angle, origin=(0.0, 0.0)))
+    _, _, whole = best_angle(cell, spacing, step_deg=step_deg, min_len=min_len)
+    split = sum(
+        best_angle(p, spacing, step_deg=step_deg, min_len=min_len)[2] for p in parts
+    ) + 2.0 * spacing * (len(parts) - 1)
+    return parts if split < JUMP_GAIN * whole else [cell]
+
+
+def _drop_redundant(
+    cell_specs: list[tuple[BaseGeometry, float, list[tuple[int, NDArray[np.float64]]]]],
+    head_fp: BaseGeometry,
+    target: BaseGeometry,
+    cross_track_km: tuple[float, float],
+    spacing: float,
+) -> float:
+    """Drop short lanes whose strips image almost nothing new; returns the area lost (m²).
+
+    A cell's bands do not know the neighbouring cells' strips: where two cells
+    meet at an angle (the corner of an L) a band can reach into ground that the
+    other cell's lanes image anyway, and its lane is a stub that costs a transfer.
+    A lane shorter than two spacings whose strip adds less than
+    :data:`MIN_CELL_M2` to the headland's and the other lanes' strips is
+    removed (cells left without lanes go too); the area it alone imaged is
+    counted as dropped. Edits ``cell_specs`` in place.
+    """
+    ct_m = (cross_track_km[0] * 1000.0, cross_track_km[1] * 1000.0)
+    flat = [(c, k) for c, (_, _, segs) in enumerate(cell_specs) for k in range(len(segs))]
+    if not flat:
+        return 0.0
+    strips_all = [_strip_local(LineString(cell_specs[c][2][k][1]), ct_m) for c, k in flat]
+    tree = shapely.STRtree(strips_all)
+    alive = [True] * len(flat)
+    lost = 0.0
+    order = sorted(
+        range(len(flat)),
+        key=lambda i: float(
+            np.hypot(*np.diff(cell_specs[flat[i][0]][2][flat[i][1]][1], axis=0)[0])
+        ),
+    )
+    for i in order:
+        c, k = flat[i]
+        seg = cell_specs[c][2][k][1]
+        if float(np.hypot(*(seg[1] - seg[0]))) >= 2.0 * spacing:
+            break
+        own = strips_all[i].intersection(target)
+        others = [strips_all[j] for j in tree.query(strips_all[i]) if j != i and alive[j]]
+        if not head_fp.is_empty:
+            others.append(head_fp)
+        new = own.difference(shapely.union_all(others)) if others else own
+        if new.area < MIN_CELL_M2:
+            alive[i] = False
+            lost += new.area
+    keep: dict[int, list[int]] = {}
+    for i, (c, k) in enumerate(flat):
+        if alive[i]:
+            keep.setdefault(c, []).append(k)
+    specs = [
+        (cell, angle, [segs[k] for k in keep[c]])
+        for c, (cell, angle, segs) in enumerate(cell_specs)
+        if c in keep
+    ]
+    cell_specs[:] = specs
+    return lost
 
 
 def _cell_lanes(
@@ -711,6 +818,49 @@ def _cut_line(xy: NDArray[np.float64], piece_m: float) -> list[NDArray[np.float6
     return out
 
 
+def _ring_lines(level: BaseGeometry) -> list[LineString]:
+    """Boundary lines of ``level`` that do not fit in a small circle.
+
+    A ring that fits in a small circle would be flown as a circle: the treaty's
+    no-circling rule (Art. VI Sec. II para 4(G)); its area is left to the lanes.
+    """
+    return [ln for ln in _lines(level.boundary) if _radius(ln) >= MIN_RING_RADIUS_M]
+
+
+def _contours(
+    eroded: BaseGeometry, spacing: float, tol: float, rings: int | None
+) -> list[LineString]:
+    """Centre lines (projected) of the headland and of the contour passes inside it.
+
+    The headland is the boundary of ``eroded`` (the area shrunk by the headland
+    offset); contour pass ``k`` is the boundary of ``eroded`` shrunk by ``k``
+    lane spacings, so that neighbouring passes are one spacing apart like
+    neighbouring lanes. Each level is simplified by ``tol`` (at most 5 % of the
+    swath: the strips of neighbouring passes still overlap). ``rings`` caps the
+    number of contour passes inside the headland (None: as many as fit).
+
+    Why: lanes that end on a slanted border overshoot it by up to ``spacing /
+    tan(angle)`` (the sawtooth, which the headland's strip images twice); over
+    a round area that adds about half the border's extent across the lanes,
+    whatever the sweep angle (over Belarus about 500 km, 8 % of the lanes at a
+    35 km swath). A contour pass has no ends: its strip images ``spacing`` per
+    km like an ideal lane, so passing around the area until the core is small
+    brings the lanes close to area / spacing.
+    """
+    lines = _ring_lines(eroded)
+    level = eroded
+    k = 0
+    while lines and (rings is None or k < rings):
+        level = shapely.make_valid(level.buffer(-spacing, quad_segs=8).simplify(tol))
+        level = shapely.orient_polygons(level)
+        more = _ring_lines(level) if not level.is_empty else []
+        if not more:
+            break
+        lines.extend(more)
+        k += 1
+    return lines
+
+
 _CACHE: OrderedDict[tuple, LaneSet] = OrderedDict()
 _CACHE_SIZE = 16
 
@@ -726,6 +876,7 @@ def build_lanes(
     min_lane_km: float = 1.0,
     min_cell_frac: float = 0.02,
     border_margin_km: float = 0.5,
+    rings: int | None = None,
 ) -> LaneSet:
     """Lanes covering ``area`` (lon, lat) for a swath; cached per (area, swath, overlap).
 
@@ -753,6 +904,10 @@ def build_lanes(
         in ``dropped_km2``).
     border_margin_km : float
         Lanes are cut to stay this far inside the area.
+    rings : int or None
+        Contour passes inside the headland, one spacing apart (None: as many as
+        fit; 0: the headland alone, the interior swept by lanes). They are
+        lanes of kind ``"headland"``.
     """
     key = (
         shapely.to_wkb(area),
@@ -764,6 +919,7 @@ def build_lanes(
         min_lane_km,
         min_cell_frac,
         border_margin_km,
+        rings,
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -779,6 +935,7 @@ def build_lanes(
         min_lane_km=min_lane_km,
         min_cell_frac=min_cell_frac,
         border_margin_km=border_margin_km,
+        rings=rings,
     )
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
@@ -802,6 +959,7 @@ def _build(
     min_lane_km: float,
     min_cell_frac: float,
     border_margin_km: float,
+    rings: int | None,
 ) -> LaneSet:
     lo, hi = cross_track_km
     width_m = (hi - lo) * 1000.0
@@ -837,9 +995,7 @@ def _build(
         # ---- headland rings (lanes are made below, once the excursions are known)
         eroded = region.window.buffer(-off, quad_segs=8)
         eroded = shapely.orient_polygons(shapely.make_valid(eroded.simplify(tol)))
-        # A ring that fits in a small circle would be flown as a circle: the treaty's
-        # no-circling rule (Art. VI Sec. II para 4(G)); its area is left to the lanes.
-        ring_lines = [ln for ln in _lines(eroded.boundary) if _radius(ln) >= MIN_RING_RADIUS_M]
+        ring_lines = _contours(eroded, spacing, tol, rings)
         head_fp = (
             shapely.union_all([_strip_local(ln, (lo * 1000.0, hi * 1000.0)) for ln in ring_lines])
             if ring_lines
@@ -874,7 +1030,14 @@ def _build(
         if not kept.is_empty:
             kept = kept.simplify(0.01 * width_m)
             angle0, _, _ = best_angle(kept, spacing, step_deg=angle_step_deg, min_len=min_len)
-            for cell in _cells(kept, spacing, angle0):
+            cells = [
+                part
+                for c in _cells(kept, spacing, angle0)
+                for part in _split_at_jumps(
+                    c, spacing, angle0, step_deg=angle_step_deg, min_len=min_len
+                )
+            ]
+            for cell in cells:
                 if cell.area <= 0:
                     continue
                 angle, phase, cost = best_angle(
@@ -893,6 +1056,7 @@ def _build(
                     for piece in _clip_segment(seg, inside, min_len)
                 ]
                 cell_specs.append((cell, angle, segs))
+        dropped_m2 += _drop_redundant(cell_specs, head_fp, target, (lo, hi), spacing)
         # ---- excursions: a small cell next to the headland is flown from it, out and back
         # from one point of the ring, rather than as a separate trip (which would pass the
         # ring's corridor a third time)
@@ -903,8 +1067,10 @@ def _build(
             total = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy in segs)
             if not segs or total > ATTACH_MAX_SWATHS * width_m + ATTACH_EXTRA_M:
                 continue
-            if eroded.intersects(cell.representative_point()):
-                continue  # inside the ring: an ordinary cell
+            if total > ATTACH_INSIDE_MAX_SWATHS * width_m and eroded.intersects(
+                cell.representative_point()
+            ):
+                continue  # inside the ring and not a stub: an ordinary cell
             lanes_geom = shapely.MultiLineString([LineString(xy) for _, xy in segs])
             best: tuple[float, int] | None = None
             for s_idx, sl in enumerate(src_lines):
@@ -1097,6 +1263,78 @@ class Router:
             adj[b].append((int(a), float(dist)))
         logger.debug("router: %d nodes, %d edges", n, int(ok.sum()))
         return adj
+
+    def distance_matrix(self, points: NDArray[np.float64], *, chunk: int = 200_000) -> NDArray:
+        """Routed path lengths (km) between every pair of (lon, lat) points; symmetric.
+
+        The WGS84 geodesic where the straight segment (projected) stays inside the
+        region, else the shortest path over the graph of the region's corners with
+        geodesic edge lengths, entering and leaving at corners the points see
+        (:meth:`route`'s graph); points that see no corner use :meth:`route`. ``inf``
+        where no path exists. Equal to the geodesic length of :meth:`route`'s path up
+        to the choice among near-equal paths (that one is shortest in the projection).
+        """
+        pts = np.asarray(points, dtype=float)[:, :2]
+        n = len(pts)
+        out = np.full((n, n), np.inf)
+        np.fill_diagonal(out, 0.0)
+        if n < 2:
+            return out
+        xy = self._xy(pts)
+        geo = geodesy.distance_matrix_km(pts[:, 0], pts[:, 1])
+        iu, ju = np.triu_indices(n, k=1)
+        vis = np.zeros(len(iu), dtype=bool)
+        for s in range(0, len(iu), chunk):
+            vis[s : s + chunk] = self.visible(xy[iu[s : s + chunk]], xy[ju[s : s + chunk]])
+        out[iu[vis], ju[vis]] = geo[iu[vis], ju[vis]]
+        hidden_i, hidden_j = iu[~vis], ju[~vis]
+        if len(hidden_i) and len(self.nodes):
+            if self._graph is None:
+                self._graph = self._build_graph()
+            nodes_ll = _to_lonlat_inv(self.nodes, self.inv, self.ref_lon)
+            v = len(self.nodes)
+            w = np.full((v, v), np.inf)
+            np.fill_diagonal(w, 0.0)
+            for a, adj in enumerate(self._graph):
+                for b, _ in adj:
+                    w[a, b] = float(
+                        geodesy.distance_km(nodes_ll[a, 0], nodes_ll[a, 1], *nodes_ll[b])
+                    )
+            for k in range(v):  # Floyd-Warshall over the corners
+                w = np.minimum(w, w[:, k, None] + w[None, k, :])
+            pi = np.repeat(np.arange(n), v)
+            vi = np.tile(np.arange(v), n)
+            seen = np.zeros(n * v, dtype=bool)
+            for s in range(0, n * v, chunk):
+                seen[s : s + chunk] = self.visible(
+                    xy[pi[s : s + chunk]], self.nodes[vi[s : s + chunk]]
+                )
+            to_node = np.asarray(
+                geodesy.distance_km(pts[pi, 0], pts[pi, 1], nodes_ll[vi, 0], nodes_ll[vi, 1])
+            ).reshape(n, v)
+            to_node[~seen.reshape(n, v)] = np.inf
+            # a point that sees no corner enters through a portal (as in route())
+            for a in np.flatnonzero(~np.isfinite(to_node).any(axis=1)):
+                portal = self._portal(xy[a])
+                if portal is None:
+                    continue
+                ok = self.visible(np.repeat(portal[None], v, 0), self.nodes)
+                p_ll = _to_lonlat_inv(portal[None, :], self.inv, self.ref_lon)[0]
+                step_km = float(geodesy.distance_km(pts[a, 0], pts[a, 1], p_ll[0], p_ll[1]))
+                via = step_km + np.asarray(
+                    geodesy.distance_km(p_ll[0], p_ll[1], nodes_ll[:, 0], nodes_ll[:, 1])
+                )
+                to_node[a] = np.where(ok, via, np.inf)
+            # reach[p, b]: shortest path from p to corner b entering at a corner p sees
+            reach = np.empty((n, v))
+            step = max(1, 2_000_000 // (v * v))
+            for s in range(0, n, step):
+                reach[s : s + step] = (to_node[s : s + step, :, None] + w[None, :, :]).min(axis=1)
+            for s in range(0, len(hidden_i), step * 4):
+                a, b = hidden_i[s : s + step * 4], hidden_j[s : s + step * 4]
+                out[a, b] = (reach[a] + to_node[b]).min(axis=1)
+        out[ju, iu] = out[iu, ju]
+        return out
 
     def route(
         self, p: tuple[float, float], q: tuple[float, float]

@@ -25,11 +25,11 @@ geodesic km² on the WGS84 ellipsoid.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -42,9 +42,9 @@ from pyproj import CRS, Transformer
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _lanes, _limits, _validate, geodesy
+from . import _fleet, _lanes, _limits, _validate, geodesy
 from ._errors import InfeasibleError, ValidationError
-from ._lanes import Lane, LaneSet
+from ._lanes import LaneSet
 from .sensors import Sensor
 from .sensors import preset as _sensor_preset
 
@@ -67,6 +67,7 @@ __all__ = [
     "footprint_lines",
     "lanes",
     "plan_full_coverage",
+    "plan_full_coverage_grid",
     "reach",
     "reach_curve",
 ]
@@ -80,16 +81,15 @@ STANDOFF_EXTRA_KM = 0.5
 LANE_BORDER_MARGIN_KM = 0.5
 #: Route corners closer than this (km) count as the same point (rule 6 uses 1 km).
 REUSE_KM = 1.5
-#: Rounds of re-splitting when flights break a rule (then flights are cut in two).
-MAX_REPAIRS = 8
 #: Share of the lane length that may be dropped as unreachable before giving up.
 MAX_UNREACHABLE_FRACTION = 0.01
-#: Shortest piece (km) a lane is cut into so that it fits a round trip on its own.
-MIN_PIECE_KM = 1.0
-#: Length (km) standing for "no route" between two lanes: they go in separate flights.
-NO_ROUTE_KM = 1e9
-#: The headland ring is ordered in chains of about this length (km).
-HEADLAND_CHAIN_KM = 500.0
+#: Lanes are cut into pieces of at most this length (km) before they are assigned to
+#: flights, so that a flight may leave a lane part-way. Fixed, not chosen per budget: the
+#: pieces, and so the flight counts, must be the same for every budget (``_fleet``).
+PIECE_KM = 100.0
+#: Flight problems kept in memory (lanes x airfield x observed territory): plans for
+#: several budgets from one airfield share their ladders (``_fleet``).
+FLEET_CACHE_SIZE = 8
 
 
 # --------------------------------------------------------------------------- inputs
@@ -523,302 +523,6 @@ def _reach_frame(area: _Area, size_km: float) -> tuple[Any, Any, BaseGeometry, i
     return fwd, inv, proj, count
 
 
-# --------------------------------------------------------------------------- ordering
-
-
-@dataclass
-class _Block:
-    """A cell's serpentine or a headland ring, with its traversal variants."""
-
-    variants: list[list[tuple[int, bool]]]
-    reverse_of: list[int | None]
-
-
-def _serpentines(members: list[Lane]) -> list[list[tuple[int, bool]]]:
-    """The four boustrophedon traversals of a cell's lanes (bottom/top first, direction)."""
-    bands: dict[int, list[Lane]] = {}
-    for ln in sorted(members, key=lambda ln: ln.order):
-        bands.setdefault(ln.band, []).append(ln)
-    keys = sorted(bands)
-    out = []
-    for bottom_first in (True, False):
-        for first_dir in (True, False):
-            seq: list[tuple[int, bool]] = []
-            forward = first_dir
-            for b in keys if bottom_first else keys[::-1]:
-                row = bands[b] if forward else bands[b][::-1]
-                seq.extend((ln.index, forward) for ln in row)
-                forward = not forward
-            out.append(seq)
-    return out
-
-
-def _excursion(ls: LaneSet, members: list[Lane], at: NDArray) -> list[tuple[int, bool]]:
-    """The traversal of a small cell that leaves from and returns to the point ``at``."""
-
-    def cost(seq: list[tuple[int, bool]]) -> float:
-        first = ls.lanes[seq[0][0]].track(seq[0][1])[0]
-        last = ls.lanes[seq[-1][0]].track(seq[-1][1])[-1]
-        return float(
-            geodesy.distance_km(at[0], at[1], first[0], first[1])
-            + geodesy.distance_km(last[0], last[1], at[0], at[1])
-        )
-
-    return min(_serpentines(members), key=cost)
-
-
-def _blocks(ls: LaneSet, keep: set[int]) -> list[_Block]:
-    """Ordering blocks of the lanes in ``keep`` (indices into ``ls.lanes``).
-
-    A cell is a block (its serpentines); a headland ring is cut into chains of
-    about :data:`HEADLAND_CHAIN_KM`, each carrying the small cells flown as
-    excursions from its pieces.
-    """
-    by_group: dict[int, list[Lane]] = {}
-    for lane in ls.lanes:
-        if lane.index in keep:
-            by_group.setdefault(lane.group, []).append(lane)
-    attached: dict[tuple[int, int], list[int]] = {}
-    for gid in by_group:
-        anchor = ls.groups[gid].anchor
-        if anchor is not None and anchor[0] in by_group:
-            attached.setdefault(anchor, []).append(gid)
-    blocks = []
-    for gid, members in by_group.items():
-        group = ls.groups[gid]
-        members.sort(key=lambda ln: ln.order)
-        if group.kind == "cell":
-            if group.anchor is not None and group.anchor[0] in by_group:
-                continue  # flown from the headland
-            blocks.append(_variants(ls, _serpentines(members)))
-            continue
-        # a headland ring is cut into chains so that tours can take it in parts
-        steps: list[list[tuple[int, bool]]] = []
-        for ln in members:
-            step = [(ln.index, True)]
-            for cid in attached.get((gid, ln.order), []):
-                step.extend(_excursion(ls, by_group[cid], ln.fwd[-1]))
-            steps.append(step)
-        total = sum(ls.lanes[i].length_km for step in steps for i, _ in step)
-        n_chains = max(1, round(total / HEADLAND_CHAIN_KM))
-        per = math.ceil(len(steps) / n_chains)
-        for c in range(0, len(steps), per):
-            chain = [item for step in steps[c : c + per] for item in step]
-            blocks.append(_variants(ls, [chain]))
-    return blocks
-
-
-def _variants(ls: LaneSet, base: list[list[tuple[int, bool]]]) -> _Block:
-    """A block with the given traversals and, for reversible lanes, their reverses."""
-    reversible = all(ls.lanes[i].reversible for seq in base for i, _ in seq)
-    variants: list[list[tuple[int, bool]]] = []
-    seen: dict[tuple, int] = {}
-    for seq in base:
-        for cand in (seq, [(i, not f) for i, f in seq[::-1]] if reversible else None):
-            if cand is None:
-                continue
-            key = tuple(cand)
-            if key not in seen:
-                seen[key] = len(variants)
-                variants.append(cand)
-    reverse_of: list[int | None] = []
-    for seq in variants:
-        key = tuple((i, not f) for i, f in seq[::-1])
-        reverse_of.append(seen.get(key))
-    return _Block(variants, reverse_of)
-
-
-class _Orderer:
-    """Order blocks and choose their variants: nearest neighbour, 2-opt, or-opt."""
-
-    def __init__(self, ls: LaneSet, blocks: list[_Block], depot: tuple[float, float]) -> None:
-        self.ls = ls
-        self.blocks = blocks
-        centre = geodesy.centre_of(ls.area)
-        fwd, _, _ = geodesy.aeqd(round(centre[0], 4), round(centre[1], 4))
-
-        def xy(p: NDArray[np.float64]) -> NDArray[np.float64]:
-            x, y = fwd.transform(p[..., 0], p[..., 1])
-            return np.stack([np.asarray(x), np.asarray(y)], axis=-1) / 1000.0
-
-        self.depot = xy(np.asarray(depot, dtype=float))
-        self.entry: list[NDArray] = []
-        self.exit: list[NDArray] = []
-        self.internal: list[NDArray] = []
-        for b in blocks:
-            ent, ex, inner = [], [], []
-            for seq in b.variants:
-                tracks = [ls.lanes[i].track(f) for i, f in seq]
-                ent.append(tracks[0][0])
-                ex.append(tracks[-1][-1])
-                length = sum(ls.lanes[i].length_km for i, _ in seq)
-                for a, c in itertools.pairwise(tracks):
-                    length += float(np.hypot(*(xy(a[-1]) - xy(c[0]))))
-                inner.append(length)
-            self.entry.append(xy(np.array(ent)))
-            self.exit.append(xy(np.array(ex)))
-            self.internal.append(np.array(inner))
-
-    def _d(self, a: NDArray, b: NDArray) -> NDArray | float:
-        return np.hypot(*(np.asarray(a) - np.asarray(b)).T)
-
-    def cost(self, tour: list[tuple[int, int]]) -> float:
-        pos = self.depot
-        total = 0.0
-        for b, v in tour:
-            total += float(self._d(pos, self.entry[b][v])) + float(self.internal[b][v])
-            pos = self.exit[b][v]
-        return total + float(self._d(pos, self.depot))
-
-    def nearest_neighbour(self, first: int | None = None) -> list[tuple[int, int]]:
-        """Greedy tour from the depot (optionally forced to begin with block ``first``)."""
-        left = set(range(len(self.blocks)))
-        pos = self.depot
-        tour = []
-        while left:
-            best = (math.inf, -1, -1)
-            for b in left if first is None or tour else [first]:
-                d = self._d(self.entry[b], pos[None, :])
-                v = int(np.argmin(d))
-                if d[v] < best[0]:
-                    best = (float(d[v]), b, v)
-            _, b, v = best
-            tour.append((b, v))
-            left.remove(b)
-            pos = self.exit[b][v]
-        return tour
-
-    def best_variants(self, order: list[int]) -> list[tuple[int, int]]:
-        """Variants minimising the tour for a fixed block order (shortest layered path)."""
-        if not order:
-            return []
-        cost = self._d(self.depot[None, :], self.entry[order[0]]) + self.internal[order[0]]
-        back: list[NDArray] = []
-        for prev, cur in itertools.pairwise(order):
-            ex = self.exit[prev]
-            en = self.entry[cur]
-            trans = np.hypot(ex[:, None, 0] - en[None, :, 0], ex[:, None, 1] - en[None, :, 1])
-            tot = cost[:, None] + trans
-            arg = np.argmin(tot, axis=0)
-            cost = tot[arg, np.arange(len(en))] + self.internal[cur]
-            back.append(arg)
-        cost = cost + self._d(self.exit[order[-1]], self.depot[None, :])
-        v = int(np.argmin(cost))
-        vs = [v]
-        for arg in reversed(back):
-            v = int(arg[v])
-            vs.append(v)
-        vs.reverse()
-        return list(zip(order, vs, strict=True))
-
-    def two_opt(self, tour: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool]:
-        n = len(tour)
-        improved_any = False
-        improved = True
-        while improved:
-            improved = False
-            for i in range(n - 1):
-                for j in range(i + 1, n):
-                    seg = tour[i : j + 1]
-                    revs = [self.blocks[b].reverse_of[v] for b, v in seg]
-                    if any(r is None for r in revs):
-                        continue
-                    prev = self.depot if i == 0 else self.exit[tour[i - 1][0]][tour[i - 1][1]]
-                    nxt = self.depot if j == n - 1 else self.entry[tour[j + 1][0]][tour[j + 1][1]]
-                    bi, vi = tour[i]
-                    bj, vj = tour[j]
-                    old = float(self._d(prev, self.entry[bi][vi])) + float(
-                        self._d(self.exit[bj][vj], nxt)
-                    )
-                    new = float(self._d(prev, self.exit[bj][vj])) + float(
-                        self._d(self.entry[bi][vi], nxt)
-                    )
-                    if new < old - 1e-6:
-                        tour[i : j + 1] = [
-                            (b, int(r)) for (b, _), r in zip(seg[::-1], revs[::-1], strict=True)
-                        ]
-                        improved = improved_any = True
-        return tour, improved_any
-
-    def or_opt(self, tour: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool]:
-        improved_any = False
-        n = len(tour)
-        if n < 3:
-            return tour, False
-        for _ in range(n):
-            best_gain = 1e-6
-            best_move = None
-            for i in range(n):
-                b, v = tour[i]
-                prev = self.depot if i == 0 else self.exit[tour[i - 1][0]][tour[i - 1][1]]
-                nxt = self.depot if i == n - 1 else self.entry[tour[i + 1][0]][tour[i + 1][1]]
-                removed = (
-                    float(self._d(prev, self.entry[b][v]))
-                    + float(self.internal[b][v])
-                    + float(self._d(self.exit[b][v], nxt))
-                    - float(self._d(prev, nxt))
-                )
-                rest = tour[:i] + tour[i + 1 :]
-                for k in range(len(rest) + 1):
-                    p = self.depot if k == 0 else self.exit[rest[k - 1][0]][rest[k - 1][1]]
-                    q = self.depot if k == len(rest) else self.entry[rest[k][0]][rest[k][1]]
-                    ins = (
-                        self._d(p[None, :], self.entry[b])
-                        + self.internal[b]
-                        + self._d(self.exit[b], q[None, :])
-                        - float(self._d(p, q))
-                    )
-                    w = int(np.argmin(ins))
-                    gain = removed - float(ins[w])
-                    if gain > best_gain:
-                        best_gain = gain
-                        best_move = (i, k, w)
-            if best_move is None:
-                break
-            i, k, w = best_move
-            b, _ = tour[i]
-            rest = tour[:i] + tour[i + 1 :]
-            rest.insert(k, (b, w))
-            tour = rest
-            improved_any = True
-        return tour, improved_any
-
-    def improve(self, tour: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """2-opt, or-opt and variant re-choice until no gain (at most 10 rounds)."""
-        tour = self.best_variants([b for b, _ in tour])
-        best = self.cost(tour)
-        for _ in range(10):
-            tour, a = self.two_opt(list(tour))
-            tour, b = self.or_opt(list(tour))
-            tour = self.best_variants([blk for blk, _ in tour])
-            c = self.cost(tour)
-            if not (a or b) or c >= best - 1e-6:
-                break
-            best = c
-        return tour
-
-    def candidates(self, limit: int = 12) -> list[list[tuple[int, int]]]:
-        """Improved tours from several first blocks (the nearest-neighbour start and others).
-
-        A single shortest closed tour is not the best one to cut into round trips,
-        so several are kept for :func:`_split_flights` to choose from.
-        """
-        n = len(self.blocks)
-        firsts: list[int | None] = [None]
-        if n > 1:
-            step = max(1, math.ceil(n / max(1, limit - 1)))
-            firsts += list(range(0, n, step))
-        out = []
-        seen = set()
-        for f in firsts:
-            tour = self.improve(self.nearest_neighbour(f))
-            key = tuple(tour)
-            if key not in seen:
-                seen.add(key)
-                out.append(tour)
-        return out
-
-
 # --------------------------------------------------------------------------- flights
 
 
@@ -872,8 +576,10 @@ class CoverageSummary:
         Maximum flight distance and turn margin the flights are planned for.
     n_flights : int
     flights_lower_bound : int
-        ``ceil(lane_km / capacity_km)``: no set of flights can carry these
-        lanes in fewer.
+        Proved: no set of legal flights within the budget flies these lanes (cut
+        into the pieces the optimiser uses) in fewer; the larger of
+        ``ceil(lane_km / capacity_km)`` and the bound of :mod:`openskies._fleet`
+        (see ``lower_bound_method``).
     flights_ratio : float
         ``n_flights / flights_lower_bound``.
     capacity_km : float
@@ -895,6 +601,16 @@ class CoverageSummary:
     violations : int
         Rule violations reported by ``FlightPlan.validate()`` over all flights.
     runtime_s : float
+    lower_bound_method : str
+        How ``flights_lower_bound`` is proved: the radial bin-packing programme of
+        :mod:`openskies._fleet` or the lane-length bound, whichever is larger.
+    flights_threshold_km : float
+        Counted length of the longest flight of the plan the optimiser chose for
+        ``n_flights`` flights: every budget from this value up is planned with
+        ``n_flights`` flights or fewer (the counts are monotone in the budget).
+    lanes_sensor : str
+        Empty when the flights fly this sensor's own lanes; else the (narrower) sensor
+        whose lanes they fly (:func:`plan_full_coverage_grid`).
     """
 
     area_code: str
@@ -920,6 +636,9 @@ class CoverageSummary:
     target_fraction: float
     violations: int
     runtime_s: float
+    lower_bound_method: str = ""
+    flights_threshold_km: float = math.nan
+    lanes_sensor: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as a plain dict."""
@@ -1006,182 +725,6 @@ def _route_km(router: _lanes.Router, p: NDArray, q: NDArray) -> tuple[float, lis
     return geodesy.path_length_km(pts), mid
 
 
-def _reachable_items(
-    items: list[_Item], depot: NDArray[np.float64], router: _lanes.Router, cap_km: float
-) -> list[_Item]:
-    """Items cut so that each one fits a round trip from the depot on its own.
-
-    Lanes no route inside the observed territory reaches (a corner cut off by a
-    ragged border) are dropped, up to :data:`MAX_UNREACHABLE_FRACTION` of the
-    lane length; beyond that the area is out of reach (``InfeasibleError``).
-    """
-    out: list[_Item] = []
-    lost_km = 0.0
-    total_km = sum(it.length_km for it in items)
-    todo = [(it, False) for it in items]  # (item, cut from a lane)
-    while todo:
-        it, cut = todo.pop(0)
-        d_out, _ = _route_km(router, depot, it.track[0])
-        d_in, _ = _route_km(router, it.track[-1], depot)
-        if not (math.isfinite(d_out) and math.isfinite(d_in)):
-            logger.info(
-                "lane %d (%.1f km) dropped: no route inside the observed territory reaches it",
-                it.lane,
-                it.length_km,
-            )
-            lost_km += it.length_km
-            if lost_km > MAX_UNREACHABLE_FRACTION * total_km:
-                msg = (
-                    f"part of the area is out of reach: no route inside the observed "
-                    f"territory leads from the airfield to the lane at "
-                    f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) and others "
-                    f"({lost_km:.0f} of {total_km:.0f} km of lanes so far); an exclave needs "
-                    "another airfield (or transit legs, not planned here)"
-                )
-                raise InfeasibleError(msg)
-            continue
-        slack = cap_km - d_out - d_in
-        if it.length_km <= slack:
-            out.append(it)
-            continue
-        if slack < MIN_PIECE_KM and cut and it.length_km > MIN_PIECE_KM:
-            # a piece cut from a lane may end farther out than the lane's own ends: halve it
-            todo[0:0] = [(p, True) for p in _split_item(it, 2)]
-            continue
-        if slack < MIN_PIECE_KM:
-            msg = (
-                f"part of the area is out of reach: the round trip to a lane at "
-                f"({it.track[0][0]:.3f}, {it.track[0][1]:.3f}) alone is {d_out + d_in:.1f} km "
-                f"of the {cap_km:.1f} km a flight can count (budget / (1 + turn margin)), "
-                f"leaving less than {MIN_PIECE_KM:g} km to image it; lower target_fraction, "
-                "raise budget_km or choose a nearer airfield"
-            )
-            raise InfeasibleError(msg)
-        parts = math.ceil(it.length_km / slack) + 1
-        # each piece is checked again with its own ends (they may lie farther out)
-        todo[0:0] = [(p, True) for p in _split_item(it, parts)]
-    return out
-
-
-def _dp_split(
-    lengths: NDArray,
-    conn: NDArray,
-    d_out: NDArray,
-    d_in: NDArray,
-    cap_km: float,
-    forbid: Sequence[tuple[int, int]] = (),
-) -> tuple[int, float, list[tuple[int, int]]]:
-    """Fewest round trips (then shortest) splitting a fixed sequence; ``conn[t]``: t -> t+1.
-
-    ``forbid`` lists item pairs (a, b), a < b, that may not share a flight.
-    """
-    n = len(lengths)
-    min_i = np.zeros(n, dtype=np.int64)
-    for a, b in forbid:
-        if 0 <= a < b < n:
-            min_i[b:] = np.maximum(min_i[b:], a + 1)
-    big = np.iinfo(np.int64).max // 4
-    cum = np.concatenate([[0.0], np.cumsum(lengths + conn)])
-    flights = np.full(n + 1, big, dtype=np.int64)
-    dist = np.full(n + 1, np.inf)
-    arg = np.full(n + 1, -1)
-    flights[0] = 0
-    dist[0] = 0.0
-    # a chunk i..j carries at least cum[j+1] - cum[i] - conn[j]: only a window of i fits
-    lo = np.maximum(np.searchsorted(cum, cum[1:] - conn - cap_km, side="left"), min_i)
-    for j in range(n):
-        i = np.arange(min(int(lo[j]), j), j + 1)
-        cost = d_out[i] + (cum[j + 1] - cum[i] - conn[j]) + d_in[j]
-        ok = (cost <= cap_km) & (flights[i] < big)
-        if not np.any(ok):
-            continue
-        cand_f = np.where(ok, flights[i] + 1, big)
-        best_f = cand_f.min()
-        cand_d = np.where(cand_f == best_f, dist[i] + cost, np.inf)
-        m = int(np.argmin(cand_d))
-        flights[j + 1] = best_f
-        dist[j + 1] = cand_d[m]
-        arg[j + 1] = int(i[m])
-    if arg[n] < 0:
-        return big, math.inf, []
-    chunks = []
-    j = n
-    while j > 0:
-        i = int(arg[j])
-        chunks.append((i, j - 1))
-        j = i
-    return int(flights[n]), float(dist[n]), chunks[::-1]
-
-
-@dataclass
-class _Split:
-    items: list[_Item]
-    lengths: NDArray
-    conn: NDArray
-    d_out: NDArray
-    d_in: NDArray
-    chunks: list[tuple[int, int]]
-    n_flights: int
-    total_km: float
-
-
-def _split_flights(
-    items: list[_Item],
-    depot: NDArray[np.float64],
-    router: _lanes.Router,
-    cap_km: float,
-    *,
-    reversible: bool,
-) -> _Split:
-    """Split the closed tour of items into the fewest round trips from the depot.
-
-    The tour is cut at every start position (every block start when long) and
-    in both directions; each cut sequence is split optimally by :func:`_dp_split`.
-    """
-    items = _reachable_items(items, depot, router, cap_km)
-    n = len(items)
-    lengths = np.array([it.length_km for it in items])
-    d_out = np.array([_route_km(router, depot, it.track[0])[0] for it in items])
-    d_in = np.array([_route_km(router, it.track[-1], depot)[0] for it in items])
-    conn = np.zeros(n)  # conn[t]: end of t -> start of t + 1 (cyclic)
-    for t in range(n):
-        a, b = items[t].track[-1], items[(t + 1) % n].track[0]
-        if not np.allclose(a, b, atol=1e-9):
-            conn[t] = min(_route_km(router, a, b)[0], NO_ROUTE_KM)
-    if n <= 80:
-        starts = [0] + [t for t in range(1, n) if items[t].lane != items[t - 1].lane]
-    else:
-        starts = [0] + [t for t in range(1, n) if items[t].block != items[t - 1].block]
-    best: _Split | None = None
-    for r in starts:
-        idx = np.roll(np.arange(n), -r)
-        for backwards in (False, True) if reversible else (False,):
-            if not backwards:
-                seq = idx
-                arrays = (lengths[seq], conn[seq], d_out[seq], d_in[seq])
-            else:
-                seq = idx[::-1]
-                # reversed items: start <-> end; connection from t to the item before it
-                arrays = (lengths[seq], np.roll(conn, 1)[seq], d_in[seq], d_out[seq])
-            f, d, chunks = _dp_split(*arrays, cap_km)
-            if best is None or (f, d) < (best.n_flights, best.total_km):
-                order = [
-                    items[t]
-                    if not backwards
-                    else _Item(
-                        items[t].track[::-1].copy(),
-                        items[t].length_km,
-                        items[t].lane,
-                        items[t].kind,
-                        items[t].block,
-                    )
-                    for t in seq
-                ]
-                best = _Split(order, *arrays, chunks, f, d)
-    assert best is not None
-    return best
-
-
 def _assemble(
     items: list[_Item], i: int, j: int, depot: NDArray[np.float64], router: _lanes.Router
 ) -> tuple[NDArray[np.float64], list[bool], list[int]]:
@@ -1194,7 +737,11 @@ def _assemble(
         for p in points:
             p = np.asarray(p, dtype=float)
             last = pts[-1]
-            if geodesy.distance_km(last[0], last[1], p[0], p[1]) < 1e-3:
+            # 1e-4 degree is over 1 m at any latitude below 89.9 degrees: only points
+            # that close (across the antimeridian too) need the geodesic test
+            dlon = abs(last[0] - p[0])
+            near = min(dlon, abs(dlon - 360.0)) < 1e-4 and abs(last[1] - p[1]) < 1e-4
+            if near and geodesy.distance_km(last[0], last[1], p[0], p[1]) < 1e-3:
                 continue
             pts.append(p)
             flags.append(on)
@@ -1224,8 +771,8 @@ def _assemble(
     return np.array(pts), flags, owner
 
 
-def _involved(viol: list[Violation], owner: list[int], i: int, j: int) -> tuple[int, int]:
-    """Items (a < b) of a flight over items i..j whose legs take part in its violations."""
+def _offenders(viol: list[Violation], owner: list[int]) -> list[int]:
+    """Positions (in the flight's item order) of the items whose legs break a rule."""
     legs: list[int] = []
     for v in viol:
         m = re.search(r"on legs \[([0-9, ]+)\]", v.message)
@@ -1233,12 +780,164 @@ def _involved(viol: list[Violation], owner: list[int], i: int, j: int) -> tuple[
             legs.extend(int(t) for t in m.group(1).split(","))
         elif v.leg is not None:
             legs.append(v.leg)
-    owners = sorted({owner[leg] for leg in legs if 0 <= leg < len(owner)})
-    if len(owners) >= 2:
-        return owners[0], owners[-1]
-    b = owners[0] if owners else (i + j + 1) // 2
-    b = min(max(b, i + 1), j)
-    return b - 1, b
+    out = sorted({owner[leg] for leg in legs if 0 <= leg < len(owner)})
+    if not out and viol:
+        out = sorted(set(owner))  # no leg named: every item of the flight is suspect
+    return out
+
+
+@dataclass
+class _FleetCase:
+    """A flight problem: lane pieces, routed distances and legality, for any budget."""
+
+    lanes: LaneSet  # kept alive: the cache key holds its id
+    fleet: _fleet.Fleet
+    forward: list[_Item]  # pieces flown forwards
+    backward: list[_Item]  # the same pieces flown backwards
+    lost_km: float  # lane length no route reaches (dropped)
+    assembled: dict[_fleet.Route, tuple[NDArray, list[bool]]] = field(default_factory=dict)
+
+
+_FLEETS: OrderedDict[tuple, _FleetCase] = OrderedDict()
+
+
+def _pieces(ls: LaneSet, keep: set[int]) -> tuple[list[_Item], list[_Item], list[bool]]:
+    """Lanes cut into pieces of at most :data:`PIECE_KM`: forwards, backwards, reversible."""
+    fwd: list[_Item] = []
+    bwd: list[_Item] = []
+    rev: list[bool] = []
+    for i in sorted(keep):
+        lane = ls.lanes[i]
+        parts = max(1, math.ceil(lane.length_km / PIECE_KM - 1e-9))
+        f = _Item(_norm(lane.fwd), lane.length_km, i, lane.kind)
+        fs = _split_item(f, parts) if parts > 1 else [f]
+        if lane.rev.shape == lane.fwd.shape and np.allclose(lane.rev, lane.fwd[::-1], atol=1e-12):
+            bs = [_Item(it.track[::-1].copy(), it.length_km, i, lane.kind) for it in fs]
+        else:  # a one-sided sensor flies the lane backwards on another track
+            b = _Item(_norm(lane.rev), geodesy.path_length_km(lane.rev), i, lane.kind)
+            bs = (_split_item(b, parts) if parts > 1 else [b])[::-1]
+        fwd.extend(fs)
+        bwd.extend(bs)
+        rev.extend([lane.reversible] * len(fs))
+    return fwd, bwd, rev
+
+
+def _round_trip(
+    pts: NDArray,
+    flags: list[bool],
+    af: Airfield,
+    reg: Regime,
+    observed: Territory,
+    budget_km: float,
+    name: str = "",
+) -> FlightPlan:
+    """The flight plan of an assembled round trip from the airfield (no transit legs)."""
+    from .flightplan import FlightPlan
+
+    return FlightPlan.from_waypoints(
+        pts,
+        start=af.icao,
+        end=af.icao,
+        sensors_on=flags,
+        transit=[False] * len(flags),
+        regime=reg,
+        territory=observed,
+        budget_km=budget_km,
+        name=name,
+    )
+
+
+def _fleet_case(
+    ls: LaneSet,
+    keep: set[int],
+    af: Airfield,
+    observed: Territory,
+    area: _Area,
+    reg: Regime,
+    margin: float,
+) -> _FleetCase:
+    """The (cached) flight problem of these lanes from this airfield."""
+    key = (id(ls), hash(tuple(sorted(keep))), af.icao, af.lon, af.lat, observed.code)
+    key += (reg.year, margin, PIECE_KM)
+    if key in _FLEETS:
+        _FLEETS.move_to_end(key)
+        return _FLEETS[key]
+    t0 = time.perf_counter()
+    router = _router(observed, area.geometry, af)
+    depot = np.array([af.lon, af.lat])
+    fwd, bwd, rev = _pieces(ls, keep)
+    ends_ll = np.array(
+        [
+            p
+            for a, b in zip(fwd, bwd, strict=True)
+            for p in (a.track[0], a.track[-1], b.track[0], b.track[-1])
+        ]
+    )
+    uniq, inverse = np.unique(np.round(ends_ll, 9), axis=0, return_inverse=True)
+    points = np.vstack([uniq, depot[None, :]])
+    dist = router.distance_matrix(points)
+    ends = inverse.reshape(-1, 4)
+    hub = len(points) - 1
+    # pieces no route from the airfield reaches (a corner cut off by a ragged border)
+    out_ok = np.isfinite(dist[hub, ends[:, [0, 2]]]) & np.isfinite(dist[ends[:, [1, 3]], hub])
+    out_ok[:, 1] &= np.asarray(rev, bool)
+    reach = out_ok.any(axis=1)
+    total_km = float(sum(it.length_km for it in fwd))
+    lost_km = float(sum(it.length_km for it, ok in zip(fwd, reach, strict=True) if not ok))
+    if lost_km > MAX_UNREACHABLE_FRACTION * total_km:
+        at = fwd[int(np.flatnonzero(~reach)[0])].track[0]
+        msg = (
+            f"part of the area is out of reach: no route inside the observed territory leads "
+            f"from the airfield to the lane at ({at[0]:.3f}, {at[1]:.3f}) and others "
+            f"({lost_km:.0f} of {total_km:.0f} km of lanes); an exclave needs another airfield "
+            "(or transit legs, not planned here)"
+        )
+        raise InfeasibleError(msg)
+    if lost_km:
+        logger.info("%.1f km of lanes dropped: no route inside the observed territory", lost_km)
+    sel = np.flatnonzero(reach)
+    fwd = [fwd[i] for i in sel]
+    bwd = [bwd[i] for i in sel]
+    rev_sel = [rev[i] for i in sel]
+    case: _FleetCase
+
+    def check(route: _fleet.Route) -> tuple[float, list[int]]:
+        seq = [(case.forward if f else case.backward)[i] for i, f in route]
+        pts, flags, owner = _assemble(seq, 0, len(seq) - 1, depot, router)
+        # every rule but the budget: the fleet compares the length with each budget
+        plan = _round_trip(pts, flags, af, reg, observed, reg.max_flight_distance_km(af.icao))
+        case.assembled[route] = (pts, flags)
+        viol = [v for v in plan.validate() if v.rule != "max_distance"]
+        bad = [route[t][0] for t in _offenders(viol, owner)]
+        if viol:
+            logger.info(
+                "flight over %d pieces breaks %s", len(route), sorted({v.rule for v in viol})
+            )
+        return plan.length_km, bad
+
+    fleet = _fleet.Fleet(
+        np.array([[a.length_km, b.length_km] for a, b in zip(fwd, bwd, strict=True)]),
+        dist,
+        ends=ends[sel],
+        depot=hub,
+        reversible=rev_sel,
+        turn_margin=margin,
+        check=check,
+        tracks=[(a.track, b.track) for a, b in zip(fwd, bwd, strict=True)],
+        depot_lonlat=(af.lon, af.lat),
+    )
+    case = _FleetCase(ls, fleet, fwd, bwd, lost_km)
+    _FLEETS[key] = case
+    while len(_FLEETS) > FLEET_CACHE_SIZE:
+        _FLEETS.popitem(last=False)
+    logger.info(
+        "flight problem: %d pieces of %d lanes, %d points, %.1f s",
+        len(fwd),
+        len(keep),
+        len(points),
+        time.perf_counter() - t0,
+    )
+    return case
 
 
 def _select(ls: LaneSet, target_fraction: float, depot: tuple[float, float]) -> set[int]:
@@ -1319,8 +1018,6 @@ def plan_full_coverage(
     InfeasibleError
         Part of the area is beyond one flight's reach with ``target_fraction=1``.
     """
-    from .flightplan import FlightPlan
-
     t0 = time.perf_counter()
     reg = _regime(regime)
     af = reg.require_osa(airfield)
@@ -1333,108 +1030,55 @@ def plan_full_coverage(
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
         raise ValidationError(msg)
     margin = float(reg.parameter("max_flight_distance", "turn_margin"))
-    # a flight whose routes were bent off a corner (and so grew) and broke the budget is
-    # split again by the repair below, like any other rule violation
-    cap_km = budget / (1.0 + margin) * (1.0 - 1e-9)
 
     ls = lanes(area.geometry if area.territory is None else area.territory, sen, overlap=overlap)
-    depot = np.array([af.lon, af.lat])
     keep = _select(ls, tf, (af.lon, af.lat))
-    blocks = _blocks(ls, keep)
-    orderer = _Orderer(ls, blocks, (af.lon, af.lat))
-    router = _router(observed, area.geometry, af)
-    best: tuple[tuple[int, float], list, list] | None = None
-    for tour in orderer.candidates(12 if len(blocks) <= 40 else 6):
-        base_items = [
-            _Item(_norm(ls.lanes[i].track(f)), ls.lanes[i].length_km, i, ls.lanes[i].kind, pos)
-            for pos, (b, v) in enumerate(tour)
-            for i, f in blocks[b].variants[v]
-        ]
-        reversible = all(ls.lanes[it.lane].reversible for it in base_items)
-        split = _split_flights(base_items, depot, router, cap_km, reversible=reversible)
-        if best is None or (split.n_flights, split.total_km) < (best.n_flights, best.total_km):
-            best = split
-    assert best is not None
-    if not best.chunks:  # every item fits a round trip alone, so this is not expected
+    case = _fleet_case(ls, keep, af, observed, area, reg, margin)
+    fleet = case.fleet
+    solo = np.fmin(fleet.core.solo[0::2][: fleet.n], fleet.core.solo[1::2][: fleet.n])
+    worst = int(np.argmax(solo))
+    if solo[worst] * (1.0 + margin) > budget:
+        at = case.forward[worst].track[0]
         msg = (
-            f"no split of the {len(best.items)} lane pieces into round trips of at most "
-            f"{cap_km:.0f} km (budget / (1 + turn margin)) was found; raise budget_km or choose "
-            "a nearer airfield"
+            f"part of the area is out of reach: the round trip to a lane at "
+            f"({at[0]:.3f}, {at[1]:.3f}) alone is {solo[worst] * (1.0 + margin):.0f} km "
+            f"(turn margin included), over the {budget:.0f} km budget; lower "
+            "target_fraction, raise budget_km or choose a nearer airfield"
         )
         raise InfeasibleError(msg)
-    items = best.items
-
-    def build(i: int, j: int, name: str) -> tuple[FlightPlan, list[Violation], list[int]]:
-        pts, flags, owner = _assemble(items, i, j, depot, router)
-        plan = FlightPlan.from_waypoints(
-            pts,
-            start=af.icao,
-            end=af.icao,
-            sensors_on=flags,
-            transit=[False] * len(flags),
-            regime=reg,
-            territory=observed,
-            budget_km=budget,
-            name=name,
-        )
-        return plan, plan.validate(), owner
-
-    # A flight that breaks a rule (e.g. passes a third time through a point where lanes
-    # crowd along a ragged border) is avoided by splitting the sequence again with the
-    # items involved forbidden to share a flight; as a last resort the flight is cut in
-    # two where the offending leg starts (the parts fit the budget: triangle inequality).
-    cache: dict[tuple[int, int], tuple[FlightPlan, list[Violation], list[int]]] = {}
-    forbid: list[tuple[int, int]] = []
-    chunks = best.chunks
-    for _ in range(MAX_REPAIRS):
-        bad = False
-        for i, j in chunks:
-            if (i, j) not in cache:
-                cache[(i, j)] = build(i, j, "")
-            _, viol, owner = cache[(i, j)]
-            if viol and j > i:
-                bad = True
-                a, b = _involved(viol, owner, i, j)
-                forbid.append((a, b))
-                logger.info(
-                    "flight over items %d..%d breaks %s: items %d and %d go apart",
-                    i,
-                    j,
-                    sorted({v.rule for v in viol}),
-                    a,
-                    b,
-                )
-        if not bad:
-            break
-        chunks = _dp_split(best.lengths, best.conn, best.d_out, best.d_in, cap_km, forbid)[2]
-    done: list[tuple[FlightPlan, list[Violation]]] = []
-    queue = list(chunks)
-    while queue:
-        i, j = queue.pop(0)
-        if (i, j) not in cache:
-            cache[(i, j)] = build(i, j, "")
-        plan, viol, owner = cache[(i, j)]
-        if viol and j > i:
-            a, b = _involved(viol, owner, i, j)
-            queue[0:0] = [(i, b - 1), (b, j)]
-            continue
-        done.append((plan, viol))
-    n = len(done)
+    best = fleet.plan(budget)
+    n = len(best)
     flights: list[FlightPlan] = []
     footprints: list[BaseGeometry] = []
     violations: list[list[Violation]] = []
-    for k, (plan, viol) in enumerate(done):
-        plan = replace(plan, name=f"{area.code} coverage {k + 1}/{n} from {af.icao}")
+    for k, route in enumerate(best.flights):
+        pts, flags = case.assembled[route]
+        plan = _round_trip(
+            pts,
+            flags,
+            af,
+            reg,
+            observed,
+            budget,
+            f"{area.code} coverage {k + 1}/{n} from {af.icao}",
+        )
+        viol = plan.validate()
         flights.append(plan)
         footprints.append(footprint(plan, sen))
         violations.append(viol)
         for v in viol:
             logger.warning("flight %d/%d: %s: %s", k + 1, n, v.rule, v.message)
     cov = coverage(footprints, area.territory if area.territory is not None else area.geometry)
-    lane_km = float(sum(it.length_km for it in items))
+    lane_km = float(sum(it.length_km for it in case.forward))
     least_rt = 2.0 * _nearest_km(area.geometry, af.lon, af.lat)
     capacity = budget / (1.0 + margin) - least_rt
-    lb = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
+    lb_lanes = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
+    lb = max(lb_lanes, best.lower_bound.flights)
+    lb_method = (
+        best.lower_bound.method
+        if best.lower_bound.flights >= lb_lanes
+        else "lane km / (budget / (1 + turn margin) - least round trip)"
+    )
     summary = CoverageSummary(
         area_code=area.code,
         airfield=af.icao,
@@ -1459,6 +1103,8 @@ def plan_full_coverage(
         target_fraction=tf,
         violations=sum(len(v) for v in violations),
         runtime_s=time.perf_counter() - t0,
+        lower_bound_method=lb_method,
+        flights_threshold_km=best.threshold_km,
     )
     result = FlightSet(flights)
     result.summary = summary
@@ -1480,6 +1126,118 @@ def plan_full_coverage(
         summary.runtime_s,
     )
     return result
+
+
+def _flown_with(fs: FlightSet, sen: Sensor, area: _Area, lower_bound: int) -> FlightSet:
+    """The flights of ``fs`` (planned for a narrower strip) imaging with ``sen``."""
+    footprints = [footprint(p, sen) for p in fs]
+    cov = coverage(footprints, area.territory if area.territory is not None else area.geometry)
+    s = fs.summary
+    summary = replace(
+        s,
+        sensor=sen.name,
+        swath_km=sen.width_km,
+        flights_lower_bound=lower_bound,
+        flights_ratio=s.n_flights / lower_bound,
+        covered_km2=cov.covered_km2,
+        covered_fraction=cov.fraction,
+        lanes_sensor=s.lanes_sensor or s.sensor,
+    )
+    out = FlightSet(fs)
+    out.summary = summary
+    out.lanes = fs.lanes
+    out.footprints = footprints
+    out.coverage = cov
+    out.violations = fs.violations
+    return out
+
+
+def plan_full_coverage_grid(
+    territory: Territory | str | BaseGeometry,
+    *,
+    airfield: str,
+    sensors: Sequence[Sensor | str],
+    budgets_km: Sequence[float],
+    overlap: float = 0.1,
+    regime: Regime | None = None,
+) -> dict[tuple[str, float], FlightSet | None]:
+    """Full-coverage plans for every sensor and budget, monotone on the grid by construction.
+
+    :func:`plan_full_coverage` never needs more flights for a larger budget (its
+    optimiser's threshold ladders, :mod:`openskies._fleet`). Across sensors a single
+    call cannot promise it: each swath has its own lanes. Here, for each sensor, the
+    plans of every sensor of the grid whose strip lies within its strip (for the same
+    budget) are candidates too: their flights image at least as much when flown with
+    the wider sensor. The plan with the fewest flights, then the fewest km, is kept, so
+    a wider strip never needs more flights than a narrower one and a larger budget
+    never more than a smaller one, for every pair in the grid.
+
+    Parameters
+    ----------
+    territory, airfield, overlap, regime
+        As for :func:`plan_full_coverage`.
+    sensors : sequence of Sensor or str
+        Sensors or preset names (distinct names).
+    budgets_km : sequence of float
+        Maximum flight distances, km.
+
+    Returns
+    -------
+    dict
+        ``(sensor name, budget_km) -> FlightSet`` (``None`` where the area is out of
+        reach). A plan flown on another sensor's lanes has that sensor's name in
+        ``summary.lanes_sensor``, its own footprints and coverage, and as
+        ``flights_lower_bound`` the least of the candidates' bounds (valid for any of
+        their lane sets).
+    """
+    sens = [_sensor(x) for x in sensors]
+    names = [x.name for x in sens]
+    if len(set(names)) != len(names):
+        msg = f"sensors={names!r}: give each sensor once (names must differ)"
+        raise ValidationError(msg)
+    budgets = [
+        _validate.positive(b, f"budgets_km contains {b!r}: give positive kilometres")
+        for b in budgets_km
+    ]
+    reg = _regime(regime)
+    area = _area(territory, reg)
+    own: dict[tuple[str, float], FlightSet | None] = {}
+    for x in sens:
+        for b in budgets:
+            try:
+                own[(x.name, b)] = plan_full_coverage(
+                    territory,
+                    airfield=airfield,
+                    sensor=x,
+                    budget_km=b,
+                    overlap=overlap,
+                    regime=reg,
+                )
+            except InfeasibleError as exc:
+                logger.info("%s at %g km: %s", x.name, b, exc)
+                own[(x.name, b)] = None
+
+    def within(inner: Sensor, outer: Sensor) -> bool:
+        (a0, a1), (b0, b1) = inner.cross_track_km, outer.cross_track_km
+        return b0 <= a0 + 1e-12 and a1 <= b1 + 1e-12
+
+    out: dict[tuple[str, float], FlightSet | None] = {}
+    for x in sens:
+        for b in budgets:
+            cands = [(t, own[(t.name, b)]) for t in sens if within(t, x)]
+            found = [
+                (len(fs), fs.summary.flown_km, t.name, fs) for t, fs in cands if fs is not None
+            ]
+            if not found:
+                out[(x.name, b)] = None
+                continue
+            _, _, name, best = min(found, key=lambda v: (v[0], v[1], v[2] != x.name, v[2]))
+            lower = min(fs.summary.flights_lower_bound for _, _, _, fs in found)
+            if name == x.name and lower == best.summary.flights_lower_bound:
+                out[(x.name, b)] = best
+            else:
+                out[(x.name, b)] = _flown_with(best, x, area, lower)
+    return out
 
 
 # --------------------------------------------------------------------------- reach

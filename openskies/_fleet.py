@@ -1,0 +1,1336 @@
+"""Fewest legal flights over a set of lanes, with a proved lower bound.
+
+The coverage engine lays lanes (:mod:`openskies._lanes`) and cuts them into pieces;
+this module assigns the pieces to round trips from one airfield, in order and in
+either direction, so that every flight is legal and as few flights as possible
+are needed, then as few kilometres. It is self-contained: it takes the pieces'
+lengths, a matrix of routed transfer distances between their end points and the
+airfield, the turn margin and a legality check (a callable), and knows nothing
+of territories or flight plans.
+
+Model
+-----
+Item ``i`` (a lane piece) has length ``L_i`` (km) and end points ``i`` (start)
+and ``n + i`` (end); point ``2n`` is the airfield. A flight is a sequence of
+items, each flown forwards or backwards, from the airfield and back; its
+length is the sum of the item lengths and of the routed transfers
+(``dist_km``), times ``1 + turn_margin``. A flight is legal when the check
+accepts it (the coverage engine builds the flight plan and runs
+``FlightPlan.validate()``, every rule but the budget) and its counted length,
+as the check measures it, is at most the budget.
+
+Monotone in the budget, by construction
+---------------------------------------
+For each number of flights ``k`` the solver builds a *ladder* of ``k``-flight
+solutions, each with a shorter longest flight than the one before
+(:class:`_Ladder`): the best split of a giant tour into ``k`` round trips (an
+exact dynamic programme over several rotations), then an iterated local search
+for a longest flight ``δ`` shorter, ``δ`` halving after a failure down to
+:data:`DELTA_MIN`. Nothing in a ladder depends on the budget. Let ``τ_k`` be the
+shortest counted longest flight among the legal solutions of ladder ``k``. For a
+budget ``B`` the plan has ``N(B) = min{k in W(B) : τ_k <= B}`` flights, where the
+window ``W(B)`` runs from ``max(LB(B), s(B) - w(s(B)))`` to ``s(B)``; ``s(B)``
+is the fewest flights of the first ladder rungs that fit ``B`` (non-increasing
+in ``B``), ``w(s) = ceil(WINDOW_FRACTION * s)`` (so ``s - w(s)`` is
+non-decreasing) and ``LB`` a proved lower bound. Then ``B1 < B2`` implies
+``N(B2) <= N(B1)``: the solution behind ``N(B1)`` is legal for ``B2`` and lies in
+``W(B2)`` unless ``s(B2)`` is already smaller. The solution chosen is then
+shortened (total length, same number of flights) for the budget.
+
+Lower bound
+-----------
+``LB(B)`` is the optimum of a small mixed-integer programme (HiGHS) that every
+set of legal flights satisfies (:func:`_volume_bound`): flights are grouped by
+the distance from the airfield of the farthest point they reach; in each group
+the items' lengths plus their share of the transfers (half the distance from
+each end point to the nearest end point of another item) fill at most the
+budget per flight, and the items' lengths less their radial progress (the total
+variation of the distance from the airfield along the item) plus twice the
+group's distance fill at most the budget per flight (a closed path through the
+airfield and a point at distance ``r`` varies the distance by ``2r`` at least;
+an item contributes at most its own variation, a transfer at most its length).
+Distances in the bound are WGS84 geodesics, never longer than any route.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._errors import InfeasibleError, ValidationError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Bound", "Fleet", "FleetPlan"]
+
+IntArr = NDArray[np.int64]
+#: A flight as (item, forwards) pairs in flying order.
+Route = tuple[tuple[int, bool], ...]
+#: ``check(route) -> (counted_km, bad_items)``: the flight's length as flown, turn margin
+#: included, and the items whose legs break a rule (empty when legal).
+Check = Callable[[Route], tuple[float, list[int]]]
+
+#: First step of a ladder: the next rung's longest flight is this fraction shorter.
+DELTA_START = 0.01
+#: A ladder ends when a step this small fails.
+DELTA_MIN = 0.005
+#: Iterated local search per ladder step: at most this many perturbations ...
+ILS_ITERATIONS = 40
+#: ... and at most this many in a row without progress.
+ILS_STALL = 10
+#: Repair of a rung's illegal flights: rounds of penalised local search ...
+REPAIR_ROUNDS = 5
+#: ... each adding this (km) to the transfers next to the offending items ...
+REPAIR_PENALTY_KM = 50.0
+#: ... for flights at most this fraction longer than the rung's longest, with this many
+#: perturbations at most, this many in a row without progress.
+REPAIR_SLACK = 0.005
+REPAIR_ITERATIONS = 20
+REPAIR_STALL = 6
+#: Share of the flights above the best split's count that the solver tries to save.
+WINDOW_FRACTION = 0.1
+#: Shortening of the chosen flights (same number of flights): perturbations at most ...
+SHORTEN_ITERATIONS = 150
+#: ... fewer on large problems: at most this many items x perturbations; a quarter of
+#: them in a row without progress ends the search.
+SHORTEN_WORK = 12_000
+#: The shortest improvements checked for legality (shortest first).
+SHORTEN_CANDIDATES = 6
+#: Rotations of the giant tour split by the exact dynamic programme.
+ROTATIONS = 8
+#: Radial groups of the lower bound.
+BOUND_GROUPS = 40
+#: Sample step (km) along items for the lower bound's distance profile.
+BOUND_STEP_KM = 1.0
+
+
+class _Core:
+    """Route arithmetic over oriented items.
+
+    Oriented node ``a = 2 * i + o``: item ``i`` flown forwards (``o = 0``) or backwards
+    (``o = 1``), entering at point ``entry[a]`` and leaving at ``exit[a]`` after
+    ``L[a]`` km (a one-sided sensor flies a lane's two directions on different
+    tracks). Nodes ``2n`` and ``2n + 1`` both stand for the depot, so ``a ^ 1`` flips
+    every node. A route is an array ``[2n, a1, ..., am, 2n]``; its length is the sum
+    of its nodes' lengths and of the arcs ``A[a, b] = dist[exit[a], entry[b]]``. A
+    direction an item may not be flown in has infinite arcs.
+    """
+
+    def __init__(
+        self,
+        lengths: NDArray,
+        dist: NDArray,
+        ends: NDArray,
+        depot: int,
+        reversible: NDArray,
+    ) -> None:
+        self.n = n = len(lengths)
+        d = np.asarray(dist, float)
+        d = np.maximum(d, d.T)  # the router is symmetric up to rounding: keep the longer
+        entry = np.empty(2 * n + 2, np.int64)
+        exit_ = np.empty(2 * n + 2, np.int64)
+        entry[0 : 2 * n : 2], exit_[0 : 2 * n : 2] = ends[:, 0], ends[:, 1]
+        entry[1 : 2 * n : 2], exit_[1 : 2 * n : 2] = ends[:, 2], ends[:, 3]
+        entry[2 * n :] = exit_[2 * n :] = depot
+        self.entry, self.exit = entry, exit_
+        self.Z = 2 * n
+        self.A = d[np.ix_(exit_, entry)]
+        banned = np.flatnonzero(~np.asarray(reversible, bool)) * 2 + 1
+        self.A[banned, :] = np.inf
+        self.A[:, banned] = np.inf
+        self.L = np.concatenate([np.asarray(lengths, float).reshape(n, 2).ravel(), [0.0, 0.0]])
+        self.solo = self.A[self.Z, : 2 * n] + self.L[: 2 * n] + self.A[: 2 * n, self.Z]
+
+    def route(self, nodes: list[int] | IntArr) -> IntArr:
+        return np.concatenate([[self.Z], np.asarray(nodes, np.int64), [self.Z]]).astype(np.int64)
+
+    def length(self, r: IntArr) -> float:
+        return float(self.L[r].sum() + self.A[r[:-1], r[1:]].sum())
+
+    def prefix(self, r: IntArr) -> NDArray:
+        """P[i]: cost from the depot through node r[i] (its length included)."""
+        step = self.L[r].copy()
+        step[1:] += self.A[r[:-1], r[1:]]
+        return np.cumsum(step)
+
+    def suffix(self, r: IntArr) -> NDArray:
+        """S[i]: cost from the entry of node r[i] (its length included) to the depot."""
+        step = self.L[r].copy()
+        step[:-1] += self.A[r[:-1], r[1:]]
+        return np.cumsum(step[::-1])[::-1]
+
+    def flipped_prefix(self, r: IntArr) -> NDArray:
+        """F[i]: cost of r[: i + 1] flown backwards and flipped (r_i^1 ... r_0^1)."""
+        f = r ^ 1
+        step = self.L[f].copy()
+        step[1:] += self.A[f[1:], f[:-1]]
+        return np.cumsum(step)
+
+    def flipped_suffix(self, r: IntArr) -> NDArray:
+        """G[i]: cost of r[i:] flown backwards and flipped (r_-1^1 ... r_i^1)."""
+        f = r ^ 1
+        step = self.L[f].copy()
+        step[:-1] += self.A[f[1:], f[:-1]]
+        return np.cumsum(step[::-1])[::-1]
+
+    # ------------------------------------------------------------------ giant tour
+    def nearest_neighbour(self) -> IntArr:
+        n = self.n
+        left = np.ones(2 * n, bool)
+        tour = []
+        cur = self.Z
+        for _ in range(n):
+            cost = np.where(left, self.A[cur, : 2 * n], np.inf)
+            a = int(np.argmin(cost))
+            tour.append(a)
+            left[a & ~1] = left[a | 1] = False
+            cur = a
+        return np.array(tour, np.int64)
+
+    def _blocks(self, r: IntArr) -> tuple[NDArray, NDArray, NDArray]:
+        """E[x, y] = A[r_x, r_y], B[x, y] = A[r_x, r_y ^ 1], C[x, y] = A[r_x ^ 1, r_y]."""
+        r1 = r ^ 1
+        return self.A[np.ix_(r, r)], self.A[np.ix_(r, r1)], self.A[np.ix_(r1, r)]
+
+    def _along(self, r: IntArr, e_rr: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Arcs of r, and prefix sums of its arcs, reversed arcs and flip length changes."""
+        m = len(r)
+        arc = e_rr[np.arange(m - 1), np.arange(1, m)]
+        rev = self.A[r[1:] ^ 1, r[:-1] ^ 1]  # rev[t]: r_t+1^1 -> r_t^1
+        with np.errstate(invalid="ignore"):
+            dl = self.L[r ^ 1] - self.L[r]
+        return (
+            arc,
+            np.concatenate([[0.0], np.cumsum(arc)]),
+            np.concatenate([[0.0], np.cumsum(rev)]),
+            np.concatenate([[0.0], np.cumsum(dl)]),
+        )
+
+    def two_opt(self, r: IntArr, rounds: int = 500) -> IntArr:
+        """Best-improvement 2-opt of a route; reversing a segment flips its nodes."""
+        r = r.copy()
+        m = len(r)
+        if m < 3:
+            return r
+        i = np.arange(m - 1)[:, None]
+        j = np.arange(m - 1)[None, :]
+        valid = (j >= i + 1) & (j <= m - 2)  # a one-node segment: flip it in place
+        ii, jj = np.broadcast_arrays(i, j)
+        for _ in range(rounds):
+            e_rr, e_rf, e_fr = self._blocks(r)
+            arc, ca, cr, cl = self._along(r, e_rr)
+            with np.errstate(invalid="ignore"):
+                inside = (ca[jj] - ca[np.minimum(ii + 1, m - 1)]) - (
+                    cr[jj] - cr[np.minimum(ii + 1, m - 1)]
+                )
+                dlen = cl[np.minimum(jj + 1, m)] - cl[np.minimum(ii + 1, m)]
+                gain = arc[:, None] + arc[None, :] - e_rf[:-1, :-1] - e_fr[1:, 1:] + inside - dlen
+            gain = np.where(valid & np.isfinite(gain), gain, -np.inf)
+            k = int(np.argmax(gain))
+            if gain.flat[k] <= 1e-7:
+                break
+            a, b = divmod(k, m - 1)
+            r[a + 1 : b + 1] = r[a + 1 : b + 1][::-1] ^ 1
+        return r
+
+    def or_opt(self, r: IntArr, seg_max: int = 3, rounds: int = 500) -> IntArr:
+        """Best-improvement move of a chain of 1..seg_max nodes (optionally flipped)."""
+        r = r.copy()
+        for _ in range(rounds):
+            m = len(r)
+            e_rr, e_rf, e_fr = self._blocks(r)
+            arc, ca, cr, cl = self._along(r, e_rr)
+            p = np.arange(m - 1)[None, :]
+            best = (1e-7, None)
+            for s in range(1, seg_max + 1):
+                if m - 2 <= s:
+                    break
+                st = np.arange(1, m - s)
+                en = st + s - 1
+                gain = arc[st - 1] + arc[en] - e_rr[st - 1, en + 1]
+                bad = (p >= st[:, None] - 1) & (p <= en[:, None])
+                with np.errstate(invalid="ignore"):
+                    flip_extra = (cr[en] - cr[st]) - (ca[en] - ca[st]) + (cl[en + 1] - cl[st])
+                for flip in (False, True):
+                    with np.errstate(invalid="ignore"):
+                        if flip:
+                            ins = e_rf[:-1, en].T + e_fr[st, 1:] + flip_extra[:, None]
+                        else:
+                            ins = e_rr[:-1, st].T + e_rr[en, 1:]
+                        delta = ins - arc[None, :] - gain[:, None]
+                    delta[bad | ~np.isfinite(delta)] = np.inf
+                    k = int(np.argmin(delta))
+                    v = float(delta.flat[k])
+                    if v < -best[0]:
+                        best = (-v, (int(st[k // (m - 1)]), s, k % (m - 1), flip))
+            if best[1] is None:
+                break
+            i, s, pp, flip = best[1]
+            seg = r[i : i + s]
+            if flip:
+                seg = seg[::-1] ^ 1
+            rest = np.concatenate([r[:i], r[i + s :]])
+            pos = pp if pp < i else pp - s
+            r = np.concatenate([rest[: pos + 1], seg, rest[pos + 1 :]])
+        return r
+
+    def improve_route(self, r: IntArr) -> IntArr:
+        for _ in range(5):
+            before = self.length(r)
+            r = self.or_opt(self.two_opt(r))
+            if self.length(r) >= before - 1e-7:
+                break
+        return r
+
+
+@dataclass
+class _Move:
+    value: float
+    r: int
+    q: int
+    new_r: IntArr
+    new_q: IntArr
+
+
+def _excess(x: NDArray, cap: float) -> NDArray:
+    return np.maximum(x - cap, 0.0)
+
+
+class _Search:
+    """Local search over k routes, on the excess over a threshold (then total length)."""
+
+    #: weight of the total length against the excess over the threshold
+    MU = 1e-3
+
+    def __init__(self, core: _Core, routes: list[IntArr], *, neighbours: int = 12) -> None:
+        self.c = core
+        self.routes = [np.asarray(r, np.int64) for r in routes]
+        self.len = np.array([core.length(r) for r in self.routes])
+        self.ver = [0] * len(self.routes)
+        n2 = 2 * core.n
+        sym = core.A[:n2, :n2] + core.A[:n2, :n2].T
+        sym[np.arange(n2), np.arange(n2) ^ 1] = np.inf
+        np.fill_diagonal(sym, np.inf)
+        kk = min(neighbours, n2 - 2)
+        self.near = (
+            np.argsort(sym, axis=1, kind="stable")[:, :kk]
+            if kk > 0
+            else np.zeros((n2, 0), np.int64)
+        )
+        self._owner()
+
+    def _owner(self) -> None:
+        own = np.full(self.c.n, -1, np.int64)
+        for k, r in enumerate(self.routes):
+            own[r[1:-1] // 2] = k
+        self.owner = own
+
+    def candidates(self, r: int) -> list[int]:
+        nodes = self.routes[r][1:-1]
+        items = self.near[nodes].ravel() // 2
+        qs = np.unique(self.owner[items])
+        return [int(q) for q in qs if q != r and q >= 0]
+
+    # ---- moves between route r and route q --------------------------------------------
+    def pair_move(self, r: int, q: int, score: Callable[..., NDArray]) -> _Move | None:
+        """Best move between routes r and q; ``score(lr', lq')`` is the change to minimise.
+
+        Moves: 2-opt* (tails exchanged, also with the heads reversed), a chain of one
+        to three nodes of r moved into q (either direction), one node of r swapped
+        with one of q. Arc costs come from six gathered blocks of the arc matrix.
+        """
+        c, am = self.c, self.c.A
+        rr, qq = self.routes[r], self.routes[q]
+        mr, mq = len(rr), len(qq)
+        rr1, qq1 = rr ^ 1, qq ^ 1
+        x1 = am[np.ix_(rr, qq)]  # A[R_i, Q_j]
+        x2 = am[np.ix_(rr, qq1)]  # A[R_i, Q_j^1]
+        x3 = am[np.ix_(rr1, qq)]  # A[R_i^1, Q_j]
+        y1 = am[np.ix_(qq, rr)]  # A[Q_j, R_i]
+        y2 = am[np.ix_(qq, rr1)]  # A[Q_j, R_i^1]
+        y3 = am[np.ix_(qq1, rr)]  # A[Q_j^1, R_i]
+        best: _Move | None = None
+
+        def consider(val: float, nr: IntArr, nq: IntArr) -> None:
+            nonlocal best
+            if val < -1e-9 and (best is None or val < best.value):
+                best = _Move(val, r, q, nr, nq)
+
+        def pick(v: NDArray) -> tuple[int, int] | None:
+            v = np.where(np.isnan(v), np.inf, v)
+            k = int(np.argmin(v))
+            if not np.isfinite(v.flat[k]):
+                return None
+            return divmod(k, v.shape[1])
+
+        pre_r, suf_r, pre_q, suf_q = c.prefix(rr), c.suffix(rr), c.prefix(qq), c.suffix(qq)
+        pr, sr = pre_r[:-1, None], suf_r[1:, None]
+        pq, sq = pre_q[None, :-1], suf_q[None, 1:]
+        with np.errstate(invalid="ignore"):
+            # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
+            v = score(pr + x1[:-1, 1:] + sq, pq + y1[:-1, 1:].T + sr)
+            v[0, 0] = np.inf  # routes swapped
+            v[mr - 2, mq - 2] = np.inf  # unchanged
+            v[0, mq - 2 :] = np.inf  # r' empty
+            v[mr - 2 :, 0] = np.inf  # q' empty
+            k = pick(v)
+            if k is not None:
+                i, j = k
+                nr = np.concatenate([rr[: i + 1], qq[j + 1 :]])
+                nq = np.concatenate([qq[: j + 1], rr[i + 1 :]])
+                consider(float(v[k]), nr, nq)
+            # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
+            flip_q, flip_tl = c.flipped_prefix(qq), c.flipped_suffix(rr)
+            v = score(pr + x2[:-1, :-1] + flip_q[None, :-1], flip_tl[1:, None] + x3[1:, 1:] + sq)
+            v[0, :] = np.where(np.arange(mq - 1) == 0, np.inf, v[0, :])  # r' empty
+            v[mr - 2, :] = np.where(np.arange(mq - 1) == mq - 2, np.inf, v[mr - 2, :])
+            k = pick(v)
+            if k is not None:
+                i, j = k
+                nr = np.concatenate([rr[: i + 1], qq[: j + 1][::-1] ^ 1])
+                nq = np.concatenate([rr[i + 1 :][::-1] ^ 1, qq[j + 1 :]])
+                nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
+                if len(nr) > 2 and len(nq) > 2:
+                    consider(float(v[k]), nr, nq)
+            lr, lq = self.len[r], self.len[q]
+            base = am[qq[:-1], qq[1:]][None, :]
+            arcs_r = am[rr[:-1], rr[1:]]
+            flip_r = c.flipped_prefix(rr)
+            # move a chain R[st .. en] into arc (Q_p, Q_p+1)
+            for w in (1, 2, 3):
+                if mr - 2 <= w:
+                    break
+                st = np.arange(1, mr - w)
+                en = st + w - 1
+                inner = pre_r[en] - pre_r[st - 1] - arcs_r[st - 1]
+                inner_f = flip_r[en] - flip_r[st - 1] - am[rr[st] ^ 1, rr[st - 1] ^ 1]
+                gain = arcs_r[st - 1] + arcs_r[en] - am[rr[st - 1], rr[en + 1]] + inner
+                new_r = (lr - gain)[:, None]
+                for flip in (False, True):
+                    if flip:
+                        ins = y2[:-1, en].T + x3[st, 1:] - base + inner_f[:, None]
+                    else:
+                        ins = y1[:-1, st].T + x1[en, 1:] - base + inner[:, None]
+                    vv = score(new_r + 0.0 * ins, lq + ins)
+                    k = pick(vv)
+                    if k is not None:
+                        a, b = k
+                        seg = rr[st[a] : st[a] + w]
+                        if flip:
+                            seg = seg[::-1] ^ 1
+                        nr = np.concatenate([rr[: st[a]], rr[st[a] + w :]])
+                        nq = np.concatenate([qq[: b + 1], seg, qq[b + 1 :]])
+                        consider(float(vv[k]), nr, nq)
+            # swap R_i and Q_j (each in the other's gap, best direction)
+            if mr > 2 and mq > 2:
+                arcs_q = am[qq[:-1], qq[1:]]
+                out_r = arcs_r[:-1] + arcs_r[1:] + c.L[rr[1:-1]]
+                out_q = arcs_q[:-1] + arcs_q[1:] + c.L[qq[1:-1]]
+                # Q_j into R's gap at i: (mr-2, mq-2)
+                b_fwd = x1[:-2, 1:-1] + y1[1:-1, 2:].T + c.L[qq[1:-1]][None, :]
+                b_rev = x2[:-2, 1:-1] + y3[1:-1, 2:].T + c.L[qq1[1:-1]][None, :]
+                # R_i into Q's gap at j
+                a_fwd = y1[:-2, 1:-1].T + x1[1:-1, 2:] + c.L[rr[1:-1]][:, None]
+                a_rev = y2[:-2, 1:-1].T + x3[1:-1, 2:] + c.L[rr1[1:-1]][:, None]
+                new_r = lr - out_r[:, None] + np.fmin(b_fwd, b_rev)
+                new_q = lq - out_q[None, :] + np.fmin(a_fwd, a_rev)
+                vv = score(new_r, new_q)
+                k = pick(vv)
+                if k is not None:
+                    a, b = k
+                    x, y = int(rr[a + 1]), int(qq[b + 1])
+                    if not b_fwd[a, b] <= b_rev[a, b]:
+                        y ^= 1
+                    if not a_fwd[a, b] <= a_rev[a, b]:
+                        x ^= 1
+                    nr, nq = rr.copy(), qq.copy()
+                    nr[a + 1], nq[b + 1] = y, x
+                    consider(float(vv[k]), nr, nq)
+        return best
+
+    def apply(self, mv: _Move) -> None:
+        c = self.c
+        for k, new in ((mv.r, mv.new_r), (mv.q, mv.new_q)):
+            self.routes[k] = c.improve_route(new)
+            self.len[k] = c.length(self.routes[k])
+            self.owner[self.routes[k][1:-1] // 2] = k
+            self.ver[k] += 1
+
+    def descend(self, cap: float, max_moves: int = 100_000) -> None:
+        """Moves that lower the excess over cap, then the total length (best per route).
+
+        Pairs of routes neither of which changed since they were last found to have
+        no improving move are skipped.
+        """
+        mu = self.MU
+        if getattr(self, "_cap", None) != cap:
+            self._cap = cap
+            self._clean: dict[tuple[int, int], tuple[int, int]] = {}
+        for _ in range(max_moves):
+            over = np.flatnonzero(self.len > cap + 1e-9)
+            if not len(over):
+                return
+            order = over[np.argsort(-self.len[over], kind="stable")]
+            moved = False
+            for r in order:
+                r = int(r)
+                best = None
+                for q in self.candidates(r):
+                    stamp = (self.ver[r], self.ver[q])
+                    if self._clean.get((r, q)) == stamp:
+                        continue
+                    er, eq = _excess(self.len[r], cap), _excess(self.len[q], cap)
+                    tot = self.len[r] + self.len[q]
+
+                    def score(a, b, er=er, eq=eq, tot=tot):
+                        return (_excess(a, cap) + _excess(b, cap) - er - eq) + mu * (a + b - tot)
+
+                    mv = self.pair_move(r, q, score)
+                    if mv is None:
+                        self._clean[(r, q)] = stamp
+                    elif best is None or mv.value < best.value:
+                        best = mv
+                if best is not None:
+                    self.apply(best)
+                    moved = True
+                    break
+            if not moved:
+                return
+
+    def excess(self, cap: float) -> float:
+        return float(_excess(self.len, cap).sum())
+
+    # ---- perturbation ------------------------------------------------------------------
+    def snapshot(self) -> tuple[list[IntArr], NDArray]:
+        return [r.copy() for r in self.routes], self.len.copy()
+
+    def restore(self, snap: tuple[list[IntArr], NDArray]) -> None:
+        for k, r in enumerate(snap[0]):
+            if not np.array_equal(r, self.routes[k]):
+                self.routes[k] = r.copy()
+                self.ver[k] += 1
+        self.len = snap[1].copy()
+        self._owner()
+
+    def insert_best(self, a: int, cap: float, among: list[int]) -> None:
+        """Insert node a (either direction) where the excess, then the length, grows least."""
+        c, am = self.c, self.c.A
+        best = None
+        for q in among:
+            qq = self.routes[q]
+            p, s = qq[:-1], qq[1:]
+            for x in (a, a ^ 1):
+                ins = am[p, x] + am[x, s] - am[p, s] + c.L[x]
+                new = self.len[q] + ins
+                val = _excess(new, cap) - _excess(self.len[q], cap) + self.MU * ins
+                k = int(np.argmin(val))
+                if best is None or val[k] < best[0]:
+                    best = (float(val[k]), q, k, x)
+        assert best is not None
+        _, q, k, x = best
+        qq = self.routes[q]
+        self.routes[q] = np.concatenate([qq[: k + 1], [x], qq[k + 1 :]])
+        self.len[q] = c.length(self.routes[q])
+        self.owner[x // 2] = q
+        self.ver[q] += 1
+
+    def perturb(self, cap: float, rng: random.Random) -> None:
+        c = self.c
+        k = len(self.routes)
+        over = np.flatnonzero(self.len > cap + 1e-9)
+        r = int(over[rng.randrange(len(over))]) if len(over) else int(np.argmax(self.len))
+        cands = self.candidates(r)
+        picked = [r] + ([cands[rng.randrange(len(cands))]] if cands else [])
+        removed: list[int] = []
+        for q in picked:
+            qq = self.routes[q]
+            m = len(qq) - 2
+            if m <= 1:
+                continue
+            w = min(m - 1, rng.randint(2, 8))
+            st = rng.randint(1, m - w + 1)
+            removed.extend(int(x) for x in qq[st : st + w])
+            self.routes[q] = np.concatenate([qq[:st], qq[st + w :]])
+            self.len[q] = c.length(self.routes[q])
+            self.ver[q] += 1
+        rng.shuffle(removed)
+        for a in removed:
+            near = self.owner[self.near[a] // 2]
+            among = sorted({int(x) for x in near if x >= 0} | set(picked))
+            among = [q for q in among if q < k]
+            self.insert_best(a, cap, among)
+
+    def ils(self, cap: float, *, iterations: int, stall: int, seed: int) -> bool:
+        """Iterated local search for zero excess over cap; ends on the best solution found."""
+        rng = random.Random(seed)
+        self.descend(cap)
+        best = (self.excess(cap), float(self.len.sum()))
+        snap = self.snapshot()
+        since = 0
+        for _ in range(iterations):
+            if best[0] <= 1e-9 or since >= stall:
+                break
+            self.perturb(cap, rng)
+            self.descend(cap)
+            cur = (self.excess(cap), float(self.len.sum()))
+            if cur < best:
+                since = 0 if cur[0] < best[0] - 1e-6 else since + 1
+                best, snap = cur, self.snapshot()
+            else:
+                since += 1
+                self.restore(snap)
+        self.restore(snap)
+        return best[0] <= 1e-9
+
+    # ---- total length under a cap ------------------------------------------------------
+    def shorten(self, cap: float, max_moves: int = 100_000) -> None:
+        """Moves between neighbouring routes that shorten the total, every route <= cap."""
+        clean: dict[tuple[int, int], tuple[int, int]] = {}
+        for _ in range(max_moves):
+            moved = False
+            for r in range(len(self.routes)):
+                best = None
+                for q in self.candidates(r):
+                    stamp = (self.ver[r], self.ver[q])
+                    if clean.get((r, q)) == stamp:
+                        continue
+                    tot = self.len[r] + self.len[q]
+
+                    def score(a, b, tot=tot):
+                        return np.where((a <= cap) & (b <= cap), a + b - tot, np.inf)
+
+                    mv = self.pair_move(r, q, score)
+                    if mv is None or mv.value > -1e-6:
+                        clean[(r, q)] = stamp
+                    elif best is None or mv.value < best.value:
+                        best = mv
+                if best is not None:
+                    self.apply(best)
+                    moved = True
+            if not moved:
+                return
+
+    def shorten_ils(
+        self, cap: float, *, iterations: int, stall: int, seed: int
+    ) -> list[list[IntArr]]:
+        """Iterated local search on the total length, every route <= cap, route count kept.
+
+        Returns the successive improvements, shortest last (the caller keeps the
+        shortest whose flights are legal).
+        """
+        rng = random.Random(seed)
+        self.shorten(cap)
+        best = float(self.len.sum())
+        snap = self.snapshot()
+        found = [[r.copy() for r in self.routes]]
+        since = 0
+        for _ in range(iterations):
+            if since >= stall:
+                break
+            self.perturb(cap, rng)
+            self.descend(cap)
+            if self.excess(cap) > 1e-9 or any(len(r) <= 2 for r in self.routes):
+                self.restore(snap)
+                since += 1
+                continue
+            self.shorten(cap)
+            total = float(self.len.sum())
+            if total < best - 1e-6:
+                best, snap, since = total, self.snapshot(), 0
+                found.append([r.copy() for r in self.routes])
+            else:
+                self.restore(snap)
+                since += 1
+        self.restore(snap)
+        return found
+
+
+class _SplitDP:
+    """Exact min-max splits of one sequence into 1, 2, ... round trips (levels on demand).
+
+    ``F[c][j]`` is the shortest longest trip covering ``seq[: j + 1]`` with at most
+    ``c + 1`` trips, each a contiguous run of the sequence.
+    """
+
+    def __init__(self, core: _Core, seq: IntArr) -> None:
+        self.core, self.seq = core, seq
+        inner = np.concatenate([[0.0], np.cumsum(core.L[seq][:-1] + core.A[seq[:-1], seq[1:]])])
+        o = core.A[core.Z, seq]
+        e = core.L[seq] + core.A[seq, core.Z]
+        m = len(seq)
+        i = np.arange(m)[:, None]
+        j = np.arange(m)[None, :]
+        self.C = np.where(i <= j, o[:, None] + inner[None, :] - inner[:, None] + e[None, :], np.inf)
+        self.F = [self.C[0].copy()]
+        self.back: list[NDArray] = []
+
+    def value(self, k: int) -> float:
+        m = len(self.seq)
+        while len(self.F) < k:
+            f_prev = self.F[-1]
+            prev = np.concatenate([[0.0], f_prev[:-1]])
+            cand = np.maximum(prev[:, None], self.C)
+            cand[0, :] = self.C[0, :]
+            arg = np.argmin(cand, axis=0)
+            f_new = cand[arg, np.arange(m)]
+            keep = f_prev <= f_new
+            self.back.append(np.where(keep, -1, arg))
+            self.F.append(np.where(keep, f_prev, f_new))
+        return float(self.F[k - 1][m - 1])
+
+    def routes(self, k: int) -> list[IntArr]:
+        self.value(k)
+        m = len(self.seq)
+        chunks = []
+        jj = m - 1
+        for arg in reversed(self.back[: k - 1]):
+            a = int(arg[jj])
+            if a < 0:
+                continue
+            chunks.append((a, jj))
+            jj = a - 1
+            if jj < 0:
+                break
+        if jj >= 0:
+            chunks.append((0, jj))
+        chunks.reverse()
+        return [self.core.route(self.seq[a : b + 1]) for a, b in chunks]
+
+
+@dataclass
+class _Rung:
+    routes: list[IntArr]
+    max_km: float  # longest route by the distance matrix (geodesic km, no margin)
+    exact: tuple[float, bool] | None = None  # (value in counted km, legal) once checked
+    legal: list[IntArr] | None = None  # the routes made legal (Fleet._exact)
+
+
+class _Ladder:
+    """Solutions with k flights, each with a shorter longest flight (budget-independent)."""
+
+    def __init__(self, core: _Core, k: int, start: list[IntArr]) -> None:
+        self.core, self.k = core, k
+        self.rungs = [_Rung(start, max(core.length(r) for r in start))]
+        self.delta = DELTA_START
+        self.steps = 0
+        self.done = len(start) < k  # fewer trips than k: nothing to balance
+
+    def rung(self, j: int) -> _Rung | None:
+        while j >= len(self.rungs) and not self.done:
+            self._step()
+        return self.rungs[j] if j < len(self.rungs) else None
+
+    def _step(self) -> None:
+        last = self.rungs[-1]
+        target = last.max_km * (1.0 - self.delta)
+        search = _Search(self.core, last.routes)
+        self.steps += 1
+        ok = search.ils(
+            target,
+            iterations=ILS_ITERATIONS,
+            stall=ILS_STALL,
+            seed=1_000_003 * self.k + self.steps,
+        )
+        if ok:
+            routes = [self.core.improve_route(r) for r in search.routes]
+            self.rungs.append(_Rung(routes, max(self.core.length(r) for r in routes)))
+        else:
+            self.delta /= 2.0
+            if self.delta < DELTA_MIN:
+                self.done = True
+
+
+# --------------------------------------------------------------------------- lower bound
+
+
+@dataclass(frozen=True)
+class _BoundData:
+    """Budget-independent data of the lower bound (geodesic km)."""
+
+    lengths: NDArray  # (n,)
+    far: NDArray  # (n,) farthest distance of the item from the airfield
+    excess: NDArray  # (n,) length less radial progress (total variation of the distance)
+    share: NDArray  # (n,) half the distances from its ends to the nearest other item end
+    share_depot: NDArray  # (n,) the same with the airfield among the candidates
+    near: float  # least distance from the airfield to an item end
+    widest: float  # largest such nearest-end distance
+    pair: NDArray  # (n, n) shortest flight over items i and j alone (straight legs)
+    solo: NDArray  # (n,) shortest flight over item i alone (straight legs)
+
+
+def _bound_data(
+    lengths: NDArray,
+    dist: NDArray,
+    ends: NDArray,
+    depot: int,
+    reversible: NDArray,
+    tracks: Sequence[tuple[NDArray, NDArray]] | None,
+    depot_lonlat: tuple[float, float] | None,
+) -> _BoundData:
+    """Geodesic profile of the items for :func:`_volume_bound` (both directions: the least).
+
+    With ``tracks`` ((forwards, backwards) per item) and ``depot_lonlat`` (lon, lat
+    degrees) every distance is a WGS84 geodesic; without, ``dist`` is taken as such
+    (it must then be a lower bound on any path between the points, e.g. straight
+    lines in a plane) and no radial progress is credited beyond the end points.
+    """
+    from . import geodesy
+
+    n = len(lengths)
+    len2 = np.asarray(lengths, float).reshape(n, 2)
+    rev = np.asarray(reversible, bool)
+    dirs = [(o, np.flatnonzero(rev | (o == 0))) for o in (0, 1)]
+    if tracks is not None and depot_lonlat is not None:
+        pts = np.full((dist.shape[0], 2), np.nan)
+        for i, (fw, bw) in enumerate(tracks):
+            pts[ends[i, 0]], pts[ends[i, 1]] = fw[0], fw[-1]
+            pts[ends[i, 2]], pts[ends[i, 3]] = bw[0], bw[-1]
+        pts[depot] = depot_lonlat
+        used = np.flatnonzero(np.isfinite(pts[:, 0]))
+        geo = np.full(dist.shape, np.inf)
+        geo[np.ix_(used, used)] = geodesy.distance_matrix_km(pts[used, 0], pts[used, 1])
+        far = np.full((n, 2), np.inf)
+        excess = np.full((n, 2), np.inf)
+        x0, y0 = depot_lonlat
+        for i, pair in enumerate(tracks):
+            for o, tr in enumerate(pair):
+                if o == 1 and not rev[i]:
+                    continue
+                dense = geodesy.densify_coords(np.asarray(tr, float), BOUND_STEP_KM)
+                r = np.asarray(geodesy.distance_km(x0, y0, dense[:, 0], dense[:, 1]), float)
+                far[i, o] = float(r.max())
+                # the distance from a point has at most one interior minimum along a
+                # geodesic segment: the samples miss at most one step's variation each
+                tv = float(np.abs(np.diff(r)).sum()) + (len(tr) - 1) * BOUND_STEP_KM
+                excess[i, o] = max(0.0, len2[i, o] - min(len2[i, o], tv))
+    else:
+        geo = np.asarray(dist, float)
+        far = np.stack(
+            [
+                np.maximum(geo[depot, ends[:, 0]], geo[depot, ends[:, 1]]),
+                np.maximum(geo[depot, ends[:, 2]], geo[depot, ends[:, 3]]),
+            ],
+            axis=1,
+        )
+        far[~rev, 1] = np.inf
+        excess = np.zeros((n, 2))  # no radial progress known: an item may supply its length
+        excess[~rev, 1] = np.inf
+    # nearest end point of another item from each end point of each item (pieces of one
+    # lane share their cut points: a shared point is another item's end at distance 0)
+    slots = ends.ravel()
+    owner = np.repeat(np.arange(n), 4)
+    nearest_slot = np.full(len(slots), np.inf)
+    step = max(1, 4_000_000 // max(1, len(slots)))
+    for a in range(0, len(slots), step):
+        block = geo[np.ix_(slots[a : a + step], slots)].copy()
+        block[owner[a : a + step, None] == owner[None, :]] = np.inf
+        nearest_slot[a : a + step] = block.min(axis=1)
+    to_depot = geo[depot]
+    near_s = nearest_slot.reshape(n, 4)
+    near_s = np.where(np.isfinite(near_s), near_s, to_depot[ends])
+    with_d = np.minimum(near_s, to_depot[ends])
+    share = np.full((n, 2), np.inf)
+    share_d = np.full((n, 2), np.inf)
+    for o, idx in dirs:
+        share[idx, o] = 0.5 * (near_s[idx, 2 * o] + near_s[idx, 2 * o + 1])
+        share_d[idx, o] = 0.5 * (with_d[idx, 2 * o] + with_d[idx, 2 * o + 1])
+    l_min = np.where(rev, len2.min(axis=1), len2[:, 0])
+    # shortest flight over two items (either order and directions, straight legs): any
+    # flight over both is at least this long (the triangle inequality drops the rest)
+    ent = np.stack([ends[:, 0], ends[:, 2]], axis=1)  # (n, 2) entry point by direction
+    ext = np.stack([ends[:, 1], ends[:, 3]], axis=1)
+    ok = np.stack([np.ones(n, bool), rev], axis=1)
+    lo = np.where(ok, len2, np.inf)
+    solo = np.min(to_depot[ent] + lo + to_depot[ext], axis=1)
+    pair = np.full((n, n), np.inf)
+    for oi in (0, 1):
+        for oj in (0, 1):
+            first = to_depot[ent[:, oi]] + lo[:, oi]  # airfield -> through i
+            between = geo[np.ix_(ext[:, oi], ent[:, oj])]
+            last = lo[:, oj] + to_depot[ext[:, oj]]
+            pair = np.minimum(pair, first[:, None] + between + last[None, :])
+    pair = np.minimum(pair, pair.T)
+    np.fill_diagonal(pair, solo)
+    return _BoundData(
+        lengths=l_min,
+        far=far.min(axis=1),
+        excess=excess.min(axis=1),
+        share=np.min(len2 + share, axis=1) - l_min,
+        share_depot=np.min(len2 + share_d, axis=1) - l_min,
+        near=float(to_depot[slots].min()),
+        widest=float(near_s.max()),
+        pair=pair,
+        solo=solo,
+    )
+
+
+def _flight_floor_km(data: _BoundData, items: Sequence[int]) -> float:
+    """Least geodesic length (km, no margin) of any flight over these items.
+
+    The three inequalities that :func:`_volume_bound` sums per group, for one flight:
+    every legal flight is at least this long (tests check it against flights built).
+    """
+    idx = np.asarray(items, np.int64)
+    if not len(idx):
+        return 0.0
+    lengths = data.lengths[idx]
+    return float(
+        max(
+            (lengths + data.share[idx]).sum() + 2.0 * data.near - data.widest,
+            (lengths + data.share_depot[idx]).sum() + data.near,
+            data.excess[idx].sum() + 2.0 * data.far[idx].max(),
+            lengths.sum() + 2.0 * data.near,
+        )
+    )
+
+
+def _conflict_bound(data: _BoundData, cap: float) -> int:
+    """Items no two of which fit one flight each need a flight of their own.
+
+    Two items conflict when the shortest flight over both alone, with straight
+    legs, is longer than ``cap``; a set of pairwise conflicting items (a clique,
+    grown greedily from every item, farthest-first) needs as many flights.
+    """
+    n = len(data.lengths)
+    conflict = data.pair > cap * (1.0 + 1e-12)
+    np.fill_diagonal(conflict, False)
+    degree = conflict.sum(axis=1)
+    best = 1
+    for start in np.argsort(-degree, kind="stable")[: min(n, 200)]:
+        clique = [int(start)]
+        cand = conflict[start].copy()
+        while cand.any():
+            idx = np.flatnonzero(cand)
+            pick = int(idx[np.argmax(degree[idx])])
+            clique.append(pick)
+            cand &= conflict[pick]
+        best = max(best, len(clique))
+    return best
+
+
+def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
+    """Proved lower bound on the flights of length <= cap (geodesic km): (bound, LP value).
+
+    Flights are grouped by the distance ``r`` of their farthest item (group edges at
+    quantiles of the items' ``far``; a group's flights use its lower edge). Variables:
+    ``n_g`` flights in group ``g`` (integer) and the share ``z_ig`` of item ``i`` flown
+    in group ``g`` (only where ``far_i`` is within the group's upper edge). Every set of
+    legal flights gives a feasible point, so the optimum bounds the flights from below:
+
+    - ``sum_g z_ig = 1`` (every item flown);
+    - ``sum_i (L_i + share_i) z_ig <= (cap - 2 near + widest) n_g``: a flight's transfers
+      are its two airfield legs (>= ``near`` each) and one arc between consecutive
+      items, longer than half the nearest-end distance at either end (the first and
+      last items' missing halves are at most ``widest``);
+    - ``sum_i (L_i + share_depot_i) z_ig <= (cap - near) n_g``: the same with the
+      airfield counted among the nearest ends (half of each airfield leg is left);
+    - ``sum_i excess_i z_ig <= (cap - 2 r_g) n_g``: the distance from the airfield
+      varies by at least ``2 r`` along the closed flight; items contribute at most
+      their own variation, transfers at most their length.
+    """
+    import highspy
+
+    from ._orienteering import _new_highs
+
+    n = len(data.lengths)
+    if n == 0:
+        return 0, 0.0
+    edges = np.unique(np.quantile(data.far, np.linspace(0.0, 1.0, BOUND_GROUPS + 1)))
+    edges[0] = 0.0
+    hi = edges[1:] if len(edges) > 1 else np.array([data.far.max()])
+    lo = edges[:-1] if len(edges) > 1 else np.array([0.0])
+    hi[-1] = max(hi[-1], float(data.far.max()))
+    n_g = len(hi)
+    cols_i, cols_g = [], []
+    for g in range(n_g):
+        idx = np.flatnonzero(data.far <= hi[g] + 1e-9)
+        cols_i.append(idx)
+        cols_g.append(np.full(len(idx), g))
+    ci = np.concatenate(cols_i)
+    cg = np.concatenate(cols_g)
+    nz = len(ci)
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_max_nodes", 20_000)
+    inf = highspy.kHighsInf
+    h.addVars(n_g + nz, np.zeros(n_g + nz), np.full(n_g + nz, inf))
+    h.changeColsCost(n_g, np.arange(n_g, dtype=np.int32), np.ones(n_g))
+    h.changeColsIntegrality(
+        n_g, np.arange(n_g, dtype=np.int32), np.full(n_g, highspy.HighsVarType.kInteger)
+    )
+    order = np.argsort(ci, kind="stable")
+    bounds = np.searchsorted(ci[order], np.arange(n + 1))
+    for i in range(n):
+        idx = (n_g + order[bounds[i] : bounds[i + 1]]).astype(np.int32)
+        h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
+    rhs1 = cap - 2.0 * data.near + data.widest
+    rhs2 = cap - data.near
+    g_order = np.argsort(cg, kind="stable")
+    g_bounds = np.searchsorted(cg[g_order], np.arange(n_g + 1))
+    for g in range(n_g):
+        sel = g_order[g_bounds[g] : g_bounds[g + 1]]
+        zi = ci[sel]
+        idx = np.concatenate([[g], n_g + sel]).astype(np.int32)
+        for rhs, w in (
+            (rhs1, data.lengths[zi] + data.share[zi]),
+            (rhs2, data.lengths[zi] + data.share_depot[zi]),
+            (cap - 2.0 * lo[g], data.excess[zi]),
+        ):
+            h.addRow(-inf, 0.0, len(idx), idx, np.concatenate([[-rhs], w]))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return n + 1, math.inf  # no legal set of flights at all
+    bound = float(info.mip_dual_bound)
+    lp = float(info.objective_function_value)
+    if not math.isfinite(bound):
+        return 1, 0.0
+    return max(1, math.ceil(bound - 1e-6)), lp
+
+
+# --------------------------------------------------------------------------- public
+
+
+def _window(s: int) -> int:
+    """Flights below the first rungs' count that a plan tries to save.
+
+    ``s - _window(s)`` never decreases as ``s`` grows (the monotonicity proof needs it).
+    """
+    return max(2, math.ceil(WINDOW_FRACTION * s))
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A proved lower bound on the number of flights.
+
+    Attributes
+    ----------
+    flights : int
+    method : str
+        How it is proved (see the module docstring).
+    value : float
+        The bound before rounding up (the programme's optimum or LP value).
+    """
+
+    flights: int
+    method: str
+    value: float
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """Flights found for one budget.
+
+    Attributes
+    ----------
+    flights : tuple of Route
+        Each flight as (item, forwards) pairs in flying order.
+    lengths_km : tuple of float
+        Counted length of each flight as the check measured it (turn margin included).
+    budget_km : float
+    lower_bound : Bound
+    threshold_km : float
+        Counted length of the longest flight of the ladder rung chosen: with this
+        many flights the solver knows no plan with a shorter longest flight among
+        the rungs it checked, so every budget from this value up needs no more.
+    stats : dict
+        Ladders tried, rungs checked, seconds.
+    """
+
+    flights: tuple[Route, ...]
+    lengths_km: tuple[float, ...]
+    budget_km: float
+    lower_bound: Bound
+    threshold_km: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.flights)
+
+    @property
+    def total_km(self) -> float:
+        """Sum of the counted flight lengths, km."""
+        return float(sum(self.lengths_km))
+
+
+class Fleet:
+    """Items, transfer distances and legality: flights for any budget (cached, deterministic).
+
+    Parameters
+    ----------
+    lengths_km : (n,) array
+        Item (lane piece) lengths, geodesic km.
+    dist_km : (2n + 1, 2n + 1) array
+        Routed transfer distances (geodesic km, no turn margin) between item start
+        points ``0 .. n-1``, end points ``n .. 2n-1`` and the airfield ``2n``.
+    turn_margin : float
+        Counted length = geodesic length * (1 + turn_margin).
+    check : callable, optional
+        ``check(route) -> (counted_km, bad_items)`` (see :data:`Check`); default: the
+        length by the matrix, every flight legal.
+    tracks : sequence of (m, 2) arrays, optional
+        Item tracks (lon, lat degrees) for the geodesic lower bound, with ``depot``.
+    depot : (float, float), optional
+        Airfield (lon, lat degrees).
+    """
+
+    def __init__(
+        self,
+        lengths_km: Sequence[float] | NDArray,
+        dist_km: NDArray,
+        *,
+        ends: NDArray | None = None,
+        depot: int | None = None,
+        reversible: Sequence[bool] | NDArray | None = None,
+        turn_margin: float = 0.0,
+        check: Check | None = None,
+        tracks: Sequence[tuple[NDArray, NDArray]] | None = None,
+        depot_lonlat: tuple[float, float] | None = None,
+    ) -> None:
+        lengths = np.asarray(lengths_km, float)
+        n = len(lengths)
+        if n == 0:
+            msg = "no items to fly: give at least one lane piece"
+            raise ValidationError(msg)
+        if lengths.ndim == 1:
+            lengths = np.column_stack([lengths, lengths])
+        d = np.asarray(dist_km, float)
+        if ends is None:
+            if d.shape != (2 * n + 1, 2 * n + 1):
+                msg = (
+                    f"dist_km must be ({2 * n + 1}, {2 * n + 1}) for {n} items without ends= "
+                    f"(starts, ends, airfield), got {d.shape}"
+                )
+                raise ValidationError(msg)
+            i = np.arange(n)
+            ends = np.column_stack([i, n + i, n + i, i])
+        ends = np.asarray(ends, np.int64)
+        depot = d.shape[0] - 1 if depot is None else int(depot)
+        rev = np.ones(n, bool) if reversible is None else np.asarray(reversible, bool)
+        if (
+            d.ndim != 2
+            or d.shape[0] != d.shape[1]
+            or ends.shape != (n, 4)
+            or ends.min() < 0
+            or max(int(ends.max()), depot) >= d.shape[0]
+        ):
+            msg = (
+                f"dist_km must be a square matrix over the points that ends (n, 4) and depot "
+                f"index; got dist {d.shape}, ends {ends.shape}, depot {depot}"
+            )
+            raise ValidationError(msg)
+        if np.any(np.isnan(d)) or np.any(d < 0):
+            msg = "dist_km must hold distances >= 0 km (inf where no route exists)"
+            raise ValidationError(msg)
+        if lengths.shape != (n, 2) or np.any(~np.isfinite(lengths)) or np.any(lengths <= 0):
+            msg = "lengths_km must be positive finite kilometres, (n,) or (n, 2)"
+            raise ValidationError(msg)
+        self.n = n
+        self.margin = float(turn_margin)
+        self.core = _Core(lengths, d, ends, depot, rev)
+        self._check = check
+        self._checked: dict[Route, tuple[float, list[int]]] = {}
+        self._bound_data = _bound_data(lengths, d, ends, depot, rev, tracks, depot_lonlat)
+        self._bounds: dict[float, Bound] = {}
+        self._splits: list[_SplitDP] | None = None
+        self._ladders: dict[int, _Ladder] = {}
+
+    # ---- exact check --------------------------------------------------------------------
+    def as_route(self, r: IntArr) -> Route:
+        """(item, forwards) pairs of an internal route."""
+        return tuple((int(a) // 2, int(a) % 2 == 0) for a in r[1:-1])
+
+    def check(self, route: Route) -> tuple[float, list[int]]:
+        """Counted length and offending items of a flight (cached)."""
+        if route not in self._checked:
+            if self._check is None:
+                nodes = [2 * i + (0 if f else 1) for i, f in route]
+                km = self.core.length(self.core.route(nodes)) * (1.0 + self.margin)
+                self._checked[route] = (km, [])
+            else:
+                km, bad = self._check(route)
+                self._checked[route] = (float(km), list(bad))
+        return self._checked[route]
+
+    def _exact(self, rung: _Rung) -> tuple[float, bool]:
+        """Value of a rung in counted km (inf unless its flights can be made legal).
+
+        Repair of flights that break a rule: the transfers into and out of every item
+        the check names get a penalty of :data:`REPAIR_PENALTY_KM` in a copy of the
+        arc matrix and the local search runs again, for a longest flight no longer
+        than the rung's; at most :data:`REPAIR_ROUNDS` rounds. The result depends
+        only on the rung, so the rung's value ``max(longest by the matrix, longest as
+        flown)`` is the same for every budget (see the module docstring).
+        """
+        if rung.exact is None:
+            routes = [r.copy() for r in rung.routes]
+            core = self.core
+            legal = False
+            for rnd in range(REPAIR_ROUNDS + 1):
+                offenders = []
+                for r in routes:
+                    _, bad = self.check(self.as_route(r))
+                    offenders.append(set(bad))
+                if not any(offenders):
+                    legal = True
+                    break
+                if rnd == REPAIR_ROUNDS:
+                    break
+                if core is self.core:
+                    core = _Core.__new__(_Core)
+                    core.__dict__.update(self.core.__dict__)
+                    core.A = self.core.A.copy()
+                for r, bad in zip(routes, offenders, strict=True):
+                    for t in np.flatnonzero(np.isin(r // 2, list(bad))):
+                        for a_, b_ in ((r[t - 1], r[t]), (r[t], r[t + 1])):
+                            for x, y in ((a_, b_), (a_, b_ ^ 1), (a_ ^ 1, b_), (a_ ^ 1, b_ ^ 1)):
+                                if x < core.Z or y < core.Z:  # not depot to depot
+                                    core.A[x, y] += REPAIR_PENALTY_KM
+                                    core.A[y ^ 1, x ^ 1] += REPAIR_PENALTY_KM
+                search = _Search(core, routes)
+                search.ils(
+                    rung.max_km * (1.0 + REPAIR_SLACK),
+                    iterations=REPAIR_ITERATIONS,
+                    stall=REPAIR_STALL,
+                    seed=7_919 * rnd + len(routes),
+                )
+                routes = [core.improve_route(r) for r in search.routes]
+            if legal:
+                worst = max(self.check(self.as_route(r))[0] for r in routes)
+                rung.exact = (max(worst, rung.max_km * (1.0 + self.margin)), True)
+                rung.legal = routes
+            else:
+                rung.exact = (math.inf, False)
+        return rung.exact
+
+    # ---- giant tours and first rungs ----------------------------------------------------
+    def _giant_splits(self) -> list[_SplitDP]:
+        if self._splits is None:
+            core = self.core
+            tour = core.improve_route(core.route(core.nearest_neighbour()))[1:-1]
+            m = len(tour)
+            rot = ROTATIONS if m <= 1200 else 2
+            starts = sorted({(m * t) // rot for t in range(rot)})
+            self._splits = [_SplitDP(core, np.roll(tour, -s)) for s in starts]
+        return self._splits
+
+    def first_rung(self, k: int) -> tuple[float, list[IntArr]]:
+        """Best exact min-max split of the giant tour's rotations into <= k trips."""
+        best: tuple[float, int] | None = None
+        for t, sp in enumerate(self._giant_splits()):
+            v = sp.value(k)
+            if best is None or v < best[0] - 1e-9:
+                best = (v, t)
+        assert best is not None
+        return best[0], self._splits[best[1]].routes(k)  # type: ignore[index]
+
+    def ladder(self, k: int) -> _Ladder:
+        if k not in self._ladders:
+            _, routes = self.first_rung(k)
+            self._ladders[k] = _Ladder(self.core, k, routes)
+        return self._ladders[k]
+
+    # ---- bound ---------------------------------------------------------------------------
+    def lower_bound(self, budget_km: float) -> Bound:
+        """Proved lower bound on the flights needed within ``budget_km`` (counted km)."""
+        key = float(budget_km)
+        if key not in self._bounds:
+            cap = key / (1.0 + self.margin)
+            flights, value = _volume_bound(self._bound_data, cap)
+            clique = _conflict_bound(self._bound_data, cap)
+            if clique > flights:
+                self._bounds[key] = Bound(clique, "pairwise conflicts (clique)", float(clique))
+            else:
+                self._bounds[key] = Bound(flights, "radial bin-packing MIP (HiGHS)", value)
+        return self._bounds[key]
+
+    # ---- plan ------------------------------------------------------------------------------
+    def plan(self, budget_km: float) -> FleetPlan:
+        """Fewest flights (then shortest) within ``budget_km`` counted km; see the module doc."""
+        import time
+
+        t0 = time.perf_counter()
+        budget = float(budget_km)
+        cap = budget / (1.0 + self.margin)
+        solo = np.fmin(self.core.solo[0 : 2 * self.n : 2], self.core.solo[1 : 2 * self.n : 2])
+        worst = int(np.argmax(solo))
+        if solo[worst] > cap * (1.0 + 1e-12):
+            msg = (
+                f"item {worst} alone needs a {solo[worst] * (1.0 + self.margin):.0f} km round "
+                f"trip, over the {budget:.0f} km budget"
+            )
+            raise InfeasibleError(msg)
+        lb = self.lower_bound(budget)
+        # s(B): fewest trips of the first rungs (exact splits) within the budget
+        s = max(1, lb.flights)
+        while self.first_rung(s)[0] > cap * (1.0 + 1e-12):
+            s += 1
+        start = max(lb.flights, s - _window(s))
+        stats: dict[str, Any] = {"split_flights": s, "window_start": start, "rungs_checked": 0}
+        chosen: tuple[int, _Rung] | None = None
+        k = start
+        while chosen is None:
+            lad = self.ladder(k)
+            j = 0
+            while True:
+                rung = lad.rung(j)
+                if rung is None:
+                    break
+                j += 1
+                if rung.max_km > cap * (1.0 + 1e-9):
+                    continue
+                stats["rungs_checked"] += 1
+                worst_km, legal = self._exact(rung)
+                if legal and worst_km <= budget:
+                    chosen = (k, rung)
+                    break
+            if chosen is None:
+                k += 1
+                if k > self.n:
+                    msg = "no legal set of flights found (every item alone breaks a rule)"
+                    raise InfeasibleError(msg)
+        k, rung = chosen
+        assert rung.legal is not None
+        routes = [r.copy() for r in rung.legal]
+        # fewer kilometres with the same flights
+        search = _Search(self.core, routes)
+        its = max(10, min(SHORTEN_ITERATIONS, SHORTEN_WORK // self.n))
+        found = search.shorten_ils(cap, iterations=its, stall=max(5, its // 4), seed=k)
+        final = rung.legal
+        base = sum(self.core.length(r) for r in final)
+        for cand in reversed(found[-SHORTEN_CANDIDATES:]):
+            cand = [self.core.improve_route(r) for r in cand]
+            if sum(self.core.length(r) for r in cand) >= base - 1e-6:
+                break
+            checked = [self.check(self.as_route(r)) for r in cand]
+            if all(not bad and km <= budget for km, bad in checked):
+                final = cand
+                break
+        flights = tuple(self.as_route(r) for r in final)
+        lengths = tuple(self.check(f)[0] for f in flights)
+        stats.update(
+            flights=k,
+            ladder_steps={kk: lad.steps for kk, lad in self._ladders.items()},
+            seconds=time.perf_counter() - t0,
+        )
+        logger.info(
+            "fleet: %d flights within %.0f km (lower bound %d, split %d), %.0f km, %.1f s",
+            k,
+            budget,
+            lb.flights,
+            s,
+            sum(lengths),
+            stats["seconds"],
+        )
+        return FleetPlan(flights, lengths, budget, lb, self._exact(rung)[0], stats)
