@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from openskies import _cli_exercise, _files, _geodata, cli, io
+from openskies import _files, _geodata, cli, io
+from openskies.cli import exercise as _cli_exercise
 from openskies._files import MARKER
 from openskies.cli import app
 
@@ -603,7 +604,8 @@ def test_file_added_during_the_run_blocks_the_replacement(tmp_path) -> None:
 
 _BARRIER = r"""
 import os, sys, time
-from openskies import cli, _cli_commands, _cli_exercise, csbm, _html  # imports before the start
+from openskies import cli, csbm, _html  # imports before the start
+from openskies.cli import exercise as _cli_exercise
 ready, go = sys.argv[1], sys.argv[2]
 open(ready, "w").close()
 while not os.path.exists(go):

@@ -44,7 +44,7 @@ from typer.testing import CliRunner
 from openskies import _html, _ranking, coverage, data, report, study
 from openskies import config as cfgmod
 from openskies import io as osio
-from openskies._cli_study import write_study_outputs
+from openskies.cli.study import write_study_outputs
 from openskies._text import csv_text, csv_untext, markdown_text
 from openskies.cli import app
 from openskies.flightplan import FlightPlan

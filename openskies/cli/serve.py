@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import app, err_console, fail, styled
+from ._app import app, err_console, fail, styled
 
 
 @app.command()
@@ -25,7 +25,7 @@ def serve(
     stops) on one line; every request needs the token.
     """
     try:
-        from .serve import Workbench, is_loopback
+        from ..serve import Workbench, is_loopback
     except ImportError as exc:  # pragma: no cover - fastapi/uvicorn are dependencies
         raise fail(f"the workbench needs fastapi and uvicorn: {exc}") from None
     if not 0 <= port <= 65535:

@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import (
+from ._app import (
     EXIT_ILLEGAL,
     DesignateOpt,
     YearOpt,
     app,
     console,
+    exit_codes,
     fail,
     regime_from_options,
     styled,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .flightplan import FlightPlan
+    from ..flightplan import FlightPlan
 
 _PLAN_HELP = "Plan file: GeoJSON (.geojson/.json), GPX (.gpx) or CSV (.csv, lon/lat columns)."
 
@@ -51,18 +52,13 @@ def _load(
     year: int | None,
 ) -> FlightPlan:
     """Read the plan with the CLI options; raise typer.Exit(2) on unusable input."""
-    from . import flightplan
-    from ._errors import OpenSkiesError
+    from .. import flightplan
 
-    try:
+    with exit_codes():
         regime = None
         if designate or year is not None:
             regime = regime_from_options(designate, year)
         return flightplan.read(plan_file, territory=territory, start=start, end=end, regime=regime)
-    except typer.Exit:
-        raise
-    except (OpenSkiesError, ValueError, KeyError, OSError) as exc:
-        raise fail(str(exc).strip("'\"")) from None
 
 
 @app.command()
@@ -76,12 +72,8 @@ def validate(
 ) -> None:
     """Check a flight plan against the treaty rules; exit 0 legal, 1 illegal, 2 unusable."""
     plan = _load(plan_file, territory, start, end, designate, year)
-    from ._errors import OpenSkiesError
-
-    try:
+    with exit_codes():
         violations = plan.validate()
-    except (OpenSkiesError, ValueError) as exc:
-        raise fail(str(exc)) from None
     hyp = (" (hypothetical designation)", "bold yellow") if plan.hypothetical else ""
     console.print(
         styled(
@@ -140,21 +132,18 @@ def export(
     An existing output file is refused unless --overwrite is given; a directory, a symbolic
     link or a device is never replaced.
     """
-    from . import _files, io
-    from ._errors import OpenSkiesError
+    from .. import _files, io
 
     key = fmt.strip().lower()
     if key not in io.FORMATS:
         msg = f"--format {fmt!r} is not known: choose one of {', '.join(io.FORMATS)}"
         raise fail(msg)
-    try:
+    with exit_codes(prefix="--output: "):
         _files.check_output_file(out, overwrite=overwrite)
-    except OpenSkiesError as exc:
-        raise fail(f"--output: {exc}") from None
     plan = _load(plan_file, territory, start, end, designate, year)
-    try:
-        with _files.atomic_path(out, overwrite=overwrite) as tmp:
-            io.write(plan, tmp, format=key)
-    except (OpenSkiesError, ValueError, OSError) as exc:
-        raise fail(f"could not write {out}: {exc}") from None
+    with (
+        exit_codes(prefix=f"could not write {out}: "),
+        _files.atomic_path(out, overwrite=overwrite) as tmp,
+    ):
+        io.write(plan, tmp, format=key)
     console.print(f"wrote {out} ({key}, {len(plan.waypoints)} waypoints)")

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli import app, console, fail
+from ._app import app, console, exit_codes
 
 DEFAULT_RANK = "belarus-siting.yaml"
 
@@ -34,7 +34,7 @@ def _quiet_dask() -> None:
 
 def _refuse_all_failed(ranking: Any) -> None:
     """Exit 2 (nothing written) when no candidate could be evaluated, with the reasons."""
-    from ._errors import ValidationError
+    from .._errors import ValidationError
 
     meta = ranking.attrs["ranking"]
     failed: dict[str, str] = meta["failed"]
@@ -90,11 +90,10 @@ def rank_cmd(
     Writes ranking.csv, ranking.md, ranking.html (map coloured by score), ranking.geojson and
     summary.json (parameters, provenance, failed candidates).
     """
-    from . import _files, _ranking, data
-    from . import config as cfgmod
-    from ._errors import OpenSkiesError
+    from .. import _files, _ranking, data
+    from .. import config as cfgmod
 
-    try:
+    with exit_codes():
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_RANK)
         cfg = cfgmod.load(path, cfgmod.RankConfig, section="rank")
         with _files.staged_dir(output, overwrite=overwrite, command="rank") as tmp:
@@ -134,8 +133,6 @@ def rank_cmd(
                 title=f"Entry-point ranking: {cfg.name}",
                 extra=extra,
             )
-    except (OpenSkiesError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
     for line in _ranking.findings(ranking, highlight=cfg.highlight):
         console.print(f"- {line}")
     failed = ranking.attrs["ranking"]["failed"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, fail, regime_from_options
+from ._app import EXIT_ILLEGAL, DesignateOpt, YearOpt, app, console, exit_codes, regime_from_options
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -69,11 +69,10 @@ def coverage_cmd(
     """Plan the fewest legal flights from an airfield that image a whole territory."""
     import contextlib
 
-    from . import _files, coverage, io
-    from ._errors import OpenSkiesError
+    from .. import _files, coverage, io
 
     staged: contextlib.AbstractContextManager[Path | None] = contextlib.nullcontext()
-    try:
+    with exit_codes():
         if out_dir is not None:
             staged = _files.staged_dir(out_dir, overwrite=overwrite, command="coverage")
         with staged as tmp:
@@ -90,10 +89,6 @@ def coverage_cmd(
             s = flights.summary
             for k, plan in enumerate(flights if tmp is not None else [], start=1):
                 io.write(plan, tmp / f"{s.area_code}_{s.airfield}_{k:02d}.geojson")
-    except typer.Exit:
-        raise
-    except (OpenSkiesError, ValueError, KeyError) as exc:
-        raise fail(str(exc).strip("'\"")) from None
     if as_json:
         console.print_json(json.dumps(s.as_dict()))
     else:
@@ -130,17 +125,12 @@ def reach_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Round trip to image each cell of a territory and the share within reach per budget."""
-    from . import coverage
-    from ._errors import OpenSkiesError
+    from .. import coverage
 
-    try:
+    with exit_codes():
         regime = regime_from_options(designate, year)
         grid = coverage.reach(territory, airfield, cell_km=cell_km, sensor=sensor, regime=regime)
         curve = coverage.reach_curve(territory, airfield, regime=regime, cells=grid)
-    except typer.Exit:
-        raise
-    except (OpenSkiesError, ValueError, KeyError) as exc:
-        raise fail(str(exc).strip("'\"")) from None
     if as_json:
         out = {
             **dict(grid.attrs),

@@ -13,18 +13,18 @@ is given as :class:`rich.text.Text` spans (:func:`styled`), never as markup.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from . import __version__
-from ._errors import OpenSkiesError
+from .. import __version__
+from .._errors import OpenSkiesError
 
 app = typer.Typer(
     name="openskies",
@@ -75,6 +75,49 @@ def fail(message: str, code: int = EXIT_UNUSABLE) -> typer.Exit:
     return typer.Exit(code)
 
 
+#: What a command reports as unusable input (exit 2): openskies' own errors (each also a
+#: ``ValueError`` or ``KeyError``), the builtin errors the libraries raise for a bad value or an
+#: unknown key, and a file that cannot be read or written.
+UNUSABLE_INPUT: tuple[type[BaseException], ...] = (OpenSkiesError, ValueError, KeyError, OSError)
+
+
+def _message(exc: BaseException) -> str:
+    """The text of an error; a plain ``KeyError`` quotes its key, which is dropped."""
+    text = str(exc)
+    return text.strip("'\"") if isinstance(exc, KeyError) else text
+
+
+@contextmanager
+def exit_codes(*, prefix: str = "", writing: str | None = None) -> Iterator[None]:
+    """Turn unusable input met inside the block into an error line and exit 2.
+
+    The one mapping from exceptions to exit codes of the command line (the module docstring
+    lists the codes): :data:`UNUSABLE_INPUT` becomes ``error: <prefix><message>`` and exit
+    :data:`EXIT_UNUSABLE`; a :class:`typer.Exit` (an exit already decided) passes; any other
+    exception is a bug and reaches :func:`main` (exit :data:`EXIT_INTERNAL`).
+
+    Parameters
+    ----------
+    prefix : str
+        Text put before the message (e.g. ``"--output: "``).
+    writing : str, optional
+        The output the block writes: an ``OSError`` other than a missing input file is then
+        reported as ``cannot write to '<writing>': <error>``.
+    """
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except UNUSABLE_INPUT as exc:
+        if (
+            writing is not None
+            and isinstance(exc, OSError)
+            and not isinstance(exc, FileNotFoundError)
+        ):
+            raise fail(f"cannot write to {writing!r}: {exc}") from None
+        raise fail(prefix + _message(exc)) from None
+
+
 #: Options shared by the commands that accept hypothetical designations.
 DesignateOpt = Annotated[
     list[str] | None,
@@ -89,7 +132,7 @@ YearOpt = Annotated[int | None, typer.Option("--year", help="Treaty regime year 
 
 def regime_from_options(designate: list[str] | None, year: int | None) -> Any:
     """The regime of ``--year`` with every ``--designate ICAO=KM`` applied (exit 2 on errors)."""
-    from . import data
+    from .. import data
 
     regime = data.regime(year) if year is not None else data.regime()
     seen: dict[str, str] = {}
@@ -111,37 +154,6 @@ def regime_from_options(designate: list[str] | None, year: int | None) -> Any:
         party = regime.airfield(icao).party
         regime = regime.designate(icao, party=party, max_flight_distance_km=km_value)
     return regime
-
-
-@app.command()
-def info(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show the bundled data: files, checksums, counts and sources."""
-    from . import data
-
-    try:
-        facts = data.info()
-    except (OpenSkiesError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
-    if as_json:
-        console.print_json(json.dumps(facts))
-        return
-    console.print(f"openskies {__version__}; data in {facts['geodata_dir']}")
-    table = Table("file", "sha256")
-    for name, digest in facts["files"].items():
-        table.add_row(name, digest[:16] + "…")
-    console.print(table)
-    console.print(f"countries: {facts['countries']} ({facts['borders']})")
-    console.print(
-        f"airfields: {facts['airfields']}; Open Skies airfields 2019: {', '.join(facts['osas'])}"
-    )
-    console.print(f"States Parties in 2019: {facts['parties_2019']}")
-    console.print(f"sites: {facts['sites']}")
-
-
-# Commands of later layers register themselves on ``app`` in their own modules.
-from . import _cli_commands  # noqa: E402, F401
 
 
 def main() -> None:
@@ -176,8 +188,19 @@ def main() -> None:
         sys.exit(EXIT_INTERNAL)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-__all__ = ["app", "main"]
+__all__ = [
+    "EXIT_ILLEGAL",
+    "EXIT_INTERNAL",
+    "EXIT_UNUSABLE",
+    "UNUSABLE_INPUT",
+    "DesignateOpt",
+    "YearOpt",
+    "app",
+    "console",
+    "err_console",
+    "exit_codes",
+    "fail",
+    "main",
+    "regime_from_options",
+    "styled",
+]

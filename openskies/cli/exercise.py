@@ -34,11 +34,11 @@ import typer
 import yaml
 from pydantic import AfterValidator, Field
 
-from . import _limits
-from ._errors import ConfigError, OpenSkiesError
-from ._text import csv_frame, markdown_text
-from .cli import app, console, fail
-from .config import Int, Num, Unique, _Strict
+from .. import _limits
+from .._errors import ConfigError, OpenSkiesError
+from .._text import csv_frame, markdown_text
+from ..config import Int, Num, Unique, _Strict
+from ._app import app, console, exit_codes
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _lib_check(func: Any) -> Any:
 
 
 def _date_check(value: Any) -> None:
-    from . import csbm
+    from .. import csbm
 
     csbm._as_datetime(value, field_name="date")
 
@@ -166,7 +166,7 @@ def load_config(path: str | Path) -> ExerciseConfig:
         and an unusable exercise (unknown training ground, end before start,
         negative counts), unknown regime, entry point, sensor or aircraft.
     """
-    from . import config as cfgmod
+    from .. import config as cfgmod
 
     p = Path(path)
     cfg, node = cfgmod.load_with_node(p, ExerciseConfig)
@@ -176,8 +176,8 @@ def load_config(path: str | Path) -> ExerciseConfig:
 
 def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> None:
     """Build the exercise, regimes and codes once, so that errors name their key path."""
-    from . import aircraft, csbm, data, sensors
-    from .config import line_of
+    from .. import aircraft, csbm, data, sensors
+    from ..config import line_of
 
     def err(where: tuple[Any, ...], exc: Exception) -> ConfigError:
         line = line_of(node, where)
@@ -217,7 +217,7 @@ def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> No
 
 
 def _build_exercise(cfg: ExerciseConfig) -> Any:
-    from . import csbm
+    from .. import csbm
 
     spec = cfg.exercise.model_dump(exclude={"sources"})
     loc = spec["location"]
@@ -229,14 +229,14 @@ def _build_exercise(cfg: ExerciseConfig) -> Any:
 
 
 def _timeline(cfg: ExerciseConfig) -> Any:
-    from . import csbm
+    from .. import csbm
 
     overrides = {k: v for k, v in cfg.time_to_image.timeline.model_dump().items() if v is not None}
     return csbm.Timeline.from_treaty(**overrides)
 
 
 def _run(cfg: ExerciseConfig, config_path: Path) -> dict[str, Any]:
-    from . import csbm, data
+    from .. import csbm, data
 
     ex = _build_exercise(cfg)
     tti = cfg.time_to_image
@@ -374,7 +374,7 @@ _SENS_COLS = {
 
 
 def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
-    from . import __version__, _geodata, csbm
+    from .. import __version__, _geodata, csbm
 
     md = markdown_text
     ex = res["exercise"]
@@ -518,7 +518,7 @@ def _json_value(value: Any) -> Any:
 def _features(res: Mapping[str, Any]) -> list[dict[str, Any]]:
     from shapely.geometry import LineString, Point, mapping
 
-    from . import geodesy
+    from .. import geodesy
 
     ex = res["exercise"]
     reg = res["regime"]
@@ -600,10 +600,10 @@ def _geojson(feats: list[dict[str, Any]]) -> bytes:
 
 def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any]]) -> str | None:
     try:
-        from . import _html
+        from .. import _html
     except ImportError:  # pragma: no cover - the HTML machinery is optional
         return None
-    from . import data
+    from .. import data
 
     def layer(kind: str) -> dict[str, Any]:
         return {
@@ -760,16 +760,12 @@ def exercise(
     ] = False,
 ) -> None:
     """CSBM obligations and time to image an exercise area from each entry point."""
-    from . import _files
+    from .. import _files
 
-    try:
+    with exit_codes(writing=str(output)):
         cfg = load_config(config)
         with _files.staged_dir(output, overwrite=overwrite, command="exercise") as tmp:
             files = render(cfg, Path(config))
             for name, payload in files.items():
                 _files.write_bytes(payload, tmp / name, overwrite=False)
-    except (OpenSkiesError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
-    except OSError as exc:
-        raise fail(f"cannot write to {str(output)!r}: {exc}") from None
     console.print(f"wrote {len(files)} files to {output}: {', '.join(files)}")

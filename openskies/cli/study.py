@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli import app, console, fail
+from ._app import app, console, exit_codes
 
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output directory.")]
 OverwriteOpt = Annotated[
@@ -22,7 +22,7 @@ OverwriteOpt = Annotated[
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    from .io import atomic_write
+    from ..io import atomic_write
 
     with atomic_write(path) as fh:
         json.dump(obj, fh, indent=2, sort_keys=True, default=str)
@@ -36,11 +36,11 @@ def plan_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Plan the most valuable legal observation flight for a config; write plan files + map."""
-    from . import __version__, _files, _geodata, _inputs, data, io, report, routing
-    from . import config as cfgmod
-    from ._errors import InfeasibleError, OpenSkiesError
+    from .. import __version__, _files, _geodata, _inputs, data, io, report, routing
+    from .. import config as cfgmod
+    from .._errors import InfeasibleError
 
-    try:
+    with exit_codes():
         cfg = cfgmod.load(config, cfgmod.PlanConfig, section="plan")
         with _files.staged_dir(output, overwrite=overwrite, command="plan") as tmp:
             reg = data.regime(cfg.year)
@@ -84,7 +84,7 @@ def plan_cmd(
                 raise InfeasibleError(msg)
             footprint = None
             if cfg.sensor:
-                from . import coverage, sensors
+                from .. import coverage, sensors
 
                 footprint = coverage.footprint(plan, sensors.preset(cfg.sensor))
             io.write_geojson(plan, tmp / "plan.geojson")
@@ -114,8 +114,6 @@ def plan_cmd(
                 ],
             }
             _write_json(tmp / "summary.json", summary)
-    except (OpenSkiesError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
     console.print(
         f"{plan.name}: {len(route.observed)} targets observed (value {route.value_observed:g} of "
         f"{route.value_total:g}), {plan.length_km:.0f} of {plan.budget_km:.0f} km; "
@@ -158,11 +156,10 @@ def compare_cmd(
 
     Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json.
     """
-    from . import __version__, _files, _geodata, data, study
-    from . import config as cfgmod
-    from ._errors import OpenSkiesError
+    from .. import __version__, _files, _geodata, data, study
+    from .. import config as cfgmod
 
-    try:
+    with exit_codes():
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_STUDY)
         cfg = cfgmod.load(path, cfgmod.StudyConfig, section="study")
         with _files.staged_dir(output, overwrite=overwrite, command="compare") as tmp:
@@ -194,8 +191,6 @@ def compare_cmd(
                     "config": cfg.model_dump(mode="json"),
                 },
             )
-    except (OpenSkiesError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
     for line in st.findings():
         console.print(f"- {line}")
     console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
@@ -203,8 +198,8 @@ def compare_cmd(
 
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
-    from . import report
-    from .io import atomic_write, write_geojson_layer
+    from .. import report
+    from ..io import atomic_write, write_geojson_layer
 
     st.to_html(out / "report.html")
     for s in st.params["sensors"]:
