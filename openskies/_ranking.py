@@ -1597,7 +1597,7 @@ def ranking_layer(
     m: Any, ranking: pd.DataFrame, *, budget_km: float, sensor: str, show: bool = True
 ) -> None:
     """Add one scenario's candidates to a map, each coloured by its score."""
-    from . import _html
+    from .report import _leaflet as _html
 
     meta = _meta(ranking)
     units = meta["metric_units"]
@@ -1648,7 +1648,8 @@ def ranking_html(
     online_tiles: bool = False,
 ) -> str:
     """The ranking as one self-contained, offline HTML page: map, findings, tables, methods."""
-    from . import _html, report
+    from . import report
+    from .report import _leaflet as _html
 
     meta = _meta(ranking)
     p = meta["params"]
@@ -1743,8 +1744,8 @@ def write_ranking(
     Every file is written atomically into the existing directory ``out_dir``
     (the CLI stages the whole directory, see :mod:`openskies._outdir`).
     """
-    from . import _html
     from .io import atomic_write, write_geojson_layer
+    from .report import _leaflet as _html
 
     out = Path(out_dir)
     meta = _meta(ranking)

@@ -348,7 +348,7 @@ class EntryPointStudy:
         return report.write_study_report(self, path, **kwargs)
 
     def _repr_html_(self) -> str:
-        from . import _html
+        from .report import _leaflet as _html
 
         w = self.summary().round(3)
         return _html.html_table(

@@ -1,4 +1,4 @@
-"""Offline, self-contained HTML maps (openskies._html): static checks and real-browser checks."""
+"""Offline, self-contained HTML maps (openskies.report._leaflet): static and real-browser checks."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from openskies import _html
 from openskies._errors import ValidationError
+from openskies.report import _leaflet as _html
 
 EVIL = "<img src=x onerror=alert(1)>"
 EVIL_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"

@@ -22,9 +22,10 @@ from distributed import Client, LocalCluster
 from geographiclib.geodesic import Geodesic
 from typer.testing import CliRunner
 
-from openskies import _html, _ranking, coverage, data, geodesy, study
+from openskies import _ranking, coverage, data, geodesy, study
 from openskies._errors import ValidationError
 from openskies.cli import app
+from openskies.report import _leaflet as _html
 
 G = Geodesic.WGS84
 #: A small ranking: 3 bundled airfields, a 200 km grid (5 sites) and Kubinka, cheap metrics.

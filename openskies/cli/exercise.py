@@ -600,7 +600,7 @@ def _geojson(feats: list[dict[str, Any]]) -> bytes:
 
 def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any]]) -> str | None:
     try:
-        from .. import _html
+        from ..report import _leaflet as _html
     except ImportError:  # pragma: no cover - the HTML machinery is optional
         return None
     from .. import data

@@ -23,9 +23,9 @@ import pytest
 from typer.testing import CliRunner
 
 from openskies import _files, _geodata, cli, io
-from openskies.cli import exercise as _cli_exercise
 from openskies._files import MARKER
 from openskies.cli import app
+from openskies.cli import exercise as _cli_exercise
 
 ZAPAD = _geodata.configs_dir() / "zapad-2021.yaml"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -604,7 +604,8 @@ def test_file_added_during_the_run_blocks_the_replacement(tmp_path) -> None:
 
 _BARRIER = r"""
 import os, sys, time
-from openskies import cli, csbm, _html  # imports before the start
+from openskies import cli, csbm  # imports before the start
+from openskies.report import _leaflet as _html
 from openskies.cli import exercise as _cli_exercise
 ready, go = sys.argv[1], sys.argv[2]
 open(ready, "w").close()
@@ -827,7 +828,8 @@ def test_no_clobber_write_refuses_a_file_that_appears_meanwhile(tmp_path) -> Non
 
 
 def test_one_writer_for_io_html_and_exercise(tmp_path) -> None:
-    from openskies import _html, _outdir
+    from openskies import _outdir
+    from openskies.report import _leaflet as _html
 
     assert io.atomic_write is _files.atomic_write
     assert io.atomic_path is _files.atomic_path

@@ -41,13 +41,14 @@ import shapely
 import yaml
 from typer.testing import CliRunner
 
-from openskies import _html, _ranking, coverage, data, report, study
+from openskies import _ranking, coverage, data, report, study
 from openskies import config as cfgmod
 from openskies import io as osio
-from openskies.cli.study import write_study_outputs
 from openskies._text import csv_text, csv_untext, markdown_text
 from openskies.cli import app
+from openskies.cli.study import write_study_outputs
 from openskies.flightplan import FlightPlan
+from openskies.report import _leaflet as _html
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -55,7 +55,7 @@ import shapely
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 
-from ._errors import OpenSkiesError, ValidationError
+from .._errors import OpenSkiesError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ def _root_figure(m_or_doc: Element) -> Figure:
     if not isinstance(m_or_doc, Element):
         msg = (
             f"expected a folium.Map (or its branca Figure), got {type(m_or_doc).__name__}; "
-            "build the map with openskies._html.new_map()"
+            "build the map with openskies.report._leaflet.new_map()"
         )
         raise ValidationError(msg)
     root = m_or_doc.get_root()
@@ -1191,7 +1191,7 @@ def _renumber_ids(page: str, fig: Figure) -> str:
 
 
 def _atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
-    from ._files import write_bytes
+    from .._files import write_bytes
 
     return write_bytes(data, path)
 

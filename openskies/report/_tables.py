@@ -1,0 +1,44 @@
+"""Formatting shared by the report pages: colour ramp, numbers, escaping, the metrics table."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+import pandas as pd
+
+from . import _leaflet as _html
+
+logger = logging.getLogger(__name__)
+
+
+def metrics_table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
+    """Escaped HTML table of a DataFrame (index dropped)."""
+    return _html.html_table(list(map(str, df.columns)), df.itertuples(index=False), caption=caption)
+
+
+def _ramp(x: float) -> str:
+    """Colour ramp from sky blue (0) through yellow to purple (1) (Okabe-Ito colours)."""
+    stops = [(0.0, (86, 180, 233)), (0.5, (240, 228, 66)), (1.0, (204, 121, 167))]
+    x = min(1.0, max(0.0, float(x) if x == x else 0.0))
+    for (x0, c0), (x1, c1) in itertools.pairwise(stops):
+        if x <= x1:
+            f = (x - x0) / (x1 - x0)
+            r, g, b = (round(a + (bb - a) * f) for a, bb in zip(c0, c1, strict=True))
+            return f"#{r:02X}{g:02X}{b:02X}"
+    return "#CC79A7"
+
+
+def _fmt(v: Any) -> Any:
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        return round(v, 4) if abs(v) < 10 else round(v, 1)
+    return v
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
