@@ -26,6 +26,7 @@ from openskies import _ranking, coverage, data, geodesy, study
 from openskies._errors import ValidationError
 from openskies.cli import app
 from openskies.report import _leaflet as _html
+from openskies.report import ranking as ranking_report
 
 G = Geodesic.WGS84
 #: A small ranking: 3 bundled airfields, a 200 km grid (5 sites) and Kubinka, cheap metrics.
@@ -315,13 +316,14 @@ def test_cli_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
         msg = "disk full"
         raise OSError(msg)
 
-    monkeypatch.setattr(_ranking, "ranking_html", boom)
-    with pytest.raises(OSError, match="disk full"):
-        runner.invoke(
-            app,
-            ["rank", str(_cfg(tmp_path)), "-o", str(out), "--scheduler", "sync", "--no-progress"],
-            catch_exceptions=False,
-        )
+    monkeypatch.setattr(ranking_report, "ranking_html", boom)
+    res = runner.invoke(
+        app,
+        ["rank", str(_cfg(tmp_path)), "-o", str(out), "--scheduler", "sync", "--no-progress"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 2  # an OSError is unusable output, reported by cli.exit_codes
+    assert "disk full" in res.output
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 

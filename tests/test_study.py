@@ -10,7 +10,7 @@ import shapely
 from geographiclib.geodesic import Geodesic
 from typer.testing import CliRunner
 
-from openskies import data, geodesy, study
+from openskies import _scenario, data, geodesy, study
 from openskies._errors import UnknownCodeError, ValidationError
 from openskies.cli import app
 
@@ -225,7 +225,7 @@ def test_targets_none_means_the_bundled_sites(monkeypatch) -> None:
         seen[sc.icao] = None if sites is None else len(sites)
         return {}, None
 
-    monkeypatch.setattr(study, "_site_metrics", fake_site_metrics)
+    monkeypatch.setattr(_scenario, "_site_metrics", fake_site_metrics)
     kw = {
         "budgets_km": [5500.0],
         "sensors": ("optical_high_pan",),

@@ -90,8 +90,10 @@ def rank_cmd(
     Writes ranking.csv, ranking.md, ranking.html (map coloured by score), ranking.geojson and
     summary.json (parameters, provenance, failed candidates).
     """
-    from .. import _files, _ranking, data
+    from .. import _files, data
     from .. import config as cfgmod
+    from .. import ranking as ranking_mod
+    from ..report import ranking as ranking_report
 
     with exit_codes():
         path = config if config is not None else cfgmod.bundled_config(DEFAULT_RANK)
@@ -99,7 +101,7 @@ def rank_cmd(
         with _files.staged_dir(output, overwrite=overwrite, command="rank") as tmp:
             if scheduler is None or scheduler.strip() not in ("local", "sync"):
                 _quiet_dask()
-            ranking = _ranking.rank_entry_points(
+            ranking = ranking_mod.rank_entry_points(
                 cfg.territory,
                 candidates=cfg.candidates,
                 grid_km=cfg.grid_km,
@@ -126,14 +128,14 @@ def rank_cmd(
                 "config_path": cfgmod.display_name(path),
                 "config_sha256": cfgmod.config_hash(cfg),
             }
-            _ranking.write_ranking(
+            ranking_report.write_ranking(
                 ranking,
                 tmp,
                 highlight=cfg.highlight,
                 title=f"Entry-point ranking: {cfg.name}",
                 extra=extra,
             )
-    for line in _ranking.findings(ranking, highlight=cfg.highlight):
+    for line in ranking_report.findings(ranking, highlight=cfg.highlight):
         console.print(f"- {line}")
     failed = ranking.attrs["ranking"]["failed"]
     if failed:

@@ -49,6 +49,7 @@ from openskies.cli import app
 from openskies.cli.study import write_study_outputs
 from openskies.flightplan import FlightPlan
 from openskies.report import _leaflet as _html
+from openskies.report import ranking as ranking_report
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -417,7 +418,7 @@ def test_ranking_api_with_a_hostile_designation(tmp_path) -> None:
     )
     out = tmp_path / "out"
     out.mkdir()
-    _ranking.write_ranking(ranking, out, highlight=("ZZQC",), title=hostile("RANKTITLE"))
+    ranking_report.write_ranking(ranking, out, highlight=("ZZQC",), title=hostile("RANKTITLE"))
     files = assert_inert(out, ["RANKAF", "RANKTITLE"], workdir=tmp_path, pwned=pwned)
     assert "RANKAF{{ 7*7 }}" in files["ranking.html"]
     assert "RANKTITLE{{ 7*7 }}" in files["ranking.html"]
