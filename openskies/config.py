@@ -217,11 +217,11 @@ class RankConfig(_Strict):
     @field_validator("objective")
     @classmethod
     def _objective(cls, v: tuple[str, ...] | None, info: Any) -> tuple[str, ...] | None:
-        from . import _ranking
+        from . import ranking
 
         if v is None or "metrics" not in info.data:
             return v
-        _as_value_error(lambda o: _ranking.parse_objective(o, info.data["metrics"]), v)
+        _as_value_error(lambda o: ranking.parse_objective(o, info.data["metrics"]), v)
         return v
 
 

@@ -258,7 +258,7 @@ class EntryPointStudy:
         text = csv_frame(self.metrics).to_csv(index=False, float_format="%.6g", lineterminator="\n")
         if path is None:
             return text
-        from .io import atomic_write
+        from ._files import atomic_write
 
         with atomic_write(path, newline="") as fh:
             fh.write(text)

@@ -22,7 +22,7 @@ OverwriteOpt = Annotated[
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    from ..io import atomic_write
+    from .._files import atomic_write
 
     with atomic_write(path) as fh:
         json.dump(obj, fh, indent=2, sort_keys=True, default=str)
@@ -199,7 +199,8 @@ def compare_cmd(
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
     from .. import report
-    from ..io import atomic_write, write_geojson_layer
+    from .._files import atomic_write
+    from ..io import write_geojson_layer
 
     st.to_html(out / "report.html")
     for s in st.params["sensors"]:
