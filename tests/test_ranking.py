@@ -67,6 +67,7 @@ def local_run():
     return _ranking.rank_entry_points("BLR", executor="local", workers=2, **SMALL)
 
 
+@pytest.mark.slow
 def test_localcluster_and_local_processes_give_identical_rankings(cluster, local_run) -> None:
     on_dask = _ranking.rank_entry_points("BLR", executor=cluster, **SMALL)
     assert len(cluster.scheduler_info(n_workers=-1)["workers"]) == 2
@@ -78,6 +79,7 @@ def test_localcluster_and_local_processes_give_identical_rankings(cluster, local
     assert local_run.attrs["ranking"]["failed"] == {}
 
 
+@pytest.mark.slow
 def test_ranking_follows_the_objective(local_run) -> None:
     for _, g in local_run.groupby(["budget_km", "sensor"]):
         keys = list(
@@ -101,6 +103,7 @@ def test_ranking_follows_the_objective(local_run) -> None:
     assert not bool(hi["hypothetical"].iloc[0])
 
 
+@pytest.mark.slow
 def test_metrics_against_independent_calculations(local_run) -> None:
     r = local_run.set_index(["icao", "budget_km"])
     blr = data.territory("BLR")
@@ -171,6 +174,7 @@ def _outside_points() -> gpd.GeoDataFrame:
     )
 
 
+@pytest.mark.slow
 def test_a_failing_candidate_is_reported_not_dropped(cluster) -> None:
     kw = {**SMALL, "candidates": _outside_points(), "grid_km": None, "budgets_km": (5500.0,)}
     r = _ranking.rank_entry_points("BLR", executor=cluster, **kw)
@@ -211,6 +215,7 @@ class _CrashingClient:
         return getattr(self._c, name)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_retried(cluster, local_run, tmp_path) -> None:
     marker = str(tmp_path / "crashed")
     proxy = _CrashingClient(cluster, marker)
@@ -219,6 +224,7 @@ def test_a_worker_killed_mid_run_is_retried(cluster, local_run, tmp_path) -> Non
     pd.testing.assert_frame_equal(_table(r), _table(local_run))
 
 
+@pytest.mark.slow
 def test_a_local_process_killed_mid_run_is_replaced(local_run, caplog) -> None:
     killed = []
 
@@ -247,6 +253,7 @@ def test_executor_errors_are_clear() -> None:
         _ranking.rank_entry_points("BLR", executor="sync", **{**SMALL, "budgets_km": (-1.0,)})
 
 
+@pytest.mark.slow
 def test_study_delegates_to_the_ranking() -> None:
     r = study.rank_entry_points(
         "BLR", executor="sync", **{**SMALL, "grid_km": None, "budgets_km": (5500.0,)}
@@ -281,6 +288,7 @@ def _cfg(tmp_path: Path, **over) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     out = tmp_path / "out"
     res = runner.invoke(
@@ -309,6 +317,7 @@ def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     assert _html.external_references(page) == []
 
 
+@pytest.mark.slow
 def test_cli_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
     out = tmp_path / "out"
 
