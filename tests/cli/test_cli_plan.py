@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from openskies.cli import app
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 runner = CliRunner()
 
 
