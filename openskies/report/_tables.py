@@ -18,16 +18,33 @@ def metrics_table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
     return _html.html_table(list(map(str, df.columns)), df.itertuples(index=False), caption=caption)
 
 
-def _ramp(x: float) -> str:
-    """Colour ramp from sky blue (0) through yellow to purple (1) (Okabe-Ito colours)."""
-    stops = [(0.0, (86, 180, 233)), (0.5, (240, 228, 66)), (1.0, (204, 121, 167))]
+#: Stops (position, RGB) of the colour ramps, Okabe-Ito colours: a study's reach (sky blue,
+#: short round trip, through yellow to purple) and a ranking's score (green, best, to purple).
+REACH_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (86, 180, 233)),
+    (0.5, (240, 228, 66)),
+    (1.0, (204, 121, 167)),
+)
+SCORE_STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (0, 158, 115)),
+    (0.5, (240, 228, 66)),
+    (1.0, (204, 121, 167)),
+)
+
+
+def ramp(x: float, stops: tuple[tuple[float, tuple[int, int, int]], ...] = REACH_STOPS) -> str:
+    """The one colour ramp of the reports: ``x`` in [0, 1] (clipped; NaN is 0) to ``#RRGGBB``."""
     x = min(1.0, max(0.0, float(x) if x == x else 0.0))
     for (x0, c0), (x1, c1) in itertools.pairwise(stops):
         if x <= x1:
             f = (x - x0) / (x1 - x0)
             r, g, b = (round(a + (bb - a) * f) for a, bb in zip(c0, c1, strict=True))
             return f"#{r:02X}{g:02X}{b:02X}"
-    return "#CC79A7"
+    r, g, b = stops[-1][1]  # pragma: no cover - x <= 1 always meets the last stop
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+_ramp = ramp
 
 
 def _fmt(v: Any) -> Any:

@@ -7,7 +7,6 @@ Renders what :func:`openskies.ranking.rank_entry_points` returned: ``ranking.csv
 from __future__ import annotations
 
 import html as _htmllib
-import itertools
 import json
 import logging
 import math
@@ -22,6 +21,7 @@ import shapely
 from .._errors import ValidationError
 from .._text import csv_frame, markdown_text
 from ..ranking import _territory_of, level_metrics
+from ._tables import SCORE_STOPS, ramp
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -238,14 +238,7 @@ def ranking_markdown(
 
 def _ramp(x: float) -> str:
     """Score colour: green (0, best) through yellow to purple (1, worst)."""
-    stops = [(0.0, (0, 158, 115)), (0.5, (240, 228, 66)), (1.0, (204, 121, 167))]
-    x = min(1.0, max(0.0, float(x)))
-    for (x0, c0), (x1, c1) in itertools.pairwise(stops):
-        if x <= x1:
-            f = (x - x0) / (x1 - x0)
-            r, g, b = (round(a + (bb - a) * f) for a, bb in zip(c0, c1, strict=True))
-            return f"#{r:02X}{g:02X}{b:02X}"
-    return "#CC79A7"  # pragma: no cover
+    return ramp(x, SCORE_STOPS)
 
 
 def ranking_layer(
