@@ -41,7 +41,7 @@ from ._scenario import (
     _reach_for_sensor,
     _Scenario,
 )
-from ._text import csv_frame, markdown_text
+from ._text import csv_frame
 from .ranking import rank_entry_points
 
 logger = logging.getLogger(__name__)
@@ -219,39 +219,9 @@ class EntryPointStudy:
         path holding ``<script>``, ``|`` or ``[x](...)`` is text, not HTML, a table cell or a
         link.
         """
-        p = self.params
-        md = markdown_text
-        lines = [
-            f"# Entry-point study: {md(p['territory'])}",
-            "",
-            f"Candidates: {', '.join(map(md, p['labels']))} (the first is the status quo). "
-            f"Sensors: {', '.join(map(md, p['sensors']))}. Regime year {md(p['year'])}.",
-            "",
-            "## Findings",
-            "",
-            *[f"- {md(f)}" for f in self.findings()],
-            "",
-            "## Metrics",
-            "",
-            _df_to_markdown(self.wide().reset_index()),
-            "",
-            "## Assumptions",
-            "",
-            *[f"- {md(a)}: {md(s)}" for a, s in self.assumptions],
-            "",
-            "## Provenance",
-            "",
-            f"- openskies {md(self.provenance['openskies_version'])}",
-            f"- parameters sha256 {md(self.provenance['params_sha256'])}",
-            *[f"- {md(k)} sha256 {md(v)}" for k, v in self.provenance["data_sha256"].items()],
-            *[
-                f"- {md(k)}: {md(v)}"
-                for k, v in self.provenance.items()
-                if k not in ("openskies_version", "params_sha256", "data_sha256")
-            ],
-            "",
-        ]
-        return "\n".join(lines)
+        from .report import study as _page
+
+        return _page.study_markdown(self)
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The tidy metrics as CSV (returned when ``path`` is None, else written atomically)."""
@@ -279,22 +249,6 @@ class EntryPointStudy:
             w.itertuples(index=False),
             caption=f"Entry-point study: {self.params['territory']}",
         )
-
-
-def _df_to_markdown(df: pd.DataFrame) -> str:
-    cols = [markdown_text(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append(
-                    "" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
-                )
-            else:
-                cells.append(markdown_text(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -6,8 +6,10 @@ import itertools
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from .._text import markdown_text
 from . import _leaflet as _html
 
 logger = logging.getLogger(__name__)
@@ -59,3 +61,20 @@ def _esc(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table; every cell literal, floats to 4 significant digits."""
+    cols = [markdown_text(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append(
+                    "" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
+                )
+            else:
+                cells.append(markdown_text(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

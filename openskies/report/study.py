@@ -16,6 +16,7 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from .. import _geodata
+from .._text import markdown_text
 from . import _leaflet as _html
 from ._layers import (
     DISPLAY_PRECISION,
@@ -25,7 +26,7 @@ from ._layers import (
     base_layers,
     footprint_layer,
 )
-from ._tables import _esc, _fmt, _ramp
+from ._tables import _esc, _fmt, _ramp, markdown_table
 
 logger = logging.getLogger(__name__)
 
@@ -341,3 +342,43 @@ def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Pat
     return _html.save_static_png(
         [*base, *layers], path, bounds=bounds, title=f"Entry-point study: {terr.name} ({s})"
     )
+
+
+def study_markdown(study: Any) -> str:
+    """An entry-point study as Markdown: parameters, findings, metrics, assumptions, provenance.
+
+    Every value is shown literally (:func:`openskies._text.markdown_text`).
+    """
+    p = study.params
+    md = markdown_text
+    lines = [
+        f"# Entry-point study: {md(p['territory'])}",
+        "",
+        f"Candidates: {', '.join(map(md, p['labels']))} (the first is the status quo). "
+        f"Sensors: {', '.join(map(md, p['sensors']))}. Regime year {md(p['year'])}.",
+        "",
+        "## Findings",
+        "",
+        *[f"- {md(f)}" for f in study.findings()],
+        "",
+        "## Metrics",
+        "",
+        markdown_table(study.wide().reset_index()),
+        "",
+        "## Assumptions",
+        "",
+        *[f"- {md(a)}: {md(s)}" for a, s in study.assumptions],
+        "",
+        "## Provenance",
+        "",
+        f"- openskies {md(study.provenance['openskies_version'])}",
+        f"- parameters sha256 {md(study.provenance['params_sha256'])}",
+        *[f"- {md(k)} sha256 {md(v)}" for k, v in study.provenance["data_sha256"].items()],
+        *[
+            f"- {md(k)}: {md(v)}"
+            for k, v in study.provenance.items()
+            if k not in ("openskies_version", "params_sha256", "data_sha256")
+        ],
+        "",
+    ]
+    return "\n".join(lines)
