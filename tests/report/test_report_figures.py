@@ -1,4 +1,4 @@
-"""Report figures (openskies._figures) on synthetic tables shaped like the study's contract."""
+"""Report figures (openskies.report._figures) on synthetic tables shaped like the contract."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import shapely
 from _report_tables import CAND, INC, grid_break_even, make_tables
 
-from openskies import _figures as figs
+from openskies.report import _figures as figs
 
 SENSOR = "optical_high_pan"
 HOSTILE = "Minsk {{7*7}} <script>alert(1)</script> $x$"

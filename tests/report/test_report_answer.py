@@ -1,4 +1,4 @@
-"""The generated answer (openskies._answer) on synthetic tables shaped like the contract."""
+"""The generated answer (openskies.report._answer) on synthetic tables shaped like the contract."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from _report_tables import CAND, GRID_KM, grid_break_even, make_tables
 
-from openskies import _answer as ans_mod
-from openskies._figures import fmt_km
+from openskies.report import _answer as ans_mod
+from openskies.report._figures import fmt_km
 
 SENSOR = "optical_high_pan"
 

@@ -1,4 +1,4 @@
-"""The print-ready PDF (openskies._pdf): page 1 holds the answer as text, deterministic bytes."""
+"""The print-ready PDF (openskies.report._pdf): the answer as text on page 1, deterministic."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from _report_tables import make_tables
 
-from openskies import _answer as ans_mod
-from openskies import _figures as figs
-from openskies import _pdf as pdf_mod
+from openskies.report import _answer as ans_mod
+from openskies.report import _figures as figs
+from openskies.report import _pdf as pdf_mod
 
 SENSOR = "optical_high_pan"
 PDFTOTEXT = shutil.which("pdftotext")

@@ -58,7 +58,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from shapely.geometry.base import BaseGeometry
 
-from . import geodesy
+from .. import geodesy
 
 logger = logging.getLogger(__name__)
 
