@@ -24,9 +24,12 @@ _PUBLIC_MODULES = (
     "coverage",
     "csbm",
     "data",
+    "exercise",
     "flightplan",
     "geodesy",
     "io",
+    "legality",
+    "ranking",
     "report",
     "routing",
     "sensors",
@@ -35,10 +38,25 @@ _PUBLIC_MODULES = (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import aircraft as aircraft
     from . import airfields as airfields
+    from . import cli as cli
+    from . import config as config
+    from . import coverage as coverage
+    from . import csbm as csbm
     from . import data as data
+    from . import exercise as exercise
+    from . import flightplan as flightplan
     from . import geodesy as geodesy
+    from . import io as io
+    from . import legality as legality
+    from . import ranking as ranking
+    from . import report as report
+    from . import routing as routing
+    from . import sensors as sensors
+    from . import study as study
     from . import territory as territory
+
 
 __all__ = ["__version__", *_PUBLIC_MODULES]
 

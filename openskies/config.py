@@ -15,6 +15,7 @@ mapping keys, and only then constructed. Numbers are strict: ``"5500"`` and
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ from ._errors import ConfigError, OpenSkiesError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ExerciseConfig",
     "PlanConfig",
     "RankConfig",
     "StudyConfig",
@@ -47,6 +49,7 @@ __all__ = [
     "display_name",
     "line_of",
     "load",
+    "load_exercise_config",
     "load_with_node",
 ]
 
@@ -217,11 +220,11 @@ class RankConfig(_Strict):
     @field_validator("objective")
     @classmethod
     def _objective(cls, v: tuple[str, ...] | None, info: Any) -> tuple[str, ...] | None:
-        from . import _ranking
+        from . import ranking
 
         if v is None or "metrics" not in info.data:
             return v
-        _as_value_error(lambda o: _ranking.parse_objective(o, info.data["metrics"]), v)
+        _as_value_error(lambda o: ranking.parse_objective(o, info.data["metrics"]), v)
         return v
 
 
@@ -662,3 +665,163 @@ def bundled_config(name: str) -> Path:
         msg = f"no bundled config {name!r}; bundled: {avail}"
         raise ConfigError(msg)
     return p
+
+
+# --------------------------------------------------------------------------- exercise
+
+
+def _lib_check(func: Any) -> Any:
+    """A pydantic validator from a library check (its message, with the key path and line)."""
+
+    def check(value: Any) -> Any:
+        if value is not None:
+            try:
+                func(value)
+            except OpenSkiesError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _date_check(value: Any) -> None:
+    from . import csbm
+
+    csbm._as_datetime(value, field_name="date")
+
+
+def _hours_check(value: float) -> None:
+    _limits.cap("hours").check(abs(value), f"{value!r} h", fix="give hours within a year")
+
+
+def _offsets_check(values: tuple[float, ...]) -> None:
+    for v in values:
+        _hours_check(v)
+
+
+#: Dates of an exercise or trigger: within :data:`openskies._limits.EXERCISE_YEARS`.
+When = Annotated[dt.datetime | dt.date, _lib_check(_date_check)]
+#: Hours of a timeline: finite, >= 0 and within the ``hours`` cap.
+Hours = Annotated[Num, Field(ge=0), _lib_check(_hours_check)]
+
+
+class ExerciseSpec(_Strict):
+    """The ``exercise`` section: see :class:`openskies.csbm.Exercise`."""
+
+    name: str = "exercise"
+    troops: Int = Field(ge=0)
+    tanks: Int | None = Field(default=0, ge=0)
+    acv: Int | None = Field(default=0, ge=0)
+    artillery: Int | None = Field(default=0, ge=0)
+    start: When
+    end: When
+    snap: bool = False
+    location: str | tuple[Num, Num] | Annotated[tuple[str, ...], Unique]
+    radius_km: Annotated[
+        Num | None,
+        Field(default=None, ge=0),
+        _lib_check(lambda r: _limits.cap("radius_km").check(r, f"{r!r} km")),
+    ] = None
+    host: str = "BLR"
+    sources: Annotated[tuple[str, ...], Unique] = ()
+
+
+class TimelineSpec(_Strict):
+    """The ``time_to_image.timeline`` section: overrides of :class:`openskies.csbm.Timeline`."""
+
+    notification_lead_h: Hours | None = None
+    poe_to_osa_max_h: Hours | None = None
+    mission_plan_lead_h: Hours | None = None
+    observation_period_h: Hours | None = None
+    decision_delay_h: Hours | None = None
+    mission_plan_after_arrival_h: Hours | None = None
+    busy_h: Hours | None = None
+    sun_elevation_min_deg: Num | None = Field(default=None, ge=-90, lt=90)
+    overlap: Num | None = Field(default=None, ge=0, le=_limits.MAX_OVERLAP)
+
+
+class TimeToImageSpec(_Strict):
+    """The ``time_to_image`` section: options of :func:`openskies.csbm.time_to_image`."""
+
+    entry_points: Annotated[tuple[str, ...], Unique] = Field(default=("UUMB", "UMMS"), min_length=1)
+    home_base: str = "EPWA"
+    sensor: str = "optical_high_pan"
+    aircraft: str = "An-30B"
+    trigger_at: When | None = None
+    trigger_offsets_h: Annotated[tuple[Num, ...], Unique, _lib_check(_offsets_check)] = (
+        0.0,
+        6.0,
+        12.0,
+        18.0,
+    )
+    hypothetical_party: str = "BLR"
+    hypothetical_max_flight_distance_km: Num | None = Field(default=None, gt=0)
+    timeline: TimelineSpec = TimelineSpec()
+
+
+class ExerciseConfig(_Strict):
+    """Config of ``openskies exercise``."""
+
+    name: str = "exercise"
+    year: Int = Field(default=2019, ge=1992)
+    exercise: ExerciseSpec
+    regimes: Annotated[tuple[str, ...], Unique] | None = None
+    time_to_image: TimeToImageSpec = TimeToImageSpec()
+
+
+def load_exercise_config(path: str | Path) -> ExerciseConfig:
+    """Read and validate an exercise config; errors name the key path and line.
+
+    Raises
+    ------
+    ConfigError
+        Missing or unreadable file, malformed YAML, unknown keys, wrong types,
+        and an unusable exercise (unknown training ground, end before start,
+        negative counts), unknown regime, entry point, sensor or aircraft.
+    """
+    p = Path(path)
+    cfg, node = load_with_node(p, ExerciseConfig)
+    _check_semantics(cfg, p, node)
+    return cfg
+
+
+def _check_semantics(cfg: ExerciseConfig, p: Path, node: yaml.Node | None) -> None:
+    """Build the exercise, regimes and codes once, so that errors name their key path."""
+    from . import aircraft, csbm, data, sensors
+    from .exercise import _build_exercise
+
+    def err(where: tuple[Any, ...], exc: Exception) -> ConfigError:
+        line = line_of(node, where)
+        at = f" (line {line})" if line else ""
+        msg = f"invalid config {str(p)!r}:\n  {'.'.join(map(str, where))}{at}: {exc}"
+        return ConfigError(msg)
+
+    try:
+        _build_exercise(cfg)
+    except OpenSkiesError as exc:
+        raise err(("exercise",), exc) from None
+    if cfg.regimes is not None:
+        try:
+            csbm._resolve_regimes(cfg.regimes)
+        except OpenSkiesError as exc:
+            raise err(("regimes",), exc) from None
+    tti = cfg.time_to_image
+    reg = data.regime(cfg.year)
+    hyp_km = tti.hypothetical_max_flight_distance_km or float(
+        reg.parameter("max_flight_distance", "minsk_first_case")
+    )
+    for i, code in enumerate(tti.entry_points):
+        try:  # an airfield of the host's party or group (not Warsaw for Belarus)
+            csbm._entry_point(reg, code, cfg.exercise.host, tti.hypothetical_party, hyp_km)
+        except OpenSkiesError as exc:
+            raise err(("time_to_image", "entry_points", i), exc) from None
+    checks = (
+        ("home_base", lambda: reg.airfield(tti.home_base)),
+        ("sensor", lambda: sensors.preset(tti.sensor)),
+        ("aircraft", lambda: aircraft.preset(tti.aircraft)),
+    )
+    for key, check in checks:
+        try:
+            check()
+        except OpenSkiesError as exc:
+            raise err(("time_to_image", key), exc) from None

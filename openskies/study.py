@@ -27,75 +27,33 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry.base import BaseGeometry
 
-from . import __version__, _geodata, _limits, _validate, coverage, geodesy, routing, sensors
+from . import __version__, _geodata, _limits, _validate, coverage, geodesy, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
-from ._errors import InfeasibleError, ValidationError
-from ._text import csv_frame, markdown_text
+from ._errors import ValidationError
+from ._scenario import (
+    METRICS,
+    _evaluate,
+    _farthest_km,
+    _passive_quota,
+    _reach_for_sensor,
+    _Scenario,
+)
+from ._text import csv_frame
+from .ranking import rank_entry_points
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["METRICS", "EntryPointStudy", "compare_entry_points", "default_budgets"]
+__all__ = [
+    "METRICS",
+    "EntryPointStudy",
+    "compare_entry_points",
+    "default_budgets",
+    "rank_entry_points",
+]
 
-#: Metric name -> (unit, short definition). Full definitions: docs/methodology.md.
-METRICS: dict[str, tuple[str, str]] = {
-    "budget_km": ("km", "maximum flight distance of the candidate OSA in this scenario"),
-    "transit_nearest_km": (
-        "km",
-        "geodesic distance from the airfield to the nearest point of the territory (0 inside)",
-    ),
-    "transit_mean_km": (
-        "km",
-        "area-weighted mean geodesic distance from the airfield to the "
-        "territory (equal-area reach cells)",
-    ),
-    "transit_farthest_km": ("km", "geodesic distance to the farthest point of the territory"),
-    "transit_round_trip_km": (
-        "km",
-        "least distance a flight spends outside the territory: 2 x nearest",
-    ),
-    "budget_share_over_territory": (
-        "fraction",
-        "share of the best single flight's counted distance flown over the territory",
-    ),
-    "reach_fraction": (
-        "fraction",
-        "share of the territory whose cells one flight can reach "
-        "and image (upper bound, reach model)",
-    ),
-    "best_flight_area_km2": ("km2", "area of the territory imaged by the best single flight"),
-    "best_flight_fraction": ("fraction", "share of the territory imaged by the best single flight"),
-    "flights_50pct": ("flights", "flights needed to image 50 % of the territory"),
-    "flights_90pct": ("flights", "flights needed to image 90 % of the territory"),
-    "flights_100pct": (
-        "flights",
-        "flights needed to image the whole territory (full-coverage plan)",
-    ),
-    "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive quota"),
-    "flights_lower_bound": ("flights", "lower bound on flights_100pct (lane km / capacity)"),
-    "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan images"),
-    "sites_total": ("sites", "bundled sites of interest in the territory"),
-    "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
-    "sites_value_observed": ("value", "total value of those sites"),
-    "flights_all_sites": ("flights", "flights needed to observe every observable site"),
-    "sites_not_observable": (
-        "sites",
-        "sites no single flight can observe with this sensor and budget (excluded from "
-        "flights_all_sites)",
-    ),
-    "flight_hours_best_flight": ("h", "flight time of the best single flight"),
-    "refuel_stops_best_flight": (
-        "stops",
-        "refuelling stops the best single flight needs with the aircraft's unrefuelled range "
-        "(ceil(length / range) - 1); stop times are not added to mission_hours",
-    ),
-    "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
-    "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I para 9)"),
-}
 #: Per home base (suffix ``_<ICAO>``).
 HOME_METRICS: dict[str, tuple[str, str]] = {
     "ferry_km": (
@@ -124,41 +82,6 @@ def default_budgets(
     far = _farthest_km(territory.geometry, airfield.lon, airfield.lat)
     floor = math.ceil(far / osa_fraction / 100.0) * 100.0
     return tuple(sorted({*(b for b in SWEEP_KM if b > floor), floor}, reverse=True))
-
-
-def _farthest_km(geometry: BaseGeometry, lon: float, lat: float) -> float:
-    xy = shapely.get_coordinates(geometry.boundary)
-    d = geodesy.distance_km(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
-    return float(np.max(d))
-
-
-def _length_inside_km(plan: Any, geometry: BaseGeometry) -> float:
-    """Geodesic length (km) of a plan's counted legs inside ``geometry`` (2 km pieces)."""
-    total = 0.0
-    legs = plan.legs
-    shapely.prepare(geometry)
-    for geom, transit in zip(legs.geometry, legs["transit"], strict=True):
-        if transit:
-            continue
-        for part in getattr(geom, "geoms", [geom]):
-            xy = geodesy.densify_coords(np.asarray(part.coords), 2.0)
-            xy[:, 0] = geodesy.normalize_lon(xy[:, 0])
-            mid_x = geodesy.normalize_lon(
-                xy[:-1, 0] + geodesy.normalize_lon(xy[1:, 0] - xy[:-1, 0]) / 2.0
-            )
-            mid_y = (xy[:-1, 1] + xy[1:, 1]) / 2.0
-            inside = shapely.contains_xy(geometry, mid_x, mid_y)
-            if inside.any():
-                _, _, d = geodesy.GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-                total += float(np.sum(np.asarray(d)[inside])) / 1000.0
-    return total
-
-
-def _flights_for(fractions: Sequence[float], share: float) -> float:
-    for k, f in enumerate(fractions, start=1):
-        if f >= share - 1e-9:
-            return float(k)
-    return float("nan")
 
 
 # --------------------------------------------------------------------------- the study
@@ -296,46 +219,16 @@ class EntryPointStudy:
         path holding ``<script>``, ``|`` or ``[x](...)`` is text, not HTML, a table cell or a
         link.
         """
-        p = self.params
-        md = markdown_text
-        lines = [
-            f"# Entry-point study: {md(p['territory'])}",
-            "",
-            f"Candidates: {', '.join(map(md, p['labels']))} (the first is the status quo). "
-            f"Sensors: {', '.join(map(md, p['sensors']))}. Regime year {md(p['year'])}.",
-            "",
-            "## Findings",
-            "",
-            *[f"- {md(f)}" for f in self.findings()],
-            "",
-            "## Metrics",
-            "",
-            _df_to_markdown(self.wide().reset_index()),
-            "",
-            "## Assumptions",
-            "",
-            *[f"- {md(a)}: {md(s)}" for a, s in self.assumptions],
-            "",
-            "## Provenance",
-            "",
-            f"- openskies {md(self.provenance['openskies_version'])}",
-            f"- parameters sha256 {md(self.provenance['params_sha256'])}",
-            *[f"- {md(k)} sha256 {md(v)}" for k, v in self.provenance["data_sha256"].items()],
-            *[
-                f"- {md(k)}: {md(v)}"
-                for k, v in self.provenance.items()
-                if k not in ("openskies_version", "params_sha256", "data_sha256")
-            ],
-            "",
-        ]
-        return "\n".join(lines)
+        from .report import study as _page
+
+        return _page.study_markdown(self)
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The tidy metrics as CSV (returned when ``path`` is None, else written atomically)."""
         text = csv_frame(self.metrics).to_csv(index=False, float_format="%.6g", lineterminator="\n")
         if path is None:
             return text
-        from .io import atomic_write
+        from ._files import atomic_write
 
         with atomic_write(path, newline="") as fh:
             fh.write(text)
@@ -348,7 +241,7 @@ class EntryPointStudy:
         return report.write_study_report(self, path, **kwargs)
 
     def _repr_html_(self) -> str:
-        from . import _html
+        from .report import _leaflet as _html
 
         w = self.summary().round(3)
         return _html.html_table(
@@ -358,31 +251,7 @@ class EntryPointStudy:
         )
 
 
-def _df_to_markdown(df: pd.DataFrame) -> str:
-    cols = [markdown_text(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append(
-                    "" if not np.isfinite(v) else f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
-                )
-            else:
-                cells.append(markdown_text(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 # --------------------------------------------------------------------------- evaluation
-
-
-@dataclass
-class _Scenario:
-    icao: str
-    budget_km: float
-    regime: _airfields.Regime
-    hypothetical: bool
 
 
 def _scenarios(
@@ -419,180 +288,6 @@ def _scenarios(
                 )
                 raise ValidationError(msg)
             out.append(_Scenario(af.icao, float(b), r, True))
-    return out
-
-
-def _site_metrics(
-    terr: _territory.Territory,
-    sites: gpd.GeoDataFrame | None,
-    sc: _Scenario,
-    sensor: str,
-    *,
-    time_limit_s: float,
-    seed: int,
-    aircraft: Any,
-) -> tuple[dict[str, float], Any]:
-    if sites is None or len(sites) == 0:
-        return {}, None
-
-    def best_route(targets: gpd.GeoDataFrame) -> Any:
-        return routing.plan_route(
-            terr,
-            targets,
-            start=sc.icao,
-            sensor=sensor,
-            regime=sc.regime,
-            budget_km=sc.budget_km,
-            time_limit_s=time_limit_s,
-            seed=seed,
-            aircraft=aircraft,
-        )
-
-    plan = best_route(sites)
-    route = plan.route
-    unobservable = {
-        s.index
-        for s in route.skipped
-        if not s.reason.startswith(("not worth", "unreachable within the budget"))
-    }
-    remaining = sites.drop(index=[*route.observed, *unobservable])
-    flights = 1
-    while len(remaining):
-        p = best_route(remaining)
-        if not p.route.observed:  # none of the rest fits one flight: not observable here
-            unobservable |= set(remaining.index)
-            break
-        flights += 1
-        remaining = remaining.drop(index=p.route.observed)
-    return {
-        "sites_total": float(len(sites)),
-        "sites_observed_best_route": float(len(route.observed)),
-        "sites_value_observed": float(route.value_observed),
-        "flights_all_sites": float(flights),
-        "sites_not_observable": float(len(unobservable)),
-    }, plan
-
-
-def _evaluate(
-    terr: _territory.Territory,
-    sc: _Scenario,
-    sensor_name: str,
-    *,
-    overlap: float,
-    reach_cells: gpd.GeoDataFrame,
-    sites: gpd.GeoDataFrame | None,
-    home_bases: Sequence[str],
-    aircraft: Any,
-    time_limit_s: float,
-    seed: int,
-    quota: float | None,
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """All metrics of one candidate x budget x sensor scenario."""
-    reg = sc.regime
-    af = reg.airfield(sc.icao)
-    sens = sensors.preset(sensor_name)
-    m: dict[str, float] = {"budget_km": sc.budget_km}
-    # 1. transit
-    m["transit_nearest_km"] = float(
-        reach_cells.attrs.get("nearest_km", terr.distance_to_km(af.lon, af.lat))
-    )
-    m["transit_farthest_km"] = float(
-        reach_cells.attrs.get("farthest_km", _farthest_km(terr.geometry, af.lon, af.lat))
-    )
-    w = reach_cells["area_km2"].to_numpy()
-    d = geodesy.distance_km(
-        np.full(len(reach_cells), af.lon),
-        np.full(len(reach_cells), af.lat),
-        reach_cells["lon"].to_numpy(),
-        reach_cells["lat"].to_numpy(),
-    )
-    m["transit_mean_km"] = float(np.sum(w * d) / np.sum(w))
-    m["transit_round_trip_km"] = 2.0 * m["transit_nearest_km"]
-    # 3. reach
-    curve = coverage.reach_curve(
-        terr,
-        sc.icao,
-        budgets_km=[sc.budget_km],
-        sensor=sens,
-        regime=reg,
-        cells=_reach_for_sensor(reach_cells, sens, reg, af),
-    )
-    m["reach_fraction"] = float(curve["fraction"].iloc[0])
-    # 4-5. coverage
-    extras: dict[str, Any] = {}
-    try:
-        fs = coverage.plan_full_coverage(
-            terr, airfield=sc.icao, sensor=sens, budget_km=sc.budget_km, overlap=overlap, regime=reg
-        )
-    except InfeasibleError as exc:
-        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name, exc)
-        fs = None
-    area = terr.area_km2
-    if fs is not None and len(fs):
-        singles = [coverage.coverage(f, terr).covered_km2 for f in fs.footprints]
-        order = np.argsort(singles)[::-1]
-        cum, fractions = None, []
-        for k in order:
-            cum = fs.footprints[k] if cum is None else shapely.union(cum, fs.footprints[k])
-            fractions.append(coverage.coverage(cum, terr).fraction)
-        best = int(order[0])
-        best_plan = fs[best]
-        m["best_flight_area_km2"] = float(singles[best])
-        m["best_flight_fraction"] = float(singles[best] / area)
-        m["budget_share_over_territory"] = (
-            _length_inside_km(best_plan, terr.geometry) / best_plan.length_km
-        )
-        m["flights_50pct"] = _flights_for(fractions, 0.5)
-        m["flights_90pct"] = _flights_for(fractions, 0.9)
-        m["flights_100pct"] = float(len(fs))
-        m["flights_lower_bound"] = float(fs.summary.flights_lower_bound)
-        m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
-        if quota:
-            m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
-        # times with the study's aircraft (the coverage plans carry the default preset)
-        ac_ = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
-        hours = best_plan.geodesic_length_km / ac_.cruise_speed_kmh
-        m["flight_hours_best_flight"] = float(hours)
-        m["refuel_stops_best_flight"] = float(
-            max(0, math.ceil(best_plan.geodesic_length_km / ac_.range_km) - 1)
-        )
-        m["mission_hours"] = float(best_plan.preflight_h + hours)
-        window = float(reg.parameter("timing", "observation_window"))
-        m["fits_96h_window"] = float(m["mission_hours"] <= window)
-        extras.update(best_plan=best_plan, best_footprint=fs.footprints[best], flights=list(fs))
-    # 6. sites
-    site_m, site_plan = _site_metrics(
-        terr, sites, sc, sensor_name, time_limit_s=time_limit_s, seed=seed, aircraft=aircraft
-    )
-    m.update(site_m)
-    extras["site_plan"] = site_plan
-    # 7. ferry
-    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
-    poe = _poe_for(reg, af)
-    for hb in home_bases:
-        h = reg.airfield(hb)
-        km = 2.0 * float(geodesy.distance_km(h.lon, h.lat, poe.lon, poe.lat))
-        m[f"ferry_km_{hb}"] = km
-        m[f"ferry_hours_{hb}"] = km / ac.cruise_speed_kmh
-    return m, extras
-
-
-def _poe_for(reg: _airfields.Regime, af: _airfields.Airfield) -> _airfields.Airfield:
-    """The point of entry serving an OSA: itself if it is a POE, else the nearest POE."""
-    if "POE" in af.roles:
-        return af
-    poes = [a for a in reg.osas(af.group) if "POE" in a.roles] or [af]
-    return min(poes, key=lambda a: geodesy.distance_km(a.lon, a.lat, af.lon, af.lat))
-
-
-def _reach_for_sensor(
-    cells: gpd.GeoDataFrame, sens: sensors.Sensor, reg: Any, af: Any
-) -> gpd.GeoDataFrame:
-    """Recompute round trips of a sensor-less reach grid for a sensor's reach."""
-    r = float(sens.reach_km)
-    out = cells.copy()
-    out["round_trip_km"] = 2.0 * np.maximum(0.0, out["far_km"].to_numpy() - r)
-    out.attrs = {**cells.attrs, "sensor_reach_km": r}
     return out
 
 
@@ -876,22 +571,6 @@ def _preset(name: str) -> sensors.Sensor:
     return sensors.preset(name)
 
 
-def _passive_quota(reg: _airfields.Regime, terr: _territory.Territory) -> float | None:
-    passive = reg.parameters.get("quotas", {}).get("passive", {})
-    for code in (
-        *[
-            g["code"]
-            for g in reg.parameters.get("groups", [])
-            if set(terr.members) <= set(g["members"])
-        ],
-        terr.code,
-    ):
-        entry = passive.get(code)
-        if entry is not None:
-            return float(entry["value"] if isinstance(entry, dict) else entry)
-    return None
-
-
 def _with_deltas(df: pd.DataFrame, status_quo: str) -> pd.DataFrame:
     if df.empty:
         return df
@@ -992,24 +671,3 @@ class _progress:  # noqa: N801 - a tiny context helper
 
     def close(self) -> None:
         self._p.stop()
-
-
-def rank_entry_points(territory: str | _territory.Territory, **kwargs: Any) -> pd.DataFrame:
-    """Rank every candidate airfield (or grid site) of a territory; see :mod:`openskies._ranking`.
-
-    Parameters
-    ----------
-    territory : str or Territory
-        The territory to inspect.
-    **kwargs
-        ``candidates``, ``budgets_km``, ``sensors``, ``objective``, ``executor``...
-        (:func:`openskies._ranking.rank_entry_points`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The ranking, one row per candidate, with every metric.
-    """
-    from . import _ranking
-
-    return _ranking.rank_entry_points(territory, **kwargs)

@@ -421,7 +421,7 @@ def test_cli_unknown_key_names_its_path_and_writes_nothing(tmp_path) -> None:
 
 
 def test_config_errors_are_config_errors(tmp_path) -> None:
-    from openskies._cli_exercise import load_config
+    from openskies.cli.exercise import load_config
 
     p = tmp_path / "c.yaml"
     p.write_text(

@@ -22,9 +22,11 @@ from distributed import Client, LocalCluster
 from geographiclib.geodesic import Geodesic
 from typer.testing import CliRunner
 
-from openskies import _html, _ranking, coverage, data, geodesy, study
+from openskies import _ranking, coverage, data, geodesy, study
 from openskies._errors import ValidationError
 from openskies.cli import app
+from openskies.report import _leaflet as _html
+from openskies.report import ranking as ranking_report
 
 G = Geodesic.WGS84
 #: A small ranking: 3 bundled airfields, a 200 km grid (5 sites) and Kubinka, cheap metrics.
@@ -65,6 +67,7 @@ def local_run():
     return _ranking.rank_entry_points("BLR", executor="local", workers=2, **SMALL)
 
 
+@pytest.mark.slow
 def test_localcluster_and_local_processes_give_identical_rankings(cluster, local_run) -> None:
     on_dask = _ranking.rank_entry_points("BLR", executor=cluster, **SMALL)
     assert len(cluster.scheduler_info(n_workers=-1)["workers"]) == 2
@@ -76,6 +79,7 @@ def test_localcluster_and_local_processes_give_identical_rankings(cluster, local
     assert local_run.attrs["ranking"]["failed"] == {}
 
 
+@pytest.mark.slow
 def test_ranking_follows_the_objective(local_run) -> None:
     for _, g in local_run.groupby(["budget_km", "sensor"]):
         keys = list(
@@ -99,6 +103,7 @@ def test_ranking_follows_the_objective(local_run) -> None:
     assert not bool(hi["hypothetical"].iloc[0])
 
 
+@pytest.mark.slow
 def test_metrics_against_independent_calculations(local_run) -> None:
     r = local_run.set_index(["icao", "budget_km"])
     blr = data.territory("BLR")
@@ -169,6 +174,7 @@ def _outside_points() -> gpd.GeoDataFrame:
     )
 
 
+@pytest.mark.slow
 def test_a_failing_candidate_is_reported_not_dropped(cluster) -> None:
     kw = {**SMALL, "candidates": _outside_points(), "grid_km": None, "budgets_km": (5500.0,)}
     r = _ranking.rank_entry_points("BLR", executor=cluster, **kw)
@@ -209,6 +215,7 @@ class _CrashingClient:
         return getattr(self._c, name)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_is_retried(cluster, local_run, tmp_path) -> None:
     marker = str(tmp_path / "crashed")
     proxy = _CrashingClient(cluster, marker)
@@ -217,6 +224,7 @@ def test_a_worker_killed_mid_run_is_retried(cluster, local_run, tmp_path) -> Non
     pd.testing.assert_frame_equal(_table(r), _table(local_run))
 
 
+@pytest.mark.slow
 def test_a_local_process_killed_mid_run_is_replaced(local_run, caplog) -> None:
     killed = []
 
@@ -245,6 +253,7 @@ def test_executor_errors_are_clear() -> None:
         _ranking.rank_entry_points("BLR", executor="sync", **{**SMALL, "budgets_km": (-1.0,)})
 
 
+@pytest.mark.slow
 def test_study_delegates_to_the_ranking() -> None:
     r = study.rank_entry_points(
         "BLR", executor="sync", **{**SMALL, "grid_km": None, "budgets_km": (5500.0,)}
@@ -279,6 +288,7 @@ def _cfg(tmp_path: Path, **over) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     out = tmp_path / "out"
     res = runner.invoke(
@@ -307,6 +317,7 @@ def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     assert _html.external_references(page) == []
 
 
+@pytest.mark.slow
 def test_cli_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
     out = tmp_path / "out"
 
@@ -314,13 +325,14 @@ def test_cli_interrupted_run_leaves_nothing(tmp_path, monkeypatch) -> None:
         msg = "disk full"
         raise OSError(msg)
 
-    monkeypatch.setattr(_ranking, "ranking_html", boom)
-    with pytest.raises(OSError, match="disk full"):
-        runner.invoke(
-            app,
-            ["rank", str(_cfg(tmp_path)), "-o", str(out), "--scheduler", "sync", "--no-progress"],
-            catch_exceptions=False,
-        )
+    monkeypatch.setattr(ranking_report, "ranking_html", boom)
+    res = runner.invoke(
+        app,
+        ["rank", str(_cfg(tmp_path)), "-o", str(out), "--scheduler", "sync", "--no-progress"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 2  # an OSError is unusable output, reported by cli.exit_codes
+    assert "disk full" in res.output
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 

@@ -10,7 +10,7 @@ import shapely
 from geographiclib.geodesic import Geodesic
 from typer.testing import CliRunner
 
-from openskies import data, geodesy, study
+from openskies import _scenario, data, geodesy, study
 from openskies._errors import UnknownCodeError, ValidationError
 from openskies.cli import app
 
@@ -44,6 +44,7 @@ def _value(st, icao, metric, sensor="optical_high_pan"):
     return float(row["value"].iloc[0])
 
 
+@pytest.mark.slow
 def test_transit_against_independent_geodesics(reduced) -> None:
     blr = data.territory("BLR")
     ring = geodesy.densify(shapely.get_coordinates(blr.geometry.boundary), 1.0)
@@ -66,6 +67,7 @@ def test_transit_against_independent_geodesics(reduced) -> None:
         assert ref / 2 == pytest.approx(published, rel=0.01)  # treaty-facts.md §6
 
 
+@pytest.mark.slow
 def test_coverage_metrics_are_consistent(reduced) -> None:
     blr = data.territory("BLR")
     for icao in ("UUMB", "UMMS"):
@@ -97,6 +99,7 @@ def test_coverage_metrics_are_consistent(reduced) -> None:
     assert _value(reduced, "UUMB", "budget_share_over_territory") < 0.95
 
 
+@pytest.mark.slow
 def test_sites_time_and_labels(reduced) -> None:
     for icao in ("UUMB", "UMMS"):
         assert _value(reduced, icao, "sites_total") == 4
@@ -171,6 +174,7 @@ def test_compare_rejects_unusable_configs(tmp_path, case) -> None:
     assert expect in text
 
 
+@pytest.mark.slow
 def test_compare_cli_small_end_to_end(tmp_path) -> None:
     cfg = tmp_path / "small.yaml"
     cfg.write_text(
@@ -200,6 +204,7 @@ def test_compare_cli_small_end_to_end(tmp_path) -> None:
     assert (out / "report.html").read_bytes() == (out2 / "report.html").read_bytes()
 
 
+@pytest.mark.slow
 def test_times_use_the_study_aircraft(reduced) -> None:
     from openskies import aircraft
 
@@ -217,6 +222,7 @@ def test_times_use_the_study_aircraft(reduced) -> None:
         )
 
 
+@pytest.mark.slow
 def test_targets_none_means_the_bundled_sites(monkeypatch) -> None:
     """The contract: targets=None takes the territory's bundled sites; "none" skips them."""
     seen = {}
@@ -225,7 +231,7 @@ def test_targets_none_means_the_bundled_sites(monkeypatch) -> None:
         seen[sc.icao] = None if sites is None else len(sites)
         return {}, None
 
-    monkeypatch.setattr(study, "_site_metrics", fake_site_metrics)
+    monkeypatch.setattr(_scenario, "_site_metrics", fake_site_metrics)
     kw = {
         "budgets_km": [5500.0],
         "sensors": ("optical_high_pan",),

@@ -425,7 +425,7 @@ def test_rank_reach_cell_inf_is_refused(tmp_path, refused) -> None:
 
 
 def test_quiet_dask_sets_distributed_loggers_to_warning(monkeypatch) -> None:
-    from openskies import _cli_rank
+    from openskies.cli import rank as _cli_rank
 
     root = logging.getLogger()
     dist = logging.getLogger("distributed")
@@ -833,7 +833,7 @@ def test_an_escaped_exception_is_an_internal_error_exit_3(monkeypatch, capsys) -
         msg = "a bug"
         raise RuntimeError(msg)
 
-    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr(cli._app, "app", boom)
     with pytest.raises(SystemExit) as exc:
         cli.main()
     assert exc.value.code == cli.EXIT_INTERNAL == 3

@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from openskies import _cli_exercise, _files, _geodata, cli, io
+from openskies import _files, _geodata, cli, io
 from openskies._files import MARKER
 from openskies.cli import app
+from openskies.report import exercise as exercise_report
 
 ZAPAD = _geodata.configs_dir() / "zapad-2021.yaml"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -76,7 +77,7 @@ def no_work(monkeypatch):
         calls.append(1)
         pytest.fail("the exercise was computed although the output is refused")
 
-    monkeypatch.setattr(_cli_exercise, "render", render)
+    monkeypatch.setattr(exercise_report, "render", render)
     return calls
 
 
@@ -89,7 +90,7 @@ def fast_work(monkeypatch):
         runs.append(1)
         return {name: data + f"run {len(runs)}\n".encode() for name, data in FAKE_FILES.items()}
 
-    monkeypatch.setattr(_cli_exercise, "render", render)
+    monkeypatch.setattr(exercise_report, "render", render)
     return runs
 
 
@@ -474,7 +475,7 @@ def test_every_command_refuses_a_user_directory_before_any_work(
     monkeypatch.setattr(study, "compare_entry_points", no_work)
     monkeypatch.setattr(_ranking, "rank_entry_points", no_work)
     monkeypatch.setattr(coverage, "plan_full_coverage", no_work)
-    monkeypatch.setattr(_cli_exercise, "render", no_work)
+    monkeypatch.setattr(exercise_report, "render", no_work)
     home = tmp_path / "home"
     user_files(home)
     before = snapshot(tmp_path)
@@ -491,7 +492,7 @@ def test_exercise_writes_all_files_with_the_marker(tmp_path) -> None:
     r = exercise(out)
     assert r.exit_code == 0, r.output
     marker = assert_complete(out)
-    assert set(marker["files"]) == set(_cli_exercise.OUTPUTS.values())
+    assert set(marker["files"]) == set(exercise_report.OUTPUTS.values())
     assert sorted(os.listdir(tmp_path)) == ["out"]
     # the old option name still works, and a second identical run is byte-identical
     out2 = tmp_path / "out2"
@@ -525,12 +526,12 @@ def test_exercise_failing_write_leaves_earlier_output_intact(tmp_path, monkeypat
     before = snapshot(tmp_path)
     real = _files.write_bytes
     written: list[str] = []
-    last = list(_cli_exercise.OUTPUTS.values())[-1]
+    last = list(exercise_report.OUTPUTS.values())[-1]
 
     def flaky(data, path, **kwargs):
         if Path(path).name == last:
             raise OSError(28, "No space left on device")
-        if Path(path).name in _cli_exercise.OUTPUTS.values():
+        if Path(path).name in exercise_report.OUTPUTS.values():
             written.append(Path(path).name)
         return real(data, path, **kwargs)
 
@@ -538,7 +539,7 @@ def test_exercise_failing_write_leaves_earlier_output_intact(tmp_path, monkeypat
     r = exercise(out, "--overwrite")
     assert r.exit_code == 2
     assert "No space left on device" in text_of(r)
-    assert len(written) == len(_cli_exercise.OUTPUTS) - 1
+    assert len(written) == len(exercise_report.OUTPUTS) - 1
     assert snapshot(tmp_path) == before  # 6 of 7 files were staged, none was written
 
 
@@ -603,7 +604,9 @@ def test_file_added_during_the_run_blocks_the_replacement(tmp_path) -> None:
 
 _BARRIER = r"""
 import os, sys, time
-from openskies import cli, _cli_commands, _cli_exercise, csbm, _html  # imports before the start
+from openskies import cli, csbm  # imports before the start
+from openskies.report import _leaflet as _html
+from openskies.report import exercise as exercise_report
 ready, go = sys.argv[1], sys.argv[2]
 open(ready, "w").close()
 while not os.path.exists(go):
@@ -658,7 +661,7 @@ def test_two_concurrent_runs_exactly_one_succeeds(tmp_path, existing) -> None:
     assert f"another openskies run is writing output directory {str(out)!r}" in err, err
     assert "Traceback" not in loser[2]
     marker = assert_complete(out)
-    assert set(marker["files"]) == set(_cli_exercise.OUTPUTS.values())
+    assert set(marker["files"]) == set(exercise_report.OUTPUTS.values())
     leftovers = sorted(n for n in os.listdir(tmp_path) if n.startswith("."))
     assert leftovers == []
 
@@ -825,13 +828,14 @@ def test_no_clobber_write_refuses_a_file_that_appears_meanwhile(tmp_path) -> Non
 
 
 def test_one_writer_for_io_html_and_exercise(tmp_path) -> None:
-    from openskies import _html, _outdir
+    from openskies import _outdir
+    from openskies.report import _leaflet as _html
 
     assert io.atomic_write is _files.atomic_write
     assert io.atomic_path is _files.atomic_path
     assert _outdir.staged_dir is _files.staged_dir
     assert _outdir.check_target is _files.check_output_dir
-    assert not hasattr(_cli_exercise, "_atomic_write")
+    assert not hasattr(exercise_report, "_atomic_write")
     # the HTML writer follows the same rules: a replaced file keeps its permissions ...
     page = tmp_path / "report.html"
     page.write_text("old")

@@ -41,13 +41,15 @@ import shapely
 import yaml
 from typer.testing import CliRunner
 
-from openskies import _html, _ranking, coverage, data, report, study
+from openskies import _ranking, coverage, data, report, study
 from openskies import config as cfgmod
 from openskies import io as osio
-from openskies._cli_study import write_study_outputs
 from openskies._text import csv_text, csv_untext, markdown_text
 from openskies.cli import app
+from openskies.cli.study import write_study_outputs
 from openskies.flightplan import FlightPlan
+from openskies.report import _leaflet as _html
+from openskies.report import ranking as ranking_report
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -416,7 +418,7 @@ def test_ranking_api_with_a_hostile_designation(tmp_path) -> None:
     )
     out = tmp_path / "out"
     out.mkdir()
-    _ranking.write_ranking(ranking, out, highlight=("ZZQC",), title=hostile("RANKTITLE"))
+    ranking_report.write_ranking(ranking, out, highlight=("ZZQC",), title=hostile("RANKTITLE"))
     files = assert_inert(out, ["RANKAF", "RANKTITLE"], workdir=tmp_path, pwned=pwned)
     assert "RANKAF{{ 7*7 }}" in files["ranking.html"]
     assert "RANKTITLE{{ 7*7 }}" in files["ranking.html"]

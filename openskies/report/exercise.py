@@ -1,0 +1,477 @@
+"""The exercise report: the Markdown section, CSV tables, GeoJSON layer and HTML map of an exercise.
+
+Renders what :func:`openskies.exercise.run` computed; ``openskies exercise`` writes the files
+(:data:`OUTPUTS`) into its output directory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._text import csv_frame, markdown_text
+from ..exercise import run
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import ExerciseConfig
+
+logger = logging.getLogger(__name__)
+
+#: Output files, by role.
+OUTPUTS = {
+    "report": "exercise_report.md",
+    "obligations": "obligations.csv",
+    "summary": "time_to_image.csv",
+    "steps": "timeline_steps.csv",
+    "sensitivity": "trigger_sensitivity.csv",
+    "geojson": "exercise.geojson",
+    "html": "exercise.html",
+}
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _cell(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if value is pd.NaT:
+        return "—"
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    text = " ".join(str(value).splitlines())
+    return text if text else "—"
+
+
+def _md_table(df: Any, columns: Mapping[str, str]) -> str:
+    head = "| " + " | ".join(columns.values()) + " |"
+    sep = "|" + "|".join("---" for _ in columns) + "|"
+    body = [
+        "| " + " | ".join(markdown_text(_cell(rec[c])) for c in columns) + " |"
+        for rec in df.to_dict("records")
+    ]
+    return "\n".join([head, sep, *body])
+
+
+_OBL_COLS = {
+    "name": "regime",
+    "status": "status",
+    "notify": "notify",
+    "notify_by": "notify by",
+    "notify_trigger": "notification threshold met",
+    "observe": "invite observers",
+    "invite_by": "invite by",
+    "observe_trigger": "observation threshold met",
+    "observe_rule": "rule",
+    "unknown_counts": "counts not reported",
+}
+_SUM_COLS = {
+    "label": "entry point",
+    "osa": "OSA",
+    "imageable": "imageable in the window",
+    "earliest_imaging_utc": "earliest imaging",
+    "hours_to_image": "hours after trigger",
+    "daylight_wait_h": "daylight wait h",
+    "imaging_complete_utc": "whole area imaged",
+    "inside_window": "inside window",
+    "flight_km": "flight km (with turn margin)",
+    "budget_km": "max flight distance km",
+    "fits_one_flight": "one flight",
+    "ferry_km": "ferry km from home base",
+    "notes": "notes",
+}
+_STEP_COLS = {
+    "step": "#",
+    "event": "event",
+    "time_utc": "time",
+    "duration_h": "duration h",
+    "distance_km": "km",
+    "hours_after_trigger": "h after trigger",
+    "rule": "rule",
+}
+_SENS_COLS = {
+    "trigger_utc": "trigger",
+    "label": "entry point",
+    "imageable": "imageable in the window",
+    "earliest_imaging_utc": "earliest imaging",
+    "hours_to_image": "hours after trigger",
+    "daylight_wait_h": "daylight wait h",
+    "inside_window": "inside window",
+}
+
+
+def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
+    from .. import __version__, _geodata, csbm
+
+    md = markdown_text
+    ex = res["exercise"]
+    tl = res["timeline"]
+    counts = ", ".join(
+        f"{k} {v:,}" if v is not None else f"{k} not reported" for k, v in ex.counts.items()
+    )
+    grounds = "\n".join(
+        f"- {md(g.name)}: ({g.lon:.4f}, {g.lat:.4f}), disc of {g.radius_km:g} km "
+        "(position uncertainty)"
+        for g in ex.grounds
+    )
+    sources = "\n".join(f"- {md(s)}" for s in cfg.exercise.sources) or "- (none given)"
+    last_day = (ex.end - dt.timedelta(seconds=1)).date()
+    out = [
+        f"## Exercise observation: {md(ex.name)}",
+        "",
+        f"{ex.start.date()} to {last_day} (window {_cell(ex.start)} to {_cell(ex.end)}), "
+        f"{'snap (no advance notice)' if ex.snap else 'announced'}; host {md(ex.host)}; "
+        f"{counts}.",
+        "",
+        "Area (one disc per training ground):",
+        "",
+        grounds,
+        "",
+        "Sources of the exercise figures:",
+        "",
+        sources,
+        "",
+        "### CSBM obligations per regime (as the regimes stood in 2019)",
+        "",
+        _md_table(res["obligations"], _OBL_COLS),
+        "",
+        "A regime is triggered when any one of its thresholds is met; each threshold's "
+        'comparison ("exceeding" or "equal to or exceeding") is as its source words it '
+        f"(`geodata/{csbm.DATA_FILE}`).",
+        "",
+        "### Time to image from each entry point",
+        "",
+        f"Trigger: {_cell(res['steps']['time_utc'].iloc[0])}. Sensor "
+        f"{md(cfg.time_to_image.sensor)}, aircraft {md(cfg.time_to_image.aircraft)}, home base "
+        f"{md(cfg.time_to_image.home_base)}.",
+        "",
+        _md_table(res["summary"], _SUM_COLS),
+        "",
+    ]
+    for _ep, grp in res["steps"].groupby("entry_point", sort=False):
+        out += [f"#### Timeline: {md(grp['label'].iloc[0])}", "", _md_table(grp, _STEP_COLS), ""]
+    if not res["sensitivity"].empty:
+        out += [
+            "### Sensitivity to the trigger time",
+            "",
+            _md_table(res["sensitivity"], _SENS_COLS),
+            "",
+        ]
+    out += [
+        "### Timeline parameters",
+        "",
+        _md_table(
+            tl.table(),
+            {"parameter": "parameter", "value": "value", "source": "source", "meaning": "meaning"},
+        ),
+        "",
+        "Assumptions: the area to image is a disc of the position uncertainty around each "
+        "ground; one flight visits the grounds in the shortest geodesic order and sweeps each "
+        "disc in lanes one effective swath apart (an estimate, not a planned route); the sun's "
+        "elevation is taken over the mean of the grounds' centres (NOAA solar-position "
+        "algorithm); no weather, no wind, no refuelling stop.",
+        "",
+    ]
+    th = res["thresholds"]
+    unver = th[~th["verified"]]
+    if not unver.empty:
+        out += [
+            "### Unverified values used",
+            "",
+            "These thresholds were not read in their source text; see the notes in "
+            f"`geodata/{csbm.DATA_FILE}`.",
+            "",
+            _md_table(
+                unver,
+                {
+                    "regime": "regime",
+                    "measure": "measure",
+                    "count": "count",
+                    "value": "value",
+                    "comparison": "comparison",
+                    "source": "source",
+                },
+            ),
+            "",
+        ]
+    files = {
+        name: _geodata.sha256(name)
+        for name in (csbm.DATA_FILE, "treaty.yaml", "sites_blr.csv", "airfields.csv")
+    }
+    out += [
+        "### Provenance",
+        "",
+        f"openskies {__version__}; config sha256 `{res['config_sha256']}`.",
+        "",
+        *[f"- `{name}` sha256 `{digest}`" for name, digest in files.items()],
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _csv(df: Any) -> bytes:
+    out = csv_frame(df)
+    for col in out.columns:
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _iso(value: Any) -> str | None:
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_value(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return _iso(value)
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        return None if value != value else round(float(value), 3)
+    return value
+
+
+def _features(res: Mapping[str, Any]) -> list[dict[str, Any]]:
+    from shapely.geometry import LineString, Point, mapping
+
+    from .. import geodesy
+
+    ex = res["exercise"]
+    reg = res["regime"]
+    obl = res["obligations"]
+    props_obl: dict[str, Any] = {}
+    for rec in obl.to_dict("records"):
+        props_obl[f"notify_{rec['regime']}"] = _json_value(rec["notify"])
+        props_obl[f"observe_{rec['regime']}"] = _json_value(rec["observe"])
+    feats: list[dict[str, Any]] = []
+    area = ex.area()
+    for rec in area.to_dict("records"):
+        props = {
+            "layer": "exercise_area",
+            "exercise": ex.name,
+            "name": rec["name"],
+            "radius_km": rec["radius_km"],
+            "troops": ex.troops,
+            **props_obl,
+        }
+        feats.append({"type": "Feature", "properties": props, "geometry": mapping(rec["geometry"])})
+    by_name = {g.name: g for g in ex.grounds}
+    for rec in res["summary"].to_dict("records"):
+        osa = reg.airfield(rec["osa"]) if rec["osa"] in reg else None
+        ep = reg.airfield(rec["entry_point"]) if rec["entry_point"] in reg else None
+        props = {
+            "layer": "entry_point",
+            **{k: _json_value(rec[k]) for k in rec if k not in ("route",)},
+        }
+        if ep is not None:
+            feats.append(
+                {"type": "Feature", "properties": props, "geometry": mapping(Point(ep.lon, ep.lat))}
+            )
+        names = [n for n in str(rec.get("route", "")).split(" -> ") if n in by_name]
+        if osa is not None and names:
+            pts = [(osa.lon, osa.lat), *((by_name[n].lon, by_name[n].lat) for n in names)]
+            pts.append((osa.lon, osa.lat))
+            line = geodesy.split_antimeridian(geodesy.densify(LineString(pts), 10.0))
+            feats.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "layer": "route_estimate",
+                        "entry_point": rec["entry_point"],
+                        "label": rec["label"],
+                        "flight_km": _json_value(rec["flight_km"]),
+                        "note": "estimate through the ground centres; not a planned route",
+                    },
+                    "geometry": mapping(line),
+                }
+            )
+    home = reg.airfield(res["home_base"])
+    feats.append(
+        {
+            "type": "Feature",
+            "properties": {"layer": "home_base", "icao": home.icao, "label": home.label},
+            "geometry": mapping(Point(home.lon, home.lat)),
+        }
+    )
+    return feats
+
+
+def _round_coords(obj: Any, nd: int = 5) -> Any:
+    if isinstance(obj, float):
+        return round(obj, nd)
+    if isinstance(obj, list | tuple):
+        return [_round_coords(v, nd) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _round_coords(v, nd) for k, v in obj.items()}
+    return obj
+
+
+def _geojson(feats: list[dict[str, Any]]) -> bytes:
+    fc = {
+        "type": "FeatureCollection",
+        "features": [{**f, "geometry": _round_coords(f["geometry"])} for f in feats],
+    }
+    return (json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any]]) -> str | None:
+    try:
+        from . import _leaflet as _html
+    except ImportError:  # pragma: no cover - the HTML machinery is optional
+        return None
+    from .. import data
+
+    def layer(kind: str) -> dict[str, Any]:
+        return {
+            "type": "FeatureCollection",
+            "features": [f for f in feats if f["properties"]["layer"] == kind],
+        }
+
+    from shapely.geometry import shape
+
+    boxes = [shape(f["geometry"]).bounds for f in feats]
+    bounds = (
+        min(b[0] for b in boxes) - 0.5,
+        min(b[1] for b in boxes) - 0.5,
+        max(b[2] for b in boxes) + 0.5,
+        max(b[3] for b in boxes) + 0.5,
+    )
+    m = _html.new_map(bounds=bounds)
+    blr = data.territory(res["exercise"].host)
+    _html.add_geojson_layer(
+        m,
+        {
+            "type": "Feature",
+            "properties": {"name": blr.name},
+            "geometry": blr.geometry.__geo_interface__,
+        },
+        name=f"{blr.name} (Natural Earth)",
+        style={"color": "#555555", "weight": 1, "fillColor": "#dddddd", "fillOpacity": 0.3},
+        tooltip_fields=["name"],
+        simplify_tolerance_deg=0.01,
+        fit=False,
+    )
+    obl_fields = [k for k in feats[0]["properties"] if k.startswith(("notify_", "observe_"))]
+    _html.add_geojson_layer(
+        m,
+        layer("exercise_area"),
+        name="Exercise area (position uncertainty)",
+        style={"color": "#c0392b", "fillColor": "#e74c3c", "fillOpacity": 0.3},
+        popup_fields=["name", "radius_km", "troops", *obl_fields],
+        tooltip_fields=["name"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("route_estimate"),
+        name="Estimated routes (OSA -> grounds -> OSA)",
+        style=lambda p: {
+            "color": "#2c7fb8" if str(p.get("entry_point")) == "UUMB" else "#31a354",
+            "weight": 2,
+            "dashArray": "6 4",
+        },
+        popup_fields=["label", "flight_km", "note"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("entry_point"),
+        name="Entry points (time to image)",
+        style={"color": "#000000", "fillColor": "#f1c40f", "fillOpacity": 0.9, "radius": 7},
+        popup_fields=[
+            "label",
+            "osa",
+            "earliest_imaging_utc",
+            "hours_to_image",
+            "fits_one_flight",
+            "flight_km",
+            "budget_km",
+            "inside_window",
+            "notes",
+        ],
+        tooltip_fields=["label"],
+    )
+    _html.add_geojson_layer(
+        m,
+        layer("home_base"),
+        name="Home base",
+        style={"color": "#000000", "fillColor": "#7f8c8d", "fillOpacity": 0.9, "radius": 5},
+        tooltip_fields=["label"],
+        fit=False,
+    )
+    _html.add_legend(
+        m,
+        [
+            ("exercise area", "#e74c3c"),
+            ("route from Kubinka (estimate)", "#2c7fb8"),
+            ("route from other entry points (estimate)", "#31a354"),
+            ("entry point", "#f1c40f"),
+        ],
+        title="Exercise observation",
+    )
+    _html.add_layer_control(m, collapsed=True)
+    obl = res["obligations"]
+    _html.add_html_section(
+        m,
+        _html.html_table(
+            list(_OBL_COLS.values()),
+            [[_cell(r[c]) for c in _OBL_COLS] for r in obl.to_dict("records")],
+        ),
+        title="CSBM obligations per regime",
+    )
+    _html.add_html_section(
+        m,
+        _html.html_table(
+            list(_SUM_COLS.values()),
+            [[_cell(r[c]) for c in _SUM_COLS] for r in res["summary"].to_dict("records")],
+        ),
+        title="Time to image",
+    )
+    for _ep, grp in res["steps"].groupby("entry_point", sort=False):
+        _html.add_html_section(
+            m,
+            _html.html_table(
+                list(_STEP_COLS.values()),
+                [[_cell(r[c]) for c in _STEP_COLS] for r in grp.to_dict("records")],
+            ),
+            title=f"Timeline: {grp['label'].iloc[0]}",
+        )
+    return _html.render_offline(m, title=f"Exercise observation: {res['exercise'].name}")
+
+
+def render(cfg: ExerciseConfig, config_path: Path) -> dict[str, bytes]:
+    """Compute everything and return the output files as bytes, by file name."""
+    res = dict(run(cfg, config_path))
+    res["home_base"] = cfg.time_to_image.home_base
+    feats = _features(res)
+    files = {
+        OUTPUTS["report"]: _report_md(cfg, res).encode("utf-8"),
+        OUTPUTS["obligations"]: _csv(res["obligations"]),
+        OUTPUTS["summary"]: _csv(res["summary"]),
+        OUTPUTS["steps"]: _csv(res["steps"]),
+        OUTPUTS["sensitivity"]: _csv(res["sensitivity"]),
+        OUTPUTS["geojson"]: _geojson(feats),
+    }
+    page = _html(cfg, res, feats)
+    if page is not None:
+        files[OUTPUTS["html"]] = page.encode("utf-8")
+    return files
