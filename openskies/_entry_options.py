@@ -270,6 +270,28 @@ class EntryOption:
                     changes[a.icao] = replace(a, group="RUS")
         return _with(regime, changes)
 
+    def annex_e_ok(
+        self,
+        regime: Regime,
+        *,
+        minsk_icao: str = MINSK,
+        budget_km: float | None = None,
+        separated: bool | Iterable[str] = (),
+    ) -> bool:
+        """The ``annex_e_ok`` metric of this option with Minsk at ``budget_km``.
+
+        For the group options, the relative rule of :func:`annex_e_ok` against
+        ``regime`` (the designations as they stood): the option may not leave
+        uncovered a mainland point that was covered (``added_osa``,
+        ``poe_only`` and ``status_quo`` always pass; ``replacement`` passes
+        from the ``"kubinka_share"`` floor of :func:`replacement_floors`). For
+        ``single_state`` the absolute rule over Belarus alone (from about
+        1,140 km).
+        """
+        mine = self.regime_for(regime, minsk_icao, budget_km)
+        base = None if self.annex_e_group != GROUP else regime
+        return annex_e_ok(mine, self.annex_e_group, baseline=base, separated=separated)
+
     def row_fields(
         self, regime: Regime, *, minsk_icao: str = MINSK, budget_km: float | None = None
     ) -> dict[str, Any]:
@@ -751,19 +773,51 @@ def annex_e_ok(
     regime: Regime,
     group: str,
     *,
+    baseline: Regime | None = None,
     separated: bool | Iterable[str] = (),
     osa_fraction: float | None = None,
     tolerance_km2: float = 1.0,
 ) -> bool:
     """Whether the OSAs of ``group`` satisfy Annex E para 5(A) in ``regime``.
 
-    True when no more than ``tolerance_km2`` (geodesic km²; slivers from the
-    polygonal disks) of the group's mainland lies beyond 35 % of the maximum
-    flight distance of every one of its OSAs. See :func:`annex_e_uncovered`.
+    Parameters
+    ----------
+    regime : Regime
+        The regime to check.
+    group : str
+        Observed party or group (``"BLR+RUS"``, ``"BLR"``).
+    baseline : Regime, optional
+        None: the absolute rule, True when no more than ``tolerance_km2`` of
+        the mainland lies beyond 35 % of the distance of every OSA. A regime
+        (the designations as they stood, e.g. 2019's): the relative rule, True
+        when ``regime`` leaves no more than ``tolerance_km2`` uncovered that
+        ``baseline`` covered. The 1992 designations themselves leave a corner
+        of Primorye uncovered, so the absolute rule fails for every option of
+        the group whatever Minsk's distance; the relative rule asks whether an
+        option makes it worse.
+    separated : bool or iterable of str
+        See :func:`mainland`.
+    osa_fraction : float, optional
+        Default 0.35 (``treaty.yaml``).
+    tolerance_km2 : float
+        Geodesic km² ignored (slivers between the polygonal disks and the circles).
+
+    Returns
+    -------
+    bool
     """
-    left = annex_e_uncovered(regime, group, separated=separated, osa_fraction=osa_fraction)
+    kw: dict[str, Any] = {"separated": separated, "osa_fraction": osa_fraction}
+    left = annex_e_uncovered(regime, group, **kw)
+    if baseline is not None:
+        before = annex_e_uncovered(baseline, group, **kw)
+        left = geodesy.as_multipolygon(shapely.make_valid(left.difference(before)))
     area = geodesy.area_km2(left)
-    logger.info("Annex E para 5(A) over %s: %.1f km² of mainland uncovered", group, area)
+    logger.info(
+        "Annex E para 5(A) over %s: %.1f km² of mainland uncovered%s",
+        group,
+        area,
+        " that the baseline covered" if baseline is not None else "",
+    )
     return area <= tolerance_km2
 
 

@@ -483,3 +483,22 @@ def test_break_even_rejects_bad_inputs():
         eo.break_even_km(lambda d: d, [], 0.0)
     with pytest.raises(ValidationError, match="tol_km"):
         eo.break_even_km(lambda d: d, GRID, 0.0, tol_km=0)
+
+
+def test_annex_e_metric_of_each_option(reg):
+    floor = eo.replacement_floors(reg)["kubinka_share"].budget_km
+    blr = eo.annex_e_floor(eo.option("single_state").regime_for(reg, budget_km=1400), "BLR", "UMMS")
+    expect = {
+        ("status_quo", 5500.0): True,
+        ("poe_only", 5500.0): True,
+        ("added_osa", 500.0): True,  # never worse than the status quo
+        ("replacement", floor + 10.0): True,
+        ("replacement", floor - 60.0): False,
+        ("single_state", blr.budget_km + 5.0): True,
+        ("single_state", blr.budget_km - 30.0): False,
+    }
+    got = {(s, b): eo.option(s).annex_e_ok(reg, budget_km=b) for (s, b) in expect}
+    assert got == expect
+    # the absolute rule fails for the group whatever Minsk's distance (the Primorye gap)
+    added = eo.option("added_osa").regime_for(reg, budget_km=5500)
+    assert not eo.annex_e_ok(added, "BLR+RUS")
