@@ -52,6 +52,14 @@ Annex E para 5(A), the 35 % rule
     ``separated=("RUS-KGD",)`` to hold Kaliningrad to para 5(A) too, or
     ``separated=True`` for all land.
 
+    The 1992 designations (Kubinka 5,500 km in practice, Ulan-Ude 5,000,
+    Vorkuta and Magadan 6,500) leave a corner of Primorye uncovered, so the
+    absolute rule fails for every option of the group whatever Minsk's
+    distance. ``annex_e_ok(..., baseline=regime)`` is the relative rule used
+    for the study's metric: an option may not uncover a mainland point the
+    designations as they stood covered (:meth:`EntryOption.annex_e_ok`).
+    :func:`replacement_floors` gives the replacement floor both ways.
+
 Art. III Sec. I para 10, the observer's share
     "No State Party shall conduct more observation flights over the territory
     of another State Party than a number equal to 50 per cent, rounded up to
@@ -60,11 +68,15 @@ Art. III Sec. I para 10, the observer's share
     total active quota may not exceed its total passive quota (Art. III Sec. I
     para 5); the yearly distributions after the first (Annex A Sec. II) are
     OSCC decisions not found in public sources, so the observer's total active
-    quota defaults to that ceiling, its passive quota (an assumption, a
-    parameter of :func:`observer_quota_flights_per_year`). The first
+    quota is the one reported in practice where ``quotas.active_practice``
+    records it (Poland: 3, of which 2 over Belarus-Russia; defence24.pl), and
+    otherwise that ceiling, its passive quota (an assumption); either way a
+    parameter of :func:`observer_quota_flights_per_year`. The first
     distribution (Annex A Sec. II para 1, ``quotas.first_distribution``) is
     the treaty's own worked example: every individual quota in it satisfies
-    the rule under this reading.
+    the rule when a total active quota is read as the passive-quota ceiling
+    (read as the sum of the first distribution, Germany's 3 over the group
+    would break it).
 
 Single-state analogues
     Maximum flight distances of single states of a size like Belarus, read
@@ -95,7 +107,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _geodata, aircraft, geodesy, territory
+from . import _geodata, geodesy, territory
+from . import aircraft as _aircraft
 from ._errors import UnknownCodeError, ValidationError
 from .airfields import Airfield, Regime
 
@@ -482,7 +495,7 @@ def five_hour_check(
     poe: str | Airfield,
     osa: str | Airfield,
     *,
-    aircraft_name: str | aircraft.Aircraft = aircraft.DEFAULT_PRESET,
+    aircraft: str | _aircraft.Aircraft = _aircraft.DEFAULT_PRESET,
     speed_kmh: float | None = None,
     route_factor: float = 1.0,
     regime: Regime | None = None,
@@ -493,7 +506,7 @@ def five_hour_check(
     ----------
     poe, osa : str or Airfield
         ICAO codes (looked up in ``regime``) or airfields.
-    aircraft_name : str or Aircraft
+    aircraft : str or Aircraft
         Aircraft whose cruise speed is used (a preset name of
         :mod:`openskies.aircraft` or an :class:`~openskies.aircraft.Aircraft`);
         default the slowest preset, An-30B, 430 km/h: a conservative choice.
@@ -515,11 +528,7 @@ def five_hour_check(
         speed = _positive_km(speed_kmh, "speed_kmh")
         source = "user-given"
     else:
-        ac = (
-            aircraft_name
-            if isinstance(aircraft_name, aircraft.Aircraft)
-            else aircraft.preset(aircraft_name)
-        )
+        ac = aircraft if isinstance(aircraft, _aircraft.Aircraft) else _aircraft.preset(aircraft)
         speed = ac.cruise_speed_kmh
         source = f"{ac.name} cruise speed: {ac.sources['cruise_speed_kmh']}"
     factor = float(route_factor)
@@ -542,24 +551,14 @@ def five_hour_check(
     return check
 
 
-def osa_reachable_h(
-    poe: str | Airfield,
-    osa: str | Airfield,
-    *,
-    aircraft_name: str | aircraft.Aircraft = aircraft.DEFAULT_PRESET,
-    speed_kmh: float | None = None,
-    route_factor: float = 1.0,
-    regime: Regime | None = None,
-) -> float:
-    """Hours from the point of entry ``poe`` to the OSA ``osa`` (see :func:`five_hour_check`)."""
-    return five_hour_check(
-        poe,
-        osa,
-        aircraft_name=aircraft_name,
-        speed_kmh=speed_kmh,
-        route_factor=route_factor,
-        regime=regime,
-    ).hours
+def osa_reachable_h(poe: str | Airfield, osa: str | Airfield, **options: Any) -> float:
+    """Hours from the point of entry ``poe`` to the OSA ``osa``.
+
+    Keyword options (``aircraft``, ``speed_kmh``, ``route_factor``,
+    ``regime``) are those of :func:`five_hour_check`, which also says whether
+    the five-hour limit holds.
+    """
+    return five_hour_check(poe, osa, **options).hours
 
 
 def poe_only_check(

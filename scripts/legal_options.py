@@ -29,7 +29,7 @@ def main() -> None:
         f"= {c.hours:.2f} h (limit {c.limit_h:.0f} h): ok={c.ok}"
     )
     for name in ("Saab 340", "OC-135B", "Tu-214ON"):
-        print(f"    {name}: {eo.osa_reachable_h('UMMS', 'UUMB', aircraft_name=name):.2f} h")
+        print(f"    {name}: {eo.osa_reachable_h('UMMS', 'UUMB', aircraft=name):.2f} h")
     print(
         f"    fails beyond a route factor of {c.limit_h * c.speed_kmh / c.distance_km:.2f} "
         f"or below {c.distance_km / c.limit_h:.1f} km/h"

@@ -154,7 +154,7 @@ def test_five_hour_rule_minsk_to_kubinka_against_geographiclib(reg):
     assert check.ok
     assert eo.osa_reachable_h("UMMS", "UUMB", regime=reg) == pytest.approx(check.hours)
     # a jet is faster; a slow ferry at 100 km/h or an airway route 4x longer breaks the rule
-    assert eo.osa_reachable_h("UMMS", "UUMB", aircraft_name="Tu-214ON") < check.hours
+    assert eo.osa_reachable_h("UMMS", "UUMB", aircraft="Tu-214ON") < check.hours
     assert not eo.five_hour_check("UMMS", "UUMB", speed_kmh=100.0).ok
     assert not eo.five_hour_check("UMMS", "UUMB", route_factor=4.0).ok
 
