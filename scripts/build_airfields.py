@@ -161,7 +161,11 @@ FACTS: list[dict[str, object]] = [
         "mfd_1992_km": 1400,
         "mfd_practice_km": 1400,
         "mfd_practice_year": 2017,
-        "mfd_source": f"1992: {ANNEX_A}; practice: about 1,400 km reported for 2017",
+        "mfd_source": (
+            f"1992: {ANNEX_A}; practice: 1,400 km, Russian MoD (S. Ryzhkov) for the flight "
+            "of 3-7 Apr 2017 (sputniknews.com 2017-04-03); again for 21-25 Oct 2019 "
+            "(Krasnaya Zvezda via tellerreport.com 2019-10-20)"
+        ),
         "designated_from": 2002,
         "source": f"{ANNEX_E} (POE/POX and OSA, inspection yes); {ANNEX_A}",
         "notes": (
@@ -243,7 +247,11 @@ FACTS: list[dict[str, object]] = [
         "annex_e_printed": "N50-52-02 E007-08-37",
         "mfd_practice_km": 1300,
         "mfd_practice_year": 2019,
-        "mfd_source": "practice: 1,300 km reported for 2019 and 2020 (treaty-facts.md §1)",
+        "mfd_source": (
+            "practice: 1,300 km, Russian MoD for the flights from Koeln/Bonn of 25 Feb-1 Mar "
+            "2019 (de.sputniknews.com 2019-02-25) and 2-6 Mar 2020 (TASS via "
+            "armyrecognition.com 2020)"
+        ),
         "designated_from": 2002,
         "source": f"{ANNEX_E} (POE/POX, inspection yes); OSA role: practice 2019-2020",
         "notes": (
