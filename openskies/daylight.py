@@ -355,8 +355,8 @@ def _bounds(area: Any) -> tuple[float, float, float, float]:
         b = tuple(float(v) for v in geom.bounds)
     else:
         try:
-            b = tuple(float(v) for v in area)
-        except TypeError:
+            b = () if isinstance(area, str) else tuple(float(v) for v in area)
+        except (TypeError, ValueError):
             b = ()
         if len(b) == 2:
             b = (b[0], b[1], b[0], b[1])
