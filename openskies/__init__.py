@@ -24,6 +24,7 @@ _PUBLIC_MODULES = (
     "coverage",
     "csbm",
     "data",
+    "daylight",
     "flightplan",
     "geodesy",
     "io",
@@ -32,6 +33,7 @@ _PUBLIC_MODULES = (
     "sensors",
     "study",
     "territory",
+    "weather",
 )
 
 if TYPE_CHECKING:  # pragma: no cover
