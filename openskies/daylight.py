@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _validate
 from ._errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -474,13 +475,9 @@ def fit_flight(
     FlightFit
         ``fits`` (one window), ``feasible`` (within ``max_days``), ``legs``.
     """
-    try:
-        need = float(duration_h)
-    except (TypeError, ValueError):
-        need = math.nan
-    if not (math.isfinite(need) and need > 0):
-        msg = f"duration_h={duration_h!r} must be a positive number of hours"
-        raise ValidationError(msg)
+    need = _validate.positive(
+        duration_h, f"duration_h={duration_h!r} must be a positive number of hours"
+    )
     if not (isinstance(max_days, int) and 1 <= max_days <= MAX_SPLIT_DAYS):
         msg = f"max_days={max_days!r} must be an integer from 1 to {MAX_SPLIT_DAYS}"
         raise ValidationError(msg)

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _geodata, _limits
+from . import _geodata, _limits, _validate
 from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def probability_done_within(flights_needed: int, q: float, windows: int) -> floa
 
 @cache
 def _bundled() -> pd.DataFrame:
-    return _validate(pd.read_csv(_geodata.path(SUNSHINE_FILE)), what=f"bundled {SUNSHINE_FILE}")
+    return _check_table(pd.read_csv(_geodata.path(SUNSHINE_FILE)), what=f"bundled {SUNSHINE_FILE}")
 
 
 def sunshine_table() -> pd.DataFrame:
@@ -204,7 +204,7 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """
     if isinstance(source, pd.DataFrame):
         _limits.cap("table_rows").check(len(source), "climatology table", fix="give fewer rows")
-        return _validate(source.copy(), what="climatology table")
+        return _check_table(source.copy(), what="climatology table")
     p = Path(source)
     label = f"climatology table {str(p)!r}"
     if not p.is_file():
@@ -220,7 +220,7 @@ def read_table(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         msg = f"{label} cannot be read as CSV ({exc}): give a comma-separated table with a header"
         raise ValidationError(msg) from None
-    return _validate(df, what=label)
+    return _check_table(df, what=label)
 
 
 def _show(value: Any) -> str:
@@ -231,7 +231,7 @@ def _prob_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if str(c).startswith(("rel_sun_", "p_"))]
 
 
-def _validate(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
+def _check_table(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     for col in _REQUIRED:
         if col not in df.columns:
@@ -402,13 +402,9 @@ def expected_flights_table(
         (windows flown, ``flights_needed / q``), ``calendar_days``
         (``expected_flights * spacing_days``).
     """
-    try:
-        spacing = float(spacing_days)
-    except (TypeError, ValueError):
-        spacing = math.nan
-    if not (math.isfinite(spacing) and spacing > 0):
-        msg = f"spacing_days={spacing_days!r} must be a positive number of days"
-        raise ValidationError(msg)
+    spacing = _validate.positive(
+        spacing_days, f"spacing_days={spacing_days!r} must be a positive number of days"
+    )
     p = monthly_probability(table, station=station, near=near, column=column)
     rows = []
     for m in months:
