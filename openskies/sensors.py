@@ -745,27 +745,14 @@ def _aircraft_of(aircraft: Any) -> Any:
 
 
 def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) -> Sensor:
-    """One of the documented sensor presets (assumptions, ``geodata/treaty.yaml``).
+    """One of the documented sensor presets, flown at its operating height on an aircraft.
 
-    ============================  ========  ===========  ==============================
-    name                          swath km  geometry     derivation (assumption)
-    ============================  ========  ===========  ==============================
-    ``optical_low``               5         centred      framing camera, H = 3 km,
-                                                         FOV 80 deg: 2 * 3 * tan 40 deg
-    ``optical_high_pan``          35        centred      panoramic (KA-91C) at ~11 km,
-                                                         60 deg half scan gives 38 km;
-                                                         35 km conservative
-    ``ir``                        4         centred      placeholder (no public value)
-    ``sar``                       25        right side   the treaty maximum swath,
-                                                         near range 0 km
-    ============================  ========  ===========  ==============================
-
-    Resolutions are set to the treaty limits (0.30, 0.30, 0.50, 3.0 m).
-
-    Each preset also carries its geometry at a height (``at_height`` in
-    ``treaty.yaml``): :attr:`Sensor.fov_deg`, :attr:`Sensor.ifov_mrad` (hence
+    Each preset carries its geometry (``at_height`` in ``geodata/treaty.yaml``,
+    assumptions): :attr:`Sensor.fov_deg`, :attr:`Sensor.ifov_mrad` (hence
     :attr:`Sensor.min_height_agl_m`), :attr:`Sensor.scan` and
-    :attr:`Sensor.nominal_height_agl_m`:
+    :attr:`Sensor.nominal_height_agl_m`; the swath and the nadir resolution follow
+    from the height it is flown at (:meth:`Sensor.flown_on`), by default on the
+    default aircraft (:data:`openskies.aircraft.DEFAULT_PRESET`, the An-30B):
 
     ======================  ============  =======  =============  ============
     name                    scan          FOV deg  min height m   flown at m
@@ -781,10 +768,10 @@ def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) 
     name : str
         One of :data:`PRESETS`.
     aircraft : Aircraft or str, optional
-        Fly the preset on this aircraft (:meth:`Sensor.flown_on`): swath and
-        resolution follow from its operating height. None: the tabled swath.
+        The aircraft it is flown on (:meth:`Sensor.flown_on`); None: the
+        default aircraft (An-30B: the panoramic camera at 8,000 m, 27.7 km).
     ground_elevation_m : float
-        With ``aircraft``: ground elevation under the legs, metres.
+        Ground elevation under the legs, metres above sea level.
 
     Returns
     -------
@@ -800,9 +787,13 @@ def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) 
     one_side = str(spec.get("geometry", "centred")) == "one_side"
     note = " ".join(str(spec.get("note", "")).split())
     geo = _preset_geometry(spec.get("at_height") or {}, LIMITS[kind].resolution_m)
+    if "value" in spec:  # a radar: its swath does not follow from the height
+        swath = float(spec["value"])
+    else:  # replaced below by the swath at the operating height
+        swath = swath_from_fov_km(geo.get("nominal_height_agl_m", 1000.0), geo["fov_deg"])
     sensor = Sensor(
         name=key,
-        swath_km=float(spec["value"]),
+        swath_km=swath,
         side="right" if one_side else "both",
         near_range_km=float(spec.get("near_range_km", 0.0)) if one_side else 0.0,
         resolution_m=LIMITS[kind].resolution_m,
@@ -810,8 +801,7 @@ def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) 
         note=f"assumption: {note}" if spec.get("assumption") else note,
         **geo,
     )
-    if aircraft is not None:
-        sensor = sensor.flown_on(aircraft, ground_elevation_m=ground_elevation_m)
+    sensor = sensor.flown_on(aircraft, ground_elevation_m=ground_elevation_m)
     logger.debug("sensor preset %s: %.1f km %s", key, sensor.width_km, sensor.side)
     return sensor
 

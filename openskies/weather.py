@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 #: Bundled climatology (``geodata/sunshine_blr.csv``).
-SUNSHINE_FILE = "sunshine_blr.csv"
+SUNSHINE_FILE = "sunshine_blr"  # role in openskies._geodata.FILES
 #: Column read as the probability of a usable day: relative sunshine 2004-2020.
 DEFAULT_COLUMN = "rel_sun_2004_2020"
 #: Day-to-day persistence r of usable days (an assumption; 0 = independent days).
