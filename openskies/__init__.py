@@ -24,6 +24,7 @@ _PUBLIC_MODULES = (
     "coverage",
     "csbm",
     "data",
+    "daylight",
     "exercise",
     "flightplan",
     "geodesy",
@@ -35,6 +36,7 @@ _PUBLIC_MODULES = (
     "sensors",
     "study",
     "territory",
+    "weather",
 )
 
 if TYPE_CHECKING:  # pragma: no cover

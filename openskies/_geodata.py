@@ -28,6 +28,7 @@ FILES = {
     "airfields": "airfields.csv",
     "treaty": "treaty.yaml",
     "sites_blr": "sites_blr.csv",
+    "sunshine_blr": "sunshine_blr.csv",
 }
 
 

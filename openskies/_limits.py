@@ -113,6 +113,7 @@ CAPS: dict[str, Cap] = {
             "the close pairs the self-intersection check of one plan examines",
         ),
         Cap("targets", 5_000, "targets", "the targets of one route plan"),
+        Cap("table_rows", 10_000, "rows", "the rows of a climatology table (openskies.weather)"),
         Cap(
             "grid_cells",
             1_000_000,

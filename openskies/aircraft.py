@@ -10,6 +10,15 @@ rather than a published figure is flagged as an assumption (see
 Units: speeds km/h, distances km, altitudes metres above ground (the band in
 which observation flights are planned, not a certified ceiling unless the
 source says so).
+
+Besides the four performance values each profile carries the operating values
+a refuelling and altitude model needs (:data:`OPS_FIELDS`): the fuel reserve
+(a fraction of the range and a minimum in minutes of cruise; the larger
+applies), the ground time of a refuelling stop, and the margin kept below the
+top of the altitude band when a sensor is flown as high as the aircraft allows.
+None of them is published for an Open Skies aircraft: each is an assumption,
+recorded in :attr:`Aircraft.ops_sources`. The model and every source:
+``docs/sensors-and-aircraft.md``.
 """
 
 from __future__ import annotations
@@ -24,13 +33,33 @@ from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_PRESET", "Aircraft", "preset", "presets"]
+__all__ = ["DEFAULT_PRESET", "OPS_FIELDS", "Aircraft", "preset", "presets"]
 
 #: Preset used when a plan names no aircraft: the slowest preset, so that a
 #: duration computed without an aircraft is not optimistic (an assumption).
 DEFAULT_PRESET = "An-30B"
 
 _VALUE_FIELDS = ("cruise_speed_kmh", "range_km", "min_altitude_m", "max_altitude_m")
+#: Operating values with a default (assumptions unless a preset cites a source).
+OPS_FIELDS = ("reserve_fraction", "reserve_min", "ground_time_per_stop_h", "ceiling_margin_m")
+
+_OPS_DEFAULT_SOURCES = {
+    "reserve_fraction": (
+        "assumption: 10 % of the range kept as fuel reserve (no Open Skies figure published)"
+    ),
+    "reserve_min": (
+        "assumption: at least 45 min at cruise speed kept as reserve (a common planning "
+        "reserve; no Open Skies figure published)"
+    ),
+    "ground_time_per_stop_h": (
+        "assumption: 1.5 h block to block for a refuelling stop with flight monitors aboard "
+        "(fuel and paperwork, no customs inside the observed territory); no source found"
+    ),
+    "ceiling_margin_m": (
+        "assumption: observation legs are planned 300 m (about 1,000 ft) below the top of the "
+        "altitude band when that top is a service ceiling"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,19 @@ class Aircraft:
     sources : Mapping[str, str]
         For each of the four values above, where it comes from. A value whose
         source starts with ``"assumption"`` is an engineering choice.
+    reserve_fraction : float
+        Fuel reserve as a fraction of ``range_km``, in [0, 1).
+    reserve_min : float
+        Fuel reserve as minutes of cruise, >= 0; :attr:`reserve_km` takes the
+        larger of the two reserves.
+    ground_time_per_stop_h : float
+        Block-to-block time of one refuelling stop, hours (>= 0).
+    ceiling_margin_m : float
+        Height (m, >= 0) kept below ``max_altitude_m`` when a sensor is flown
+        as high as the aircraft allows
+        (:meth:`openskies.sensors.Sensor.operating_height_m`).
+    ops_sources : Mapping[str, str]
+        For each operating value, where it comes from (``"assumption: ..."``).
     """
 
     name: str
@@ -58,6 +100,11 @@ class Aircraft:
     min_altitude_m: float
     max_altitude_m: float
     sources: Any = field(default_factory=dict, compare=False)
+    reserve_fraction: float = 0.10
+    reserve_min: float = 45.0
+    ground_time_per_stop_h: float = 1.5
+    ceiling_margin_m: float = 300.0
+    ops_sources: Any = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         for name in _VALUE_FIELDS:
@@ -81,21 +128,71 @@ class Aircraft:
             raise ValidationError(msg)
         src = {k: str(self.sources.get(k, "assumption: not given")) for k in _VALUE_FIELDS}
         object.__setattr__(self, "sources", MappingProxyType(src))
+        self._check_ops()
+        ops = {k: str(self.ops_sources.get(k, _OPS_DEFAULT_SOURCES[k])) for k in OPS_FIELDS}
+        object.__setattr__(self, "ops_sources", MappingProxyType(ops))
+
+    def _check_ops(self) -> None:
+        ranges = {
+            "reserve_fraction": (0.0, 1.0, "a fraction in [0, 1), e.g. 0.1 for 10 %"),
+            "reserve_min": (0.0, math.inf, "minutes of cruise >= 0"),
+            "ground_time_per_stop_h": (0.0, math.inf, "hours >= 0"),
+            "ceiling_margin_m": (0.0, self.max_altitude_m, "metres >= 0, below max_altitude_m"),
+        }
+        for name, (lo, hi, what) in ranges.items():
+            value = getattr(self, name)
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                v = math.nan
+            if not (math.isfinite(v) and lo <= v < hi):
+                msg = f"aircraft {self.name!r}: {name}={value!r} must be {what}"
+                raise ValidationError(msg)
+            object.__setattr__(self, name, v)
 
     @property
     def assumptions(self) -> tuple[str, ...]:
         """Names of the values that are assumptions rather than published figures."""
         return tuple(k for k, v in self.sources.items() if v.lower().startswith("assumption"))
 
+    @property
+    def ops_assumptions(self) -> tuple[str, ...]:
+        """Names of the operating values (:data:`OPS_FIELDS`) that are assumptions."""
+        return tuple(k for k, v in self.ops_sources.items() if v.lower().startswith("assumption"))
+
+    @property
+    def reserve_km(self) -> float:
+        """Fuel reserve as distance (km): the larger of the fraction and the minutes at cruise."""
+        return max(
+            self.reserve_fraction * self.range_km,
+            self.reserve_min / 60.0 * self.cruise_speed_kmh,
+        )
+
+    @property
+    def usable_range_km(self) -> float:
+        """Distance (km) flyable between refuellings: ``range_km - reserve_km`` (>= 0)."""
+        return max(self.range_km - self.reserve_km, 0.0)
+
+    @property
+    def top_height_m(self) -> float:
+        """Highest planned height (m): ``max_altitude_m - ceiling_margin_m``."""
+        return self.max_altitude_m - self.ceiling_margin_m
+
     def with_values(self, **values: float) -> Aircraft:
-        """A copy with some values replaced; replaced values are marked as user-given."""
-        unknown = sorted(set(values) - set(_VALUE_FIELDS))
+        """A copy with some values replaced; replaced values are marked as user-given.
+
+        Any of the four performance values and of :data:`OPS_FIELDS` may be given.
+        """
+        known = _VALUE_FIELDS + OPS_FIELDS
+        unknown = sorted(set(values) - set(known))
         if unknown:
-            msg = f"unknown aircraft value(s) {unknown}: give any of {', '.join(_VALUE_FIELDS)}"
+            msg = f"unknown aircraft value(s) {unknown}: give any of {', '.join(known)}"
             raise ValidationError(msg)
         sources = dict(self.sources)
-        sources.update(dict.fromkeys(values, "user-given"))
-        return replace(self, **values, sources=sources)
+        sources.update(dict.fromkeys(set(values) & set(_VALUE_FIELDS), "user-given"))
+        ops = dict(self.ops_sources)
+        ops.update(dict.fromkeys(set(values) & set(OPS_FIELDS), "user-given"))
+        return replace(self, **values, sources=sources, ops_sources=ops)
 
 
 _TASS_2019 = "TASS 2019-04-22 (airrecognition.com): Tu-214 cruising speed 830-850 km/h"
@@ -113,6 +210,12 @@ _PRESETS: dict[str, dict[str, Any]] = {
                 "minimum height from sensor calibration (Annex D)"
             ),
             "max_altitude_m": "An-30 service ceiling 8,300 m (docnhanh.vn, An-30 type description)",
+        },
+        "ops_sources": {
+            "ceiling_margin_m": (
+                "assumption: observation legs 300 m below the 8,300 m service ceiling, i.e. "
+                "8,000 m above ground over low ground (no An-30B photographic band published)"
+            ),
         },
     },
     "Saab 340": {
@@ -149,6 +252,13 @@ _PRESETS: dict[str, dict[str, Any]] = {
             ),
             "max_altitude_m": (
                 "KA-91C panoramic camera flown at about 35,000 ft = 10,668 m (key.aero)"
+            ),
+        },
+        "ceiling_margin_m": 0.0,
+        "ops_sources": {
+            "ceiling_margin_m": (
+                "0 m: the top of the band is the height the KA-91C panoramic camera was "
+                "flown at (key.aero), not a service ceiling"
             ),
         },
     },

@@ -19,6 +19,27 @@ No swath width of a certified sensor is public, so the presets of
 infra-red sensors; the optical 50 km per side is applied to them as well (an
 assumption: no real line scanner or video camera comes near it).
 
+Sensors at altitude: a sensor keeps its geometry (:attr:`Sensor.fov_deg`, the
+full across-track angle or scan angle, and :attr:`Sensor.ifov_mrad`, the angle
+of one ground-resolution element, which fixes the ground sample distance
+``GSD = H * ifov`` at nadir) and derives swath and ground resolution from the
+flying height above ground H (:meth:`Sensor.at_height`):
+
+- swath ``2 * H * tan(FOV / 2)`` (flat ground, centred on nadir);
+- frame camera: a uniform ground sample distance ``H * p / f`` across the frame;
+- panoramic camera and line scanner: at scan angle theta from nadir the ground
+  element is ``GSD / cos^2(theta)`` across track and ``GSD / cos(theta)`` along
+  track (Gao, *Digital Analysis of Remotely Sensed Imagery*, 2009, eqs. 5.4-5.8);
+- sideways-looking radar: resolution independent of height; the near edge of
+  its one-sided swath lies ``H * tan(near_range_angle)`` from the track.
+
+:attr:`Sensor.min_height_agl_m` is the height where the treaty resolution
+limit of its kind is reached (Art. IV para 2, Annex D: a sensor may not
+resolve finer), :meth:`Sensor.resolution_widths_km` the imaged width per
+ground-resolution class, and :meth:`Sensor.operating_height_m` the height it
+is flown at on an aircraft (:mod:`openskies.aircraft`). Every formula and
+source: ``docs/sensors-and-aircraft.md``.
+
 Distances are km unless the name ends in ``_m``; angles are degrees.
 """
 
@@ -27,7 +48,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from . import _geodata
 from . import _limits as _caps
@@ -39,7 +60,10 @@ __all__ = [
     "KINDS",
     "LIMITS",
     "PRESETS",
+    "RESOLUTION_CLASSES_M",
+    "SCANS",
     "SIDES",
+    "GroundSample",
     "Sensor",
     "min_height_m",
     "preset",
@@ -48,11 +72,19 @@ __all__ = [
 
 SensorKind = Literal["optical", "video", "ir", "sar"]
 Side = Literal["both", "left", "right"]
+Scan = Literal["frame", "panoramic", "line_scanner", "side_looking"]
 
 #: Sensor categories of Art. IV para 1.
 KINDS: tuple[str, ...] = ("optical", "video", "ir", "sar")
 #: Where the swath lies relative to the direction of flight.
 SIDES: tuple[str, ...] = ("both", "left", "right")
+#: How the ground resolution varies across the swath: ``"frame"`` uniform (a vertical
+#: frame camera over flat ground), ``"panoramic"`` and ``"line_scanner"`` 1/cos^2 across and
+#: 1/cos along track, ``"side_looking"`` (radar) independent of height.
+SCANS: tuple[str, ...] = ("frame", "panoramic", "line_scanner", "side_looking")
+_DEFAULT_SCAN = {"optical": "frame", "video": "frame", "ir": "line_scanner", "sar": "side_looking"}
+#: Upper bounds (m) of the ground-resolution classes of :meth:`Sensor.resolution_widths_km`.
+RESOLUTION_CLASSES_M: tuple[float, ...] = (0.5, 1.0)
 #: Names accepted by :func:`preset`.
 PRESETS: tuple[str, ...] = ("optical_low", "optical_high_pan", "ir", "sar")
 
@@ -235,6 +267,24 @@ class Sensor:
         Sensor category (Art. IV para 1).
     note : str
         Where the numbers come from (assumption or source).
+    scan : {"frame", "panoramic", "line_scanner", "side_looking"}, optional
+        How ground resolution varies across the swath (:data:`SCANS`); default
+        by kind: frame for optical and video, line scanner for infra-red,
+        side-looking for SAR.
+    ifov_mrad : float, optional
+        Angle of one ground-resolution element, milliradians (pixel pitch /
+        focal length for a digital frame camera, ``1 / (2 f R)`` for film of
+        resolving power R, the instantaneous field of view of a scanner):
+        the nadir ground resolution at height H is ``H * ifov``. With it,
+        :attr:`min_height_agl_m` is ``limit / ifov``, and ``resolution_m`` is
+        derived when ``height_agl_m`` is given without it.
+    nominal_height_agl_m : float, optional
+        Height above ground (m) the sensor is meant to be flown at
+        (:meth:`operating_height_m` keeps it within the aircraft's band);
+        None: as high as the aircraft allows.
+    near_range_angle_deg : float, optional
+        One-sided sensors: angle from vertical of the swath's near edge, in
+        [0, 90); :meth:`at_height` places the near edge at ``H * tan(angle)``.
 
     Raises
     ------
@@ -253,12 +303,17 @@ class Sensor:
     resolution_m: float | None = None
     kind: SensorKind = "optical"
     note: str = field(default="", compare=False)
+    scan: Scan | None = None
+    ifov_mrad: float | None = None
+    nominal_height_agl_m: float | None = None
+    near_range_angle_deg: float | None = None
 
     def __post_init__(self) -> None:
         lim = _limit(self.kind)
         if self.side not in SIDES:
             msg = f"side={self.side!r} is not known: choose from {', '.join(SIDES)}"
             raise ValidationError(msg)
+        self._check_geometry()
         if self.swath_km is None:
             if self.height_agl_m is None or self.fov_deg is None:
                 msg = (
@@ -327,6 +382,45 @@ class Sensor:
             msg = f"sensor {self.name!r}: height_agl_m={self.height_agl_m!r} must be positive"
             raise ValidationError(msg)
 
+    def _check_geometry(self) -> None:
+        """Validate the at-height geometry and derive ``resolution_m`` from ``ifov_mrad``."""
+        scan = _DEFAULT_SCAN[self.kind] if self.scan is None else self.scan
+        if scan not in SCANS:
+            msg = (
+                f"sensor {self.name!r}: scan={scan!r} is not known: choose from {', '.join(SCANS)}"
+            )
+            raise ValidationError(msg)
+        if (scan == "side_looking") != (self.kind == "sar"):
+            msg = (
+                f"sensor {self.name!r}: scan={scan!r} does not fit kind={self.kind!r}: "
+                "'side_looking' is the radar's scan (kind='sar') and only the radar's"
+            )
+            raise ValidationError(msg)
+        object.__setattr__(self, "scan", scan)
+        for name in ("ifov_mrad", "nominal_height_agl_m", "fov_deg"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            v = _finite(name, value)
+            if v <= 0 or (name == "fov_deg" and v >= 180.0):
+                what = "in (0, 180) degrees" if name == "fov_deg" else "positive"
+                msg = f"sensor {self.name!r}: {name}={value!r} must be {what}"
+                raise ValidationError(msg)
+            object.__setattr__(self, name, v)
+        if self.near_range_angle_deg is not None:
+            a = _finite("near_range_angle_deg", self.near_range_angle_deg)
+            if not 0.0 <= a < 90.0 or self.side == "both":
+                msg = (
+                    f"sensor {self.name!r}: near_range_angle_deg={self.near_range_angle_deg!r} "
+                    "must be in [0, 90) degrees from vertical, on a one-sided sensor "
+                    "(side='left' or 'right')"
+                )
+                raise ValidationError(msg)
+            object.__setattr__(self, "near_range_angle_deg", a)
+        if self.resolution_m is None and self.ifov_mrad is not None and self.height_agl_m:
+            h = _finite("height_agl_m", self.height_agl_m)
+            object.__setattr__(self, "resolution_m", h * self.ifov_mrad / 1000.0)
+
     # -- geometry ---------------------------------------------------------------------------
     @property
     def width_km(self) -> float:
@@ -374,7 +468,18 @@ class Sensor:
 
     @property
     def min_height_agl_m(self) -> float | None:
-        """Lowest legal height above ground (m): ``H * limit / resolution``, if both are known."""
+        """Lowest legal height above ground (m), where the treaty resolution limit is reached.
+
+        ``limit / ifov`` when :attr:`ifov_mrad` is known (Art. IV para 2: optical
+        0.30 m, infra-red 0.50 m), else ``H * limit / resolution`` from the
+        height and resolution as flown (the OSCC calibration rule
+        ``H_min = H * L_a / L``), else None. None for a radar: its resolution
+        does not depend on height.
+        """
+        if self.scan == "side_looking":
+            return None
+        if self.ifov_mrad is not None:
+            return self.resolution_limit_m / (self.ifov_mrad / 1000.0)
         if self.height_agl_m is None or self.resolution_m is None:
             return None
         return self.height_agl_m * self.resolution_limit_m / float(self.resolution_m)
@@ -383,29 +488,290 @@ class Sensor:
         """A copy with another swath width (km), validated again."""
         return replace(self, swath_km=swath_km, height_agl_m=None, fov_deg=None)
 
+    # -- at a height above ground -----------------------------------------------------------
+    def swath_at_km(self, height_agl_m: float) -> float:
+        """Swath width (km) at a height above ground: ``2 * H * tan(FOV / 2)``.
 
-def preset(name: str) -> Sensor:
-    """One of the documented sensor presets (assumptions, ``geodata/treaty.yaml``).
+        A radar's swath (``swath_km``) does not scale with height.
 
-    ============================  ========  ===========  ==============================
-    name                          swath km  geometry     derivation (assumption)
-    ============================  ========  ===========  ==============================
-    ``optical_low``               5         centred      framing camera, H = 3 km,
-                                                         FOV 80 deg: 2 * 3 * tan 40 deg
-    ``optical_high_pan``          35        centred      panoramic (KA-91C) at ~11 km,
-                                                         60 deg half scan gives 38 km;
-                                                         35 km conservative
-    ``ir``                        4         centred      placeholder (no public value)
-    ``sar``                       25        right side   the treaty maximum swath,
-                                                         near range 0 km
-    ============================  ========  ===========  ==============================
+        Parameters
+        ----------
+        height_agl_m : float
+            Height above ground level, metres (> 0).
 
-    Resolutions are set to the treaty limits (0.30, 0.30, 0.50, 3.0 m).
+        Raises
+        ------
+        ValidationError
+            A non-radar sensor without ``fov_deg``, or a bad height.
+        """
+        h = _height(height_agl_m)
+        if self.scan == "side_looking":
+            return self.width_km
+        if self.fov_deg is None:
+            msg = (
+                f"sensor {self.name!r} has no fov_deg: give its full across-track field of view "
+                "(or scan angle) in degrees to derive its swath from a height"
+            )
+            raise ValidationError(msg)
+        return swath_from_fov_km(h, self.fov_deg)
+
+    def nadir_gsd_m(self, height_agl_m: float) -> float:
+        """Ground resolution (m) at nadir at a height above ground: ``H * ifov``.
+
+        Without :attr:`ifov_mrad`, scaled from the resolution as flown
+        (``resolution_m * H / height_agl_m``). A radar returns ``resolution_m``.
+        """
+        h = _height(height_agl_m)
+        if self.scan == "side_looking" and self.resolution_m is not None:
+            return float(self.resolution_m)
+        if self.ifov_mrad is not None:
+            return h * self.ifov_mrad / 1000.0
+        if self.height_agl_m is not None and self.resolution_m is not None:
+            return float(self.resolution_m) * h / float(self.height_agl_m)
+        msg = (
+            f"sensor {self.name!r}: its ground resolution at a height is unknown: give "
+            "ifov_mrad, or height_agl_m with resolution_m"
+        )
+        raise ValidationError(msg)
+
+    def gsd_m(self, height_agl_m: float, *, offset_km: float = 0.0) -> GroundSample:
+        """Ground sample distance (m) across and along track, ``offset_km`` from the track.
+
+        Frame camera: uniform, the nadir value ``g0 = H * ifov``. Panoramic
+        camera or line scanner at scan angle ``theta = atan(offset / H)``:
+        ``g0 / cos^2(theta)`` across track and ``g0 / cos(theta)`` along track
+        (slant range ``H / cos(theta)``; Gao 2009, eqs. 5.4-5.8). Radar: its
+        ``resolution_m`` in both directions.
+
+        Parameters
+        ----------
+        height_agl_m : float
+            Height above ground level, metres (> 0), flat ground.
+        offset_km : float
+            Ground distance from the track, km (either sign).
+
+        Returns
+        -------
+        GroundSample
+            ``(across_m, along_m)``.
+        """
+        g0 = self.nadir_gsd_m(height_agl_m)
+        if self.scan in ("frame", "side_looking"):
+            return GroundSample(g0, g0)
+        c = math.cos(math.atan(abs(_finite("offset_km", offset_km)) * 1000.0 / height_agl_m))
+        return GroundSample(g0 / (c * c), g0 / c)
+
+    def at_height(self, height_agl_m: float) -> Sensor:
+        """A copy flown at a height above ground: swath, resolution and near range derived.
+
+        The swath is ``2 * H * tan(FOV / 2)`` (a radar keeps its swath), the
+        resolution the nadir value (:meth:`nadir_gsd_m`), a one-sided sensor
+        with ``near_range_angle_deg`` gets its near edge at ``H * tan(angle)``.
+
+        Raises
+        ------
+        ValidationError
+            Below :attr:`min_height_agl_m` (the resolution would be better than
+            the treaty allows), or a swath beyond the treaty caps.
+        """
+        h = _height(height_agl_m)
+        hmin = self.min_height_agl_m
+        if hmin is not None and h < hmin * (1.0 - 1e-12):
+            msg = (
+                f"sensor {self.name!r}: height_agl_m={height_agl_m!r} is below {hmin:,.0f} m, "
+                f"where it reaches the treaty limit of {self.resolution_limit_m:g} m for "
+                f"{self.kind} ({LIMITS[self.kind].source}); fly at least {hmin:,.0f} m above "
+                "ground"
+            )
+            raise ValidationError(msg)
+        near = self.near_range_km
+        if self.near_range_angle_deg is not None:
+            near = h * math.tan(math.radians(self.near_range_angle_deg)) / 1000.0
+        res = max(self.nadir_gsd_m(h), self.resolution_limit_m) if hmin is not None else None
+        return replace(
+            self,
+            swath_km=self.swath_at_km(h),
+            height_agl_m=h,
+            near_range_km=near,
+            resolution_m=res if res is not None else self.resolution_m,
+        )
+
+    def resolution_widths_km(
+        self, height_agl_m: float, *, classes_m: tuple[float, ...] = RESOLUTION_CLASSES_M
+    ) -> dict[str, float]:
+        """Imaged width (km) per ground-resolution class at a height above ground.
+
+        A point of the strip falls in the first class whose upper bound its
+        across-track ground sample distance (the coarser of the two
+        directions, :meth:`gsd_m`) does not exceed. For a panoramic camera or
+        line scanner with nadir value ``g0`` the bound ``b`` is met out to
+        ``H * tan(acos(sqrt(g0 / b)))`` from the track; a frame camera or radar
+        puts its whole swath in one class.
+
+        Parameters
+        ----------
+        height_agl_m : float
+            Height above ground level, metres; at least :attr:`min_height_agl_m`.
+        classes_m : tuple of float
+            Increasing upper bounds of the classes, metres (default 0.5, 1).
+
+        Returns
+        -------
+        dict
+            ``{"<= 0.5 m": km, "<= 1 m": km, "coarser": km}``, summing to the swath.
+        """
+        bounds = [_finite("classes_m", b) for b in classes_m]
+        if not bounds or any(b <= 0 for b in bounds) or bounds != sorted(set(bounds)):
+            msg = f"classes_m={classes_m!r} must be increasing positive bounds in metres"
+            raise ValidationError(msg)
+        flown = self.at_height(height_agl_m)
+        lo, hi = flown.cross_track_km
+        g0 = self.nadir_gsd_m(height_agl_m)
+        out: dict[str, float] = {}
+        done = 0.0
+        for b in bounds:
+            if g0 > b * (1.0 + 1e-12):
+                reach = -1.0
+            elif self.scan in ("frame", "side_looking"):
+                reach = math.inf
+            else:
+                reach = height_agl_m * math.tan(math.acos(math.sqrt(g0 / b))) / 1000.0
+            inside = 0.0 if reach < 0 else _overlap_km(lo, hi, -reach, reach)
+            out[f"<= {b:g} m"] = inside - done
+            done = inside
+        out["coarser"] = (hi - lo) - done
+        return out
+
+    def operating_height_m(self, aircraft: Any = None, *, ground_elevation_m: float = 0.0) -> float:
+        """Height above ground (m) this sensor is flown at on an aircraft.
+
+        The band is ``[max(aircraft.min_altitude_m, min_height_agl_m),
+        aircraft.top_height_m - ground_elevation_m]`` (the top is the
+        aircraft's ``max_altitude_m`` less its ``ceiling_margin_m``, a height
+        above sea level, so the ground under the track lowers it). Within it
+        the sensor flies at :attr:`nominal_height_agl_m`, or as high as the
+        band allows when that is None or above the band.
+
+        Parameters
+        ----------
+        aircraft : Aircraft or str, optional
+            The aircraft or a preset name (:func:`openskies.aircraft.preset`);
+            default :data:`openskies.aircraft.DEFAULT_PRESET`.
+        ground_elevation_m : float
+            Elevation of the ground under the observation legs, metres above
+            sea level (>= 0; 0 = the band read as heights above ground).
+
+        Raises
+        ------
+        ValidationError
+            The band is empty: the aircraft cannot fly high enough for the
+            sensor's minimum height (the message gives both heights).
+        """
+        ac = _aircraft_of(aircraft)
+        ground = _finite("ground_elevation_m", ground_elevation_m)
+        if ground < 0:
+            msg = f"ground_elevation_m={ground_elevation_m!r} must be >= 0 m above sea level"
+            raise ValidationError(msg)
+        top = ac.top_height_m - ground
+        low = max(ac.min_altitude_m, self.min_height_agl_m or 0.0)
+        if low > top:
+            msg = (
+                f"sensor {self.name!r} must fly at least {low:,.0f} m above ground (treaty "
+                f"resolution limit {self.resolution_limit_m:g} m, or the aircraft's floor) but "
+                f"the {ac.name} flies at most {top:,.0f} m above ground here (max_altitude_m "
+                f"{ac.max_altitude_m:,.0f} - ceiling_margin_m {ac.ceiling_margin_m:,.0f} - "
+                f"ground {ground:,.0f}); choose an aircraft with a higher ceiling or a sensor "
+                "with a lower minimum height"
+            )
+            raise ValidationError(msg)
+        want = self.nominal_height_agl_m if self.nominal_height_agl_m is not None else top
+        return min(max(want, low), top)
+
+    def flown_on(
+        self,
+        aircraft: Any = None,
+        *,
+        ground_elevation_m: float = 0.0,
+        height_agl_m: float | None = None,
+    ) -> Sensor:
+        """A copy flown on an aircraft: :meth:`at_height` of :meth:`operating_height_m`.
+
+        Give ``height_agl_m`` to choose the height yourself; it must lie in the
+        band of :meth:`operating_height_m`.
+        """
+        h = self.operating_height_m(aircraft, ground_elevation_m=ground_elevation_m)
+        if height_agl_m is not None:
+            ac = _aircraft_of(aircraft)
+            want = _height(height_agl_m)
+            low = max(ac.min_altitude_m, self.min_height_agl_m or 0.0)
+            top = ac.top_height_m - float(ground_elevation_m)
+            if not low * (1 - 1e-12) <= want <= top * (1 + 1e-12):
+                msg = (
+                    f"sensor {self.name!r} on the {ac.name}: height_agl_m={height_agl_m!r} is "
+                    f"outside the band {low:,.0f}-{top:,.0f} m above ground; give a height in it"
+                )
+                raise ValidationError(msg)
+            h = want
+        return self.at_height(h)
+
+
+class GroundSample(NamedTuple):
+    """Ground sample distance (m) of a sensor at a point: across and along the track."""
+
+    across_m: float
+    along_m: float
+
+
+def _height(value: Any) -> float:
+    h = _finite("height_agl_m", value)
+    if h <= 0:
+        msg = f"height_agl_m={value!r} must be a positive height above ground in metres"
+        raise ValidationError(msg)
+    return h
+
+
+def _overlap_km(lo: float, hi: float, a: float, b: float) -> float:
+    return max(0.0, min(hi, b) - max(lo, a))
+
+
+def _aircraft_of(aircraft: Any) -> Any:
+    from . import aircraft as _aircraft
+
+    if aircraft is None:
+        return _aircraft.preset(_aircraft.DEFAULT_PRESET)
+    if isinstance(aircraft, str):
+        return _aircraft.preset(aircraft)
+    return aircraft
+
+
+def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) -> Sensor:
+    """One of the documented sensor presets, flown at its operating height on an aircraft.
+
+    Each preset carries its geometry (``at_height`` in ``geodata/treaty.yaml``,
+    assumptions): :attr:`Sensor.fov_deg`, :attr:`Sensor.ifov_mrad` (hence
+    :attr:`Sensor.min_height_agl_m`), :attr:`Sensor.scan` and
+    :attr:`Sensor.nominal_height_agl_m`; the swath and the nadir resolution follow
+    from the height it is flown at (:meth:`Sensor.flown_on`), by default on the
+    default aircraft (:data:`openskies.aircraft.DEFAULT_PRESET`, the An-30B):
+
+    ======================  ============  =======  =============  ============
+    name                    scan          FOV deg  min height m   flown at m
+    ======================  ============  =======  =============  ============
+    ``optical_low``         frame         80       900            3,000
+    ``optical_high_pan``    panoramic     120      7,315 (film)   10,668
+    ``ir``                  line scanner  120      500 (1 mrad)   1,000
+    ``sar``                 side-looking  --       --             6,000
+    ======================  ============  =======  =============  ============
 
     Parameters
     ----------
     name : str
         One of :data:`PRESETS`.
+    aircraft : Aircraft or str, optional
+        The aircraft it is flown on (:meth:`Sensor.flown_on`); None: the
+        default aircraft (An-30B: the panoramic camera at 8,000 m, 27.7 km).
+    ground_elevation_m : float
+        Ground elevation under the legs, metres above sea level.
 
     Returns
     -------
@@ -420,14 +786,43 @@ def preset(name: str) -> Sensor:
     kind = _PRESET_KIND[key]
     one_side = str(spec.get("geometry", "centred")) == "one_side"
     note = " ".join(str(spec.get("note", "")).split())
+    geo = _preset_geometry(spec.get("at_height") or {}, LIMITS[kind].resolution_m)
+    if "value" in spec:  # a radar: its swath does not follow from the height
+        swath = float(spec["value"])
+    else:  # replaced below by the swath at the operating height
+        swath = swath_from_fov_km(geo.get("nominal_height_agl_m", 1000.0), geo["fov_deg"])
     sensor = Sensor(
         name=key,
-        swath_km=float(spec["value"]),
+        swath_km=swath,
         side="right" if one_side else "both",
         near_range_km=float(spec.get("near_range_km", 0.0)) if one_side else 0.0,
         resolution_m=LIMITS[kind].resolution_m,
         kind=kind,  # type: ignore[arg-type]
         note=f"assumption: {note}" if spec.get("assumption") else note,
+        **geo,
     )
+    sensor = sensor.flown_on(aircraft, ground_elevation_m=ground_elevation_m)
     logger.debug("sensor preset %s: %.1f km %s", key, sensor.width_km, sensor.side)
     return sensor
+
+
+def _preset_geometry(spec: dict[str, Any], limit_m: float) -> dict[str, Any]:
+    """Sensor keywords from a preset's ``at_height`` block of ``treaty.yaml``.
+
+    The angle of one resolution element comes from ``ifov_mrad``, from a film
+    camera's ``focal_length_mm`` and ``resolving_power_lp_mm`` (bar width
+    ``H / (2 f R)``, so ``ifov = 1 / (2 f R)``), or from ``min_height_agl_m``
+    (``ifov = limit / H_min``).
+    """
+    out: dict[str, Any] = {}
+    for key in ("scan", "fov_deg", "nominal_height_agl_m", "near_range_angle_deg"):
+        if spec.get(key) is not None:
+            out[key] = spec[key] if key == "scan" else float(spec[key])
+    if spec.get("ifov_mrad") is not None:
+        out["ifov_mrad"] = float(spec["ifov_mrad"])
+    elif spec.get("focal_length_mm") is not None:
+        f_mm, r_lp_mm = float(spec["focal_length_mm"]), float(spec["resolving_power_lp_mm"])
+        out["ifov_mrad"] = 1000.0 / (2.0 * f_mm * r_lp_mm)
+    elif spec.get("min_height_agl_m") is not None:
+        out["ifov_mrad"] = 1000.0 * limit_m / float(spec["min_height_agl_m"])
+    return out

@@ -25,7 +25,7 @@ from openskies.flightplan import FlightPlan
 from openskies.sensors import Sensor
 
 WGS84 = Geodesic.WGS84
-PAN = sensors.preset("optical_high_pan")  # 35 km, centred
+PAN = sensors.preset("optical_high_pan")  # centred, 27.7 km at 8,000 m on the An-30B
 
 
 def _leg(lon: float, lat: float, azimuth: float, km: float) -> tuple[tuple, tuple]:
@@ -62,12 +62,13 @@ def test_straight_leg_images_length_times_swath(
     # the strip lies wholly inside the observed territory: clipping removed nothing
     raw = coverage.footprint(plan, PAN, clip=False)
     assert geodesy.area_km2(fp) == pytest.approx(geodesy.area_km2(raw), rel=1e-6)
-    assert geodesy.area_km2(fp) == pytest.approx(500.0 * 35.0, rel=0.01)
+    assert geodesy.area_km2(fp) == pytest.approx(500.0 * PAN.width_km, rel=0.01)
     # the strip extends half a swath either side (geodesic distance from the leg's middle)
     mid = WGS84.Direct(a[1], a[0], azimuth, 250_000.0)
+    half_m = PAN.width_km / 2.0 * 1000.0
     for side in (-90.0, 90.0):
-        inner = WGS84.Direct(mid["lat2"], mid["lon2"], mid["azi2"] + side, 17_000.0)
-        outer = WGS84.Direct(mid["lat2"], mid["lon2"], mid["azi2"] + side, 18_000.0)
+        inner = WGS84.Direct(mid["lat2"], mid["lon2"], mid["azi2"] + side, half_m - 500.0)
+        outer = WGS84.Direct(mid["lat2"], mid["lon2"], mid["azi2"] + side, half_m + 500.0)
         assert fp.contains(Point(inner["lon2"], inner["lat2"]))
         assert not fp.contains(Point(outer["lon2"], outer["lat2"]))
 
@@ -82,7 +83,7 @@ def test_footprint_across_the_antimeridian() -> None:
     assert xmin >= -180.0
     assert xmax <= 180.0
     assert len(geodesy.explode_polygons(fp)) >= 2  # split at the antimeridian
-    assert geodesy.area_km2(fp) == pytest.approx(400.0 * 35.0, rel=0.01)
+    assert geodesy.area_km2(fp) == pytest.approx(400.0 * PAN.width_km, rel=0.01)
 
 
 def test_one_sided_sar_images_the_right_side() -> None:
@@ -229,7 +230,7 @@ def _check_flight_set(fs: coverage.FlightSet, icao: str, budget: float) -> None:
                 lane_km += WGS84.Inverse(xy[k, 1], xy[k, 0], xy[k + 1, 1], xy[k + 1, 0])["s12"]
     stats = coverage.coverage(footprints, blr)
     assert stats.fraction >= 0.995
-    ideal_km = blr.area_km2 / 31.5  # area / effective swath (35 km, 10 % overlap)
+    ideal_km = blr.area_km2 / PAN.effective_swath_km(0.1)  # area / effective swath
     assert abs(lane_km / 1000.0 / ideal_km - 1.0) <= 0.10
     s = fs.summary
     assert s.lane_ratio == pytest.approx(lane_km / 1000.0 / ideal_km, rel=1e-3)
@@ -334,12 +335,12 @@ def test_reach_cells_are_equal_area_and_tile_the_territory() -> None:
 
 def test_reach_with_sensor_and_curve() -> None:
     grid = coverage.reach("BLR", "UUMB", sensor=PAN)
-    assert grid.attrs["sensor_reach_km"] == 17.5
-    expected = 2 * np.maximum(0.0, grid["far_km"].to_numpy() - 17.5)
+    assert grid.attrs["sensor_reach_km"] == PAN.width_km / 2.0
+    expected = 2 * np.maximum(0.0, grid["far_km"].to_numpy() - PAN.width_km / 2.0)
     assert grid["round_trip_km"].to_numpy() == pytest.approx(expected)
     curve = coverage.reach_curve("BLR", "UUMB", budgets_km=[600, 1500, 2500, 5500], cells=grid)
     assert list(curve["fraction"]) == sorted(curve["fraction"])
-    assert curve["fraction"].iloc[0] == 0.0  # 600 km < 2 x (343 - 17.5) x 1.02
+    assert curve["fraction"].iloc[0] == 0.0  # 600 km < 2 x (343 - half swath) x 1.02
     assert curve["fraction"].iloc[-1] == 1.0
     need = grid["round_trip_km"] * 1.02 <= 1500
     assert curve["area_km2"].iloc[1] == pytest.approx(grid.loc[need, "area_km2"].sum())

@@ -12,7 +12,7 @@ from _almanac import almanac_elevation_deg as _almanac_elevation_deg
 from geographiclib.geodesic import Geodesic
 from typer.testing import CliRunner
 
-from openskies import csbm, data
+from openskies import csbm, data, sensors
 from openskies._errors import ConfigError, UnknownCodeError, ValidationError
 from openskies.cli import app
 
@@ -354,11 +354,13 @@ def test_zapad_route_estimate_by_hand() -> None:
         end="2021-09-16",
         location=["Obuz-Lesnovsky", "Domanovsky", "Ruzhansky", "Brestsky"],
     )
-    df = csbm.time_to_image(ex, steps=False).set_index("entry_point")
+    # a 35 km panoramic strip (the hand numbers below; the preset now follows its height)
+    pan35 = sensors.preset("optical_high_pan").with_swath(35.0)
+    df = csbm.time_to_image(ex, sensor=pan35, steps=False).set_index("entry_point")
     g = {x.name.split()[0]: x for x in ex.grounds}
     order = ["Obuz-Lesnovsky", "Ruzhansky", "Brestsky", "Domanovsky"]
     assert df.loc["UUMB", "route"].split(" -> ")[1].startswith(order[0])
-    # optical_high_pan: 35 km swath, 10 % overlap -> 31.5 km lanes. Discs 20, 15, 20, 25 km:
+    # 35 km swath, 10 % overlap -> 31.5 km lanes. Discs 20, 15, 20, 25 km:
     # 2 lanes (100 km), 1 lane (30 km), 2 lanes (100 km), 2 lanes (125 km); each replaces the
     # 2 r the tour flies through the disc.
     extra = (100 - 40) + (30 - 30) + (100 - 40) + (125 - 50)

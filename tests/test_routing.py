@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from openskies import data, geodesy, routing
+from openskies import data, geodesy, routing, sensors
 from openskies._errors import InfeasibleError, UnknownCodeError, ValidationError
 from openskies.flightplan import FlightPlan
 
@@ -45,13 +45,14 @@ def test_kubinka_plan_observes_the_zapad_grounds_and_validates() -> None:
         [np.asarray(g.coords) for g in plan.legs.geometry for g in getattr(g, "geoms", [g])]
     )
     dense = geodesy.densify_coords(dense, 1.0)
+    half = sensors.preset("optical_high_pan").width_km / 2.0
     treaty = data.territory("BLR+RUS").treaty_geometry
     for _, row in grounds.iterrows():
         disc = geodesy.buffer_km(row.geometry, float(row["position_uncertainty_km"]), quad_segs=8)
         ring = np.asarray(disc.intersection(treaty).exterior.coords)
         for x, y in ring[::4]:
             d = geodesy.distance_km(np.full(len(dense), x), np.full(len(dense), y), *dense.T)
-            assert d.min() <= 17.5 + 0.2  # half of the 35 km swath, 200 m for the chord
+            assert d.min() <= half + 0.2  # half the swath, 200 m for the chord
 
 
 def test_target_inside_half_swath_counts_without_detour(minsk_regime) -> None:
@@ -59,8 +60,9 @@ def test_target_inside_half_swath_counts_without_detour(minsk_regime) -> None:
     far = geodesy.destination(ums.lon, ums.lat, 90.0, 150.0)  # 150 km east of Minsk
     mid = geodesy.destination(ums.lon, ums.lat, 90.0, 75.0)
     az = geodesy.azimuth_deg(ums.lon, ums.lat, *far)
-    inside = geodesy.destination(*mid, az - 90.0, 16.0)  # 16 km north of the track
-    outside = geodesy.destination(*mid, az - 90.0, 19.0)  # 19 km: beyond 17.5
+    half = sensors.preset("optical_high_pan").width_km / 2.0
+    inside = geodesy.destination(*mid, az - 90.0, half - 1.5)  # 1.5 km inside the half swath
+    outside = geodesy.destination(*mid, az - 90.0, half + 1.5)  # 1.5 km beyond it
     alone = routing.plan_route(
         "BLR",
         _targets([far], [10.0]),
@@ -79,7 +81,7 @@ def test_target_inside_half_swath_counts_without_detour(minsk_regime) -> None:
     )
     assert both.route.observed == [0, 1]
     assert both.length_km == pytest.approx(alone.length_km, rel=1e-6)  # no detour
-    # the same straight flight does not observe a target 19 km off the track
+    # the same straight flight does not observe a target beyond the half swath
     tt = _targets([far, outside], [10.0, 1.0])
     assert routing.observed_targets(alone, tt, sensor="optical_high_pan") == [0]
 
@@ -92,8 +94,10 @@ def test_uncertainty_disc_must_fit_in_the_swath(minsk_regime) -> None:
     )
     mid = geodesy.destination(ums.lon, ums.lat, 60.0, 60.0)
     off = geodesy.destination(*mid, 150.0, 10.0)  # 10 km off the track
-    tt = _targets([off, off], [1.0, 1.0], position_uncertainty_km=[7.0, 8.0])
-    # 10 + 7 = 17 km <= 17.5 km: whole disc inside; 10 + 8 = 18 km: not
+    half = sensors.preset("optical_high_pan").width_km / 2.0
+    radii = [half - 10.0 - 0.5, half - 10.0 + 0.5]
+    tt = _targets([off, off], [1.0, 1.0], position_uncertainty_km=radii)
+    # 10 km + radius: 0.5 km inside the half swath (whole disc inside), 0.5 km beyond it (not)
     assert routing.observed_targets(plan, tt, sensor="optical_high_pan") == [0]
     # without a sensor: within 1 km of the path
     on_track = _targets([mid], [1.0])

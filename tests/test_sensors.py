@@ -12,22 +12,29 @@ from openskies.sensors import Sensor
 
 
 @pytest.mark.parametrize(
-    ("name", "swath", "side", "kind", "resolution"),
+    ("name", "height", "half_fov", "side", "kind", "resolution"),
     [
-        ("optical_low", 5.0, "both", "optical", 0.30),
-        ("optical_high_pan", 35.0, "both", "optical", 0.30),
-        ("ir", 4.0, "both", "ir", 0.50),
-        ("sar", 25.0, "right", "sar", 3.0),
+        # heights: nominal, or the An-30B's 8,300 m ceiling less its 300 m margin
+        ("optical_low", 3000.0, 40.0, "both", "optical", 3000.0 * 0.30 / 900.0),
+        ("optical_high_pan", 8000.0, 60.0, "both", "optical", 8000.0 / (2 * 304.8 * 40)),
+        ("ir", 1000.0, 60.0, "both", "ir", 1000.0 * 1e-3),
+        ("sar", 6000.0, None, "right", "sar", 3.0),
     ],
 )
-def test_presets_match_the_documented_assumptions(
-    name: str, swath: float, side: str, kind: str, resolution: float
+def test_presets_fly_at_their_operating_height(
+    name: str, height: float, half_fov: float | None, side: str, kind: str, resolution: float
 ) -> None:
     s = sensors.preset(name)
-    assert s.width_km == swath
+    assert s.height_agl_m == height
+    if half_fov is None:
+        assert s.width_km == 25.0  # the treaty maximum
+        assert s.near_range_km == pytest.approx(height / 1000.0)  # 45 deg from vertical
+    else:
+        assert s.width_km == pytest.approx(2 * height / 1000 * math.tan(math.radians(half_fov)))
     assert s.side == side
     assert s.kind == kind
-    assert s.resolution_m == resolution
+    assert s.resolution_m == pytest.approx(resolution)
+    assert s.resolution_m >= s.resolution_limit_m
     assert "assumption" in s.note
 
 
@@ -56,7 +63,7 @@ def test_one_sided_geometry() -> None:
 
 def test_effective_swath() -> None:
     s = sensors.preset("optical_high_pan")
-    assert s.effective_swath_km(0.1) == pytest.approx(31.5)
+    assert s.effective_swath_km(0.1) == pytest.approx(0.9 * s.width_km)
     with pytest.raises(ValidationError, match="overlap"):
         s.effective_swath_km(1.0)
 
