@@ -48,9 +48,16 @@ def _effort(factor: float):
         _orienteering._ils_effort = base
 
 
-def _plan(sites, seed: int):
+def _plan(sites, seed: int, time_limit_s: float):
     t = time.perf_counter()
-    plan = routing.plan_route("BLR", sites, start="UUMB", sensor="optical_high_pan", seed=seed)
+    plan = routing.plan_route(
+        "BLR",
+        sites,
+        start="UUMB",
+        sensor="optical_high_pan",
+        seed=seed,
+        time_limit_s=time_limit_s,
+    )
     dt = time.perf_counter() - t
     violations = plan.validate()
     assert violations == [], violations
@@ -65,8 +72,17 @@ def main() -> None:
     ap.add_argument("--long-runs", type=int, default=5)
     ap.add_argument("--long-effort", type=float, default=4.0)
     ap.add_argument("--profile", action="store_true", help="cProfile the default run")
+    ap.add_argument(
+        "--time-limit",
+        type=float,
+        default=10.0,
+        help="plan_route's safety cap per solve (default: the default call's 10 s); on a loaded "
+        "machine the cap can stop the work-bounded search early, making the route depend on "
+        "the load: raise it to measure the deterministic route",
+    )
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"time_limit_s={args.time_limit:g} (long runs: x{args.long_effort:g})")
     print()
     rows = []
     for n in (int(s) for s in args.sites.split(",")):
@@ -74,11 +90,11 @@ def main() -> None:
         prof = cProfile.Profile() if args.profile else None
         if prof:
             prof.enable()
-        dt, value, length, plan = _plan(sites, 0)
+        dt, value, length, plan = _plan(sites, 0, args.time_limit)
         if prof:
             prof.disable()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
-        dt2, _, _, plan2 = _plan(sites, 0)
+        dt2, _, _, plan2 = _plan(sites, 0, args.time_limit)
         same = (
             plan.coords.tobytes() == plan2.coords.tobytes()
             and plan.waypoint_labels == plan2.waypoint_labels
@@ -86,7 +102,7 @@ def main() -> None:
         long = []
         with _effort(args.long_effort):
             for s in range(1, args.long_runs + 1):
-                ldt, lv, ll, _ = _plan(sites, s)
+                ldt, lv, ll, _ = _plan(sites, s, args.time_limit * args.long_effort)
                 long.append((lv, -ll, ldt, s))
                 print(f"  n={n} long run seed {s}: value {lv:g}, {ll:.1f} km, {ldt:.1f} s")
         bv, bl, _, bs = max(long) if long else (value, -length, 0.0, 0)
