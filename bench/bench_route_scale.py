@@ -49,7 +49,7 @@ def _effort(factor: float):
 
 
 def _plan(sites, seed: int, time_limit_s: float):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     plan = routing.plan_route(
         "BLR",
         sites,
@@ -59,6 +59,8 @@ def _plan(sites, seed: int, time_limit_s: float):
         time_limit_s=time_limit_s,
     )
     dt = time.perf_counter() - t
+    cpu = time.process_time() - c
+    print(f"    plan_route seed {seed}: {dt:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     violations = plan.validate()
     assert violations == [], violations
     r = plan.route
