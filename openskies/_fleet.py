@@ -49,6 +49,15 @@ variation of the distance from the airfield along the item) plus twice the
 group's distance fill at most the budget per flight (a closed path through the
 airfield and a point at distance ``r`` varies the distance by ``2r`` at least;
 an item contributes at most its own variation, a transfer at most its length).
+Across all groups the transfers are a fractional matching of the items' end
+points (:func:`_add_matching`): every end point of every item meets exactly one
+transfer, to an end point of another item or to the airfield, ``k`` flights have
+``2k`` airfield legs, and the item lengths plus the matching's length fit in ``k``
+budgets. Any set of legal flights gives an integer point of the programme (its
+flights' groups, shares 0 or 1, its own transfers as the matching), so the
+programme's optimum, or HiGHS's proved dual bound on it if the search stops at
+its node limit, rounded up, is at most the fewest flights. A clique of items no
+two of which fit one flight (straight legs) is the other bound; the larger wins.
 Distances in the bound are WGS84 geodesics, never longer than any route.
 """
 
