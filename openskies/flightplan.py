@@ -1633,10 +1633,15 @@ def _length_inside(
 
 
 def _farthest_from(piece: LineString, region: BaseGeometry) -> tuple[float, tuple[float, float]]:
-    """Largest geodesic distance (km) from ``region`` of a point of ``piece``, and that point."""
+    """Largest geodesic distance (km) from ``region`` of a point of ``piece``, and that point.
+
+    The search runs in an azimuthal equidistant projection centred on a 0.5 deg grid
+    node near the piece (so that the pieces of one plan share a few cached
+    projections: building one costs tens of ms); the distance returned is geodesic.
+    """
     pts = shapely.get_coordinates(shapely.segmentize(piece, 0.01))
     c = shapely.get_coordinates(piece.centroid)[0]
-    centre = (float(c[0]), float(c[1]))
+    centre = (round(float(c[0]) * 2.0) / 2.0, round(float(c[1]) * 2.0) / 2.0)
     half = _lines_length_km(piece) / 2.0 + 50.0
     lat_ref = float(np.max(np.abs(pts[:, 1])))
     for _ in range(6):
