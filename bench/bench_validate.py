@@ -22,11 +22,13 @@ The 500-waypoint warm/cold check of the workbench lives in ``bench_validate_warm
 Usage (from the repository root)::
 
     .venv/bin/python bench/bench_validate.py [--cases dense-1k,dense-10k,dense-100k,lawnmower-20k]
+    .venv/bin/python bench/bench_validate.py --repo ../main --cases dense-1k   # before
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import subprocess
@@ -63,7 +65,7 @@ def dense_track(n: int) -> np.ndarray:
         lon, lat, _ = geodesy.GEOD.fwd(*KUBINKA, az, 1000.0 * math.hypot(x, y))
         corners.append((lon, lat))
     pts = [np.array(corners[0])]
-    for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:], strict=True):
+    for (x0, y0), (x1, y1) in itertools.pairwise(corners):
         az, _, d = geodesy.GEOD.inv(x0, y0, x1, y1)
         k = np.arange(1, int(d // SPACING_M) + 1)
         lon, lat, _ = geodesy.GEOD.fwd(
@@ -126,12 +128,12 @@ print(json.dumps({
 """
 
 
-def run_case(name: str, tmp: Path) -> dict:
+def run_case(name: str, tmp: Path, repo: Path = REPO_ROOT) -> dict:
     xy = dense_track(CASES[name]) if name.startswith("dense") else lawnmower()
     path = tmp / f"{name}.gpx"
     write_gpx(path, xy)
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), str(REPO_ROOT)],
+        [sys.executable, "-c", CHILD, str(path), str(repo)],
         capture_output=True,
         text=True,
         check=False,
@@ -144,6 +146,12 @@ def run_case(name: str, tmp: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=REPO_ROOT,
+        help="checkout whose openskies validates (e.g. the main branch, for a before/after row)",
+    )
     args = parser.parse_args()
     names = [c.strip() for c in args.cases.split(",") if c.strip()]
     unknown = [c for c in names if c not in CASES]
@@ -154,7 +162,7 @@ def main() -> None:
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            r = run_case(name, Path(tmp))
+            r = run_case(name, Path(tmp), args.repo)
             if "error" in r:
                 print(f"| {name} | | | | | | error: {r['error']} | FAIL |")
                 failed = True
@@ -166,7 +174,8 @@ def main() -> None:
             goal = (
                 "-"
                 if t_goal is None
-                else f"< {t_goal:g} s" + (f", < {m_goal:g} MiB" if m_goal else "")
+                else f"< {t_goal:g} s"
+                + (f", < {m_goal:g} MiB" if m_goal else "")
                 + (" ok" if ok else " FAIL")
             )
             failed |= not ok

@@ -421,13 +421,14 @@ def _capped_query(
     parts_i, parts_j, total = [], [], 0
     for a in range(0, len(geoms), chunk):
         i, j = _segments.box_query(tree, geoms[a : a + chunk], distance)
-        order = np.lexsort((j, i))  # path order, not the tree's: results independent of it
-        i, j = i[order] + a, j[order]
+        i = i + a
         total += i.size
         _count_pairs(total, what)
         if keep is not None:
             mask = keep(i, j)
             i, j = i[mask], j[mask]
+        order = np.lexsort((j, i))  # path order, not the tree's: results independent of it
+        i, j = i[order], j[order]
         parts_i.append(i)
         parts_j.append(j)
     if not parts_i:
