@@ -7,8 +7,8 @@ Cases (issue 17, "fast at scale"):
   flies a survey pattern west of it (eight straight lines at right angles, each
   crossed once by a later line, scaled so the track has N points) and returns;
   it is sampled along the geodesics every 28 m and written to a GPX track.
-- ``lawnmower-20k``: 40 parallel lanes 5 km apart over Belarus and Russia, each
-  with 500 waypoints 0.5 km apart (20,000 waypoints), as a GPX track.
+- ``lawnmower-20k``: 40 parallel lanes 5 km apart over Belarus and Russia (28-33 deg E),
+  each with 500 waypoints 0.7 km apart (20,000 waypoints), as a GPX track.
 
 Each case runs in a fresh subprocess: it reads the GPX written in a temporary
 directory (``openskies.flightplan.read``), validates once with the geometry caches
@@ -77,13 +77,13 @@ def dense_track(n: int) -> np.ndarray:
 
 
 def lawnmower(n_lanes: int = 40, per_lane: int = 500) -> np.ndarray:
-    """Kubinka, ``n_lanes`` west-east lanes 5 km apart from 53 deg N (24-34 deg E), Kubinka."""
+    """``n_lanes`` west-east lanes 5 km apart from 53 deg N (28-33 deg E, Belarus and Russia)."""
     from openskies import geodesy
 
     rows = [KUBINKA]
     for lane in range(n_lanes):
         lat = 53.0 + lane * 5.0 / 111.2
-        lon = np.linspace(24.5, 34.0, per_lane)
+        lon = np.linspace(28.0, 33.0, per_lane)
         if lane % 2:
             lon = lon[::-1]
         rows.extend(zip(lon, np.full(per_lane, lat), strict=True))
