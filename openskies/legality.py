@@ -163,7 +163,7 @@ def _avoid_zones(avoid: Any) -> list[tuple[str, BaseGeometry]]:
 def _capped_query(
     tree: shapely.STRtree,
     geoms: NDArray[Any],
-    distance: float,
+    distance: float | tuple[float, float],
     *,
     what: str,
     keep: Any = None,
@@ -669,7 +669,8 @@ def _check_self_intersection(self) -> list[Violation]:
     )
     tree = shapely.STRtree(segs)
     max_lat = float(np.max(np.abs(pts[:, 1])))
-    tol_deg = max(_territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
+    # (dlon, dlat) boxes: at 55 deg N a degree of longitude is 1.7 times shorter
+    tol_deg = _territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat)
     what = "the self-intersection check (Art. VI Sec. II para 4(G))"
     i, j = _capped_query(
         tree,
@@ -685,7 +686,7 @@ def _check_self_intersection(self) -> list[Violation]:
     blocks = _segments.neighbour_blocks(
         tree,
         segs,
-        max(_territory.deg_margin(1.5 * SAME_POINT_TOLERANCE_KM * 1.05, max_lat)),
+        _territory.deg_margin(1.5 * SAME_POINT_TOLERANCE_KM * 1.05, max_lat),
         xyz,
         count=lambda total: _count_pairs(total, f"{what}: segments near each segment"),
     )
