@@ -462,3 +462,56 @@ def _look_ahead_end(
         j = stop
         step *= 2
     return last
+
+
+def lines_in_region(
+    lines: NDArray[np.object_], region: Any, *, min_lines: int = 1000
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``shapely.covered_by(lines, region)`` and ``shapely.intersects(lines, region)``, exactly.
+
+    Fast for many short lines (a recorded track's legs): a line whose bounding
+    box meets no bounding box of a boundary segment of ``region`` does not touch
+    the boundary, so it lies wholly in the interior or wholly outside, as its
+    first vertex does (``shapely.contains_xy``, exact for a point off the
+    boundary). Only the lines near the boundary go to GEOS's predicates.
+
+    Parameters
+    ----------
+    lines : array of LineString or MultiLineString
+        Non-empty lines (any CRS, the region's).
+    region : Polygon or MultiPolygon
+        Non-empty area.
+    min_lines : int
+        Fewer lines than this go straight to GEOS (the boundary index costs more).
+
+    Returns
+    -------
+    covered, intersects : (n,) bool arrays
+    """
+    lines = np.asarray(lines, dtype=object)
+    n = len(lines)
+    if n < min_lines or not np.all(shapely.is_geometry(lines)) or np.any(shapely.is_empty(lines)):
+        return shapely.covered_by(lines, region), shapely.intersects(lines, region)
+    if region.is_empty:
+        return np.zeros(n, bool), np.zeros(n, bool)
+    rings = shapely.get_parts(shapely.boundary(region))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = np.flatnonzero(ring[1:] == ring[:-1])
+    edges = shapely.linestrings(
+        np.stack([coords[same], coords[same + 1]], axis=1).reshape(-1, 2),
+        indices=np.repeat(np.arange(same.size), 2),
+    )
+    near = np.zeros(n, bool)
+    if same.size:
+        near[np.unique(shapely.STRtree(edges).query(lines)[0])] = True
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    first = np.zeros(n, np.int64)
+    first[owner[::-1]] = np.arange(owner.size)[::-1]  # first vertex of each line
+    inside = shapely.contains_xy(region, xy[first, 0], xy[first, 1])
+    covered = inside.copy()
+    hits = inside.copy()
+    k = np.flatnonzero(near)
+    if k.size:
+        covered[k] = shapely.covered_by(lines[k], region)
+        hits[k] = shapely.intersects(lines[k], region)
+    return covered, hits

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
-from . import _geodata, geodesy
+from . import _geodata, _segments, geodesy
 from . import aircraft as _aircraft
 from . import territory as _territory
 from ._errors import ValidationError
@@ -944,9 +944,9 @@ def _length_inside(
     out = np.zeros(len(lines))
     if region.is_empty:
         return out
-    covered = shapely.covered_by(lines, region)
+    covered, hits = _segments.lines_in_region(lines, region)
     out[covered] = total_km[covered]
-    partial = np.flatnonzero(~covered & shapely.intersects(lines, region))
+    partial = np.flatnonzero(~covered & hits)
     for i in partial:
         x0, y0, x1, y1 = lines[i].bounds
         local = shapely.clip_by_rect(region, x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01)

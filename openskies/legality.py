@@ -593,7 +593,7 @@ def _check_territory(self) -> list[Violation]:
     if counted.size == 0:
         return []
     treaty = _clipped("treaty", self.territory.code, self.territory.year, self._bbox)
-    inside = shapely.covered_by(lines[counted], treaty)
+    inside = _segments.lines_in_region(lines[counted], treaty)[0]
     out = []
     for leg in counted[~inside]:
         v = _outside_violation(self, int(leg), treaty)

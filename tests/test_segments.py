@@ -136,3 +136,22 @@ def test_lemma_on_a_grazing_zigzag() -> None:
         inside = np.flatnonzero(d <= 1000.0)
         assert inside.size
         assert np.all(np.diff(inside) == 1)
+
+
+def test_lines_in_region_equals_geos_on_a_real_border() -> None:
+    """The boundary-index shortcut gives GEOS's covered_by and intersects, line by line."""
+    import shapely
+
+    from openskies import _geodata
+
+    region = shapely.make_valid(
+        shapely.clip_by_rect(_geodata.countries("land").loc["BLR"].geometry, 23.0, 51.0, 33.0, 57.0)
+    )
+    rng = np.random.default_rng(17)
+    a = np.column_stack([rng.uniform(22.5, 33.5, 3000), rng.uniform(50.5, 56.9, 3000)])
+    b = a + rng.normal(0.0, 0.05, a.shape)
+    lines = shapely.linestrings(np.stack([a, b], axis=1))
+    covered, hits = _segments.lines_in_region(lines, region, min_lines=0)
+    assert np.array_equal(covered, shapely.covered_by(lines, region))
+    assert np.array_equal(hits, shapely.intersects(lines, region))
+    assert 0 < covered.sum() < hits.sum() < len(lines)  # inside, across and outside all met
