@@ -505,8 +505,7 @@ def lines_in_region(
     if same.size:
         near[np.unique(shapely.STRtree(edges).query(lines)[0])] = True
     xy, owner = shapely.get_coordinates(lines, return_index=True)
-    first = np.zeros(n, np.int64)
-    first[owner[::-1]] = np.arange(owner.size)[::-1]  # first vertex of each line
+    first = np.searchsorted(owner, np.arange(n))  # first vertex of each line (owner sorted)
     inside = shapely.contains_xy(region, xy[first, 0], xy[first, 1])
     covered = inside.copy()
     hits = inside.copy()
