@@ -13,7 +13,8 @@ Cases (issue 17, "fast at scale"):
 Each case runs in a fresh subprocess: it reads the GPX written in a temporary
 directory (``openskies.flightplan.read``), validates once with the geometry caches
 warm (a first validation of a small plan fills them) and reports the wall time of
-``validate()``, the violations found and the peak resident memory of the process
+``validate()`` (and of the read) with its CPU time (``time.process_time()``: the machine's
+load does not inflate it), the violations found and the peak resident memory of the process
 (``resource.getrusage(...).ru_maxrss``, which includes Python, numpy, shapely and
 the bundled borders). Goals: dense 10,000 < 5 s; dense 100,000 < 10 s and < 1 GiB.
 
