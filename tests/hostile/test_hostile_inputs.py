@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from openskies import _limits, cli
+from openskies import _limits, cli, sensors
 from openskies._errors import ValidationError
 from openskies.cli import app
 
@@ -567,17 +567,19 @@ def test_compare_russia_is_refused_with_the_supported_size(tmp_path, refused) ->
         "study:\n  territory: RUS\n  candidates: [UUMB]\n  budgets_km: [5500]\n"
         "  sensors: [optical_high_pan]\n  targets: none\n  reach_cell_km: 200\n",
     )
+    # the preset's swath follows from its flying height: the effective swath is computed
+    eff_km = sensors.preset("optical_high_pan").effective_swath_km(0.1)
     text = refused(
         ["compare", str(cfg), "-o", "{out}", "--no-progress"],
         "imaging the whole of RUS",
-        "optical_high_pan (31.5 km effective swath at overlap 0.1)",
-        "with this sensor and overlap openskies images areas up to 4,725,000 km²",
+        f"optical_high_pan ({eff_km:g} km effective swath at overlap 0.1)",
+        f"with this sensor and overlap openskies images areas up to {150_000 * eff_km:,.0f} km²",
         "exceeds the cap of 150,000 km",
         "OPENSKIES_MAX_LANE_KM",
     )
     area = float(re.search(r"RUS \(([\d,]+) km²\)", text).group(1).replace(",", ""))
     lanes = float(re.search(r"needs about ([\d,]+) km of lanes", text).group(1).replace(",", ""))
-    assert lanes == pytest.approx(area / 31.5, abs=1.0)  # area / effective swath
+    assert lanes == pytest.approx(area / eff_km, abs=1.0)  # area / effective swath
 
 
 def test_compare_reach_cell_that_would_take_gigabytes(tmp_path, refused) -> None:
