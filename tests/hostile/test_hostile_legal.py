@@ -654,6 +654,7 @@ def test_csv_without_its_metadata_block_warns_and_the_cli_can_supply_it(
 # =========================================================================== item 13
 
 
+@pytest.mark.slow
 def test_no_legal_path_to_the_end_airfield_is_said_plainly() -> None:
     sites = data.sites("BLR")
     with pytest.raises(InfeasibleError) as err:
@@ -670,6 +671,7 @@ def test_no_legal_path_to_the_end_airfield_is_said_plainly() -> None:
     assert km >= _gl_km(KUB, (63.9931, 67.4886)) - 0.5  # no shorter than the geodesic
 
 
+@pytest.mark.slow
 def test_plan_cli_end_without_a_legal_path_exits_2_without_inf(tmp_path) -> None:
     cfg = tmp_path / "p.yaml"
     cfg.write_text("plan:\n  start: UUMB\n  end: UIUU\n", encoding="utf-8")
