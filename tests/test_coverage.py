@@ -193,6 +193,7 @@ def test_no_last_lane_is_dropped() -> None:
         assert all(len(c) == 1 for c in comps)
 
 
+@pytest.mark.slow
 def test_lanes_cover_a_concave_area_and_are_cached() -> None:
     # an L-shaped area (two 60 x 30 km arms) at 53.5 N, 5 km swath
     _, inv, _ = geodesy.aeqd(27.5, 53.5)
@@ -262,6 +263,7 @@ def test_belarus_full_coverage_from_minsk_designated() -> None:
     assert again.lanes is fs.lanes
 
 
+@pytest.mark.slow
 def test_small_area_split_into_flights_within_a_small_budget() -> None:
     reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
     square, _ = _square((28.5, 53.2), 50.0)  # 100 x 100 km, about 60 km from Minsk
@@ -303,6 +305,7 @@ def _border_distances_km(lon: float, lat: float) -> tuple[float, float]:
     return (0.0 if inside else min(d) / 1000.0), max(d) / 1000.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("icao", "near_fact", "far_fact"),
     [("UUMB", 343.0, 974.0), ("UMMS", 0.0, 398.0)],
