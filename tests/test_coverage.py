@@ -326,6 +326,7 @@ def test_reach_distances_agree_with_geodesic_reference(
     assert grid["round_trip_km"].to_numpy() == pytest.approx(2 * grid["far_km"].to_numpy())
 
 
+@pytest.mark.slow
 def test_reach_cells_are_equal_area_and_tile_the_territory() -> None:
     grid = coverage.reach("BLR", "UUMB", cell_km=10.0)
     blr = data.territory("BLR")
@@ -336,6 +337,7 @@ def test_reach_cells_are_equal_area_and_tile_the_territory() -> None:
     assert full["area_km2"].to_numpy() == pytest.approx(100.0, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_reach_with_sensor_and_curve() -> None:
     grid = coverage.reach("BLR", "UUMB", sensor=PAN)
     assert grid.attrs["sensor_reach_km"] == PAN.width_km / 2.0
@@ -393,6 +395,7 @@ def test_out_of_reach_raises_infeasible() -> None:
 # --------------------------------------------------------------------------- command line
 
 
+@pytest.mark.slow
 def test_cli_reach_and_coverage(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
