@@ -114,6 +114,7 @@ def test_one_sided_directions_fly_different_tracks() -> None:
     assert plan.total_km == pytest.approx(math.hypot(30, 0) + 20 + 10)
 
 
+@pytest.mark.slow
 def test_plans_are_deterministic() -> None:
     rng = np.random.default_rng(11)
     starts = rng.random((30, 2)) * 100
@@ -159,6 +160,7 @@ def test_an_illegal_flight_is_repaired_without_changing_the_budget_rule() -> Non
 # --------------------------------------------------------------------------- monotone
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
