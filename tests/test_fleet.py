@@ -195,6 +195,7 @@ def _square(centre: tuple[float, float], half_km: float) -> Polygon:
     return Polygon(zip(xs, ys, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("half_km", "swaths", "budgets"),
     [
@@ -242,6 +243,7 @@ def test_budget_and_swath_grid_is_monotone(
         assert own == sorted(own, reverse=True)
 
 
+@pytest.mark.slow
 def test_one_sided_sensor_plans_are_legal() -> None:
     reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
     square = _square((28.6, 53.3), 40.0)
