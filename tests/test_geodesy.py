@@ -167,6 +167,7 @@ def russia_buffer_50km():
     return russia, geodesy.buffer_km(russia, 50.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "window"),
     [

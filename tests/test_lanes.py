@@ -60,6 +60,7 @@ def test_a_rectangle_gets_ceil_width_over_spacing_lanes(width_km: float) -> None
     assert all(np.hypot(*(xy[1] - xy[0])) == pytest.approx(200_000.0) for _, xy in lanes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width_km", "swath_km"), [(100.0, 35.0), (100.0, 20.0), (60.0, 10.0)])
 def test_headland_alone_leaves_ceil_interior_over_spacing_lanes(
     width_km: float, swath_km: float
@@ -76,6 +77,7 @@ def test_headland_alone_leaves_ceil_interior_over_spacing_lanes(
     assert sum(g.kind == "headland" for g in ls.groups) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width_km", "swath_km"), [(100.0, 35.0), (100.0, 5.0), (137.0, 20.0)])
 def test_a_strip_is_crossed_by_the_fewest_passes(width_km: float, swath_km: float) -> None:
     # Passes one spacing apart at most, the outer ones 0.4 swath inside the edges: a
