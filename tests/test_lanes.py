@@ -97,6 +97,7 @@ def test_a_strip_is_crossed_by_the_fewest_passes(width_km: float, swath_km: floa
     assert crossings == math.ceil((width_km - 0.8 * swath_km) / spacing - 1e-9) + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["L", "comb"])
 @pytest.mark.parametrize("swath_km", [5.0, 35.0])
 def test_lanes_stay_inside_and_image_the_area(name: str, swath_km: float) -> None:
