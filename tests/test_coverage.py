@@ -386,6 +386,7 @@ def test_unusable_numbers_raise() -> None:
         coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=Sensor("x", swath_km=120.0))
 
 
+@pytest.mark.slow
 def test_out_of_reach_raises_infeasible() -> None:
     # the least round trip from Kubinka to Belarus is ~687 km
     with pytest.raises(InfeasibleError, match="out of reach"):
@@ -432,6 +433,7 @@ def test_cli_reach_and_coverage(tmp_path: Path) -> None:
     assert summary["n_flights"] == len(list(tmp_path.glob("*.geojson")))
 
 
+@pytest.mark.slow
 def test_exclave_out_of_reach_raises_infeasible() -> None:
     # Kaliningrad (RUS-KGD) from Kubinka: every route inside BLR+RUS is cut off by
     # Lithuania and Poland

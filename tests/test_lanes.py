@@ -119,6 +119,7 @@ def test_lanes_stay_inside_and_image_the_area(name: str, swath_km: float) -> Non
     assert ls.total_km == pytest.approx(total_m / 1000.0, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_a_wider_swath_needs_fewer_lane_km() -> None:
     area = _shape("L")
     totals = [coverage.lanes(area, _sensor(w)).total_km for w in (5.0, 10.0, 20.0, 35.0)]

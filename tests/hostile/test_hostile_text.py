@@ -370,6 +370,7 @@ def test_study_outputs_show_text_literally(study_run) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rank_command_with_a_hostile_name(tmp_path, monkeypatch) -> None:
     pwned = tmp_path / "pwned"
     body = {
