@@ -114,6 +114,7 @@ def test_one_sided_directions_fly_different_tracks() -> None:
     assert plan.total_km == pytest.approx(math.hypot(30, 0) + 20 + 10)
 
 
+@pytest.mark.slow
 def test_plans_are_deterministic() -> None:
     rng = np.random.default_rng(11)
     starts = rng.random((30, 2)) * 100
@@ -159,6 +160,7 @@ def test_an_illegal_flight_is_repaired_without_changing_the_budget_rule() -> Non
 # --------------------------------------------------------------------------- monotone
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -260,6 +262,7 @@ def _square(centre: tuple[float, float], half_km: float) -> Polygon:
     return Polygon(zip(xs, ys, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("half_km", "swaths", "budgets"),
     [
@@ -307,6 +310,7 @@ def test_budget_and_swath_grid_is_monotone(
         assert own == sorted(own, reverse=True)
 
 
+@pytest.mark.slow
 def test_one_sided_sensor_plans_are_legal() -> None:
     reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
     square = _square((28.6, 53.3), 40.0)

@@ -398,6 +398,7 @@ def test_designate_option_twice_is_refused(refused) -> None:
 # --------------------------------------------------------------------------- item 8: rank
 
 
+@pytest.mark.slow
 def test_rank_exits_2_when_every_candidate_failed(tmp_path, refused) -> None:
     cfg = _write(
         tmp_path,
@@ -466,6 +467,7 @@ def _targets(tmp_path: Path, props: dict, coords=(28.0, 53.9), name="t.geojson")
     return _write(tmp_path, name, json.dumps(fc))
 
 
+@pytest.mark.slow
 def test_plan_budget_that_reaches_no_target(tmp_path, refused) -> None:
     _targets(tmp_path, {"name": "far", "value": 1})
     cfg = _plan_cfg(tmp_path, "  budget_km: 100\n  targets: t.geojson\n")
