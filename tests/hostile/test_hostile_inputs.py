@@ -652,7 +652,10 @@ def test_library_caps_before_work() -> None:
     est = coverage.estimate_lane_km("BLR", "optical_high_pan", overlap=0.1)
     from openskies import data
 
-    assert est == pytest.approx(data.territory("BLR").area_km2 / (35.0 * 0.9), rel=1e-9)
+    # swath = 2 H tan(FOV / 2) at the preset's flying height (issue 15)
+    pan = sensors.preset("optical_high_pan")
+    swath_km = 2.0 * pan.height_agl_m / 1000.0 * math.tan(math.radians(pan.fov_deg / 2.0))
+    assert est == pytest.approx(data.territory("BLR").area_km2 / (swath_km * 0.9), rel=1e-9)
 
 
 # --------------------------------------------------------------------------- item 9: exercise
