@@ -384,7 +384,7 @@ def plan_route(
     sensor: Any = None,
     avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
     regime: _airfields.Regime | None = None,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = 300.0,
     min_fraction: float = 0.9,
     seed: int = 0,
     method: str = "auto",
@@ -415,8 +415,13 @@ def plan_route(
     regime : Regime, optional
         Treaty regime (default 2019), with any hypothetical designations.
     time_limit_s : float
-        Safety cap on solver wall time; the search effort itself is bounded
-        deterministically, so the same inputs and ``seed`` give the same route.
+        Safety cap (s) on the wall time of each orienteering solve; the search
+        effort itself is bounded by work, so the same inputs and ``seed`` give
+        the same route. The default, 300 s, is a safety net, not the budget:
+        the default search over 1,000 targets takes about 47 s of CPU on the
+        project's 2-core machine (``bench/bench_route_scale.py``, bench/README),
+        so only a machine far slower or loaded far beyond its cores reaches it (a
+        warning is logged, and the route then depends on the machine).
     min_fraction : float
         Fraction of a polygon target the footprint must cover.
     seed : int
