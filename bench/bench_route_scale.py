@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import cProfile
 import dataclasses
+import inspect
 import os
 import pstats
 import sys
@@ -77,12 +78,14 @@ def main() -> None:
     ap.add_argument(
         "--time-limit",
         type=float,
-        default=10.0,
-        help="plan_route's safety cap per solve (default: the default call's 10 s); on a loaded "
+        default=None,
+        help="plan_route's safety cap per solve (default: plan_route's own default); on a loaded "
         "machine the cap can stop the work-bounded search early, making the route depend on "
-        "the load: raise it to measure the deterministic route",
+        "the load (a warning is logged): raise it to measure the deterministic route",
     )
     args = ap.parse_args()
+    if args.time_limit is None:
+        args.time_limit = inspect.signature(routing.plan_route).parameters["time_limit_s"].default
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"time_limit_s={args.time_limit:g} (long runs: x{args.long_effort:g})")
     print()

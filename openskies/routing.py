@@ -88,6 +88,15 @@ MAX_LEG_NEAR_OBSTACLE_KM = 25.0
 #: "the whole disc": 1 minus a tolerance for polygonised discs and slivers at border bends,
 #: which lanes kept CLEARANCE_KM inside the border cannot always reach.
 DISC_FRACTION = 0.995
+#: observed_targets pre-selects the path's pieces near each target in one AEQD centred on
+#: the path; the margin covers the bending of a straight piece between two projections
+PATH_PIECE_SLACK_KM = 25.0
+#: _Region.covers: first pass against the allowed area shrunk by this much (then simplified)
+INNER_OUTLINE_KM = 2.0
+#: beyond this distance from its centre (scale error above ~0.5 %) a path is not pre-selected
+PATH_PIECE_MAX_RADIUS_KM = 1500.0
+# WGS84's smallest radius of curvature (meridional, at the equator): the largest angle c
+_MIN_CURVATURE_RADIUS_KM = 6335.4
 
 #: Overlap between neighbouring lanes when a target larger than one swath is swept.
 SWEEP_OVERLAP = 0.1
@@ -197,6 +206,7 @@ class _Region:
         from pyproj import Transformer
 
         self._graph: tuple[nx.Graph, np.ndarray, np.ndarray] | None = None
+        self._inner: BaseGeometry | bool | None = None
         # points computed on the boundary (lane ends) may fall a hair outside: 1 m of tolerance
         self._tolerant = self.allowed.buffer(1.0)
         shapely.prepare(self._tolerant)
@@ -204,6 +214,28 @@ class _Region:
         crs = geodesy.aeqd(*self.centre)[2]
         self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
         shapely.prepare(self.allowed)
+
+    def covers(self, lines: np.ndarray) -> np.ndarray:
+        """``shapely.covers(self.allowed, lines)``, vectorised, with a cheap first pass.
+
+        Most candidate legs lie well inside the area: they are first tested against
+        a coarse inner outline (shrunk by ``INNER_OUTLINE_KM``, then simplified by half
+        that), checked once to lie inside the allowed area, so a leg it covers is
+        covered; only the others get the exact test. Same answer as the exact test.
+        """
+        if self._inner is None:
+            eps = INNER_OUTLINE_KM * 1000.0
+            inner = self.allowed.buffer(-eps).simplify(eps / 2.0)
+            self._inner = inner if not inner.is_empty and self.allowed.covers(inner) else False
+            if self._inner is not False:
+                shapely.prepare(self._inner)
+        ok = np.zeros(len(lines), dtype=bool)
+        if self._inner is not False:
+            ok = shapely.covers(self._inner, lines)
+        rest = ~ok
+        if rest.any():
+            ok[rest] = shapely.covers(self.allowed, lines[rest])
+        return ok
 
     def project_geometry(self, geom: BaseGeometry) -> BaseGeometry:
         """Project a (lon, lat) geometry into the region's plane (metres)."""
@@ -316,7 +348,7 @@ def _visibility_graph(region: _Region) -> tuple[nx.Graph, np.ndarray, np.ndarray
     if n > 1:
         i_idx, j_idx = np.triu_indices(n, k=1)
         lines = shapely.linestrings(np.stack([verts[i_idx], verts[j_idx]], axis=1))
-        ok = shapely.covers(region.allowed, lines)
+        ok = region.covers(lines)
         i_ok, j_ok = i_idx[ok], j_idx[ok]
         if len(i_ok):
             _, _, d = geodesy.GEOD.inv(vll[i_ok, 0], vll[i_ok, 1], vll[j_ok, 0], vll[j_ok, 1])
@@ -352,7 +384,7 @@ def plan_route(
     sensor: Any = None,
     avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
     regime: _airfields.Regime | None = None,
-    time_limit_s: float = 10.0,
+    time_limit_s: float = 300.0,
     min_fraction: float = 0.9,
     seed: int = 0,
     method: str = "auto",
@@ -383,8 +415,13 @@ def plan_route(
     regime : Regime, optional
         Treaty regime (default 2019), with any hypothetical designations.
     time_limit_s : float
-        Safety cap on solver wall time; the search effort itself is bounded
-        deterministically, so the same inputs and ``seed`` give the same route.
+        Safety cap (s) on the wall time of each orienteering solve; the search
+        effort itself is bounded by work, so the same inputs and ``seed`` give
+        the same route. The default, 300 s, is a safety net, not the budget:
+        the default search over 1,000 targets takes about 47 s of CPU on the
+        project's 2-core machine (``bench/bench_route_scale.py``, bench/README),
+        so only a machine far slower or loaded far beyond its cores reaches it (a
+        warning is logged, and the route then depends on the machine).
     min_fraction : float
         Fraction of a polygon target the footprint must cover.
     seed : int
@@ -644,7 +681,7 @@ def _distance_matrix(
         return dist, paths
     i_idx, j_idx = np.triu_indices(n, k=1)
     xy = np.asarray(node_xy)
-    ok = shapely.covers(region.allowed, shapely.linestrings(np.stack([xy[i_idx], xy[j_idx]], 1)))
+    ok = region.covers(shapely.linestrings(np.stack([xy[i_idx], xy[j_idx]], 1)))
     if ok.all():
         return dist, paths
     if region._graph is None:
@@ -669,7 +706,7 @@ def _distance_matrix(
     kk = np.repeat(blocked, nv)
     vv = np.tile(np.arange(nv), len(blocked))
     lines = shapely.linestrings(np.stack([xy[kk], verts[vv]], axis=1))
-    sees = shapely.covers(region.allowed, lines)
+    sees = region.covers(lines)
     wnv = np.full(len(blocked) * nv, np.inf)
     if sees.any():
         _, _, d = geodesy.GEOD.inv(
@@ -1040,6 +1077,60 @@ def _densify_near_obstacles(
     return out, lab
 
 
+def _clip(big: BaseGeometry, small: BaseGeometry) -> BaseGeometry:
+    """``big.intersection(small)``, cut to ``small``'s bounds first (a large outline is slow)."""
+    return shapely.clip_by_rect(big, *small.bounds).intersection(small)
+
+
+class _PathPieces:
+    """The pieces of a path that may come within reach of a target, found with an STRtree.
+
+    ``observed_targets`` projects the path into an AEQD centred on each target; only
+    the straight pieces near the target can matter, so only those are projected.
+    The pre-selection runs in one AEQD centred on the path, with a margin that covers
+    its scale error, ``c / sin c`` at the path's farthest point (angular distance
+    ``c`` from the centre), and the bending of a long straight piece between two
+    projections (``PATH_PIECE_SLACK_KM``). Paths reaching more than
+    ``PATH_PIECE_MAX_RADIUS_KM`` from their centre are not pre-selected (the whole
+    path is used), so the answer never depends on the pre-selection.
+    """
+
+    def __init__(self, path: BaseGeometry) -> None:
+        self.path = path
+        coords = [
+            np.asarray(line.coords)
+            for line in shapely.get_parts(path)
+            if line.geom_type == "LineString" and len(line.coords) >= 2
+        ]
+        self.tree = None
+        if not coords:
+            return
+        self.centre = geodesy.centre_of(path)
+        self.fwd = geodesy.aeqd(*self.centre)[0]
+        seg_ll = np.concatenate([np.stack([xy[:-1], xy[1:]], axis=1) for xy in coords])
+        self.seg_ll = shapely.linestrings(seg_ll)
+        px, py = self.fwd.transform(seg_ll[..., 0].ravel(), seg_ll[..., 1].ravel())
+        radius_km = float(np.max(np.hypot(px, py))) / 1000.0
+        if not radius_km <= PATH_PIECE_MAX_RADIUS_KM:
+            return
+        c = radius_km / _MIN_CURVATURE_RADIUS_KM
+        self.scale = c / math.sin(c) if c > 0 else 1.0
+        self.tree = shapely.STRtree(
+            shapely.linestrings(np.column_stack([px, py]).reshape(-1, 2, 2))
+        )
+
+    def __call__(self, geom: BaseGeometry, reach_km: float) -> BaseGeometry | None:
+        """The path's pieces within ``reach_km`` of ``geom`` (lon, lat); ``None``: none."""
+        if self.tree is None:
+            return self.path
+        g = shapely.transform(geom, lambda xy: np.column_stack(self.fwd.transform(*xy.T)))
+        margin_m = (reach_km * self.scale + PATH_PIECE_SLACK_KM) * 1000.0
+        hits = self.tree.query(g, predicate="dwithin", distance=margin_m)
+        if len(hits) == 0:
+            return None
+        return shapely.union_all(self.seg_ll[np.sort(hits)])
+
+
 def observed_targets(
     plan: FlightPlan,
     targets: gpd.GeoDataFrame,
@@ -1075,11 +1166,19 @@ def observed_targets(
         else None
     )
     treaty = plan.territory.treaty_geometry
+    near_path = _PathPieces(path)
     out = []
     for idx, geom in zip(tt.index, tt.geometry, strict=True):
         c = geom.representative_point()
         centre = (c.x, c.y)
-        projected, _ = geodesy.to_local(path, centre=centre)
+        u0 = float(unc.loc[idx]) if (unc is not None and geom.geom_type == "Point") else 0.0
+        reach_km = (NO_SENSOR_RADIUS_KM if half_swath is None else half_swath) + (
+            u0 if math.isfinite(u0) else 0.0
+        )
+        piece = near_path(geom, reach_km)
+        if piece is None:
+            continue  # the path never comes within reach: not observed
+        projected, _ = geodesy.to_local(piece, centre=centre)
         if half_swath is None:
             if geom.geom_type == "Point":
                 ok = projected.distance(Point(0.0, 0.0)) <= NO_SENSOR_RADIUS_KM * 1000.0
@@ -1106,7 +1205,7 @@ def observed_targets(
         footprint = near.buffer(half_swath * 1000.0, quad_segs=16)
         local_treaty = (
             geodesy.to_local(
-                treaty.intersection(geodesy.buffer_km(Point(centre), u + 1.0)), centre=centre
+                _clip(treaty, geodesy.buffer_km(Point(centre), u + 1.0)), centre=centre
             )[0]
             if geom.geom_type == "Point"
             else None

@@ -87,3 +87,73 @@ def test_detours_are_legal_and_shortest_through_the_visibility_vertices() -> Non
         )
         # and never shorter than the direct geodesic
         assert dist[u, v] >= geodesy.GEOD.inv(*lonlat[u], *lonlat[v])[2] / 1000.0 - 1e-9
+
+
+def _belarus_region(n_sites: int, seed: int):
+    reg = data.regime()
+    a = reg.require_osa("UUMB")
+    blr = data.territory("BLR").geometry
+    rng = np.random.default_rng(seed)
+    xmin, ymin, xmax, ymax = blr.bounds
+    pts = []
+    while len(pts) < n_sites:
+        x, y = rng.uniform(xmin, xmax), rng.uniform(ymin, ymax)
+        if shapely.contains_xy(blr, x, y):
+            pts.append((x, y))
+    ll = [(a.lon, a.lat), *pts]
+    region = routing._allowed_region(reg.observed_territory("UUMB"), reg, ll, None)
+    return region, np.array([region.project(*p) for p in ll])
+
+
+def test_region_covers_equals_the_exact_test() -> None:
+    """The two-pass cover test (coarse inner outline, then exact) answers exactly as
+    ``shapely.covers`` on the allowed area, for every leg between 120 sites, including
+    the legs that graze the border (many are not covered)."""
+    region, xy = _belarus_region(120, 5)
+    i, j = np.triu_indices(len(xy), 1)
+    lines = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
+    exact = shapely.covers(region.allowed, lines)
+    assert 0 < exact.sum() < len(lines)  # both kinds of leg occur
+    np.testing.assert_array_equal(region.covers(lines), exact)
+    assert region._inner is not False  # the first pass was used
+    assert region.allowed.covers(region._inner)
+
+
+def test_observed_targets_preselection_changes_nothing(monkeypatch) -> None:
+    """observed_targets with the STRtree pre-selection of the path's pieces gives the same
+    targets as projecting the whole path for every target (sensor and no sensor, points with
+    and without uncertainty, polygons)."""
+    import geopandas as gpd
+
+    region, xy = _belarus_region(60, 11)
+    reg = data.regime()
+    rng = np.random.default_rng(2)
+    ll = [region.to_lonlat(*p) for p in xy[1:]]
+    geoms = [shapely.Point(p) for p in ll[:45]] + [
+        shapely.Point(p).buffer(rng.uniform(0.05, 0.3)) for p in ll[45:]
+    ]
+    sites = gpd.GeoDataFrame(
+        {
+            "value": rng.integers(1, 10, len(geoms)).astype(float),
+            "position_uncertainty_km": np.r_[rng.uniform(0, 3, 45), np.zeros(len(geoms) - 45)],
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    plan = routing.plan_route(
+        "BLR", sites, start="UUMB", sensor="optical_high_pan", regime=reg, budget_km=1800.0
+    )
+    sensors = ("optical_high_pan", None)
+    fast = [routing.observed_targets(plan, sites, sensor=s) for s in sensors]
+    init = routing._PathPieces.__init__
+
+    def whole_path(self, path):
+        init(self, path)
+        assert self.tree is not None  # Belarus: the pre-selection is on by default
+        self.tree = None
+
+    monkeypatch.setattr(routing._PathPieces, "__init__", whole_path)
+    slow = [routing.observed_targets(plan, sites, sensor=s) for s in sensors]
+    assert fast == slow
+    for f in fast:
+        assert 0 < len(f) < len(sites)
