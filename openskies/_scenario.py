@@ -288,7 +288,9 @@ def _evaluate(
         m["flights_100pct"] = float(len(fs))
         m["flights_lower_bound"] = float(fs.summary.flights_lower_bound)
         m["km_outside_target_per_flight"] = float(
-            np.mean([f.geodesic_length_km - _length_inside_km(f, terr.geometry) for f in fs])
+            np.mean(
+                [max(0.0, f.geodesic_length_km - _length_inside_km(f, terr.geometry)) for f in fs]
+            )
         )
         m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
         if quota:
