@@ -136,6 +136,8 @@ def _break_even_table(
             k = kub[s]
             for metric, better in BREAK_EVEN_METRICS.items():
                 ref = k.get(metric)
+                if metric == "years_of_observer_quota_100pct" and per_year[n]:
+                    ref = k.get("flights_100pct", math.nan) / float(per_year[n])
                 if ref is None or not np.isfinite(ref):
                     continue
 
@@ -150,7 +152,7 @@ def _break_even_table(
                     if n == "added_osa":
                         v = min(v, k["flights_100pct"])
                     if metric == "years_of_observer_quota_100pct":
-                        return v / float(per_year[n] or 1.0)
+                        return v / float(per_year[n])
                     return v
 
                 be = _eo.break_even_km(evaluate, grid, float(ref), tol_km=tol_km, better=better)
