@@ -380,3 +380,41 @@ def test_break_even_table_contract(reduced) -> None:
     # added_osa does at least as well as Kubinka at every distance
     added = reduced.break_even[reduced.break_even["scenario"] == "added_osa"]
     assert added["break_even_km"].notna().all()
+
+
+def test_break_even_table_against_brute_force() -> None:
+    """Bisection of flights_100pct against a brute force on a 1 km grid (synthetic flights)."""
+    import math
+
+    blr = data.territory("BLR")
+    box = shapely.box(27.0, 53.0, 27.5, 53.5)  # inside Belarus
+
+    class _Plans(list):
+        footprints = (box,)
+
+    def flights(d: float) -> float:  # monotone: more distance, never more flights
+        return float(math.ceil(11000.0 / d))
+
+    def plan(sensor: str, d: float):
+        return _Plans([None] * int(flights(d)))
+
+    grid = [float(b) for b in range(500, 6001, 500)]
+    minsk = {("s", b): {"flights_100pct": flights(b), "best_flight_fraction": 0.1} for b in grid}
+    kub = {"s": {"flights_100pct": 3.0, "best_flight_fraction": 0.1}}
+    table = study._break_even_table(
+        blr,
+        ["replacement"],
+        {"s": None},
+        grid,
+        kub,
+        minsk,
+        {"replacement": 2.0},
+        plan,
+    )
+    row = table[table["metric"] == "flights_100pct"].iloc[0]
+    truth = next(d for d in range(1, 6001) if flights(float(d)) <= 3.0)  # 3,667 km
+    assert row["low_km"] < truth <= row["high_km"]
+    assert row["high_km"] - row["low_km"] <= 50.0
+    assert row["break_even_km"] == row["high_km"]
+    years = table[table["metric"] == "years_of_observer_quota_100pct"].iloc[0]
+    assert years["high_km"] == row["high_km"]  # years = flights / 2: the same distance
