@@ -42,6 +42,7 @@ from ._scenario import (
     _farthest_km,
     _ferry_metrics,
     _passive_quota,
+    _poe_for,
     _quota_metrics,
     _reach_for_sensor,
     _Scenario,
@@ -583,7 +584,11 @@ def compare_entry_points(
         sites = targets
     names = _check_scenarios(scenarios)
     kub_icao = reg.airfield(candidates[0]).icao
-    if kub_icao != _eo.KUBINKA:
+    # Another territory's single airfield (e.g. Riga for LVA): its own status quo only.
+    generic = kub_icao != _eo.KUBINKA and len(candidates) == 1 and scenarios is None
+    if generic:
+        names = ["status_quo"]
+    elif kub_icao != _eo.KUBINKA:
         msg = (
             f"candidates[0]={candidates[0]!r}: the five scenarios compare against Kubinka: "
             f"give candidates=({_eo.KUBINKA!r}, <Minsk candidate>)"
@@ -613,9 +618,12 @@ def compare_entry_points(
     observer = reg.airfield(home_bases[0]).party if home_bases else None
     per_year: dict[str, float | None] = {}
     for n in names:
-        group = _eo.option(n).annex_e_group
-        per_year[n] = _observer_per_year(observer, group) if observer else None
-    floors = _annex_e_floors(reg, minsk_icao, names)
+        group = reg.observed_territory(kub_icao).code if generic else _eo.option(n).annex_e_group
+        try:
+            per_year[n] = _observer_per_year(observer, group) if observer else None
+        except UnknownCodeError:  # no recorded passive quota (e.g. the Baltic states)
+            per_year[n] = None
+    floors = {} if generic else _annex_e_floors(reg, minsk_icao, names)
 
     rows: list[dict[str, Any]] = []
     route_rows: list[dict[str, Any]] = []
@@ -715,7 +723,16 @@ def compare_entry_points(
                         _added_osa_metrics(k_m, m_m, k_fs, m_fs) if n == "added_osa" else dict(m_m)
                     )
                     osa = minsk_scs[0].regime.airfield(minsk_icao)
-                fields = opt.row_fields(reg, minsk_icao=minsk_icao, budget_km=b)
+                fields = (
+                    {
+                        "scenario": n,
+                        "icao": kub_icao,
+                        "entry_point": _poe_for(reg, reg.airfield(kub_icao)).icao,
+                        "budget_km": kub_budget,
+                    }
+                    if generic
+                    else opt.row_fields(reg, minsk_icao=minsk_icao, budget_km=b)
+                )
                 poe = reg.airfield(fields["entry_point"])
                 metrics = {k: v for k, v in metrics.items() if not k.startswith("ferry_")}
                 metrics.update(_ferry_metrics(reg, poe, home_bases, ac))
