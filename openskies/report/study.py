@@ -379,7 +379,7 @@ def map_budgets(study: Any) -> dict[str, float]:
     return out
 
 
-def route_maps(study: Any, *, sensor: str | None = None) -> Figure | None:
+def route_maps(study: Any, *, sensor: str | None = None, fig: Any = None) -> Figure | None:
     """Side-by-side maps of each candidate's best flight (:func:`_figures.route_maps_figure`)."""
     from .. import data
     from . import _figures
@@ -439,6 +439,7 @@ def route_maps(study: Any, *, sensor: str | None = None) -> Figure | None:
         territory_name=terr.name,
         group_name=", ".join(str(land.loc[g, "name"]) for g in grp),
         title=f"Best single flight from each airfield, same scale ({_sensor_label(s)})",
+        fig=fig,
     )
 
 
@@ -446,6 +447,23 @@ def study_figures(study: Any, *, sensor: str | None = None) -> list[tuple[str, s
     """The report's figures: ``(anchor id, caption, Figure)``, those the tables support.
 
     A figure whose input is absent is left out (see :func:`missing_figures`).
+    """
+    out = []
+    for anchor, caption, draw in figure_builders(study, sensor=sensor):
+        try:
+            f = draw(None)
+        except ValueError as exc:
+            logger.info("figure %s left out: %s", anchor, exc)
+            continue
+        if f is not None:
+            out.append((anchor, caption, f))
+    return out
+
+
+def figure_builders(study: Any, *, sensor: str | None = None) -> list[tuple[str, str, Any]]:
+    """``(anchor id, caption, draw)`` per figure the tables support; ``draw(fig)`` draws it.
+
+    ``draw(None)`` returns a new Figure; ``draw(subfigure)`` draws into a subfigure (PDF).
     """
     from . import _answer, _figures
 
@@ -460,45 +478,43 @@ def study_figures(study: Any, *, sensor: str | None = None) -> list[tuple[str, s
     out: list[tuple[str, str, Any]] = []
 
     def _try(anchor: str, caption: str, build: Any) -> None:
-        try:
-            f = build()
-        except ValueError as exc:
-            logger.info("figure %s left out: %s", anchor, exc)
-            return
-        if f is not None:
-            out.append((anchor, caption, f))
+        out.append((anchor, caption, build))
 
     have = set(metrics["metric"])
     if {"flights_100pct", "flights_lower_bound"} <= have:
         _try(
             _answer.ANCHORS["helps"],
             "Flights for full coverage: planned (line) and proved minimum (band edge)",
-            lambda: _figures.flights_figure(metrics, break_even=be, names=names, **common),
+            lambda f: _figures.flights_figure(metrics, break_even=be, names=names, fig=f, **common),
         )
     if "best_flight_fraction" in have:
         _try(
             "fig-share",
             "Share of the territory imaged by one flight",
-            lambda: _figures.share_figure(metrics, break_even=be, names=names, **common),
+            lambda f: _figures.share_figure(metrics, break_even=be, names=names, fig=f, **common),
         )
     if "years_of_observer_quota_100pct" in have:
         _try(
             "fig-quota",
             "Years of the observer's quota to image all of the territory",
-            lambda: _figures.quota_years_figure(metrics, break_even=be, names=names, **common),
+            lambda f: _figures.quota_years_figure(
+                metrics, break_even=be, names=names, fig=f, **common
+            ),
         )
     if any(str(x).startswith("ferry_km_") for x in have):
         _try(
             "fig-ferry",
             "Ferry from the home bases to the point of entry and back",
-            lambda: _figures.ferry_figure(metrics, names=names),
+            lambda f: _figures.ferry_figure(metrics, names=names, fig=f),
         )
-    _try("fig-maps", "Best single flights side by side", lambda: route_maps(study, sensor=s))
+    _try(
+        "fig-maps", "Best single flights side by side", lambda f: route_maps(study, sensor=s, fig=f)
+    )
     if sens is not None:
         _try(
             _answer.ANCHORS["assumption"],
             "Sensitivity: how far each assumption moves the result",
-            lambda: _figures.sensitivity_figure(sens),
+            lambda f: _figures.sensitivity_figure(sens, fig=f),
         )
     return out
 
@@ -638,6 +654,69 @@ def _provenance_rows(study: Any) -> list[tuple[str, Any]]:
             if k not in ("openskies_version", "params_sha256", "data_sha256")
         ],
     ]
+
+
+#: File stem of each figure written for slides (``figures/<stem>.png`` and ``.svg``).
+FIGURE_FILES = {
+    "fig-flights": "flights",
+    "fig-share": "share",
+    "fig-quota": "quota_years",
+    "fig-ferry": "ferry",
+    "fig-maps": "route_maps",
+    "fig-sensitivity": "sensitivity",
+}
+
+
+def write_study_figures(study: Any, directory: str | Path) -> list[Path]:
+    """Write each figure as PNG and SVG (for slides) into ``directory`` (atomic files)."""
+    from .. import _files
+    from . import _figures
+
+    out = []
+    d = Path(directory)
+    for anchor, _caption, f in study_figures(study):
+        stem = FIGURE_FILES.get(anchor, anchor.removeprefix("fig-"))
+        for fmt in ("png", "svg"):
+            out.append(_files.write_bytes(_figures.figure_bytes(f, fmt), d / f"{stem}.{fmt}"))
+    return out
+
+
+def study_pdf(study: Any) -> bytes:
+    """The study report as a print-ready PDF (:func:`openskies.report._pdf.report_pdf`).
+
+    Page 1 holds the answer and the flights figure; then the other figures, two a page; then
+    the break-even table (when computed), the assumptions and the provenance.
+    """
+    from . import _answer, _pdf
+
+    metrics, be, _sens = study_tables(study)
+    builders = figure_builders(study)
+    key = next((b for a, _c, b in builders if a == _answer.ANCHORS["helps"]), None)
+    rest = [b for a, _c, b in builders if a != _answer.ANCHORS["helps"]]
+    tables = []
+    if be is not None:
+        tables.append(
+            (
+                "Break-even distance",
+                _answer.break_even_table(be, names=_names(study), metrics=metrics),
+            )
+        )
+    tables.append(
+        ("Assumptions", pd.DataFrame(study.assumptions, columns=["assumption", "source or note"]))
+    )
+    tables.append(("Provenance", pd.DataFrame(_provenance_rows(study), columns=["item", "value"])))
+    pv = study.provenance
+    subtitle = f"openskies {pv['openskies_version']}" + (
+        f"; config {pv['config']}" if pv.get("config") else ""
+    )
+    return _pdf.report_pdf(
+        study_answer(study),
+        title=f"Entry-point study: {_territory_name(study)}",
+        key_figure=key,
+        figures=rest,
+        tables=tables,
+        subtitle=subtitle,
+    )
 
 
 def study_summary_html(study: Any) -> str:
@@ -814,6 +893,10 @@ def study_markdown(study: Any) -> str:
         "",
         f"Candidates: {', '.join(map(md, p['labels']))} (the first is the status quo). "
         f"Sensors: {', '.join(map(md, p['sensors']))}. Regime year {md(p['year'])}.",
+        "",
+        "## The answer",
+        "",
+        *[md(x.text) for x in study_answer(study)],
         "",
         "## Findings",
         "",
