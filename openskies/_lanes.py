@@ -1178,7 +1178,7 @@ class Router:
         self.centre = centre
         self.ref_lon = centre[0]
         local, self.inv = geodesy.to_local(allowed, centre=centre)
-        self.fwd = Transformer.from_crs(self.inv.target_crs, self.inv.source_crs, always_xy=True)
+        self.fwd = geodesy.aeqd(round(centre[0], 4), round(centre[1], 4))[0]  # to_local's
         local = shapely.make_valid(local)
         self.region = local.buffer(-margin_km * 1000.0, quad_segs=4)
         self.region = shapely.make_valid(self.region)

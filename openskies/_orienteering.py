@@ -143,6 +143,18 @@ def _as_float(value: Any, name: str) -> float:
 
 
 def _validate_matrix(distances: Any) -> list[list[float]]:
+    import numpy as np
+
+    if (
+        isinstance(distances, np.ndarray)
+        and distances.ndim == 2
+        and distances.shape[0] == distances.shape[1] > 0
+        and distances.dtype.kind in "fiu"
+    ):
+        # a numeric array: checked at once; any bad entry is reported by the loop below
+        values = distances.astype(float)
+        if np.isfinite(values).all() and (values >= 0).all():
+            return values.tolist()
     if isinstance(distances, str | bytes):
         msg = "distances must be a square matrix of numbers, got a string"
         raise ValidationError(msg)
@@ -242,24 +254,29 @@ def _route_score(order: list[int], scores: list[float]) -> float:
 
 
 def _dijkstra(d: list[list[float]], source: int, reverse: bool) -> list[float]:
-    """Shortest path costs from ``source`` (to ``source`` when ``reverse``), dense O(n^2)."""
-    n = len(d)
-    dist = [math.inf] * n
-    done = [False] * n
+    """Shortest path costs from ``source`` (to ``source`` when ``reverse``), dense O(n^2).
+
+    The textbook dense algorithm, each step vectorised over the nodes: the nearest
+    unsettled node (lowest index among ties) is settled and relaxes every node.
+    """
+    import numpy as np
+
+    m = np.asarray(d, dtype=float)
+    if reverse:
+        m = m.T
+    n = m.shape[0]
+    dist = np.full(n, math.inf)
     dist[source] = 0.0
+    open_ = np.ones(n, dtype=bool)
     for _ in range(n):
-        u, best = -1, math.inf
-        for v in range(n):
-            if not done[v] and dist[v] < best:
-                u, best = v, dist[v]
-        if u < 0:
+        masked = np.where(open_, dist, math.inf)
+        u = int(np.argmin(masked))
+        best = float(masked[u])
+        if best == math.inf:
             break
-        done[u] = True
-        for v in range(n):
-            w = d[v][u] if reverse else d[u][v]
-            if best + w < dist[v]:
-                dist[v] = best + w
-    return dist
+        open_[u] = False
+        np.minimum(dist, best + m[u], out=dist)
+    return dist.tolist()
 
 
 def _better(score_a: float, length_a: float, score_b: float, length_b: float) -> bool:

@@ -650,48 +650,81 @@ def _distance_matrix(
     if region._graph is None:
         region._graph = _visibility_graph(region)
     g, verts, vll = region._graph
-    g = g.copy()
-    blocked = sorted({int(k) for k in np.concatenate([i_idx[~ok], j_idx[~ok]])})
-    # connect every blocked node to the vertices it sees (nodes are legal points too)
-    for k in blocked:
-        g.add_node(("n", k))
-        if len(verts) == 0:
-            continue
-        lines = shapely.linestrings(
-            np.stack([np.repeat(xy[k : k + 1], len(verts), axis=0), verts], axis=1)
+    nv = len(verts)
+    bu, bv = i_idx[~ok], j_idx[~ok]
+    if nv == 0:
+        dist[bu, bv] = dist[bv, bu] = np.inf
+        return dist, paths
+    blocked = np.unique(np.concatenate([bu, bv]))
+    slot = np.full(n, -1)
+    slot[blocked] = np.arange(len(blocked))
+    # a blocked leg bends at visibility vertices only: node -> first vertex -> ... -> last
+    # vertex -> node, every straight piece inside the allowed area
+    wvv = np.full((nv, nv), np.inf)
+    for (_, i), (_, j), e in g.edges(data="weight"):
+        wvv[i, j] = wvv[j, i] = e
+    np.fill_diagonal(wvv, 0.0)
+    dvv, hop = _all_pairs_shortest(wvv)
+    # geodesic km from every blocked node to every vertex it sees (inf elsewhere)
+    kk = np.repeat(blocked, nv)
+    vv = np.tile(np.arange(nv), len(blocked))
+    lines = shapely.linestrings(np.stack([xy[kk], verts[vv]], axis=1))
+    sees = shapely.covers(region.allowed, lines)
+    wnv = np.full(len(blocked) * nv, np.inf)
+    if sees.any():
+        _, _, d = geodesy.GEOD.inv(
+            lonlat[kk[sees], 0], lonlat[kk[sees], 1], vll[vv[sees], 0], vll[vv[sees], 1]
         )
-        vis = np.flatnonzero(shapely.covers(region.allowed, lines))
-        if len(vis):
-            _, _, d = geodesy.GEOD.inv(
-                np.full(len(vis), lonlat[k, 0]),
-                np.full(len(vis), lonlat[k, 1]),
-                vll[vis, 0],
-                vll[vis, 1],
-            )
-            g.add_weighted_edges_from(
-                (("n", k), ("v", int(v)), float(w) / 1000.0)
-                for v, w in zip(vis, np.atleast_1d(d), strict=True)
-            )
-    for u, v in zip(i_idx[ok], j_idx[ok], strict=True):
-        if int(u) in blocked and int(v) in blocked:
-            g.add_edge(("n", int(u)), ("n", int(v)), weight=float(dist[u, v]))
-    blocked_pairs: dict[int, list[int]] = {}
-    for u, v in zip(i_idx[~ok], j_idx[~ok], strict=True):
-        blocked_pairs.setdefault(int(u), []).append(int(v))
-    for u, targets in blocked_pairs.items():
-        lengths, routes = nx.single_source_dijkstra(g, ("n", u), weight="weight")
-        for v in targets:
-            if ("n", v) not in lengths:
-                dist[u, v] = dist[v, u] = np.inf
-                continue
-            coords = [
-                tuple(verts[p[1]]) if p[0] == "v" else tuple(xy[p[1]])
-                for p in routes[("n", v)][1:-1]
-            ]
-            dist[u, v] = dist[v, u] = float(lengths[("n", v)])
-            paths[(u, v)] = coords
-            paths[(v, u)] = coords[::-1]
+        wnv[sees] = np.atleast_1d(d) / 1000.0
+    wnv = wnv.reshape(len(blocked), nv)
+    # to_vertex[s, b]: shortest km from blocked node s to vertex b; first[s, b]: its first vertex
+    to_vertex = np.empty_like(wnv)
+    first = np.empty(wnv.shape, dtype=np.int64)
+    for s0 in range(0, len(blocked), 256):
+        via = wnv[s0 : s0 + 256, :, None] + dvv[None, :, :]
+        first[s0 : s0 + 256] = np.argmin(via, axis=1)
+        to_vertex[s0 : s0 + 256] = np.min(via, axis=1)
+    su, sv = slot[bu], slot[bv]
+    last = np.empty(len(bu), dtype=np.int64)
+    total = np.empty(len(bu))
+    for p0 in range(0, len(bu), 4096):
+        via = to_vertex[su[p0 : p0 + 4096]] + wnv[sv[p0 : p0 + 4096]]
+        last[p0 : p0 + 4096] = np.argmin(via, axis=1)
+        total[p0 : p0 + 4096] = np.min(via, axis=1)
+    dist[bu, bv] = dist[bv, bu] = total
+    for u, v, s, b, km in zip(bu, bv, su, last, total, strict=True):
+        if not np.isfinite(km):
+            continue
+        c = int(first[s, b])
+        coords = [tuple(verts[c])]
+        while c != b:
+            c = int(hop[c, b])
+            coords.append(tuple(verts[c]))
+        paths[(int(u), int(v))] = coords
+        paths[(int(v), int(u))] = coords[::-1]
     return dist, paths
+
+
+def _all_pairs_shortest(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floyd-Warshall on a dense symmetric weight matrix (``inf``: no edge).
+
+    Returns the shortest path lengths and the next hop ``hop[i, j]`` on a shortest
+    path from ``i`` to ``j`` (``-1`` where ``j`` is unreachable). Vectorised over
+    rows and columns: ``k`` passes of ``O(n^2)`` numpy work; deterministic, and ties
+    keep the path found first.
+    """
+    d = np.array(w, dtype=float)
+    n = d.shape[0]
+    hop = np.where(np.isfinite(d), np.arange(n)[None, :], -1)
+    cand = np.empty_like(d)
+    better = np.empty(d.shape, dtype=bool)
+    for k in range(n):
+        # row and column k cannot improve through k itself (d[k, k] == 0)
+        np.add(d[:, k, None], d[None, k, :], out=cand)
+        np.less(cand, d, out=better)
+        np.copyto(d, cand, where=better)
+        np.copyto(hop, hop[:, k, None].copy(), where=better)
+    return d, hop
 
 
 # --------------------------------------------------------------------------- nodes
