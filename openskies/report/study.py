@@ -526,8 +526,8 @@ def missing_figures(study: Any, figures: Sequence[tuple[str, str, Any]]) -> list
     notes = []
     if "fig-quota" not in ids:
         notes.append(
-            "Years of the observer's quota: this study's tables have no "
-            "years_of_observer_quota_100pct metric."
+            "Years of the observer's quota for full coverage: this study did not compute "
+            "the observer's yearly quota (its tables give the share of the group's quota)."
         )
     if be is None:
         notes.append("Break-even distance: this study computed no break-even table.")
