@@ -121,7 +121,17 @@ def test_sites_time_and_labels(reduced) -> None:
         assert row["delta_abs"] == pytest.approx(row["value"] - base)
     assert "(hypothetical)" in reduced.to_markdown()
     assert "hypothetical" in reduced.to_csv().splitlines()[0]
-    assert reduced._repr_html_().startswith("<table")
+    # the notebook shows the report's summary: the same answer, then the key metrics
+    from openskies.report import study as page
+
+    rep = reduced._repr_html_()
+    assert rep.startswith("<div>")
+    assert "<table" in rep
+    sentences = page.study_answer(reduced)
+    assert sentences
+    for sentence in sentences:
+        assert htmllib.escape(sentence.text) in rep
+        assert htmllib.escape(sentence.text) in page.study_map(reduced)
 
 
 def test_default_budget_sweep_respects_the_35_percent_floor() -> None:
