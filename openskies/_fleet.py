@@ -49,6 +49,15 @@ variation of the distance from the airfield along the item) plus twice the
 group's distance fill at most the budget per flight (a closed path through the
 airfield and a point at distance ``r`` varies the distance by ``2r`` at least;
 an item contributes at most its own variation, a transfer at most its length).
+Across all groups the transfers are a fractional matching of the items' end
+points (:func:`_add_matching`): every end point of every item meets exactly one
+transfer, to an end point of another item or to the airfield, ``k`` flights have
+``2k`` airfield legs, and the item lengths plus the matching's length fit in ``k``
+budgets. Any set of legal flights gives an integer point of the programme (its
+flights' groups, shares 0 or 1, its own transfers as the matching), so the
+programme's optimum, or HiGHS's proved dual bound on it if the search stops at
+its node limit, rounded up, is at most the fewest flights. A clique of items no
+two of which fit one flight (straight legs) is the other bound; the larger wins.
 Distances in the bound are WGS84 geodesics, never longer than any route.
 """
 
@@ -107,6 +116,10 @@ SHORTEN_CANDIDATES = 6
 ROTATIONS = 8
 #: Radial groups of the lower bound.
 BOUND_GROUPS = 40
+#: How the bound of :func:`_volume_bound` is proved (reports name it).
+BOUND_METHOD = "radial bin-packing and end-point matching MIP (HiGHS)"
+#: Nearest end points of other items listed per end point in the bound's matching.
+MATCH_NEIGHBOURS = 12
 #: Sample step (km) along items for the lower bound's distance profile.
 BOUND_STEP_KM = 1.0
 
@@ -751,6 +764,54 @@ class _Ladder:
 
 
 @dataclass(frozen=True)
+class _Matching:
+    """End points of the items and the transfers between them (geodesic km), for the bound.
+
+    Slot ``2 i`` is the end of item ``i`` where it starts when flown forwards (and ends
+    when flown backwards), slot ``2 i + 1`` the other; a slot stands for both of its
+    points where a one-sided sensor flies the two directions on different tracks, and
+    a transfer between two slots is the shortest between their points. ``edges`` are
+    the slot pairs within :data:`MATCH_NEIGHBOURS` nearest of either; any other pair
+    is at least ``escape[u] + escape[v]`` long (half the distance to the first slot
+    beyond each one's list).
+    """
+
+    edges: NDArray  # (m, 2) slot pairs, u < v, of different items
+    cost: NDArray  # (m,) their distance
+    depot: NDArray  # (2n,) distance from the airfield to each slot
+    escape: NDArray  # (2n,) half the distance to the nearest slot beyond the listed ones
+
+
+def _matching(geo: NDArray, ends: NDArray, depot: int, rev: NDArray, neighbours: int) -> _Matching:
+    """The slot pairs and distances of :class:`_Matching` (``geo``: point distances, km)."""
+    n = len(ends)
+    geo = np.minimum(geo, geo.T)
+    cand = np.stack([ends[:, [0, 3]], ends[:, [1, 2]]], axis=1).reshape(2 * n, 2)
+    cand[1::2][~rev, 1] = cand[1::2][~rev, 0]  # an item flown forwards only: its own ends
+    cand[0::2][~rev, 1] = cand[0::2][~rev, 0]
+    m = 2 * n
+    dd = np.full((m, m), np.inf)
+    for a in (0, 1):
+        for b in (0, 1):
+            dd = np.minimum(dd, geo[np.ix_(cand[:, a], cand[:, b])])
+    own = np.arange(m) // 2
+    dd[own[:, None] == own[None, :]] = np.inf
+    k = min(neighbours, m - 2)
+    depot_d = np.minimum(geo[depot, cand[:, 0]], geo[depot, cand[:, 1]])
+    if k <= 0:
+        return _Matching(np.zeros((0, 2), np.int64), np.zeros(0), depot_d, np.full(m, np.inf))
+    order = np.argsort(dd, axis=1, kind="stable")
+    near = order[:, :k]
+    escape = 0.5 * dd[np.arange(m), order[:, k]] if k < m - 2 else np.full(m, np.inf)
+    u = np.repeat(np.arange(m), k)
+    v = near.ravel()
+    pairs = np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)]), axis=0)
+    cost = dd[pairs[:, 0], pairs[:, 1]]
+    ok = np.isfinite(cost)
+    return _Matching(pairs[ok], cost[ok], depot_d, escape)
+
+
+@dataclass(frozen=True)
 class _BoundData:
     """Budget-independent data of the lower bound (geodesic km)."""
 
@@ -760,9 +821,11 @@ class _BoundData:
     share: NDArray  # (n,) half the distances from its ends to the nearest other item end
     share_depot: NDArray  # (n,) the same with the airfield among the candidates
     near: float  # least distance from the airfield to an item end
+    endmin: NDArray  # (n,) least distance from the airfield to one of the item's end points
     widest: float  # largest such nearest-end distance
     pair: NDArray  # (n, n) shortest flight over items i and j alone (straight legs)
     solo: NDArray  # (n,) shortest flight over item i alone (straight legs)
+    match: _Matching  # transfers as a matching of the items' end points
 
 
 def _bound_data(
@@ -865,28 +928,33 @@ def _bound_data(
         share=np.min(len2 + share, axis=1) - l_min,
         share_depot=np.min(len2 + share_d, axis=1) - l_min,
         near=float(to_depot[slots].min()),
+        endmin=to_depot[ends].min(axis=1),
         widest=float(near_s.max()),
         pair=pair,
         solo=solo,
+        match=_matching(geo, ends, depot, rev, MATCH_NEIGHBOURS),
     )
 
 
 def _flight_floor_km(data: _BoundData, items: Sequence[int]) -> float:
     """Least geodesic length (km, no margin) of any flight over these items.
 
-    The three inequalities that :func:`_volume_bound` sums per group, for one flight:
-    every legal flight is at least this long (tests check it against flights built).
+    The inequalities that :func:`_volume_bound` sums per group, for one flight: every
+    legal flight is at least this long (tests check it against flights built). ``rho``
+    is the least distance from the airfield to an end point of the flight's items: the
+    first leg ends and the last leg starts at one.
     """
     idx = np.asarray(items, np.int64)
     if not len(idx):
         return 0.0
     lengths = data.lengths[idx]
+    rho = float(data.endmin[idx].min())
     return float(
         max(
-            (lengths + data.share[idx]).sum() + 2.0 * data.near - data.widest,
-            (lengths + data.share_depot[idx]).sum() + data.near,
+            (lengths + data.share[idx]).sum() + 2.0 * rho - data.widest,
+            (lengths + data.share_depot[idx]).sum() + rho,
             data.excess[idx].sum() + 2.0 * data.far[idx].max(),
-            lengths.sum() + 2.0 * data.near,
+            lengths.sum() + 2.0 * rho,
         )
     )
 
@@ -915,25 +983,98 @@ def _conflict_bound(data: _BoundData, cap: float) -> int:
     return best
 
 
-def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
+def _edges(values: NDArray, groups: int) -> NDArray:
+    """Group edges at quantiles of ``values``, from 0 (km)."""
+    if groups <= 1:
+        return np.array([0.0])
+    e = np.unique(np.quantile(values, np.linspace(0.0, 1.0, groups + 1))[:-1])
+    e[0] = 0.0
+    return np.unique(e)
+
+
+def _add_matching(h: Any, data: _BoundData, cap: float, n_g: int, first: int) -> None:
+    """Add the transfers of all flights as a fractional matching of the end points.
+
+    Columns from ``first``, tied to the flights ``n_0 .. n_g-1`` of the model in ``h``.
+    Every end point of every item meets exactly one transfer (to an end point of
+    another item or to the airfield); ``k`` flights have ``2 k`` airfield legs; items and
+    transfers together fit ``k`` flights of ``cap``. The matching's degree constraints
+    hold for any set of flights, so with the rest they are a relaxation.
+    """
+    import highspy
+
+    mt = data.match
+    m = len(mt.depot)
+    ne = len(mt.edges)
+    # columns: x_e (ne), y_u to the airfield (m), s_u beyond the lists (m)
+    cost = np.concatenate([mt.cost, mt.depot, mt.escape])
+    ub = np.where(np.isfinite(cost), 1.0, 0.0)
+    cost = np.where(np.isfinite(cost), cost, 0.0)
+    h.addVars(len(cost), np.zeros(len(cost)), ub)
+    xs = first + np.arange(ne)
+    ys = first + ne + np.arange(m)
+    ss = first + ne + m + np.arange(m)
+    # degree rows: slot u in edges, its airfield leg and its escape
+    rows = np.concatenate([mt.edges[:, 0], mt.edges[:, 1], np.arange(m), np.arange(m)])
+    cols = np.concatenate([xs, xs, ys, ss])
+    order = np.argsort(rows, kind="stable")
+    starts = np.searchsorted(rows[order], np.arange(m)).astype(np.int32)
+    h.addRows(
+        m,
+        np.ones(m),
+        np.ones(m),
+        len(cols),
+        starts,
+        cols[order].astype(np.int32),
+        np.ones(len(cols)),
+    )
+    groups = np.arange(n_g)
+    idx = np.concatenate([ys, groups]).astype(np.int32)
+    h.addRow(0.0, 0.0, len(idx), idx, np.concatenate([np.ones(m), np.full(n_g, -2.0)]))
+    lane_km = float(data.lengths.sum())
+    idx = np.concatenate([xs, ys, ss, groups]).astype(np.int32)
+    h.addRow(
+        -highspy.kHighsInf,
+        -lane_km,
+        len(idx),
+        idx,
+        np.concatenate([cost, np.full(n_g, -cap)]),
+    )
+
+
+def _volume_bound(
+    data: _BoundData,
+    cap: float,
+    *,
+    near_groups: int = 1,
+    far_groups: int = BOUND_GROUPS,
+    matching: bool = True,
+) -> tuple[int, float]:
     """Proved lower bound on the flights of length <= cap (geodesic km): (bound, LP value).
 
-    Flights are grouped by the distance ``r`` of their farthest item (group edges at
-    quantiles of the items' ``far``; a group's flights use its lower edge). Variables:
-    ``n_g`` flights in group ``g`` (integer) and the share ``z_ig`` of item ``i`` flown
-    in group ``g`` (only where ``far_i`` is within the group's upper edge). Every set of
-    legal flights gives a feasible point, so the optimum bounds the flights from below:
+    Flights are grouped by the least distance ``rho`` from the airfield to an end
+    point of their items (edges at quantiles of the items' ``endmin``) and by the
+    distance ``r`` of their farthest point (edges at quantiles of the items' ``far``);
+    a group's flights use its lower edges ``rho_g`` and ``r_g``. Variables: ``n_g``
+    flights in group ``g`` (integer) and the share ``z_ig`` of item ``i`` flown in
+    group ``g`` (only where ``endmin_i`` is at least the group's lower ``rho`` edge and
+    ``far_i`` within its upper ``r`` edge). Every set of legal flights gives a feasible
+    point (each flight lies in the group of its own ``rho`` and ``r``), so the
+    optimum bounds the flights from below:
 
     - ``sum_g z_ig = 1`` (every item flown);
-    - ``sum_i (L_i + share_i) z_ig <= (cap - 2 near + widest) n_g``: a flight's transfers
-      are its two airfield legs (>= ``near`` each) and one arc between consecutive
-      items, longer than half the nearest-end distance at either end (the first and
-      last items' missing halves are at most ``widest``);
-    - ``sum_i (L_i + share_depot_i) z_ig <= (cap - near) n_g``: the same with the
+    - ``sum_i L_i z_ig <= (cap - 2 rho_g) n_g``: the first leg runs from the airfield
+      to an item end, the last from one back, each at least ``rho`` long;
+    - ``sum_i (L_i + share_i) z_ig <= (cap - 2 rho_g + widest) n_g``: besides, each arc
+      between consecutive items is longer than half the nearest-end distance at
+      either end (the first and last items' missing halves are at most ``widest``);
+    - ``sum_i (L_i + share_depot_i) z_ig <= (cap - rho_g) n_g``: the same with the
       airfield counted among the nearest ends (half of each airfield leg is left);
     - ``sum_i excess_i z_ig <= (cap - 2 r_g) n_g``: the distance from the airfield
       varies by at least ``2 r`` along the closed flight; items contribute at most
       their own variation, transfers at most their length.
+
+    A group in which a right-hand side is negative holds no flight.
     """
     import highspy
 
@@ -942,19 +1083,27 @@ def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
     n = len(data.lengths)
     if n == 0:
         return 0, 0.0
-    edges = np.unique(np.quantile(data.far, np.linspace(0.0, 1.0, BOUND_GROUPS + 1)))
-    edges[0] = 0.0
-    hi = edges[1:] if len(edges) > 1 else np.array([data.far.max()])
-    lo = edges[:-1] if len(edges) > 1 else np.array([0.0])
-    hi[-1] = max(hi[-1], float(data.far.max()))
-    n_g = len(hi)
-    cols_i, cols_g = [], []
-    for g in range(n_g):
-        idx = np.flatnonzero(data.far <= hi[g] + 1e-9)
-        cols_i.append(idx)
-        cols_g.append(np.full(len(idx), g))
-    ci = np.concatenate(cols_i)
-    cg = np.concatenate(cols_g)
+    r_lo = _edges(data.far, far_groups)
+    r_hi = np.append(r_lo[1:], np.inf)
+    p_lo = _edges(data.endmin, near_groups)
+    groups = []  # (rho_lo, r_lo, eligible items)
+    for pa in p_lo:
+        if min(cap - 2.0 * pa, cap - pa) < 0:
+            continue
+        for ra, rb in zip(r_lo, r_hi, strict=True):
+            if cap - 2.0 * ra < 0 or rb < pa:
+                continue
+            idx = np.flatnonzero((data.endmin >= pa - 1e-9) & (data.far <= rb + 1e-9))
+            if len(idx):
+                groups.append((float(pa), float(ra), idx))
+    covered = np.zeros(n, bool)
+    for *_, idx in groups:
+        covered[idx] = True
+    if not covered.all():
+        return n + 1, math.inf  # an item no flight within the budget can fly
+    n_g = len(groups)
+    ci = np.concatenate([g[2] for g in groups])
+    cg = np.concatenate([np.full(len(g[2]), k) for k, g in enumerate(groups)])
     nz = len(ci)
     h = _new_highs()
     h.setOptionValue("output_flag", False)
@@ -973,20 +1122,21 @@ def _volume_bound(data: _BoundData, cap: float) -> tuple[int, float]:
     for i in range(n):
         idx = (n_g + order[bounds[i] : bounds[i + 1]]).astype(np.int32)
         h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
-    rhs1 = cap - 2.0 * data.near + data.widest
-    rhs2 = cap - data.near
     g_order = np.argsort(cg, kind="stable")
     g_bounds = np.searchsorted(cg[g_order], np.arange(n_g + 1))
-    for g in range(n_g):
+    for g, (rho, r, _) in enumerate(groups):
         sel = g_order[g_bounds[g] : g_bounds[g + 1]]
         zi = ci[sel]
         idx = np.concatenate([[g], n_g + sel]).astype(np.int32)
         for rhs, w in (
-            (rhs1, data.lengths[zi] + data.share[zi]),
-            (rhs2, data.lengths[zi] + data.share_depot[zi]),
-            (cap - 2.0 * lo[g], data.excess[zi]),
+            (cap - 2.0 * rho, data.lengths[zi]),
+            (cap - 2.0 * rho + data.widest, data.lengths[zi] + data.share[zi]),
+            (cap - rho, data.lengths[zi] + data.share_depot[zi]),
+            (cap - 2.0 * r, data.excess[zi]),
         ):
             h.addRow(-inf, 0.0, len(idx), idx, np.concatenate([[-rhs], w]))
+    if matching:
+        _add_matching(h, data, cap, n_g, n_g + nz)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -1021,11 +1171,14 @@ class Bound:
         How it is proved (see the module docstring).
     value : float
         The bound before rounding up (the programme's optimum or LP value).
+    seconds : float
+        Time taken to prove it (wall).
     """
 
     flights: int
     method: str
     value: float
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -1246,13 +1399,18 @@ class Fleet:
         """Proved lower bound on the flights needed within ``budget_km`` (counted km)."""
         key = float(budget_km)
         if key not in self._bounds:
+            import time
+
+            t0 = time.perf_counter()
             cap = key / (1.0 + self.margin)
             flights, value = _volume_bound(self._bound_data, cap)
             clique = _conflict_bound(self._bound_data, cap)
+            seconds = time.perf_counter() - t0
             if clique > flights:
-                self._bounds[key] = Bound(clique, "pairwise conflicts (clique)", float(clique))
+                bound = Bound(clique, "pairwise conflicts (clique)", float(clique), seconds)
             else:
-                self._bounds[key] = Bound(flights, "radial bin-packing MIP (HiGHS)", value)
+                bound = Bound(flights, BOUND_METHOD, value, seconds)
+            self._bounds[key] = bound
         return self._bounds[key]
 
     # ---- plan ------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ Every reader is cached: the files are read once per process.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,7 @@ def path(role_or_name: str) -> Path:
 @cache
 def sha256(role_or_name: str) -> str:
     """SHA-256 of a bundled data file (hex)."""
-    return hashlib.sha256(path(role_or_name).read_bytes()).hexdigest()
+    return file_sha256(path(role_or_name))
 
 
 @cache
@@ -108,3 +110,57 @@ def available_site_codes() -> list[str]:
 def versions() -> dict[str, str]:
     """Checksums of every bundled data file, for provenance records in outputs."""
     return {name: sha256(role) for role, name in FILES.items() if (geodata_dir() / name).exists()}
+
+
+def provenance(
+    *,
+    files: Iterable[str] | None = None,
+    params_sha256: str | None = None,
+    config_sha256: str | None = None,
+    config_file_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The provenance record of an output: the one place it is assembled.
+
+    Parameters
+    ----------
+    files : iterable of str, optional
+        Bundled files (roles or file names) whose checksums to record; every file of
+        :data:`FILES` that exists when omitted.
+    params_sha256 : str, optional
+        SHA-256 of the computation's parameters (a study's or ranking's canonical JSON).
+    config_sha256 : str, optional
+        SHA-256 of the *effective* config (:func:`openskies.config.config_hash`: every field,
+        defaults included, as canonical JSON). Two config files that differ only in comments,
+        key order or spelled-out defaults have the same one.
+    config_file_sha256 : str, optional
+        SHA-256 of the config file's bytes as read (:func:`file_sha256`). Any edit changes it,
+        a comment included.
+
+    Returns
+    -------
+    dict
+        ``openskies_version``, ``data_sha256`` (file name -> hex SHA-256), then the given
+        hashes in the order of the parameters; absent ones are left out.
+    """
+    from . import __version__
+
+    data = versions() if files is None else {path(f).name: sha256(f) for f in files}
+    record: dict[str, Any] = {"openskies_version": __version__, "data_sha256": data}
+    for key, value in (
+        ("params_sha256", params_sha256),
+        ("config_sha256", config_sha256),
+        ("config_file_sha256", config_file_sha256),
+    ):
+        if value is not None:
+            record[key] = value
+    return record
+
+
+def params_sha256(params: Mapping[str, Any]) -> str:
+    """SHA-256 of a computation's parameters as JSON (sorted keys, non-JSON values as ``str``)."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_sha256(file: str | Path) -> str:
+    """SHA-256 of any file's bytes (hex), e.g. a user's config as read."""
+    return hashlib.sha256(Path(file).read_bytes()).hexdigest()

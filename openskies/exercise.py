@@ -8,7 +8,6 @@ time to image per entry point with its timeline, the trigger-time sensitivity);
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ def _timeline(cfg: ExerciseConfig) -> Any:
 
 def run(cfg: ExerciseConfig, config_path: Path) -> dict[str, Any]:
     """Evaluate an exercise config: obligations, time to image, timeline steps, sensitivity."""
-    from . import csbm, data
+    from . import _geodata, csbm, data
 
     ex = _build_exercise(cfg)
     tti = cfg.time_to_image
@@ -95,5 +94,8 @@ def run(cfg: ExerciseConfig, config_path: Path) -> dict[str, Any]:
         "summary": summary,
         "sensitivity": sensitivity,
         "thresholds": csbm.thresholds(cfg.regimes),
-        "config_sha256": hashlib.sha256(config_path.read_bytes()).hexdigest(),
+        "provenance": _geodata.provenance(
+            files=(csbm.DATA_FILE, "treaty.yaml", "sites_blr.csv", "airfields.csv"),
+            config_file_sha256=_geodata.file_sha256(config_path),
+        ),
     }

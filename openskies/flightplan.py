@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
-from . import _geodata, geodesy
+from . import _geodata, _segments, geodesy
 from . import aircraft as _aircraft
 from . import territory as _territory
 from ._errors import ValidationError
@@ -120,7 +120,9 @@ class Waypoint:
 
     def __post_init__(self) -> None:
         what = f"waypoint {self.name!r}" if self.name else "waypoint"
-        geodesy.check_lonlat(self.lon, self.lat, what=what)
+        fast = type(self.lon) is float and type(self.lat) is float  # exact floats only
+        if not (fast and abs(self.lat) <= 90.0 and abs(self.lon) <= 540.0):  # NaN fails too
+            geodesy.check_lonlat(self.lon, self.lat, what=what)
         lon = float(self.lon)
         if not -180.0 <= lon < 180.0:  # unwrapped input (181.5 east of the antimeridian)
             lon = float(geodesy.normalize_lon(lon))
@@ -808,8 +810,10 @@ def _coords_array(coords: Any) -> NDArray[np.float64]:
             "start to the end airfield"
         )
         raise ValidationError(msg)
-    for i, (x, y) in enumerate(xy):
-        geodesy.check_lonlat(x, y, what=f"waypoint {i}")
+    lon, lat = xy[:, 0], xy[:, 1]
+    if not (np.all(np.abs(lat) <= 90.0) and np.all(np.abs(lon) <= 540.0)):  # NaN fails too
+        for i, (x, y) in enumerate(xy):  # the first bad waypoint, named
+            geodesy.check_lonlat(x, y, what=f"waypoint {i}")
     wrap = (xy[:, 0] < -180.0) | (xy[:, 0] >= 180.0)  # into [-180, 180); others unchanged
     xy[wrap, 0] = geodesy.normalize_lon(xy[wrap, 0])
     return xy
@@ -940,9 +944,9 @@ def _length_inside(
     out = np.zeros(len(lines))
     if region.is_empty:
         return out
-    covered = shapely.covered_by(lines, region)
+    covered, hits = _segments.lines_in_region(lines, region)
     out[covered] = total_km[covered]
-    partial = np.flatnonzero(~covered & shapely.intersects(lines, region))
+    partial = np.flatnonzero(~covered & hits)
     for i in partial:
         x0, y0, x1, y1 = lines[i].bounds
         local = shapely.clip_by_rect(region, x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01)

@@ -888,8 +888,11 @@ def _build(
     name_cap = _limits.cap("name_chars")
     if meta.get("name") is not None:
         name_cap.check(len(str(meta["name"])), f"{label}: the plan name", fix="shorten it")
+    name_limit = name_cap.value  # read once: a recorded track has 100,000 names
     for k, wp_name in enumerate(names or ()):
-        name_cap.check(len(str(wp_name)), f"{label}: the name of waypoint {k}", fix="shorten it")
+        if len(str(wp_name)) > name_limit:
+            what = f"{label}: the name of waypoint {k}"
+            name_cap.check(len(str(wp_name)), what, fix="shorten it")
     if n < 2:
         msg = (
             f"plan file {str(path)!r} has {n} waypoint{'s' if n != 1 else ''}: a flight plan "

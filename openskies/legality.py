@@ -19,7 +19,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from . import geodesy
+from . import _segments, geodesy
 from . import territory as _territory
 from ._errors import ValidationError
 from .flightplan import (
@@ -163,42 +163,51 @@ def _avoid_zones(avoid: Any) -> list[tuple[str, BaseGeometry]]:
 def _capped_query(
     tree: shapely.STRtree,
     geoms: NDArray[Any],
-    distance: float,
+    distance: float | tuple[float, float],
     *,
     what: str,
     keep: Any = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """``tree.query(geoms, "dwithin", distance)`` in chunks, within the ``self_pairs`` cap.
+    """The pairs whose bounding boxes come within ``distance``, in chunks, within the cap.
 
-    A path that crowds one place (thousands of passes over a few km) has pairs
-    in the square of its waypoints: the pairs examined are counted and capped
-    before the check's time runs away, and ``keep(i, j)`` (a boolean mask)
-    filters each chunk so that memory holds only the pairs kept.
+    A superset of ``tree.query(geoms, "dwithin", distance)``, found without GEOS
+    distance computations (``_segments.box_query``) and sorted by (input, tree
+    index): the callers filter by exact distances. A path that crowds one place
+    (thousands of passes over a few km) has pairs in the square of its waypoints:
+    the pairs examined are counted and capped before the check's time runs away,
+    and ``keep(i, j)`` (a boolean mask) filters each chunk so that memory holds
+    only the pairs kept.
     """
-    from . import _limits
-
-    cap = _limits.cap("self_pairs")
-    limit = cap.value
     chunk = 10_000
     parts_i, parts_j, total = [], [], 0
     for a in range(0, len(geoms), chunk):
-        i, j = tree.query(geoms[a : a + chunk], predicate="dwithin", distance=distance)
+        i, j = _segments.box_query(tree, geoms[a : a + chunk], distance)
         i = i + a
         total += i.size
-        if total > limit:
-            cap.check(
-                total,
-                f"the plan's path comes close to itself too often for {what} (more than)",
-                fix="thin the track (fewer waypoints where it circles one place)",
-            )
+        _count_pairs(total, what)
         if keep is not None:
             mask = keep(i, j)
             i, j = i[mask], j[mask]
+        order = np.lexsort((j, i))  # path order, not the tree's: results independent of it
+        i, j = i[order], j[order]
         parts_i.append(i)
         parts_j.append(j)
     if not parts_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(parts_i), np.concatenate(parts_j)
+
+
+def _count_pairs(total: int, what: str) -> None:
+    """Refuse, within the ``self_pairs`` cap, a path that comes close to itself too often."""
+    from . import _limits
+
+    cap = _limits.cap("self_pairs")
+    if total > cap.value:
+        cap.check(
+            total,
+            f"the plan's path comes close to itself too often for {what} (more than)",
+            fix="thin the track (fewer waypoints where it circles one place)",
+        )
 
 
 def _ecef(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -226,11 +235,29 @@ def _ecef_to_lonlat(xyz: NDArray[np.float64]) -> tuple[float, float]:
     return lon, math.degrees(lat)
 
 
+def _ecef_to_lonlat_array(xyz: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`_ecef_to_lonlat` of many points, as an (n, 2) array (prefilters only)."""
+    x, y, z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    lon = np.degrees(np.arctan2(y, x))
+    p = np.hypot(x, y)
+    es = geodesy.GEOD.es
+    lat = np.arctan2(z, p * (1.0 - es))
+    for _ in range(3):
+        n = geodesy.GEOD.a / np.sqrt(1.0 - es * np.sin(lat) ** 2)
+        lat = np.arctan2(z + es * n * np.sin(lat), p)
+    return np.column_stack([lon, np.degrees(lat)])
+
+
 def _farthest_from(piece: LineString, region: BaseGeometry) -> tuple[float, tuple[float, float]]:
-    """Largest geodesic distance (km) from ``region`` of a point of ``piece``, and that point."""
+    """Largest geodesic distance (km) from ``region`` of a point of ``piece``, and that point.
+
+    The search runs in an azimuthal equidistant projection centred on a 0.5 deg grid
+    node near the piece (so that the pieces of one plan share a few cached
+    projections: building one costs tens of ms); the distance returned is geodesic.
+    """
     pts = shapely.get_coordinates(shapely.segmentize(piece, 0.01))
     c = shapely.get_coordinates(piece.centroid)[0]
-    centre = (float(c[0]), float(c[1]))
+    centre = (round(float(c[0]) * 2.0) / 2.0, round(float(c[1]) * 2.0) / 2.0)
     half = _lines_length_km(piece) / 2.0 + 50.0
     lat_ref = float(np.max(np.abs(pts[:, 1])))
     for _ in range(6):
@@ -566,7 +593,7 @@ def _check_territory(self) -> list[Violation]:
     if counted.size == 0:
         return []
     treaty = _clipped("treaty", self.territory.code, self.territory.year, self._bbox)
-    inside = shapely.covered_by(lines[counted], treaty)
+    inside = _segments.lines_in_region(lines[counted], treaty)[0]
     out = []
     for leg in counted[~inside]:
         v = _outside_violation(self, int(leg), treaty)
@@ -642,7 +669,8 @@ def _check_self_intersection(self) -> list[Violation]:
     )
     tree = shapely.STRtree(segs)
     max_lat = float(np.max(np.abs(pts[:, 1])))
-    tol_deg = max(_territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat))
+    # (dlon, dlat) boxes: at 55 deg N a degree of longitude is 1.7 times shorter
+    tol_deg = _territory.deg_margin(SAME_POINT_TOLERANCE_KM * 1.05, max_lat)
     what = "the self-intersection check (Art. VI Sec. II para 4(G))"
     i, j = _capped_query(
         tree,
@@ -653,13 +681,32 @@ def _check_self_intersection(self) -> list[Violation]:
     )
     if i.size == 0:
         return []
-    dist, c1, c2 = _seg_seg_distance(xyz[i], xyz[i + 1], xyz[j], xyz[j + 1])
-    close = dist <= tol_m
-    if not np.any(close):
+    # Events with at most two passes (two straight passes proved so, _segments) are
+    # left out: they cannot be violations, and a dense track has ~70 per point.
+    blocks = _segments.neighbour_blocks(
+        tree,
+        segs,
+        _territory.deg_margin(1.5 * SAME_POINT_TOLERANCE_KM * 1.05, max_lat),
+        xyz,
+        count=lambda total: _count_pairs(total, f"{what}: segments near each segment"),
+    )
+    certified = _segments.two_pass_certificates(blocks, xyz, tol_m)
+    parts, seg_of = [], []
+    for a in range(0, i.size, 500_000):
+        ia, ja = i[a : a + 500_000], j[a : a + 500_000]
+        dist, c1, c2 = _seg_seg_distance(xyz[ia], xyz[ia + 1], xyz[ja], xyz[ja + 1])
+        close = np.flatnonzero(dist <= tol_m)
+        ev = 0.5 * (c1[close] + c2[close])
+        uncertain = ~certified(ia[close], ja[close], ev)
+        parts.append(ev[uncertain])
+        seg_of.append(ia[close][uncertain])
+    events = np.concatenate(parts)
+    if len(events) == 0:
         return []
-    events = 0.5 * (c1[close] + c2[close])
-    ev_ll = np.array([_ecef_to_lonlat(e) for e in events])
-    # Passes through each event point: maximal runs of consecutive segments within tol.
+    ev_ll = _ecef_to_lonlat_array(events)  # unwrapped as the segments are (antimeridian)
+    ev_ll[:, 0] = geodesy.unwrap_lon(ev_ll[:, 0], reference=pts[np.concatenate(seg_of), 0])
+    # Passes through each event point: maximal runs of consecutive segments within tol
+    # (the box query's margin covers the rounding of the vectorised lon/lat).
     ev_pts = shapely.points(ev_ll)
     e_idx, s_idx = _capped_query(
         tree,
@@ -698,7 +745,7 @@ def _check_self_intersection(self) -> list[Violation]:
         members = bad[label == group]
         k = int(members[np.argmax(passes[members])])
         legs = sorted({int(d["seg_leg"][s]) for s in first_seg(k)})
-        lon, lat = (float(v) for v in ev_ll[k])
+        lon, lat = _ecef_to_lonlat(events[k])
         lon = float(geodesy.normalize_lon(lon))
         extent = ""
         if members.size > 1:
@@ -740,24 +787,7 @@ def _check_circling(self) -> list[Violation]:
     exempt |= (d0 <= TERMINAL_RADIUS_KM) | (d1 <= TERMINAL_RADIUS_KM)
     radius_m = CIRCLING_RADIUS_KM * 1000.0
     out = []
-    k = 1
-    while k < n - 1:
-        found = None
-        if not exempt[k]:
-            cum = 0.0
-            for j in range(k, n - 1):
-                if exempt[j] or np.linalg.norm(xyz[j] - xyz[k]) > 2 * radius_m:
-                    break
-                cum += turn[j - 1]
-                if abs(cum) >= 360.0 - 1e-6:
-                    centre = xyz[k : j + 1].mean(axis=0)
-                    if np.max(np.linalg.norm(xyz[k : j + 1] - centre, axis=1)) <= radius_m:
-                        found = (j, cum, centre)
-                    break
-        if found is None:
-            k += 1
-            continue
-        j, cum, centre = found
+    for k, j, cum, centre in _segments.circling_runs(xyz, turn, exempt, radius_m):
         lon, lat = _ecef_to_lonlat(centre)
         msg = (
             f"Art. VI Sec. II para 4(G): the aircraft circles around {_fmt_ll(lon, lat)}: "
@@ -767,7 +797,6 @@ def _check_circling(self) -> list[Violation]:
         out.append(
             Violation("circling", msg, leg=k, waypoint=k, location=(lon, lat), amount=abs(cum))
         )
-        k = j + 1
     return out
 
 

@@ -33,8 +33,6 @@ geodesics); areas geodesic km².
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 import time
@@ -47,7 +45,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from . import __version__, _geodata, _limits, _validate, geodesy
+from . import _geodata, _limits, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
 from ._parallel import _check_executor, _execute, _Progress
@@ -949,16 +947,12 @@ def rank_entry_points(
             else {}
         ),
     }
-    phash = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    phash = _geodata.params_sha256(params)
     seconds = {i: r["seconds"] for i, r in results.items()}
     table.attrs["ranking"] = {
         "params": params,
         "metric_units": {k: v[0] for k, v in level_metrics(metrics).items()},
-        "provenance": {
-            "openskies_version": __version__,
-            "data_sha256": _geodata.versions(),
-            "params_sha256": phash,
-        },
+        "provenance": _geodata.provenance(params_sha256=phash),
         "run": {**run, "wall_s": time.perf_counter() - t_start},
         "task_seconds": seconds,
         "task_cpu_seconds": {i: r.get("cpu_seconds", float("nan")) for i, r in results.items()},

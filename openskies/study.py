@@ -15,8 +15,6 @@ areas geodesic km².
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -28,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__, _geodata, _limits, _validate, coverage, geodesy, sensors
+from . import _geodata, _limits, _validate, coverage, geodesy, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
@@ -529,7 +527,7 @@ def compare_entry_points(
         "seed": seed,
         "passive_quota": quota,
     }
-    phash = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    phash = _geodata.params_sha256(params)
     crs = "EPSG:4326"
     study = EntryPointStudy(
         metrics=metrics_df,
@@ -548,11 +546,7 @@ def compare_entry_points(
         else gpd.GeoDataFrame(geometry=[], crs=crs),
         sites=sites,
         params=params,
-        provenance={
-            "openskies_version": __version__,
-            "data_sha256": _geodata.versions(),
-            "params_sha256": phash,
-        },
+        provenance=_geodata.provenance(params_sha256=phash),
         assumptions=_assumptions(reg, scenarios, sens_objs, ac),
     )
     logger.info(

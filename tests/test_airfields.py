@@ -141,5 +141,6 @@ def test_info_lists_every_bundled_file() -> None:
         "airfields.csv",
         "treaty.yaml",
         "sites_blr.csv",
+        "sunshine_blr.csv",
     }
     assert facts["parties_2019"] == len(data.regime(2019).parties)

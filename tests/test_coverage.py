@@ -193,6 +193,7 @@ def test_no_last_lane_is_dropped() -> None:
         assert all(len(c) == 1 for c in comps)
 
 
+@pytest.mark.slow
 def test_lanes_cover_a_concave_area_and_are_cached() -> None:
     # an L-shaped area (two 60 x 30 km arms) at 53.5 N, 5 km swath
     _, inv, _ = geodesy.aeqd(27.5, 53.5)
@@ -262,6 +263,7 @@ def test_belarus_full_coverage_from_minsk_designated() -> None:
     assert again.lanes is fs.lanes
 
 
+@pytest.mark.slow
 def test_small_area_split_into_flights_within_a_small_budget() -> None:
     reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
     square, _ = _square((28.5, 53.2), 50.0)  # 100 x 100 km, about 60 km from Minsk
@@ -303,6 +305,7 @@ def _border_distances_km(lon: float, lat: float) -> tuple[float, float]:
     return (0.0 if inside else min(d) / 1000.0), max(d) / 1000.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("icao", "near_fact", "far_fact"),
     [("UUMB", 343.0, 974.0), ("UMMS", 0.0, 398.0)],
@@ -323,6 +326,7 @@ def test_reach_distances_agree_with_geodesic_reference(
     assert grid["round_trip_km"].to_numpy() == pytest.approx(2 * grid["far_km"].to_numpy())
 
 
+@pytest.mark.slow
 def test_reach_cells_are_equal_area_and_tile_the_territory() -> None:
     grid = coverage.reach("BLR", "UUMB", cell_km=10.0)
     blr = data.territory("BLR")
@@ -333,6 +337,7 @@ def test_reach_cells_are_equal_area_and_tile_the_territory() -> None:
     assert full["area_km2"].to_numpy() == pytest.approx(100.0, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_reach_with_sensor_and_curve() -> None:
     grid = coverage.reach("BLR", "UUMB", sensor=PAN)
     assert grid.attrs["sensor_reach_km"] == PAN.width_km / 2.0
@@ -381,6 +386,7 @@ def test_unusable_numbers_raise() -> None:
         coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=Sensor("x", swath_km=120.0))
 
 
+@pytest.mark.slow
 def test_out_of_reach_raises_infeasible() -> None:
     # the least round trip from Kubinka to Belarus is ~687 km
     with pytest.raises(InfeasibleError, match="out of reach"):
@@ -390,6 +396,7 @@ def test_out_of_reach_raises_infeasible() -> None:
 # --------------------------------------------------------------------------- command line
 
 
+@pytest.mark.slow
 def test_cli_reach_and_coverage(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -426,6 +433,7 @@ def test_cli_reach_and_coverage(tmp_path: Path) -> None:
     assert summary["n_flights"] == len(list(tmp_path.glob("*.geojson")))
 
 
+@pytest.mark.slow
 def test_exclave_out_of_reach_raises_infeasible() -> None:
     # Kaliningrad (RUS-KGD) from Kubinka: every route inside BLR+RUS is cut off by
     # Lithuania and Poland

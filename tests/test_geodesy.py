@@ -167,6 +167,7 @@ def russia_buffer_50km():
     return russia, geodesy.buffer_km(russia, 50.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "window"),
     [
@@ -191,6 +192,7 @@ def test_russia_wide_buffer_error_below_half_percent(russia_buffer_50km, name, w
     assert np.max(np.abs(d - 50.0)) <= 0.25, (name, d.min(), d.max())
 
 
+@pytest.mark.slow
 def test_local_crs_refuses_russia_but_works_per_cell() -> None:
     from openskies import _geodata
 

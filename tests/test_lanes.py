@@ -60,6 +60,7 @@ def test_a_rectangle_gets_ceil_width_over_spacing_lanes(width_km: float) -> None
     assert all(np.hypot(*(xy[1] - xy[0])) == pytest.approx(200_000.0) for _, xy in lanes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width_km", "swath_km"), [(100.0, 35.0), (100.0, 20.0), (60.0, 10.0)])
 def test_headland_alone_leaves_ceil_interior_over_spacing_lanes(
     width_km: float, swath_km: float
@@ -76,6 +77,7 @@ def test_headland_alone_leaves_ceil_interior_over_spacing_lanes(
     assert sum(g.kind == "headland" for g in ls.groups) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("width_km", "swath_km"), [(100.0, 35.0), (100.0, 5.0), (137.0, 20.0)])
 def test_a_strip_is_crossed_by_the_fewest_passes(width_km: float, swath_km: float) -> None:
     # Passes one spacing apart at most, the outer ones 0.4 swath inside the edges: a
@@ -95,6 +97,7 @@ def test_a_strip_is_crossed_by_the_fewest_passes(width_km: float, swath_km: floa
     assert crossings == math.ceil((width_km - 0.8 * swath_km) / spacing - 1e-9) + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["L", "comb"])
 @pytest.mark.parametrize("swath_km", [5.0, 35.0])
 def test_lanes_stay_inside_and_image_the_area(name: str, swath_km: float) -> None:
@@ -116,6 +119,7 @@ def test_lanes_stay_inside_and_image_the_area(name: str, swath_km: float) -> Non
     assert ls.total_km == pytest.approx(total_m / 1000.0, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_a_wider_swath_needs_fewer_lane_km() -> None:
     area = _shape("L")
     totals = [coverage.lanes(area, _sensor(w)).total_km for w in (5.0, 10.0, 20.0, 35.0)]
@@ -149,3 +153,17 @@ def test_belarus_lanes_within_five_percent_of_the_ideal(swath_km: float) -> None
     assert stats.fraction >= 0.995
     assert ls.ideal_km == pytest.approx(blr.area_km2 / (0.9 * swath_km), rel=1e-9)
     assert ls.total_km <= 1.05 * ls.ideal_km
+
+
+def test_strip_of_a_run_that_returns_to_its_start_has_flat_ends_there() -> None:
+    # out 100 km east and back along the same geodesic (one buffered piece): the strip is
+    # the rectangle plus a half disc at the turn (a round join), and flat at the start,
+    # not a ring's round join
+    g = Geodesic.WGS84
+    lon0, lat0 = 27.0, 53.0
+    far = g.Direct(lat0, lon0, 90.0, 100_000.0)
+    run = np.array([[lon0, lat0], [far["lon2"], far["lat2"]], [lon0, lat0]])
+    width_km = 20.0
+    area = geodesy.area_km2(_lanes.strip(run, (-width_km / 2, width_km / 2)))
+    analytic = 100.0 * width_km + math.pi * (width_km / 2) ** 2 / 2
+    assert area == pytest.approx(analytic, rel=0.005)

@@ -137,6 +137,7 @@ TSILIGIRIDES_2 = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("budget", "optimum"), [(30.0, 265.0), (45.0, 450.0)])
 def test_tsiligirides_known_optimum(budget, optimum):
     pts = [(x, y) for x, y, _ in TSILIGIRIDES_2]
@@ -389,6 +390,7 @@ def test_rounded_nonmetric_matrix_routes_are_feasible(seed, asymmetric):
     assert len(res.order) > 10  # it does visit nodes
 
 
+@pytest.mark.slow
 def test_large_instance_same_seed_same_route():
     d, scores, budget = rounded_instance(4, 200)
     runs = [
@@ -399,6 +401,7 @@ def test_large_instance_same_seed_same_route():
     assert runs[0].score == runs[1].score
 
 
+@pytest.mark.slow
 def test_effort_is_work_not_clock():
     # the search stops after a fixed amount of work: a larger time cap changes nothing
     d, scores, budget = rounded_instance(5, 120)

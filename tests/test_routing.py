@@ -105,6 +105,7 @@ def test_uncertainty_disc_must_fit_in_the_swath(minsk_regime) -> None:
     assert routing.observed_targets(plan, _targets([off], [1.0])) == []
 
 
+@pytest.mark.slow
 def test_same_inputs_and_seed_give_the_same_route(minsk_regime) -> None:
     sites = data.sites("BLR")
     kw = {
@@ -187,6 +188,7 @@ def test_polygon_target(minsk_regime) -> None:
     assert plan.validate() == []
 
 
+@pytest.mark.slow
 def test_plan_cli_writes_every_output(tmp_path) -> None:
     from typer.testing import CliRunner
 

@@ -37,6 +37,7 @@ def test_group_is_valid_split_and_sized() -> None:
     assert grp.geometry.bounds[2] >= 179.9
 
 
+@pytest.mark.slow
 def test_local_projection_of_every_part_of_the_group() -> None:
     """Each part (cut in cells) projects locally with < 0.5 % distance distortion."""
     grp = data.territory("BLR+RUS")

@@ -36,7 +36,7 @@ def plan_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Plan the most valuable legal observation flight for a config; write plan files + map."""
-    from .. import __version__, _files, _geodata, _inputs, data, io, report, routing
+    from .. import _files, _geodata, _inputs, data, io, report, routing
     from .. import config as cfgmod
     from .._errors import InfeasibleError
 
@@ -106,9 +106,7 @@ def plan_cmd(
                 "skipped": [
                     {"target": s.name, "value": s.value, "reason": s.reason} for s in route.skipped
                 ],
-                "openskies_version": __version__,
-                "data_sha256": _geodata.versions(),
-                "config_sha256": cfgmod.config_hash(cfg),
+                **_geodata.provenance(config_sha256=cfgmod.config_hash(cfg)),
                 "hypothetical_airfields": [
                     c for c in (plan.start, plan.end) if reg.airfield(c).hypothetical
                 ],
@@ -157,7 +155,7 @@ def compare_cmd(
     Writes report.html, report.pdf, figures/ (each figure as PNG and SVG), metrics.csv,
     metrics.md, the GeoJSON layers and provenance.json.
     """
-    from .. import __version__, _files, _geodata, data, study
+    from .. import _files, _geodata, data, study
     from .. import config as cfgmod
 
     with exit_codes():
@@ -182,16 +180,11 @@ def compare_cmd(
             st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
             st.provenance["config"] = cfgmod.display_name(path)
             write_study_outputs(st, tmp)
-            _write_json(
-                tmp / "provenance.json",
-                {
-                    "openskies_version": __version__,
-                    "data_sha256": _geodata.versions(),
-                    "config_sha256": st.provenance["config_sha256"],
-                    "params_sha256": st.provenance["params_sha256"],
-                    "config": cfg.model_dump(mode="json"),
-                },
+            record = _geodata.provenance(
+                params_sha256=st.provenance["params_sha256"],
+                config_sha256=st.provenance["config_sha256"],
             )
+            _write_json(tmp / "provenance.json", {**record, "config": cfg.model_dump(mode="json")})
     for line in st.findings():
         console.print(f"- {line}")
     console.print(

@@ -111,7 +111,7 @@ _SENS_COLS = {
 
 
 def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
-    from .. import __version__, _geodata, csbm
+    from .. import csbm
 
     md = markdown_text
     ex = res["exercise"]
@@ -204,16 +204,13 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
             ),
             "",
         ]
-    files = {
-        name: _geodata.sha256(name)
-        for name in (csbm.DATA_FILE, "treaty.yaml", "sites_blr.csv", "airfields.csv")
-    }
+    prov = res["provenance"]
     out += [
         "### Provenance",
         "",
-        f"openskies {__version__}; config sha256 `{res['config_sha256']}`.",
+        f"openskies {prov['openskies_version']}; config sha256 `{prov['config_file_sha256']}`.",
         "",
-        *[f"- `{name}` sha256 `{digest}`" for name, digest in files.items()],
+        *[f"- `{name}` sha256 `{digest}`" for name, digest in prov["data_sha256"].items()],
         "",
     ]
     return "\n".join(out)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 import openskies
@@ -32,6 +33,7 @@ def test_info_json_reports_checksums() -> None:
     assert "UUMB" in facts["osas"]
 
 
+@pytest.mark.slow
 def test_console_script_runs() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "openskies", "info"], capture_output=True, text=True, check=True

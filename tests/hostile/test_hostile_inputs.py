@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from openskies import _limits, cli
+from openskies import _limits, cli, sensors
 from openskies._errors import ValidationError
 from openskies.cli import app
 
@@ -398,6 +398,7 @@ def test_designate_option_twice_is_refused(refused) -> None:
 # --------------------------------------------------------------------------- item 8: rank
 
 
+@pytest.mark.slow
 def test_rank_exits_2_when_every_candidate_failed(tmp_path, refused) -> None:
     cfg = _write(
         tmp_path,
@@ -466,6 +467,7 @@ def _targets(tmp_path: Path, props: dict, coords=(28.0, 53.9), name="t.geojson")
     return _write(tmp_path, name, json.dumps(fc))
 
 
+@pytest.mark.slow
 def test_plan_budget_that_reaches_no_target(tmp_path, refused) -> None:
     _targets(tmp_path, {"name": "far", "value": 1})
     cfg = _plan_cfg(tmp_path, "  budget_km: 100\n  targets: t.geojson\n")
@@ -567,17 +569,19 @@ def test_compare_russia_is_refused_with_the_supported_size(tmp_path, refused) ->
         "study:\n  territory: RUS\n  candidates: [UUMB]\n  budgets_km: [5500]\n"
         "  sensors: [optical_high_pan]\n  targets: none\n  reach_cell_km: 200\n",
     )
+    # the preset's swath follows from its flying height: the effective swath is computed
+    eff_km = sensors.preset("optical_high_pan").effective_swath_km(0.1)
     text = refused(
         ["compare", str(cfg), "-o", "{out}", "--no-progress"],
         "imaging the whole of RUS",
-        "optical_high_pan (31.5 km effective swath at overlap 0.1)",
-        "with this sensor and overlap openskies images areas up to 4,725,000 km²",
+        f"optical_high_pan ({eff_km:g} km effective swath at overlap 0.1)",
+        f"with this sensor and overlap openskies images areas up to {150_000 * eff_km:,.0f} km²",
         "exceeds the cap of 150,000 km",
         "OPENSKIES_MAX_LANE_KM",
     )
     area = float(re.search(r"RUS \(([\d,]+) km²\)", text).group(1).replace(",", ""))
     lanes = float(re.search(r"needs about ([\d,]+) km of lanes", text).group(1).replace(",", ""))
-    assert lanes == pytest.approx(area / 31.5, abs=1.0)  # area / effective swath
+    assert lanes == pytest.approx(area / eff_km, abs=1.0)  # area / effective swath
 
 
 def test_compare_reach_cell_that_would_take_gigabytes(tmp_path, refused) -> None:
@@ -648,7 +652,10 @@ def test_library_caps_before_work() -> None:
     est = coverage.estimate_lane_km("BLR", "optical_high_pan", overlap=0.1)
     from openskies import data
 
-    assert est == pytest.approx(data.territory("BLR").area_km2 / (35.0 * 0.9), rel=1e-9)
+    # swath = 2 H tan(FOV / 2) at the preset's flying height (issue 15)
+    pan = sensors.preset("optical_high_pan")
+    swath_km = 2.0 * pan.height_agl_m / 1000.0 * math.tan(math.radians(pan.fov_deg / 2.0))
+    assert est == pytest.approx(data.territory("BLR").area_km2 / (swath_km * 0.9), rel=1e-9)
 
 
 # --------------------------------------------------------------------------- item 9: exercise

@@ -227,6 +227,7 @@ def test_plan_cli_refuses_a_config_budget_above_the_limit(tmp_path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_ranking_budget_above_the_limit_is_a_hypothetical_designation() -> None:
     df = study.rank_entry_points(
         "BLR", candidates=["EPWA"], budgets_km=[2e4, 5500.0], executor="sync", reach_cell_km=50.0
@@ -274,6 +275,7 @@ def _check_plans_within(plan_fn, limit: float, budget: float) -> None:
         assert plan.validate() == []
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     limit=st.floats(min_value=400.0, max_value=3000.0),
@@ -291,6 +293,7 @@ def test_property_plan_route_never_longer_than_the_regime_limit(limit, ratio) ->
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     limit=st.floats(min_value=250.0, max_value=2500.0),
@@ -430,6 +433,7 @@ def test_a_stricter_sun_limit_never_images_earlier() -> None:
     assert "at most" in dec["notes"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     day=st.integers(min_value=0, max_value=364),
@@ -650,6 +654,7 @@ def test_csv_without_its_metadata_block_warns_and_the_cli_can_supply_it(
 # =========================================================================== item 13
 
 
+@pytest.mark.slow
 def test_no_legal_path_to_the_end_airfield_is_said_plainly() -> None:
     sites = data.sites("BLR")
     with pytest.raises(InfeasibleError) as err:
@@ -666,6 +671,7 @@ def test_no_legal_path_to_the_end_airfield_is_said_plainly() -> None:
     assert km >= _gl_km(KUB, (63.9931, 67.4886)) - 0.5  # no shorter than the geodesic
 
 
+@pytest.mark.slow
 def test_plan_cli_end_without_a_legal_path_exits_2_without_inf(tmp_path) -> None:
     cfg = tmp_path / "p.yaml"
     cfg.write_text("plan:\n  start: UUMB\n  end: UIUU\n", encoding="utf-8")

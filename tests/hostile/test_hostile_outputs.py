@@ -263,6 +263,7 @@ def test_missing_parent_is_refused(tmp_path, no_work) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_read_only_parent_is_refused_before_any_work(tmp_path) -> None:
     parent = tmp_path / "ro"
     parent.mkdir()
@@ -280,6 +281,7 @@ def test_read_only_parent_is_refused_before_any_work(tmp_path) -> None:
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_read_only_openskies_output_is_refused(tmp_path) -> None:
     out = tmp_path / "out"
     make_output(out)
@@ -487,6 +489,7 @@ def test_every_command_refuses_a_user_directory_before_any_work(
 # --------------------------------------------------------------------------- item 3: exercise
 
 
+@pytest.mark.slow
 def test_exercise_writes_all_files_with_the_marker(tmp_path) -> None:
     out = tmp_path / "out"
     r = exercise(out)

@@ -289,6 +289,7 @@ def test_plan_report_api_with_a_hostile_designation(tmp_path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_coverage_report_with_hostile_airfield_and_title(tmp_path) -> None:
     pwned = tmp_path / "pwned"
     name = hostile("COVAF") + mkdir_abs(pwned)
@@ -346,6 +347,7 @@ def study_run(tmp_path_factory):
     return {"study": st, "out": out, "work": work, "pwned": pwned}
 
 
+@pytest.mark.slow
 def test_study_outputs_show_text_literally(study_run) -> None:
     out = study_run["out"]
     tags = ["SITE", "SITEKIND", "CFGFILE", "STUDYTITLE"]
@@ -368,6 +370,7 @@ def test_study_outputs_show_text_literally(study_run) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rank_command_with_a_hostile_name(tmp_path, monkeypatch) -> None:
     pwned = tmp_path / "pwned"
     body = {

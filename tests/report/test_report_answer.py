@@ -49,6 +49,7 @@ def test_break_even_names_minsk_and_the_distance(tables):
     assert re.search(r"\d[\d,]* km", text)
 
 
+@pytest.mark.slow
 def test_no_break_even_says_so():
     # so much work that Minsk never matches Kubinka's flights on the grid
     m, b, s = make_tables(work_km=60000.0)
@@ -64,6 +65,7 @@ def test_no_break_even_says_so():
     assert out[0].text.startswith("No scenario needs fewer flights than Kubinka")
 
 
+@pytest.mark.slow
 def test_headline_numbers_come_from_the_table():
     for kub in (3.0, 4.0):
         m, b, s = make_tables(kubinka_flights=kub)
@@ -95,6 +97,7 @@ def test_most_important_assumption_is_the_flipping_one(tables):
     assert "flips the conclusion" in text
 
 
+@pytest.mark.slow
 def test_names_stay_literal():
     hostile = "Minsk {{7*7}} <script>alert(1)</script> $x$ {0} %s"
     m, b, s = make_tables(names={CAND: hostile})

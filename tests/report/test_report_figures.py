@@ -37,6 +37,7 @@ def _texts(fig):
     return [t.get_text() for t in fig.findobj(figs.Text)]
 
 
+@pytest.mark.slow
 def test_flights_figure_marks_break_even_and_kubinka(tables):
     m, b, _s = tables
     fig = figs.flights_figure(m, sensor=SENSOR, break_even=b, territory_name="Belarus")
@@ -80,6 +81,7 @@ def test_flights_figure_caps_off_scale_points_and_labels_them(tables):
         assert f"{v:,.0f}" in texts, f"off-scale value {v} is written at the top"
 
 
+@pytest.mark.slow
 def test_figures_render_png_and_svg_deterministically(tables):
     m, b, s = tables
     makers = [
@@ -109,6 +111,7 @@ def test_figure_bytes_refuses_other_formats(tables):
         figs.figure_bytes(figs.ferry_figure(m), "pdf")
 
 
+@pytest.mark.slow
 def test_names_are_plain_text_in_figures(hostile_tables):
     m, _b, _s = hostile_tables
     fig = figs.ferry_figure(m)

@@ -42,6 +42,7 @@ def _words(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (Debian poppler-utils) is not installed")
 def test_page_one_holds_the_answer(report):
     ans, _data, path = report
@@ -63,6 +64,7 @@ def test_page_one_holds_the_answer(report):
     assert _words(ans[0].text) not in _words(rest)
 
 
+@pytest.mark.slow
 def test_pdf_is_small_and_has_no_date_or_path(report):
     _ans, data, _path = report
     assert data.startswith(b"%PDF-")
@@ -73,6 +75,7 @@ def test_pdf_is_small_and_has_no_date_or_path(report):
     assert not re.search(rb"(/work/|/tmp/|/home/|/root/)", data)
 
 
+@pytest.mark.slow
 def test_pdf_is_deterministic():
     ans = [ans_mod.Sentence("helps", "Minsk {{x}} <script> $x$ helps.", "fig-flights")]
     m, b, _s = make_tables(sensors=(SENSOR,), months=(None,))

@@ -43,6 +43,7 @@ def _stop(proc: subprocess.Popen) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
+@pytest.mark.slow
 def test_serve_prints_one_url_line_and_serves_it():
     proc, line = _launch()
     try:

@@ -1,0 +1,157 @@
+"""The fast rule 6 checks (openskies._segments) against a brute-force reference.
+
+Random small tracks (hypothesis): random walks with steps from 0 (repeated
+waypoints) to 3 km, so that the 1 km same-point tolerance and the 10 km circling
+radius are met in every way, retraced, flown twice (a third pass everywhere) or
+looped; placed over Belarus, across the antimeridian, at 78 deg N and at 84 deg N.
+The fast checks must give exactly the brute-force violations (messages, legs,
+locations and amounts to the last bit).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from _rule6_reference import circling, self_intersection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openskies import _segments, data, geodesy, legality
+from openskies.flightplan import FlightPlan, Waypoint
+
+CENTRES = [(27.5, 53.5), (179.97, 65.0), (-179.99, 66.5), (60.0, 78.0), (10.0, 84.0)]
+
+
+def _plan(coords: np.ndarray, calibration: list[bool]) -> FlightPlan:
+    reg = data.regime()
+    n_legs = len(coords) - 1
+    wps = tuple(Waypoint(float(x), float(y)) for x, y in coords)
+    return FlightPlan(
+        waypoints=wps,
+        start="UUMB",
+        end="UUMB",
+        regime=reg,
+        territory=reg.observed_territory("UUMB"),
+        budget_km=1000.0,
+        sensors_on=(True,) * n_legs,
+        transit=(False,) * n_legs,
+        calibration=tuple(calibration[:n_legs]),
+    )
+
+
+@st.composite
+def tracks(draw: st.DrawFn) -> tuple[np.ndarray, list[bool]]:
+    lon0, lat0 = draw(st.sampled_from(CENTRES))
+    n = draw(st.integers(3, 24))
+    steps = draw(st.lists(st.floats(0.0, 3.0), min_size=n, max_size=n))
+    turns = draw(st.lists(st.floats(-180.0, 180.0), min_size=n, max_size=n))
+    if draw(st.booleans()):  # snap steps to a few values: exact repeats and collinear legs
+        steps = [round(s) * 1.0 for s in steps]
+        turns = [round(t / 45.0) * 45.0 for t in turns]
+    az = draw(st.floats(0.0, 360.0))
+    pts = [(lon0, lat0)]
+    for step, t in zip(steps, turns, strict=True):
+        az = (az + t) % 360.0
+        lon, lat, _ = geodesy.GEOD.fwd(pts[-1][0], pts[-1][1], az, step * 1000.0)
+        pts.append((float(geodesy.normalize_lon(lon)), float(lat)))
+    how = draw(st.sampled_from(["as is", "retrace", "twice", "loop"]))
+    if how == "retrace":
+        pts = pts + pts[-2::-1]
+    elif how == "twice":
+        pts = pts + pts[1:]
+    elif how == "loop":
+        pts = pts + pts[1:] + pts[1:]
+    coords = np.array(pts)
+    calibration = draw(st.lists(st.booleans(), min_size=len(coords), max_size=len(coords)))
+    if draw(st.booleans()):
+        calibration = [False] * len(coords)
+    return coords, calibration
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tracks())
+def test_fast_rule6_equals_brute_force(track: tuple[np.ndarray, list[bool]]) -> None:
+    coords, calibration = track
+    plan = _plan(coords, calibration)
+    assert legality._check_self_intersection(plan) == self_intersection(plan)
+    assert legality._check_circling(plan) == circling(plan)
+
+
+def test_reference_finds_what_the_rules_forbid() -> None:
+    # the oracle itself: a path flown three times through one point, and a tight circle
+    centre = (27.5, 53.5)
+    lines = []
+    for az in (90.0, 30.0, 150.0):
+        for a in (az, az + 180.0):
+            lon, lat, _ = geodesy.GEOD.fwd(*centre, a, 6000.0)
+            lines.append((lon, lat))
+    plan = _plan(np.array([(27.0, 53.0), *lines, (27.0, 53.0)]), [False] * 9)
+    v = self_intersection(plan)
+    assert [x.amount for x in v] == [3.0]
+    assert geodesy.distance_km(*v[0].location, *centre) < 1.0
+    assert legality._check_self_intersection(plan) == v
+    circle = [geodesy.GEOD.fwd(*centre, 360.0 * k / 12, 3000.0)[:2] for k in range(15)]
+    plan = _plan(np.array([(27.0, 53.0), *circle, (27.0, 53.0)]), [False] * 17)
+    v = circling(plan)
+    assert len(v) == 1
+    assert v[0].amount >= 360.0
+    assert legality._check_circling(plan) == v
+
+
+@pytest.mark.parametrize("alpha", [0.0, 3.0, 10.0, 20.0, 24.0])
+def test_lemma_reach_is_the_inequality(alpha: float) -> None:
+    # reach_fraction(a) is where r0 (1 + tan a) + tan a sin a = cos a (tol = 1)
+    r = _segments.reach_fraction(alpha)
+    a = math.radians(alpha)
+    assert r * (1 + math.tan(a)) + math.tan(a) * math.sin(a) == pytest.approx(math.cos(a))
+    assert (r > 0.5) == (alpha <= 24.0)
+
+
+def test_lemma_on_a_grazing_zigzag() -> None:
+    # a straight (within 20 deg) zigzag through a point's 1 km ball: the points within
+    # 1 km form one interval when the point is within reach_fraction of the path
+    rng = np.random.default_rng(0)
+    reach = _segments.reach_fraction(20.0)
+    for _ in range(300):
+        n = 200
+        angles = np.radians(rng.uniform(-20.0, 20.0, n))
+        steps = rng.uniform(1.0, 40.0, n)
+        xy = np.vstack(
+            [
+                [0.0, 0.0],
+                np.cumsum(
+                    np.column_stack([np.cos(angles), np.sin(angles)]) * steps[:, None], axis=0
+                ),
+            ]
+        )
+        xy -= xy[n // 2]
+        r0 = rng.uniform(0.0, reach) * 1000.0
+        phi = rng.uniform(0.0, 2 * math.pi)
+        e = np.array([r0 * math.cos(phi), r0 * math.sin(phi)])
+        xyz = np.column_stack([xy, np.zeros(len(xy))])
+        ee = np.append(e, 0.0)
+        d = _segments.point_segment_distance(np.broadcast_to(ee, (n, 3)), xyz[:-1], xyz[1:])
+        inside = np.flatnonzero(d <= 1000.0)
+        assert inside.size
+        assert np.all(np.diff(inside) == 1)
+
+
+def test_lines_in_region_equals_geos_on_a_real_border() -> None:
+    """The boundary-index shortcut gives GEOS's covered_by and intersects, line by line."""
+    import shapely
+
+    from openskies import _geodata
+
+    region = shapely.make_valid(
+        shapely.clip_by_rect(_geodata.countries("land").loc["BLR"].geometry, 23.0, 51.0, 33.0, 57.0)
+    )
+    rng = np.random.default_rng(17)
+    a = np.column_stack([rng.uniform(22.5, 33.5, 3000), rng.uniform(50.5, 56.9, 3000)])
+    b = a + rng.normal(0.0, 0.05, a.shape)
+    lines = shapely.linestrings(np.stack([a, b], axis=1))
+    covered, hits = _segments.lines_in_region(lines, region, min_lines=0)
+    assert np.array_equal(covered, shapely.covered_by(lines, region))
+    assert np.array_equal(hits, shapely.intersects(lines, region))
+    assert 0 < covered.sum() < hits.sum() < len(lines)  # inside, across and outside all met
