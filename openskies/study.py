@@ -331,9 +331,11 @@ class EntryPointStudy:
                             f"{what} {a:,.0f} -> {b:,.0f}"
                             + (f" ({rel:+.0%})" if np.isfinite(rel) else "")
                         )
-                a, b = base.get("flights_100pct", 0), v.get("flights_100pct", 0)
+                small = abs(v.get("flights_100pct", 0) - base.get("flights_100pct", 0)) <= 1
                 verdict = (
-                    " The same number of flights is needed." if a == b and np.isfinite(a) else ""
+                    " The difference in flights needed is small (at most one flight)."
+                    if small
+                    else ""
                 )
                 out.append(f"[{s}] {label} vs {sq}: " + "; ".join(parts) + "." + verdict)
         return out
@@ -367,10 +369,14 @@ class EntryPointStudy:
         return report.write_study_report(self, path, **kwargs)
 
     def _repr_html_(self) -> str:
-        """The report's summary in a notebook: the answer and the key metrics per scenario."""
-        from .report import study as _page
+        from .report import _leaflet as _html
 
-        return _page.study_summary_html(self)
+        w = self.summary().round(3)
+        return _html.html_table(
+            list(map(str, w.columns)),
+            w.itertuples(index=False),
+            caption=f"Entry-point study: {self.params['territory']}",
+        )
 
 
 # --------------------------------------------------------------------------- evaluation

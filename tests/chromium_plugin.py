@@ -272,11 +272,8 @@ def render_in_chromium(
     evaluate: str | None = None,
     isolate_network: bool | None = None,
     timeout_s: float = 60.0,
-    full_page: bool = False,
 ) -> BrowserResult:
     """Open a local HTML file in headless Chromium and report what it did.
-
-    ``full_page`` screenshots the whole page (its scroll height) instead of the viewport.
 
     ``evaluate`` is a JS expression run after load (promises are awaited); its JSON value is
     returned in ``evaluated``, and the DOM / screenshot are taken after it. ``isolate_network``
@@ -369,19 +366,8 @@ def render_in_chromium(
                 session=session,
             )["result"]["value"]
             if shot is not None:
-                params: dict[str, Any] = {"format": "png"}
-                if full_page:
-                    size = cdp.call("Page.getLayoutMetrics", {}, session=session)["cssContentSize"]
-                    params["captureBeyondViewport"] = True
-                    params["clip"] = {
-                        "x": 0,
-                        "y": 0,
-                        "width": VIEWPORT[0],
-                        "height": size["height"],
-                        "scale": 1,
-                    }
                 shot_bytes = base64.b64decode(
-                    cdp.call("Page.captureScreenshot", params, session=session)["data"]
+                    cdp.call("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
                 )
             cdp.drain(0.2)
             with contextlib.suppress(Exception):

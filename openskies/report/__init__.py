@@ -30,7 +30,7 @@ from ._layers import (
 from ._tables import metrics_table_html
 from .coverage import coverage_map, write_coverage_report
 from .plan import plan_map, plan_png, plan_summary_rows, write_plan_report
-from .study import study_map, study_pdf, study_png, write_study_figures, write_study_report
+from .study import study_map, study_png, write_study_report
 
 __all__ = [
     "BASE_SIMPLIFY_DEG",
@@ -47,11 +47,9 @@ __all__ = [
     "plan_png",
     "plan_summary_rows",
     "study_map",
-    "study_pdf",
     "study_png",
     "targets_layer",
     "write_coverage_report",
     "write_plan_report",
-    "write_study_figures",
     "write_study_report",
 ]

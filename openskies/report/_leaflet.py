@@ -156,10 +156,6 @@ table.os-popup td { padding: 1px 0; }
 .os-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 10px; font-size: 12px;
   line-height: 1.5; }
 .os-legend-title { font-weight: 600; margin-bottom: 2px; }
-.os-answer { font-size: 1.15em; max-width: 60em; }
-.os-claim { color: inherit; text-decoration: none; border-bottom: 1px dotted #0072B2; }
-.os-fig { margin: 1em 0; }
-.os-fig img { max-width: 100%; height: auto; }
 .os-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 6px;
   vertical-align: -2px; border: 1px solid rgba(0, 0, 0, 0.35); }
 @media print {
@@ -191,7 +187,6 @@ class _MapState:
 @dataclass
 class _DocState:
     sections: list[str] = field(default_factory=list)
-    before: list[str] = field(default_factory=list)
 
 
 _MAP_STATE: weakref.WeakKeyDictionary[Element, _MapState] = weakref.WeakKeyDictionary()
@@ -778,15 +773,8 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Layer
     return control
 
 
-def add_html_section(
-    m_or_doc: Element,
-    html: str,
-    *,
-    title: str | None = None,
-    section_id: str | None = None,
-    before_map: bool = False,
-) -> None:
-    """Append a block of HTML under the map (metrics tables, notes), or above it.
+def add_html_section(m_or_doc: Element, html: str, *, title: str | None = None) -> None:
+    """Append a block of HTML under the map (metrics tables, notes).
 
     Parameters
     ----------
@@ -797,23 +785,14 @@ def add_html_section(
         first (:func:`html_table` does). It must not reference external resources.
     title : str, optional
         Section heading (escaped text).
-    section_id : str, optional
-        The section's ``id`` (letters, digits, ``-`` and ``_``), for links to it.
-    before_map : bool
-        Place the section above the map (in the order added) instead of under it.
     """
-    if section_id is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", section_id):
-        msg = f"section_id {section_id!r} must be letters, digits, '-' or '_'"
-        raise ValidationError(msg)
     if not isinstance(html, str):
         msg = f"html must be a str of markup, got {type(html).__name__}"
         raise ValidationError(msg)
     root = _root_figure(m_or_doc)
     heading = f"<h2>{htmllib.escape(title)}</h2>\n" if title else ""
-    ident = f' id="{section_id}"' if section_id else ""
-    state = _DOC_STATE.setdefault(root, _DocState())
-    (state.before if before_map else state.sections).append(
-        f'<section class="os-section"{ident}>\n{heading}{html}\n</section>'
+    _DOC_STATE.setdefault(root, _DocState()).sections.append(
+        f'<section class="os-section">\n{heading}{html}\n</section>'
     )
 
 
@@ -1166,7 +1145,6 @@ def _render_page(fig: Figure, title: str) -> str:
     )
     doc = _DOC_STATE.get(fig)
     sections = "\n".join(doc.sections) if doc else ""
-    before = "\n".join(doc.before) + "\n" if doc and doc.before else ""
     shown = sum(_MAP_STATE[mp].features_shown for mp in maps if mp in _MAP_STATE)
     safe_title = htmllib.escape(title)
     page = (
@@ -1184,7 +1162,7 @@ def _render_page(fig: Figure, title: str) -> str:
         + f"\n<style>{_PAGE_CSS}</style>\n"
         "</head>\n<body>\n"
         f'<header class="os-header"><h1>{safe_title}</h1></header>\n'
-        f"<main>\n{before}{body}\n{sections}\n</main>\n"
+        f"<main>\n{body}\n{sections}\n</main>\n"
         f"<script>\n{script}\n{chr(10).join(extra_js)}\n</script>\n"
         "</body>\n</html>\n"
     )
