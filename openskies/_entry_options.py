@@ -259,8 +259,7 @@ class EntryOption:
         if base.party != "BLR":
             msg = (
                 f"minsk_icao={minsk_icao!r} is {base.label} in {base.party}: the Minsk options "
-                "need an airfield of Belarus, BLR (e.g. 'UMMS' Minsk National or 'UMLI' "
-                "Machulishchi)"
+                "need an airfield of Belarus (e.g. 'UMMS' Minsk National or 'UMLI' Machulishchi)"
             )
             raise ValidationError(msg)
         changes: dict[str, Airfield] = {}

@@ -42,35 +42,9 @@ METRICS: dict[str, tuple[str, str]] = {
         "territory (equal-area reach cells)",
     ),
     "transit_farthest_km": ("km", "geodesic distance to the farthest point of the territory"),
-    "km_outside_target_per_flight": (
+    "transit_round_trip_km": (
         "km",
-        "counted km flown outside the target territory, mean over the full-coverage flights",
-    ),
-    "treaty_transit_km_per_mission": (
-        "km",
-        "uncounted ferry from the point of entry to the starting OSA and back (Art. IV para 4; "
-        "0 when the point of entry is the OSA)",
-    ),
-    "poe_to_osa_hours": (
-        "h",
-        "point of entry -> starting OSA at the aircraft's cruise speed (Annex E para 1: <= 5 h)",
-    ),
-    "annex_e_ok": (
-        "bool",
-        "1 if the option satisfies Annex E para 5(A) (35 % rule) at this Minsk distance",
-    ),
-    "min_budget_annex_e_km": (
-        "km",
-        "replacement: smallest Minsk distance that leaves no point Kubinka covered uncovered",
-    ),
-    "observer_quota_flights_per_year": (
-        "flights",
-        "most flights a year the observer may fly over the observed party (Art. III Sec. I "
-        "para 10)",
-    ),
-    "years_of_observer_quota_100pct": (
-        "years",
-        "flights_100pct / observer_quota_flights_per_year",
+        "least distance a flight spends outside the territory: 2 x nearest",
     ),
     "budget_share_over_territory": (
         "fraction",
@@ -90,11 +64,7 @@ METRICS: dict[str, tuple[str, str]] = {
         "flights needed to image the whole territory (full-coverage plan)",
     ),
     "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive quota"),
-    "flights_lower_bound": (
-        "flights",
-        "proved lower bound on flights_100pct (fleet bound; for added_osa: lane km / the larger "
-        "capacity of the two airfields)",
-    ),
+    "flights_lower_bound": ("flights", "lower bound on flights_100pct (lane km / capacity)"),
     "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan images"),
     "sites_total": ("sites", "bundled sites of interest in the territory"),
     "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
@@ -149,10 +119,6 @@ def _flights_for(fractions: Sequence[float], share: float) -> float:
         if f >= share - 1e-9:
             return float(k)
     return float("nan")
-
-
-#: ``_evaluate(flights=PLAN_HERE)``: plan the full coverage in the evaluation.
-PLAN_HERE: Any = object()
 
 
 @dataclass
@@ -227,15 +193,8 @@ def _evaluate(
     time_limit_s: float,
     seed: int,
     quota: float | None,
-    flights: Any = PLAN_HERE,
-    site_metrics: bool = True,
 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """All metrics of one candidate x budget x sensor scenario.
-
-    ``flights`` is a precomputed full-coverage plan (:func:`coverage.plan_full_coverage_grid`;
-    None: out of reach) or :data:`PLAN_HERE` to plan here; ``site_metrics=False`` skips the
-    site routes.
-    """
+    """All metrics of one candidate x budget x sensor scenario."""
     reg = sc.regime
     af = reg.airfield(sc.icao)
     sens = sensors.preset(sensor_name)
@@ -255,6 +214,7 @@ def _evaluate(
         reach_cells["lat"].to_numpy(),
     )
     m["transit_mean_km"] = float(np.sum(w * d) / np.sum(w))
+    m["transit_round_trip_km"] = 2.0 * m["transit_nearest_km"]
     # 3. reach
     curve = coverage.reach_curve(
         terr,
@@ -267,7 +227,13 @@ def _evaluate(
     m["reach_fraction"] = float(curve["fraction"].iloc[0])
     # 4-5. coverage
     extras: dict[str, Any] = {}
-    fs = _full_coverage(terr, sc, sens, overlap) if flights is PLAN_HERE else flights
+    try:
+        fs = coverage.plan_full_coverage(
+            terr, airfield=sc.icao, sensor=sens, budget_km=sc.budget_km, overlap=overlap, regime=reg
+        )
+    except InfeasibleError as exc:
+        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name, exc)
+        fs = None
     area = terr.area_km2
     if fs is not None and len(fs):
         singles = [coverage.coverage(f, terr).covered_km2 for f in fs.footprints]
@@ -287,11 +253,6 @@ def _evaluate(
         m["flights_90pct"] = _flights_for(fractions, 0.9)
         m["flights_100pct"] = float(len(fs))
         m["flights_lower_bound"] = float(fs.summary.flights_lower_bound)
-        m["km_outside_target_per_flight"] = float(
-            np.mean(
-                [max(0.0, f.geodesic_length_km - _length_inside_km(f, terr.geometry)) for f in fs]
-            )
-        )
         m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
         if quota:
             m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
@@ -308,133 +269,19 @@ def _evaluate(
         extras.update(best_plan=best_plan, best_footprint=fs.footprints[best], flights=list(fs))
     # 6. sites
     site_m, site_plan = _site_metrics(
-        terr,
-        sites if site_metrics else None,
-        sc,
-        sensor_name,
-        time_limit_s=time_limit_s,
-        seed=seed,
-        aircraft=aircraft,
+        terr, sites, sc, sensor_name, time_limit_s=time_limit_s, seed=seed, aircraft=aircraft
     )
     m.update(site_m)
     extras["site_plan"] = site_plan
     # 7. ferry
-    m.update(_ferry_metrics(reg, _poe_for(reg, af), home_bases, aircraft))
-    return m, extras
-
-
-def _full_coverage(
-    terr: _territory.Territory, sc: _Scenario, sens: sensors.Sensor, overlap: float
-) -> Any:
-    """The full-coverage plan of a scenario, or None when part of the area is out of reach."""
-    try:
-        return coverage.plan_full_coverage(
-            terr,
-            airfield=sc.icao,
-            sensor=sens,
-            budget_km=sc.budget_km,
-            overlap=overlap,
-            regime=sc.regime,
-        )
-    except InfeasibleError as exc:
-        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sens.name, exc)
-        return None
-
-
-#: Metrics where the better of two airfields is taken per flight (added_osa): lower is better.
-_LOWER_BETTER = (
-    "flights_50pct",
-    "flights_90pct",
-    "flights_100pct",
-    "flights_100pct_quota_share",
-    "flights_all_sites",
-    "sites_not_observable",
-)
-#: ... and higher is better.
-_HIGHER_BETTER = (
-    "reach_fraction",
-    "best_flight_area_km2",
-    "best_flight_fraction",
-    "sites_observed_best_route",
-    "sites_value_observed",
-)
-
-
-def _better(a: float | None, b: float | None, lower: bool) -> float | None:
-    vals = [v for v in (a, b) if v is not None and np.isfinite(v)]
-    if not vals:
-        return a if a is not None else b
-    return min(vals) if lower else max(vals)
-
-
-def _added_osa_metrics(
-    kub: dict[str, float], minsk: dict[str, float], kub_fs: Any, minsk_fs: Any
-) -> dict[str, float]:
-    """``added_osa``: every flight may start at Kubinka or Minsk, whichever does better.
-
-    Each flight count is the better of the two airfields' legal plans (a plan of either is a
-    plan of the option, so the option is never worse than either alone); the best single
-    flight and the reach are the better airfield's. The other metrics describe the plan that
-    gives ``flights_100pct`` (Minsk on a tie). The lower bound is proved for any mix of
-    flights from the two: lane km / the larger capacity (budget / (1 + turn margin) - least
-    round trip) of the two airfields.
-    """
-    n_k, n_m = kub.get("flights_100pct", math.inf), minsk.get("flights_100pct", math.inf)
-    use_kub = np.isfinite(n_k) and (not np.isfinite(n_m) or n_k < n_m)
-    out = dict(kub if use_kub else minsk)
-    for key in _LOWER_BETTER:
-        v = _better(kub.get(key), minsk.get(key), True)
-        if v is not None:
-            out[key] = v
-    for key in _HIGHER_BETTER:
-        v = _better(kub.get(key), minsk.get(key), False)
-        if v is not None:
-            out[key] = v
-    caps = [fs.summary for fs in (kub_fs, minsk_fs) if fs is not None and len(fs)]
-    if caps:
-        cap = max(s.capacity_km for s in caps)
-        lane_km = caps[0].lane_km
-        lb = max(1, math.ceil(lane_km / cap - 1e-9)) if cap > 0 else 1
-        out["flights_lower_bound"] = float(min(lb, out.get("flights_100pct", lb)))
-    out["budget_km"] = minsk["budget_km"]
-    return out
-
-
-def _quota_metrics(m: dict[str, float], per_year: float | None) -> dict[str, float]:
-    """Observer quota and the years of it full coverage needs."""
-    if per_year is None:
-        return {}
-    out = {"observer_quota_flights_per_year": float(per_year)}
-    n = m.get("flights_100pct")
-    if n is not None and np.isfinite(n) and per_year > 0:
-        out["years_of_observer_quota_100pct"] = float(n) / float(per_year)
-    return out
-
-
-def _ferry_metrics(
-    reg: _airfields.Regime, poe: _airfields.Airfield, home_bases: Sequence[str], aircraft: Any
-) -> dict[str, float]:
-    """Ferry home base -> point of entry -> home base (transit, outside the quota)."""
     ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
-    m: dict[str, float] = {}
+    poe = _poe_for(reg, af)
     for hb in home_bases:
         h = reg.airfield(hb)
         km = 2.0 * float(geodesy.distance_km(h.lon, h.lat, poe.lon, poe.lat))
         m[f"ferry_km_{hb}"] = km
         m[f"ferry_hours_{hb}"] = km / ac.cruise_speed_kmh
-    return m
-
-
-def _entry_metrics(
-    poe: _airfields.Airfield, osa: _airfields.Airfield, aircraft: Any
-) -> dict[str, float]:
-    """Treaty transit point of entry -> starting OSA (uncounted) and its time (Annex E para 1)."""
-    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
-    leg = float(geodesy.distance_km(poe.lon, poe.lat, osa.lon, osa.lat))
-    return {
-        "treaty_transit_km_per_mission": 0.0 if poe.icao == osa.icao else 2.0 * leg,
-        "poe_to_osa_hours": leg / ac.cruise_speed_kmh,
-    }
+    return m, extras
 
 
 def _poe_for(reg: _airfields.Regime, af: _airfields.Airfield) -> _airfields.Airfield:

@@ -150,11 +150,6 @@ class StudyConfig(_Strict):
     candidates: Annotated[tuple[IcaoCode, ...], Unique] = Field(
         default=("UUMB", "UMMS"), min_length=1
     )
-    scenarios: Annotated[
-        tuple[Literal["status_quo", "poe_only", "added_osa", "replacement", "single_state"], ...],
-        Field(min_length=1),
-        Unique,
-    ] = ("status_quo", "poe_only", "added_osa", "replacement", "single_state")
     budgets_km: Annotated[tuple[Budget, ...], Field(min_length=1), Unique] | Literal["sweep"] = (
         "sweep"
     )

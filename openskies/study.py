@@ -26,26 +26,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _entry_options as _eo
 from . import _geodata, _limits, _validate, coverage, geodesy, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
-from ._errors import UnknownCodeError, ValidationError
+from ._errors import ValidationError
 from ._scenario import (
     METRICS,
-    _added_osa_metrics,
-    _entry_metrics,
     _evaluate,
     _farthest_km,
-    _ferry_metrics,
     _passive_quota,
-    _poe_for,
-    _quota_metrics,
     _reach_for_sensor,
     _Scenario,
 )
-from ._scenario import _full_coverage as _scenario_full_coverage
 from ._text import csv_frame
 from .ranking import rank_entry_points
 
@@ -71,104 +64,8 @@ HOME_METRICS: dict[str, tuple[str, str]] = {
 #: Budgets (km) swept for a hypothetical candidate, besides the floor of the 35 % rule.
 SWEEP_KM = (5500.0, 4000.0, 2500.0)
 
-#: Default grid of Minsk maximum flight distances (km): every 500 km from 500 to 6,000 km. It
-#: reaches 6,000 km so that ``replacement`` has grid points above its Annex E para 5(A) floor
-#: (Kubinka's share, about 5,830 km; docs/legal-options.md).
-DEFAULT_GRID_KM = tuple(float(b) for b in range(500, 6001, 500))
-
-
-#: Columns of ``break_even.csv`` (issue 14's output contract).
-BREAK_EVEN_COLUMNS = ("scenario", "sensor", "metric", "break_even_km", "low_km", "high_km")
-#: Metrics whose break-even is sought, with the better direction.
-BREAK_EVEN_METRICS = {
-    "flights_100pct": "lower",
-    "best_flight_fraction": "higher",
-    "years_of_observer_quota_100pct": "lower",
-}
-#: Stand-in for a flight count where no full-coverage plan exists (counts as failing).
-_NO_PLAN_FLIGHTS = 1e9
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _break_even_table(
-    terr: _territory.Territory,
-    names: Sequence[str],
-    sensors_: dict[str, sensors.Sensor],
-    grid: Sequence[float],
-    kub: dict[str, dict[str, float]],
-    minsk_grid: dict[tuple[str, float], dict[str, float]],
-    per_year: dict[str, float | None],
-    plan: Callable[[str, float], Any],
-    tol_km: float = 50.0,
-) -> pd.DataFrame:
-    """Break-even Minsk distance per scenario, sensor and metric (grid bracket + bisection).
-
-    ``plan(sensor, budget_km)`` is the Minsk-only full-coverage plan (None: out of reach);
-    grid values come from ``minsk_grid``; bisection points are planned (and cached) here.
-    A distance with no full-coverage plan counts as failing.
-    """
-    cache: dict[tuple[str, float], tuple[float, float]] = {}
-
-    def minsk_values(s: str, d: float) -> tuple[float, float]:
-        if (s, d) not in cache:
-            if (s, d) in minsk_grid:
-                m = minsk_grid[(s, d)]
-                n, f = m.get("flights_100pct", math.nan), m.get("best_flight_fraction", math.nan)
-            else:
-                fs = plan(s, d)
-                if fs is None or not len(fs):
-                    n, f = math.nan, math.nan
-                else:
-                    n = float(len(fs))
-                    f = max(coverage.coverage(x, terr).covered_km2 for x in fs.footprints)
-                    f /= terr.area_km2
-            cache[(s, d)] = (n, f)
-        return cache[(s, d)]
-
-    rows = []
-    for n in names:
-        if not _eo.option(n).uses_minsk_distance:
-            continue
-        for s in sensors_:
-            k = kub[s]
-            for metric, better in BREAK_EVEN_METRICS.items():
-                ref = k.get(metric)
-                if metric == "years_of_observer_quota_100pct" and per_year[n]:
-                    ref = k.get("flights_100pct", math.nan) / float(per_year[n])
-                if ref is None or not np.isfinite(ref):
-                    continue
-
-                def evaluate(
-                    d: float, s: str = s, metric: str = metric, n: str = n, k: dict = k
-                ) -> float:
-                    flights, frac = minsk_values(s, d)
-                    if metric == "best_flight_fraction":
-                        v = frac if np.isfinite(frac) else 0.0
-                        return max(v, k[metric]) if n == "added_osa" else v
-                    v = flights if np.isfinite(flights) else _NO_PLAN_FLIGHTS
-                    if n == "added_osa":
-                        v = min(v, k["flights_100pct"])
-                    if metric == "years_of_observer_quota_100pct":
-                        return v / float(per_year[n])
-                    return v
-
-                be = _eo.break_even_km(evaluate, grid, float(ref), tol_km=tol_km, better=better)
-                rows.append(
-                    {
-                        "scenario": n,
-                        "sensor": s,
-                        "metric": metric,
-                        "break_even_km": be.break_even_km,
-                        "low_km": be.low_km,
-                        "high_km": be.high_km,
-                        "status": be.status,
-                        "monotone": be.monotone,
-                        "reference": be.reference,
-                    }
-                )
-    return pd.DataFrame(rows)
 
 
 def default_budgets(
@@ -229,44 +126,21 @@ class EntryPointStudy:
     params: dict[str, Any]
     provenance: dict[str, Any]
     assumptions: list[tuple[str, str]] = field(default_factory=list)
-    break_even: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def break_even_csv(self, path: str | Path | None = None) -> str | None:
-        """The break-even table as CSV (returned when ``path`` is None, else written atomically).
-
-        Columns ``scenario, sensor, metric, break_even_km, low_km, high_km``; blank where Minsk
-        never breaks even within the grid.
-        """
-        cols = list(BREAK_EVEN_COLUMNS)
-        df = self.break_even[cols] if len(self.break_even) else pd.DataFrame(columns=cols)
-        text = csv_frame(df).to_csv(index=False, float_format="%.6g", lineterminator="\n")
-        if path is None:
-            return text
-        from ._files import atomic_write
-
-        with atomic_write(path, newline="") as fh:
-            fh.write(text)
-        return None
 
     # -- tables ------------------------------------------------------------------------------
     def wide(self) -> pd.DataFrame:
         """Metrics as a wide table: one row per metric, one column per scenario."""
         m = self.metrics.copy()
-        m["case"] = [
-            f"{sc} {i}{' (hyp.)' if h else ''} {b:g} km {s}"
-            for sc, i, h, b, s in zip(
-                m["scenario"],
-                m["icao"],
-                m["hypothetical"],
-                m["budget_km"],
-                m["sensor"],
-                strict=True,
+        m["scenario"] = [
+            f"{i}{' (hyp.)' if h else ''} {b:g} km {s}"
+            for i, h, b, s in zip(
+                m["icao"], m["hypothetical"], m["budget_km"], m["sensor"], strict=True
             )
         ]
-        order = list(dict.fromkeys(m["case"]))
+        order = list(dict.fromkeys(m["scenario"]))
         w = m.pivot_table(
             index=["metric", "unit"],
-            columns="case",
+            columns="scenario",
             values="value",
             aggfunc="first",
             sort=False,
@@ -277,20 +151,18 @@ class EntryPointStudy:
         """Key metrics per scenario (rows) for one sensor (default: the first)."""
         s = sensor or self.params["sensors"][0]
         keys = [
-            "km_outside_target_per_flight",
+            "transit_round_trip_km",
             "best_flight_fraction",
             "flights_90pct",
             "flights_100pct",
-            "flights_lower_bound",
-            "years_of_observer_quota_100pct",
-            "annex_e_ok",
+            "flights_100pct_quota_share",
             "sites_observed_best_route",
             "flights_all_sites",
             "reach_fraction",
         ]
         m = self.metrics[(self.metrics["sensor"] == s) & self.metrics["metric"].isin(keys)]
         w = m.pivot_table(
-            index=["scenario", "icao", "budget_km"],
+            index=["icao", "hypothetical", "budget_km"],
             columns="metric",
             values="value",
             aggfunc="first",
@@ -300,25 +172,23 @@ class EntryPointStudy:
 
     def findings(self) -> list[str]:
         """Plain-language comparisons with the status quo, honest about small differences."""
-        out: list[str] = []
-        sq = "status_quo"
-        if self.metrics.empty or "scenario" not in self.metrics:
-            return out
+        out = []
+        sq = self.params["candidates"][0]
         for s in self.params["sensors"]:
             m = self.metrics[self.metrics["sensor"] == s]
-            base = m[m["scenario"] == sq].set_index("metric")["value"]
-            for (scen, icao, budget), grp in m[m["scenario"] != sq].groupby(
-                ["scenario", "icao", "budget_km"], sort=False
+            base = m[m["icao"] == sq].set_index("metric")["value"]
+            for (icao, budget), grp in m[m["icao"] != sq].groupby(
+                ["icao", "budget_km"], sort=False
             ):
                 v = grp.set_index("metric")["value"]
                 hyp = bool(grp["hypothetical"].iloc[0])
-                label = f"{scen}: {icao}{' (hypothetical)' if hyp else ''} at {budget:,.0f} km"
+                label = f"{icao}{' (hypothetical)' if hyp else ''} at {budget:,.0f} km"
                 parts = []
                 for key, what in (
                     ("flights_100pct", "flights for full coverage"),
                     ("flights_90pct", "flights for 90 % coverage"),
                     ("best_flight_fraction", "share imaged by one flight"),
-                    ("km_outside_target_per_flight", "counted km outside the target per flight"),
+                    ("transit_round_trip_km", "km of transit per flight"),
                 ):
                     a, b = base.get(key), v.get(key)
                     if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
@@ -382,111 +252,47 @@ class EntryPointStudy:
 # --------------------------------------------------------------------------- evaluation
 
 
-def _check_scenarios(scenarios: Sequence[str] | None) -> list[str]:
-    """The scenario names, validated (one of :data:`openskies._entry_options.SCENARIOS`)."""
-    names = list(_eo.SCENARIOS if scenarios is None else scenarios)
-    if not names:
-        msg = f"scenarios is empty: give at least one of {', '.join(_eo.SCENARIOS)}"
-        raise ValidationError(msg)
+def _scenarios(
+    terr: _territory.Territory,
+    candidates: Sequence[str],
+    reg: _airfields.Regime,
+    budgets_km: Sequence[float] | None,
+) -> list[_Scenario]:
     out = []
-    for n in names:
-        key = str(n).strip().lower()
-        if key not in _eo.SCENARIOS:
-            msg = f"scenarios contains {n!r}: choose from {', '.join(_eo.SCENARIOS)}"
-            raise ValidationError(msg)
-        out.append(key)
-    _validate.unique(out, "scenarios")
-    return [n for n in _eo.SCENARIOS if n in out]
-
-
-def _observer_per_year(observer: str, group: str) -> float:
-    """Art. III Sec. I para 10 for the observer over the option's observed party.
-
-    Belarus alone (``single_state``) has no passive quota of its own in the treaty (the
-    group's 42 is one quota): the group's is used, an assumption; with Poland's active quota
-    of 3 the observer's own half (2) binds either way.
-    """
-    try:
-        return float(_eo.observer_quota_flights_per_year(observer, group))
-    except UnknownCodeError:
-        return float(_eo.observer_quota_flights_per_year(observer, _eo.GROUP))
-
-
-def _annex_e_floors(reg: _airfields.Regime, minsk: str, names: Sequence[str]) -> dict[str, float]:
-    """Annex E para 5(A) floors of the Minsk distance: replacement and single_state."""
-    out: dict[str, float] = {}
-    if "replacement" in names:
-        out["replacement"] = _eo.replacement_floors(reg, minsk)["kubinka_share"].budget_km
-    if "single_state" in names:
-        rs = _eo.option("single_state").regime_for(reg, minsk, 1.0)
-        out["single_state"] = _eo.min_budget_annex_e_km(rs, "BLR", minsk)
+    for c in candidates:
+        af = reg.airfield(c)
+        observed = reg.observed_territory(c) if af.is_osa else None
+        if af.is_osa and not af.hypothetical:
+            if not set(terr.members) <= set(observed.members):
+                msg = (
+                    f"candidate {af.label} observes {observed.code}, not {terr.code}: "
+                    f"choose airfields of {terr.code}'s party or group"
+                )
+                raise ValidationError(msg)
+            out.append(_Scenario(af.icao, reg.max_flight_distance_km(af.icao), reg, False))
+            continue
+        party = af.party
+        budgets = budgets_km or default_budgets(
+            terr,
+            af,
+            osa_fraction=float(reg.parameter("max_flight_distance", "osa_coverage_fraction")),
+        )
+        for b in budgets:
+            r = reg.designate(af.icao, party=party, max_flight_distance_km=float(b))
+            if not set(terr.members) <= set(r.observed_territory(af.icao).members):
+                msg = (
+                    f"candidate {af.label} (party {party}) does not observe {terr.code}: "
+                    f"choose airfields of {terr.code}'s party or group"
+                )
+                raise ValidationError(msg)
+            out.append(_Scenario(af.icao, float(b), r, True))
     return out
-
-
-def _annex_e_flag(name: str, budget_km: float | None, floors: dict[str, float]) -> float:
-    """``annex_e_ok``: 1 at or above the option's floor (0 below it).
-
-    The options that withdraw no OSA (status_quo, poe_only, added_osa) uncover nothing: 1
-    (the relative rule of :meth:`openskies._entry_options.EntryOption.annex_e_ok`).
-    """
-    if name in floors and budget_km is not None:
-        return float(budget_km >= floors[name] - 1e-6)
-    return 1.0
-
-
-def _layer_rows(
-    common: dict[str, Any],
-    metrics: dict[str, float],
-    extras: dict[str, Any],
-    route_rows: list[dict[str, Any]],
-    fp_rows: list[dict[str, Any]],
-    site_rows: list[dict[str, Any]],
-) -> None:
-    """Routes, footprints and site routes of one evaluation, as layer rows."""
-    if "best_plan" in extras:
-        route_rows.append(
-            {
-                **common,
-                "kind": "best single flight",
-                "flight": 1,
-                "length_km": extras["best_plan"].length_km,
-                "geometry": geodesy.split_antimeridian(extras["best_plan"].path_densified(10.0)),
-            }
-        )
-        fp_rows.append(
-            {
-                **common,
-                "area_km2": metrics["best_flight_area_km2"],
-                "geometry": extras["best_footprint"],
-            }
-        )
-        for k, f in enumerate(extras["flights"], start=1):
-            route_rows.append(
-                {
-                    **common,
-                    "kind": "full coverage",
-                    "flight": k,
-                    "length_km": f.length_km,
-                    "geometry": geodesy.split_antimeridian(f.path_densified(10.0)),
-                }
-            )
-    if extras.get("site_plan") is not None:
-        sp = extras["site_plan"]
-        site_rows.append(
-            {
-                **common,
-                "observed": len(sp.route.observed),
-                "length_km": sp.length_km,
-                "geometry": geodesy.split_antimeridian(sp.path_densified(10.0)),
-            }
-        )
 
 
 def compare_entry_points(
     territory: str | _territory.Territory = "BLR",
     candidates: Sequence[str] = ("UUMB", "UMMS"),
     *,
-    scenarios: Sequence[str] | None = None,
     regime: _airfields.Regime | None = None,
     budgets_km: Sequence[float] | None = None,
     sensors: Sequence[str] = ("optical_high_pan", "optical_low"),
@@ -507,18 +313,15 @@ def compare_entry_points(
     territory : str or Territory
         The territory to inspect (``"BLR"``).
     candidates : sequence of str
-        Two ICAO codes: Kubinka (``"UUMB"``, the status quo) and the Minsk
-        candidate (``"UMMS"`` Minsk National, or another airfield of Belarus).
-    scenarios : sequence of str, optional
-        Legal options to evaluate (:data:`openskies._entry_options.SCENARIOS`;
-        default all five): ``status_quo``, ``poe_only`` (Annex E para 1 check
-        in ``poe_to_osa_hours``), ``added_osa`` (best of Kubinka and Minsk per
-        metric), ``replacement`` (``min_budget_annex_e_km``), ``single_state``.
+        ICAO codes; the first is the status quo (``"UUMB"``, Kubinka). A
+        candidate that is not an OSA in ``regime`` is designated hypothetically
+        for each budget in ``budgets_km``.
     regime : Regime, optional
         Treaty regime (default 2019).
     budgets_km : sequence of float, optional
-        Grid of Minsk maximum flight distances (km) for the options that use
-        one; default :data:`DEFAULT_GRID_KM` (500 to 6,000 km every 500 km).
+        Maximum flight distances (km) for hypothetical candidates; default a
+        sweep from 5,500 km (the group's Kubinka value) down to the 35 % floor
+        of Annex E para 5(A) (:func:`default_budgets`).
     sensors : sequence of str
         Sensor presets (:func:`openskies.sensors.preset`).
     targets : GeoDataFrame, None or "none"
@@ -580,48 +383,15 @@ def compare_entry_points(
         sites = None
     else:
         sites = targets
-    names = _check_scenarios(scenarios)
-    kub_icao = reg.airfield(candidates[0]).icao
-    # Another territory's single airfield (e.g. Riga for LVA): its own status quo only.
-    generic = kub_icao != _eo.KUBINKA and len(candidates) == 1 and scenarios is None
-    if generic:
-        names = ["status_quo"]
-    elif kub_icao != _eo.KUBINKA:
-        msg = (
-            f"candidates[0]={candidates[0]!r}: the five scenarios compare against Kubinka: "
-            f"give candidates=({_eo.KUBINKA!r}, <Minsk candidate>)"
-        )
-        raise ValidationError(msg)
-    if len(candidates) > 2 or (len(candidates) == 1 and names != ["status_quo"]):
-        msg = (
-            f"candidates={tuple(candidates)!r}: give Kubinka and the Minsk candidate, e.g. "
-            "('UUMB', 'UMMS') (Kubinka alone only with scenarios=('status_quo',))"
-        )
-        raise ValidationError(msg)
-    minsk_icao = reg.airfield(candidates[1]).icao if len(candidates) == 2 else _eo.MINSK
-    grid = tuple(sorted(float(b) for b in (budgets_km or DEFAULT_GRID_KM)))
-    kub_budget = reg.max_flight_distance_km(kub_icao)
-    ss = _eo.option("single_state")
-    rs_top = ss.regime_for(reg, minsk_icao, max(grid))
-    kub_sc = _Scenario(kub_icao, kub_budget, reg, False)
-    minsk_scs = [_Scenario(minsk_icao, b, ss.regime_for(reg, minsk_icao, b), True) for b in grid]
-    needs_minsk = any(_eo.option(n).uses_minsk_distance for n in names)
-    units = [("kub", kub_sc)] + ([("minsk", sc) for sc in minsk_scs] if needs_minsk else [])
+    scenarios = _scenarios(terr, candidates, reg, budgets_km)
     _limits.cap("study_scenarios").check(
-        len(units) * len(sensors),
-        f"a study of {len(units)} airfield x budget evaluations x {len(sensors)} sensors",
-        fix="give fewer budgets or sensors",
+        len(scenarios) * len(sensors),
+        f"a study of {len(scenarios)} candidate x budget scenarios x {len(sensors)} sensors",
+        fix="give fewer candidates, budgets or sensors",
     )
+    if scenarios[0].hypothetical:
+        logger.warning("the status quo %s is hypothetical in this regime", scenarios[0].icao)
     quota = _passive_quota(reg, terr)
-    observer = reg.airfield(home_bases[0]).party if home_bases else None
-    per_year: dict[str, float | None] = {}
-    for n in names:
-        group = reg.observed_territory(kub_icao).code if generic else _eo.option(n).annex_e_group
-        try:
-            per_year[n] = _observer_per_year(observer, group) if observer else None
-        except UnknownCodeError:  # no recorded passive quota (e.g. the Baltic states)
-            per_year[n] = None
-    floors = {} if generic else _annex_e_floors(reg, minsk_icao, names)
 
     rows: list[dict[str, Any]] = []
     route_rows: list[dict[str, Any]] = []
@@ -630,31 +400,15 @@ def compare_entry_points(
     reach_frames: list[gpd.GeoDataFrame] = []
     curves: list[pd.DataFrame] = []
     reach_cache: dict[str, gpd.GeoDataFrame] = {}
-    evaluated: dict[tuple[str, float, str], tuple[dict[str, float], dict[str, Any], Any]] = {}
-    grids: dict[tuple[str, float], Any] = {}
-    steps = [(kind, sc, s) for kind, sc in units for s in sensors]
+    steps = [(sc, s) for sc in scenarios for s in sensors]
     bar = _progress(len(steps)) if progress else None
     try:
-        for kind, sc, s in steps:
+        for sc, s in steps:
             label = f"{sc.icao} {sc.budget_km:g} km {s}"
             if on_step:
                 on_step(label)
             if bar:
                 bar.set(label)
-            if kind == "minsk" and not grids:
-                # Minsk-only flights, shared by replacement, single_state and added_osa; planned
-                # in the single_state regime (Belarus alone), legal in both; monotone over the
-                # grid of budgets and sensors by construction.
-                grids.update(
-                    coverage.plan_full_coverage_grid(
-                        terr,
-                        airfield=minsk_icao,
-                        sensors=[sens_objs[x] for x in sensors],
-                        budgets_km=grid,
-                        overlap=overlap,
-                        regime=rs_top,
-                    )
-                )
             if sc.icao not in reach_cache:
                 reach_cache[sc.icao] = coverage.reach(
                     terr, sc.icao, cell_km=reach_cell_km, regime=sc.regime
@@ -675,9 +429,6 @@ def compare_entry_points(
                     cv["icao"] = sc.icao
                     cv["sensor"] = sname
                     curves.append(cv)
-            fs = grids.get((s, sc.budget_km)) if kind == "minsk" else None
-            if kind == "kub":
-                fs = _scenario_full_coverage(terr, sc, sens_objs[s], overlap)
             metrics, extras = _evaluate(
                 terr,
                 sc,
@@ -690,109 +441,89 @@ def compare_entry_points(
                 time_limit_s=time_limit_s,
                 seed=seed,
                 quota=quota,
-                flights=fs,
             )
-            evaluated[(kind, sc.budget_km, s)] = (metrics, extras, fs)
+            name = sc.regime.airfield(sc.icao).name
+            for key, value in metrics.items():
+                base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
+                unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
+                rows.append(
+                    {
+                        "icao": sc.icao,
+                        "name": name,
+                        "budget_km": sc.budget_km,
+                        "sensor": s,
+                        "metric": key,
+                        "value": float(value),
+                        "unit": unit,
+                        "hypothetical": sc.hypothetical,
+                    }
+                )
             common = {
                 "icao": sc.icao,
                 "budget_km": sc.budget_km,
                 "sensor": s,
                 "hypothetical": sc.hypothetical,
             }
-            _layer_rows(common, metrics, extras, route_rows, fp_rows, site_rows)
+            if "best_plan" in extras:
+                route_rows.append(
+                    {
+                        **common,
+                        "kind": "best single flight",
+                        "flight": 1,
+                        "length_km": extras["best_plan"].length_km,
+                        "geometry": geodesy.split_antimeridian(
+                            extras["best_plan"].path_densified(10.0)
+                        ),
+                    }
+                )
+                fp_rows.append(
+                    {
+                        **common,
+                        "area_km2": metrics["best_flight_area_km2"],
+                        "geometry": extras["best_footprint"],
+                    }
+                )
+                for k, f in enumerate(extras["flights"], start=1):
+                    route_rows.append(
+                        {
+                            **common,
+                            "kind": "full coverage",
+                            "flight": k,
+                            "length_km": f.length_km,
+                            "geometry": geodesy.split_antimeridian(f.path_densified(10.0)),
+                        }
+                    )
+            if extras.get("site_plan") is not None:
+                sp = extras["site_plan"]
+                site_rows.append(
+                    {
+                        **common,
+                        "observed": len(sp.route.observed),
+                        "length_km": sp.length_km,
+                        "geometry": geodesy.split_antimeridian(sp.path_densified(10.0)),
+                    }
+                )
             if bar:
                 bar.advance()
     finally:
         if bar:
             bar.close()
 
-    for n in names:
-        opt = _eo.option(n)
-        budgets = grid if opt.uses_minsk_distance else (None,)
-        for b in budgets:
-            for s in sensors:
-                k_m, _, k_fs = evaluated[("kub", kub_budget, s)]
-                if n in ("status_quo", "poe_only"):
-                    metrics = dict(k_m)
-                    osa = reg.airfield(kub_icao)
-                else:
-                    m_m, _, m_fs = evaluated[("minsk", b, s)]
-                    metrics = (
-                        _added_osa_metrics(k_m, m_m, k_fs, m_fs) if n == "added_osa" else dict(m_m)
-                    )
-                    osa = minsk_scs[0].regime.airfield(minsk_icao)
-                fields = (
-                    {
-                        "scenario": n,
-                        "icao": kub_icao,
-                        "entry_point": _poe_for(reg, reg.airfield(kub_icao)).icao,
-                        "budget_km": kub_budget,
-                    }
-                    if generic
-                    else opt.row_fields(reg, minsk_icao=minsk_icao, budget_km=b)
-                )
-                poe = reg.airfield(fields["entry_point"])
-                metrics = {k: v for k, v in metrics.items() if not k.startswith("ferry_")}
-                metrics.update(_ferry_metrics(reg, poe, home_bases, ac))
-                metrics.update(_entry_metrics(poe, osa, ac))
-                metrics.update(_quota_metrics(metrics, per_year[n]))
-                metrics["annex_e_ok"] = _annex_e_flag(n, b, floors)
-                if n == "replacement" and "replacement" in floors:
-                    metrics["min_budget_annex_e_km"] = floors["replacement"]
-                metrics["budget_km"] = fields["budget_km"]
-                name = reg.airfield(fields["icao"]).name
-                for key, value in metrics.items():
-                    base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
-                    unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
-                    rows.append(
-                        {
-                            "scenario": n,
-                            "icao": fields["icao"],
-                            "entry_point": fields["entry_point"],
-                            "name": name,
-                            "budget_km": fields["budget_km"],
-                            "sensor": s,
-                            "metric": key,
-                            "value": float(value),
-                            "unit": unit,
-                            "hypothetical": n != "status_quo",
-                        }
-                    )
-    evals = [sc for _, sc in units]
-
-    def _plan(sname: str, d: float) -> Any:
-        sc = _Scenario(minsk_icao, float(d), rs_top, True)
-        return _scenario_full_coverage(terr, sc, sens_objs[sname], overlap)
-
-    break_even = (
-        _break_even_table(
-            terr,
-            names,
-            sens_objs,
-            grid,
-            {s: evaluated[("kub", kub_budget, s)][0] for s in sensors},
-            {(s, b): evaluated[("minsk", b, s)][0] for s in sensors for b in grid},
-            per_year,
-            _plan,
-        )
-        if needs_minsk
-        else pd.DataFrame(columns=list(BREAK_EVEN_COLUMNS))
-    )
-    metrics_df = _with_deltas(pd.DataFrame(rows)) if rows else pd.DataFrame()
+    metrics_df = _with_deltas(pd.DataFrame(rows), candidates[0])
     params = {
         "territory": terr.code,
         "year": reg.year,
-        "candidates": [sc.icao for sc in evals[:1]]
-        + list(dict.fromkeys(sc.icao for sc in evals[1:] if sc.icao != evals[0].icao)),
+        "candidates": [sc.icao for sc in scenarios[:1]]
+        + list(dict.fromkeys(sc.icao for sc in scenarios[1:] if sc.icao != scenarios[0].icao)),
         "labels": [
             reg.airfield(c).label
-            if not any(x.hypothetical and x.icao == c for x in evals)
+            if not any(x.hypothetical and x.icao == c for x in scenarios)
             else f"{reg.airfield(c).name} ({c}) (hypothetical)"
-            for c in dict.fromkeys(sc.icao for sc in evals)
+            for c in dict.fromkeys(sc.icao for sc in scenarios)
         ],
         "budgets_km": {
-            c: [sc.budget_km for sc in evals if sc.icao == c]
-            for c in dict.fromkeys(sc.icao for sc in evals)
+            c: [sc.budget_km for sc in scenarios if sc.icao == c]
+            for c in dict.fromkeys(sc.icao for sc in scenarios)
         },
         "sensors": list(sensors),
         "home_bases": list(home_bases),
@@ -801,11 +532,6 @@ def compare_entry_points(
         "reach_cell_km": reach_cell_km,
         "seed": seed,
         "passive_quota": quota,
-        "scenarios": names,
-        "budget_grid_km": list(grid),
-        "observer": observer,
-        "observer_quota_flights_per_year": per_year,
-        "annex_e_floors_km": floors,
     }
     phash = _geodata.params_sha256(params)
     crs = "EPSG:4326"
@@ -827,15 +553,10 @@ def compare_entry_points(
         sites=sites,
         params=params,
         provenance=_geodata.provenance(params_sha256=phash),
-        assumptions=_assumptions(reg, evals, sens_objs, ac),
-        break_even=break_even,
+        assumptions=_assumptions(reg, scenarios, sens_objs, ac),
     )
     logger.info(
-        "entry-point study %s: %d scenarios, %d evaluations x %d sensors",
-        terr.code,
-        len(names),
-        len(evals),
-        len(sensors),
+        "entry-point study %s: %d scenarios x %d sensors", terr.code, len(scenarios), len(sensors)
     )
     return study
 
@@ -844,15 +565,15 @@ def _preset(name: str) -> sensors.Sensor:
     return sensors.preset(name)
 
 
-def _with_deltas(df: pd.DataFrame) -> pd.DataFrame:
-    """Deltas from the status_quo rows of the same sensor and metric."""
+def _with_deltas(df: pd.DataFrame, status_quo: str) -> pd.DataFrame:
     if df.empty:
         return df
-    sq = df[df["scenario"] == "status_quo"].drop_duplicates(["sensor", "metric"])
+    sq = df[df["icao"] == status_quo].drop_duplicates(["sensor", "metric"])
     base = sq.set_index(["sensor", "metric"])["value"]
     keys = list(zip(df["sensor"], df["metric"], strict=True))
     ref = np.array([base.get(k, np.nan) for k in keys], dtype=float)
     df = df.copy()
+    df["status_quo"] = df["icao"] == status_quo
     df["delta_abs"] = df["value"] - ref
     with np.errstate(divide="ignore", invalid="ignore"):
         df["delta_rel"] = np.where(ref != 0, (df["value"] - ref) / np.abs(ref), np.nan)

@@ -152,8 +152,7 @@ def compare_cmd(
 ) -> None:
     """Compare entry airfields for inspecting a territory (default: Belarus, Kubinka vs Minsk).
 
-    Writes report.html, metrics.csv, break_even.csv, metrics.md, the GeoJSON layers and
-    provenance.json.
+    Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json.
     """
     from .. import _files, _geodata, data, study
     from .. import config as cfgmod
@@ -165,7 +164,6 @@ def compare_cmd(
             st = study.compare_entry_points(
                 cfg.territory,
                 cfg.candidates,
-                scenarios=cfg.scenarios,
                 regime=data.regime(cfg.year),
                 budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
                 sensors=cfg.sensors,
@@ -201,7 +199,6 @@ def write_study_outputs(st: Any, out: Path) -> None:
     for s in st.params["sensors"]:
         report.study_png(st, out / f"map_{s}.png", sensor=s)
     st.to_csv(out / "metrics.csv")
-    st.break_even_csv(out / "break_even.csv")
     with atomic_write(out / "metrics.md") as fh:
         fh.write(st.to_markdown())
     for name, gdf in (

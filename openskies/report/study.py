@@ -230,14 +230,14 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         _html.add_html_section(
             m, _html.html_table(["metric", "unit", *cols], rows), title=f"Metrics: {s}"
         )
-    deltas = study.metrics[study.metrics["scenario"] != "status_quo"][
-        ["scenario", "icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
+    deltas = study.metrics[~study.metrics["status_quo"]][
+        ["icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
     ]
     _html.add_html_section(
         m,
         _html.html_table(
             list(deltas.columns),
-            [[*r[:5], _fmt(r[5]), _fmt(r[6]), _fmt(r[7])] for r in deltas.itertuples(index=False)],
+            [[*r[:4], _fmt(r[4]), _fmt(r[5]), _fmt(r[6])] for r in deltas.itertuples(index=False)],
         ),
         title=f"Differences from the status quo ({p['candidates'][0]})",
     )
