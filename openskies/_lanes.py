@@ -104,16 +104,6 @@ def _pieces(n: int, idx_len: int) -> list[tuple[int, int]]:
 
 def _strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeometry:
     lo, hi = cross_track_m
-    if line.is_closed and len(line.coords) > 2:
-        # GEOS buffers a closed line as a ring (a round join where it starts and ends);
-        # a sensor run that returns to its start has two flat ends there: open it by
-        # moving its last point 1 mm back along the last leg.
-        xy = np.asarray(line.coords, dtype=float)
-        step = xy[-2] - xy[-1]
-        norm = float(np.hypot(*step))
-        if norm > 0.0:
-            xy[-1] = xy[-1] + step * min(1e-3 / norm, 0.5)
-            line = LineString(xy)
     if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
         return line.buffer(hi, cap_style="flat", join_style="round", quad_segs=8)
 

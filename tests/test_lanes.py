@@ -153,17 +153,3 @@ def test_belarus_lanes_within_five_percent_of_the_ideal(swath_km: float) -> None
     assert stats.fraction >= 0.995
     assert ls.ideal_km == pytest.approx(blr.area_km2 / (0.9 * swath_km), rel=1e-9)
     assert ls.total_km <= 1.05 * ls.ideal_km
-
-
-def test_strip_of_a_run_that_returns_to_its_start_has_flat_ends_there() -> None:
-    # out 100 km east and back along the same geodesic (one buffered piece): the strip is
-    # the rectangle plus a half disc at the turn (a round join), and flat at the start,
-    # not a ring's round join
-    g = Geodesic.WGS84
-    lon0, lat0 = 27.0, 53.0
-    far = g.Direct(lat0, lon0, 90.0, 100_000.0)
-    run = np.array([[lon0, lat0], [far["lon2"], far["lat2"]], [lon0, lat0]])
-    width_km = 20.0
-    area = geodesy.area_km2(_lanes.strip(run, (-width_km / 2, width_km / 2)))
-    analytic = 100.0 * width_km + math.pi * (width_km / 2) ** 2 / 2
-    assert area == pytest.approx(analytic, rel=0.005)
