@@ -328,12 +328,14 @@ def test_one_sided_sensor_plans_are_legal() -> None:
 
 @pytest.mark.slow
 def test_belarus_wide_sensor_bounds_are_tight() -> None:
-    # Kubinka at 5,500 km with the 35 km panoramic camera: two flights, and proved
-    fs = coverage.plan_full_coverage("BLR", airfield="UUMB", sensor="optical_high_pan")
+    # Kubinka at 5,500 km with a 35 km panoramic strip (the preset's swath before it flew at
+    # its operating height, issue 15): two flights, and proved
+    pan35 = Sensor(name="pan35", swath_km=35.0, kind="optical", resolution_m=0.3)
+    fs = coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=pan35)
     assert len(fs) == fs.summary.flights_lower_bound == 2
     assert fs.summary.violations == 0
     reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=2500)
-    fs = coverage.plan_full_coverage("BLR", airfield="UMMS", sensor="optical_high_pan", regime=reg)
+    fs = coverage.plan_full_coverage("BLR", airfield="UMMS", sensor=pan35, regime=reg)
     # the end-point matching closes the gap: the plan's four flights are proved fewest
     assert len(fs) == fs.summary.flights_lower_bound
     assert fs.summary.lower_bound_method.startswith("radial bin-packing")
