@@ -1029,7 +1029,7 @@ def route_maps_figure(
         msg = "route_maps_figure needs at least one route"
         raise ValueError(msg)
     lon0, lat0 = geodesy.centre_of(territory)
-    fwd, _inv, _crs = geodesy.aeqd(lon0, lat0)
+    fwd, inv, _crs = geodesy.aeqd(lon0, lat0)
     tracks = []
     for r in routes:
         lon = np.asarray(r["lon"], float)
@@ -1045,10 +1045,17 @@ def route_maps_figure(
     allxy = np.vstack(pts)
     xmin, ymin = allxy.min(axis=0) - pad_km
     xmax, ymax = allxy.max(axis=0) + pad_km
-    # a lon/lat window generously around the view, to clip the big neighbours before projecting
-    lon_w = np.degrees((xmax - xmin) / 6371.0 / max(math.cos(math.radians(lat0)), 0.2)) + 8
-    lat_w = np.degrees((ymax - ymin) / 6371.0) + 6
-    win = (lon0 - lon_w, lat0 - lat_w, lon0 + lon_w, lat0 + lat_w)
+    # a lon/lat window generously around the view (its outline taken back to WGS84 through
+    # the inverse projection, widened by a few degrees), to clip the big neighbours before
+    # projecting them
+    ring = np.asarray(shapely.box(xmin, ymin, xmax, ymax).segmentize(50.0).exterior.coords)
+    rlon, rlat = inv.transform(ring[:, 0] * 1000.0, ring[:, 1] * 1000.0)
+    win = (
+        float(np.min(rlon)) - 8.0,
+        max(-90.0, float(np.min(rlat)) - 6.0),
+        float(np.max(rlon)) + 8.0,
+        min(90.0, float(np.max(rlat)) + 6.0),
+    )
     view = shapely.box(xmin, ymin, xmax, ymax)
     simplify_km = (xmax - xmin) / 2000.0
     terr_xy = shapely.simplify(terr_xy, simplify_km)
