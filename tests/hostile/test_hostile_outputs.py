@@ -672,9 +672,28 @@ def test_two_concurrent_runs_exactly_one_succeeds(tmp_path, existing) -> None:
 # --------------------------------------------------------------------------- item 13: signals
 
 
+# The child's computation stands still once it has started inside the staging directory: a
+# signal then always arrives mid-work, however fast the machine (a fixed sleep did not: on a
+# quick CI machine the real computation had finished and the interpreter was already exiting)
+_STALL = r"""
+import sys, time
+from pathlib import Path
+from openskies import cli
+from openskies.report import exercise as exercise_report
+inside = Path(sys.argv[1])
+def render(cfg, config_path):
+    inside.touch()
+    time.sleep(600)
+exercise_report.render = render
+sys.argv = ["openskies", *sys.argv[2:]]
+cli.main()
+"""
+
+
 def _start_and_wait_for_staging(out: Path):
+    inside = out.parent.parent / f"{out.parent.name}-inside"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "openskies", "exercise", str(ZAPAD), "-o", str(out)],
+        [sys.executable, "-c", _STALL, str(inside), "exercise", str(ZAPAD), "-o", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -682,12 +701,12 @@ def _start_and_wait_for_staging(out: Path):
         preexec_fn=_reset_signals,
     )
     deadline = time.monotonic() + 120
-    while not any(n.endswith(".openskies-partial") for n in os.listdir(out.parent)):
+    while not inside.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"no staging directory appeared: {proc.communicate()}")
+            pytest.fail(f"the run did not reach its computation: {proc.communicate()}")
         time.sleep(0.01)
-    time.sleep(0.3)  # inside the computation
+    assert any(n.endswith(".openskies-partial") for n in os.listdir(out.parent))
     return proc
 
 
