@@ -2,7 +2,7 @@
 
 Run: python bench/bench_report.py [REPORT_HTML]
 Without an argument it first runs the default study (`openskies compare`). Opens the report in
-headless Chromium (Debian `chromium`; scripts/install-chromium.sh) with networking off, and
+headless Chromium (Debian `chromium`; scripts/install-system-packages.sh) with networking off, and
 reads the navigation timing (load event end) and the number of drawn map features.
 Target (issue 7): at most 5 MB, opening in under 3 s.
 """
@@ -41,7 +41,7 @@ def main() -> None:
     cf = _conftest()
     chromium = cf.find_chromium()
     if chromium is None:
-        sys.exit("chromium not found: run scripts/install-chromium.sh")
+        sys.exit("chromium not found: run scripts/install-system-packages.sh")
     shot = Path(tempfile.mkdtemp()) / "report.png"
     res = cf.render_in_chromium(
         report,

@@ -173,7 +173,7 @@ def browser_edits(url: str, n_drags: int) -> dict:
     browser_args = _load(REPO / "tests" / "serve" / "conftest.py", "_serve_conftest").BROWSER_ARGS
     chromium = find_chromium()
     if chromium is None:
-        sys.exit("--browser needs Debian's chromium (scripts/install-chromium.sh)")
+        sys.exit("--browser needs Debian's chromium (scripts/install-system-packages.sh)")
 
     with tempfile.TemporaryDirectory() as tmp:
         plan = flightplan.FlightPlan.from_waypoints(

@@ -40,7 +40,7 @@ def main() -> None:
 
     chromium = _find_chromium()
     if chromium is None:
-        sys.exit("needs Debian's chromium: scripts/install-chromium.sh")
+        sys.exit("needs Debian's chromium: scripts/install-system-packages.sh")
     with Workbench(port=0) as wb, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]

@@ -49,7 +49,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BROWSER_ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
-CHROMIUM_MISSING = "Debian chromium not installed: run scripts/install-chromium.sh"
+CHROMIUM_MISSING = "Debian chromium not installed: run scripts/install-system-packages.sh"
 #: Page viewport in CSS pixels (screenshots have this size).
 VIEWPORT = (1200, 900)
 #: Where the browser's own background requests are sent (port 9 = discard, closed).

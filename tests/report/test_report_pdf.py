@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,19 @@ from openskies.report import _pdf as pdf_mod
 
 SENSOR = "optical_high_pan"
 PDFTOTEXT = shutil.which("pdftotext")
+# Locally a missing pdftotext skips these tests; under CI (CI set) they run and fail without it
+# (.ci/run installs poppler-utils through scripts/install-system-packages.sh)
+_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+needs_pdftotext = pytest.mark.skipif(
+    PDFTOTEXT is None and not _CI,
+    reason="pdftotext (Debian poppler-utils) is not installed: scripts/install-system-packages.sh",
+)
+
+
+def _pdftotext() -> str:
+    if PDFTOTEXT is None:
+        pytest.fail("pdftotext is not installed (CI is set: the PDF tests must run)")
+    return PDFTOTEXT
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +57,11 @@ def _words(text: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (Debian poppler-utils) is not installed")
+@needs_pdftotext
 def test_page_one_holds_the_answer(report):
     ans, _data, path = report
     page1 = subprocess.run(
-        [PDFTOTEXT, "-f", "1", "-l", "1", str(path), "-"],
+        [_pdftotext(), "-f", "1", "-l", "1", str(path), "-"],
         capture_output=True,
         text=True,
         check=True,
@@ -58,7 +72,7 @@ def test_page_one_holds_the_answer(report):
     assert "Is Belarus easier to inspect from Minsk?" in words
     # and the rest of the document is there too, after page 1
     rest = subprocess.run(
-        [PDFTOTEXT, "-f", "2", str(path), "-"], capture_output=True, text=True, check=True
+        [_pdftotext(), "-f", "2", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Sensitivity" in rest
     assert _words(ans[0].text) not in _words(rest)
@@ -91,12 +105,12 @@ def test_pdf_is_deterministic():
     assert build() == build()
 
 
-@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (Debian poppler-utils) is not installed")
+@needs_pdftotext
 def test_pdf_text_is_literal(tmp_path):
     text = "Minsk {{7*7}} <script>alert(1)</script> $x$ helps."
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf_mod.report_pdf([text], title="$a$ title"))
-    out = subprocess.run([PDFTOTEXT, str(path), "-"], capture_output=True, text=True, check=True)
+    out = subprocess.run([_pdftotext(), str(path), "-"], capture_output=True, text=True, check=True)
     assert text in _words(out.stdout)
     assert "$a$ title" in out.stdout
 
