@@ -107,10 +107,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import _geodata, geodesy, territory
+from . import _geodata, _validate, geodesy, territory
 from . import aircraft as _aircraft
 from ._errors import UnknownCodeError, ValidationError
-from .airfields import Airfield, Regime
+from .airfields import Airfield, Regime, as_regime
 
 logger = logging.getLogger(__name__)
 
@@ -408,14 +408,8 @@ def _sub(code: str, minsk_icao: str) -> str:
 
 
 def _positive_km(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = math.nan
-    if not math.isfinite(v) or v <= 0:
-        msg = f"{name}={value!r} must be a positive number of kilometres"
-        raise ValidationError(msg)
-    return v
+    msg = f"{name}={_validate.shown(value)} must be a positive number of kilometres"
+    return _validate.positive(value, msg)
 
 
 def _all_airfields(regime: Regime) -> list[Airfield]:
@@ -443,14 +437,8 @@ def _with(regime: Regime, changes: dict[str, Airfield]) -> Regime:
 def _airfield(regime: Regime | None, value: str | Airfield) -> Airfield:
     if isinstance(value, Airfield):
         return value
-    reg = regime if regime is not None else _default_regime()
+    reg = as_regime(regime)
     return reg.airfield(value)
-
-
-def _default_regime() -> Regime:
-    from .airfields import regime
-
-    return regime()
 
 
 # --------------------------------------------------------------------------- Annex E para 1
@@ -525,10 +513,11 @@ def five_hour_check(
     a = _airfield(regime, poe)
     b = _airfield(regime, osa)
     if speed_kmh is not None:
-        speed = _positive_km(speed_kmh, "speed_kmh")
+        msg = f"speed_kmh={_validate.shown(speed_kmh)} must be a positive speed in km/h"
+        speed = _validate.positive(speed_kmh, msg)
         source = "user-given"
     else:
-        ac = aircraft if isinstance(aircraft, _aircraft.Aircraft) else _aircraft.preset(aircraft)
+        ac = _aircraft.as_aircraft(aircraft)
         speed = ac.cruise_speed_kmh
         source = f"{ac.name} cruise speed: {ac.sources['cruise_speed_kmh']}"
     factor = float(route_factor)
@@ -568,7 +557,7 @@ def poe_only_check(
 
     Keyword arguments are those of :func:`five_hour_check`.
     """
-    reg = regime if regime is not None else _default_regime()
+    reg = as_regime(regime)
     return five_hour_check(minsk_icao, KUBINKA, regime=reg, **kwargs)
 
 
@@ -1177,7 +1166,7 @@ def single_state_analogues(
     Raises if one has no distance or no source, so an unsourced figure never
     reaches a report.
     """
-    reg = regime if regime is not None else _default_regime()
+    reg = as_regime(regime)
     out = []
     for code in icaos:
         a = reg.require_osa(code)

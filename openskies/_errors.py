@@ -23,6 +23,16 @@ class UnknownCodeError(OpenSkiesError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownPresetError(UnknownCodeError, ValidationError):
+    """A sensor or aircraft preset name is not known.
+
+    Both an unknown name (``KeyError``, as :class:`UnknownCodeError`) and an
+    unusable input value (``ValueError``, as :class:`ValidationError`), so that
+    either ``except`` catches it (numpy's ``AxisError`` is a ``ValueError`` and an
+    ``IndexError`` the same way).
+    """
+
+
 class ConfigError(ValidationError):
     """A configuration file is malformed, has an unknown key or a wrong value."""
 

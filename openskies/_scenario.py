@@ -257,7 +257,7 @@ def _evaluate(
         if quota:
             m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
         # times with the study's aircraft (the coverage plans carry the default preset)
-        ac_ = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+        ac_ = _aircraft.as_aircraft(aircraft)
         hours = best_plan.geodesic_length_km / ac_.cruise_speed_kmh
         m["flight_hours_best_flight"] = float(hours)
         m["refuel_stops_best_flight"] = float(
@@ -274,7 +274,7 @@ def _evaluate(
     m.update(site_m)
     extras["site_plan"] = site_plan
     # 7. ferry
-    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+    ac = _aircraft.as_aircraft(aircraft)
     poe = _poe_for(reg, af)
     for hb in home_bases:
         h = reg.airfield(hb)

@@ -29,11 +29,12 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from ._errors import UnknownCodeError, ValidationError
+from . import _validate
+from ._errors import UnknownPresetError, ValidationError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_PRESET", "OPS_FIELDS", "Aircraft", "preset", "presets"]
+__all__ = ["DEFAULT_PRESET", "OPS_FIELDS", "Aircraft", "as_aircraft", "preset", "presets"]
 
 #: Preset used when a plan names no aircraft: the slowest preset, so that a
 #: duration computed without an aircraft is not optimistic (an assumption).
@@ -109,10 +110,7 @@ class Aircraft:
     def __post_init__(self) -> None:
         for name in _VALUE_FIELDS:
             value = getattr(self, name)
-            try:
-                v = float(value)
-            except (TypeError, ValueError):
-                v = math.nan
+            v = _validate.number(value)
             if not math.isfinite(v) or (v <= 0 and name != "min_altitude_m") or v < 0:
                 msg = (
                     f"aircraft {self.name!r}: {name}={value!r} must be a finite positive "
@@ -141,10 +139,7 @@ class Aircraft:
         }
         for name, (lo, hi, what) in ranges.items():
             value = getattr(self, name)
-            try:
-                v = float(value)
-            except (TypeError, ValueError):
-                v = math.nan
+            v = _validate.number(value)
             if not (math.isfinite(v) and lo <= v < hi):
                 msg = f"aircraft {self.name!r}: {name}={value!r} must be {what}"
                 raise ValidationError(msg)
@@ -306,7 +301,54 @@ def preset(name: str) -> Aircraft:
         "openskies.aircraft.Aircraft(name, cruise_speed_kmh=..., range_km=..., "
         "min_altitude_m=..., max_altitude_m=...)"
     )
-    raise UnknownCodeError(msg)
+    raise UnknownPresetError(msg)
+
+
+def as_aircraft(
+    value: Any, *, field: str = "aircraft", allow_none: bool = False, default: str | None = None
+) -> Aircraft | None:
+    """An aircraft argument as an :class:`Aircraft`: an instance, or a preset name (:func:`preset`).
+
+    The one coercion of every ``aircraft=`` argument of openskies
+    (:func:`openskies._validate.instance_or_preset`).
+
+    Parameters
+    ----------
+    value : Aircraft, str or None
+        An Aircraft (returned as it is) or a preset name (case- and
+        punctuation-insensitive: ``"an30b"`` is the An-30B).
+    field : str
+        The argument's name, as the error message shows it.
+    allow_none : bool
+        Whether None (no aircraft) is accepted and returned as None; ignored
+        when ``default`` is given.
+    default : str, optional
+        The preset None stands for (e.g. :data:`DEFAULT_PRESET`).
+
+    Returns
+    -------
+    Aircraft or None
+        None only when ``value`` is None, ``allow_none`` and no ``default``.
+
+    Raises
+    ------
+    UnknownPresetError
+        An unknown preset name (an :class:`UnknownCodeError` and a
+        :class:`ValidationError`); the message lists the presets.
+    ValidationError
+        A number, a mapping, another object, or None where it is not allowed.
+    """
+    return _validate.instance_or_preset(
+        value,
+        field=field,
+        cls=Aircraft,
+        kind="aircraft",
+        instance="an openskies.aircraft.Aircraft(name, cruise_speed_kmh=..., range_km=..., ...)",
+        lookup=preset,
+        names=_PRESETS,
+        allow_none=allow_none,
+        default=None if default is None else (lambda: preset(default)),
+    )
 
 
 def _norm(name: object) -> str:

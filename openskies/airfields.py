@@ -28,7 +28,7 @@ from ._errors import UnknownCodeError, ValidationError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ROLES", "Airfield", "Regime", "regime"]
+__all__ = ["ROLES", "Airfield", "Regime", "as_regime", "regime"]
 
 #: Airfield roles: point of entry, point of exit, Open Skies airfield, refuelling
 #: airfield, and candidate (a site evaluated by studies, not designated).
@@ -476,3 +476,41 @@ def regime(year: int = territory.DEFAULT_YEAR) -> Regime:
         msg = f"year={year} is before the treaty was signed (1992): give 1992 or later"
         raise ValidationError(msg)
     return Regime(year, _table(year))
+
+
+def as_regime(value: Any, *, field: str = "regime", allow_none: bool = True) -> Regime:
+    """A regime argument as a :class:`Regime`; None is the default (2019) regime.
+
+    The one coercion of every ``regime=`` argument of openskies
+    (:func:`openskies._validate.instance_or_preset`). A regime has no preset
+    names: build one with :func:`openskies.data.regime` (a year) and
+    :meth:`Regime.designate`.
+
+    Parameters
+    ----------
+    value : Regime or None
+        A Regime (returned as it is), or None for :func:`regime` of
+        :data:`openskies.territory.DEFAULT_YEAR`.
+    field : str
+        The argument's name, as the error message shows it.
+    allow_none : bool
+        Whether None stands for the default regime; False refuses it.
+
+    Returns
+    -------
+    Regime
+
+    Raises
+    ------
+    ValidationError
+        A year, a string, a mapping or another object (the message says to
+        call ``openskies.data.regime(year)``), or None where it is not allowed.
+    """
+    return _validate.instance_or_preset(
+        value,
+        field=field,
+        cls=Regime,
+        kind="regime",
+        instance="an openskies.data.Regime, e.g. openskies.data.regime(2019)",
+        default=(lambda: regime(territory.DEFAULT_YEAR)) if allow_none else None,
+    )

@@ -45,8 +45,8 @@ from shapely.geometry.base import BaseGeometry
 from . import _fleet, _lanes, _limits, _validate, geodesy
 from ._errors import InfeasibleError, ValidationError
 from ._lanes import LaneSet
-from .sensors import Sensor
-from .sensors import preset as _sensor_preset
+from .airfields import as_regime
+from .sensors import Sensor, as_sensor
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -93,21 +93,6 @@ FLEET_CACHE_SIZE = 8
 
 
 # --------------------------------------------------------------------------- inputs
-
-
-def _sensor(sensor: Sensor | str) -> Sensor:
-    if isinstance(sensor, Sensor):
-        return sensor
-    if isinstance(sensor, str):
-        return _sensor_preset(sensor)
-    msg = f"sensor={sensor!r}: give an openskies.sensors.Sensor or a preset name"
-    raise ValidationError(msg)
-
-
-def _regime(regime: Regime | None) -> Regime:
-    from . import data
-
-    return regime if regime is not None else data.regime()
 
 
 @dataclass(frozen=True)
@@ -242,7 +227,7 @@ def footprint_lines(
     shapely (multi)polygon
         (lon, lat) degrees in [-180, 180], split at the antimeridian.
     """
-    sen = _sensor(sensor)
+    sen = as_sensor(sensor)
     runs = _as_lines(lines)
     for r in runs:
         geodesy.check_lonlat(r[:, 0], r[:, 1], what="track vertex")
@@ -294,7 +279,7 @@ def footprint(plan: FlightPlan, sensor: Sensor | str, *, clip: bool = True) -> B
     shapely (multi)polygon
         Empty when no leg has its sensor on.
     """
-    sen = _sensor(sensor)
+    sen = as_sensor(sensor)
     fp = _lanes.strips(_sensor_runs(plan), sen.cross_track_km)
     if clip and not fp.is_empty:
         fp = _lanes._polygonal(_clip_to(fp, plan.territory.treaty_geometry))
@@ -424,7 +409,7 @@ def lanes(
     -------
     LaneSet
     """
-    sen = _sensor(sensor)
+    sen = as_sensor(sensor)
     sen.effective_swath_km(overlap)  # validates overlap
     if not 0.0 < float(headland_offset) <= 1.0:
         msg = f"headland_offset={headland_offset!r} must be a fraction of the swath in (0, 1]"
@@ -469,7 +454,7 @@ def estimate_lane_km(
         The estimate exceeds the ``lane_km`` cap (the message says which areas
         the sensor can image within it).
     """
-    return _check_lane_km(_area(territory, None), _sensor(sensor), overlap)
+    return _check_lane_km(_area(territory, None), as_sensor(sensor), overlap)
 
 
 def _check_lane_km(area: _Area, sen: Sensor, overlap: float) -> float:
@@ -1019,9 +1004,9 @@ def plan_full_coverage(
         Part of the area is beyond one flight's reach with ``target_fraction=1``.
     """
     t0 = time.perf_counter()
-    reg = _regime(regime)
+    reg = as_regime(regime)
     af = reg.require_osa(airfield)
-    sen = _sensor(sensor)
+    sen = as_sensor(sensor)
     area = _area(territory, reg)
     observed = _check_observable(area, reg, af)
     budget = reg.check_budget(af.icao, budget_km)
@@ -1190,16 +1175,13 @@ def plan_full_coverage_grid(
         ``flights_lower_bound`` the least of the candidates' bounds (valid for any of
         their lane sets).
     """
-    sens = [_sensor(x) for x in sensors]
+    sens = [as_sensor(x, field="sensors") for x in sensors]
     names = [x.name for x in sens]
     if len(set(names)) != len(names):
         msg = f"sensors={names!r}: give each sensor once (names must differ)"
         raise ValidationError(msg)
-    budgets = [
-        _validate.positive(b, f"budgets_km contains {b!r}: give positive kilometres")
-        for b in budgets_km
-    ]
-    reg = _regime(regime)
+    budgets = _validate.positive_budgets(budgets_km)
+    reg = as_regime(regime)
     area = _area(territory, reg)
     own: dict[tuple[str, float], FlightSet | None] = {}
     for x in sens:
@@ -1296,12 +1278,13 @@ def reach(
     import geopandas as gpd
 
     t0 = time.perf_counter()
-    reg = _regime(regime)
+    reg = as_regime(regime)
     af = reg.require_osa(airfield)
     area = _area(territory, reg)
     _check_observable(area, reg, af)
     size = _validate.positive(cell_km, f"cell_km={cell_km!r} must be a positive cell size in km")
-    r_km = 0.0 if sensor is None else _sensor(sensor).reach_km
+    sen = as_sensor(sensor, allow_none=True)
+    r_km = 0.0 if sen is None else sen.reach_km
     lon0, _ = geodesy.centre_of(area.geometry)
     _, inv, proj, _ = _reach_frame(area, size)  # capped before any cell is built
     proj = shapely.make_valid(proj)
@@ -1419,7 +1402,7 @@ def reach_curve(
     pandas.DataFrame
         Columns ``budget_km``, ``area_km2`` (reachable) and ``fraction``.
     """
-    reg = _regime(regime)
+    reg = as_regime(regime)
     grid = (
         cells
         if cells is not None

@@ -943,35 +943,22 @@ def _speed_kmh(aircraft: Any) -> tuple[float, str]:
     ):
         v = float(aircraft)
         label = f"{v:g} km/h"
-    elif isinstance(aircraft, str):
-        from . import aircraft as _aircraft
-
-        ac = _aircraft.preset(aircraft)
-        v, label = float(ac.cruise_speed_kmh), f"{ac.name} ({ac.cruise_speed_kmh:g} km/h)"
-    elif hasattr(aircraft, "cruise_speed_kmh"):
-        v = float(aircraft.cruise_speed_kmh)
-        label = f"{getattr(aircraft, 'name', 'aircraft')} ({v:g} km/h)"
     else:
-        msg = (
-            f"aircraft={aircraft!r} is not usable: give a preset name (e.g. 'An-30B'), an "
-            "openskies.aircraft.Aircraft, or a cruise speed in km/h"
-        )
-        raise ValidationError(msg)
+        from ._errors import UnknownPresetError
+        from .aircraft import as_aircraft
+
+        try:
+            ac = as_aircraft(aircraft)
+        except UnknownPresetError:
+            raise
+        except ValidationError as exc:  # the one message, and the speed this function takes
+            msg = f"{exc}, or a cruise speed in km/h"
+            raise ValidationError(msg) from None
+        v, label = float(ac.cruise_speed_kmh), f"{ac.name} ({ac.cruise_speed_kmh:g} km/h)"
     if not math.isfinite(v) or v <= 0:
         msg = f"aircraft cruise speed {v!r} km/h must be a positive number"
         raise ValidationError(msg)
     return v, label
-
-
-def _sensor(sensor: Any) -> Any:
-    from . import sensors
-
-    if isinstance(sensor, str):
-        return sensors.preset(sensor)
-    if isinstance(sensor, sensors.Sensor):
-        return sensor
-    msg = f"sensor={sensor!r} must be a preset name (e.g. 'optical_high_pan') or a Sensor"
-    raise ValidationError(msg)
 
 
 def _entry_point(
@@ -1129,13 +1116,14 @@ def time_to_image(
         Unusable exercise, timeline or parameters; an entry point of another
         party than the host's.
     """
-    from . import data
+    from .airfields import as_regime
+    from .sensors import as_sensor
 
     ex = _exercise(exercise)
     tl = _timeline(timeline)
-    reg = regime if regime is not None else data.regime()
+    reg = as_regime(regime)
     speed, speed_label = _speed_kmh(aircraft)
-    sens = _sensor(sensor)
+    sens = as_sensor(sensor)
     lane_km = float(sens.effective_swath_km(tl.overlap))
     daylight = sens.kind in ("optical", "video")
     t0 = ex.start if trigger_at is None else _as_datetime(trigger_at, field_name="trigger_at")

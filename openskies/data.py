@@ -84,8 +84,7 @@ def airfields(*, year: int = _territory.DEFAULT_YEAR) -> gpd.GeoDataFrame:
 
 def airfield(icao: str, *, regime: Regime | None = None) -> Airfield:
     """One airfield by ICAO code, with its roles in ``regime`` (default: 2019)."""
-    reg = regime if regime is not None else _airfields.regime()
-    return reg.airfield(icao)
+    return _airfields.as_regime(regime).airfield(icao)
 
 
 def sites(territory_code: str = "BLR") -> gpd.GeoDataFrame:

@@ -33,11 +33,11 @@ from numpy.typing import NDArray
 from shapely.geometry import LineString, box
 from shapely.geometry.base import BaseGeometry
 
-from . import _geodata, _segments, geodesy
+from . import _geodata, _segments, _validate, geodesy
 from . import aircraft as _aircraft
 from . import territory as _territory
 from ._errors import ValidationError
-from .airfields import Airfield, Regime
+from .airfields import Airfield, Regime, as_regime
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -130,7 +130,7 @@ class Waypoint:
         object.__setattr__(self, "lat", float(self.lat))
         object.__setattr__(self, "name", "" if self.name is None else str(self.name))
         if self.altitude_m is not None:
-            alt = _finite(self.altitude_m, f"{what} altitude_m")
+            alt = _validate.finite(self.altitude_m, f"{what} altitude_m")
             object.__setattr__(self, "altitude_m", alt)
 
 
@@ -156,7 +156,7 @@ class Stop:
         if self.kind not in _STOP_KINDS:
             msg = f"stop kind {self.kind!r} is not known: give 'refuel' or 'rest'"
             raise ValidationError(msg)
-        dur = _finite(self.duration_h, "stop duration_h")
+        dur = _validate.finite(self.duration_h, "stop duration_h")
         if dur < 0:
             msg = f"stop duration_h={self.duration_h!r} must be >= 0 hours"
             raise ValidationError(msg)
@@ -168,17 +168,6 @@ class Stop:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _finite(value: Any, what: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        v = math.nan
-    if not math.isfinite(v):
-        msg = f"{what}={value!r} must be a finite number"
-        raise ValidationError(msg)
-    return v
 
 
 def _flags(values: Sequence[Any] | None, n: int, name: str, default: bool) -> list[bool]:
@@ -352,17 +341,17 @@ class FlightPlan:
                 "transit legs (Art. VII para 3); set sensors_on False for them"
             )
             raise ValidationError(msg)
-        budget = _finite(self.budget_km, "budget_km")
+        budget = _validate.finite(self.budget_km, "budget_km")
         if budget <= 0:
             msg = f"budget_km={self.budget_km!r} must be a positive number of kilometres"
             raise ValidationError(msg)
         object.__setattr__(self, "budget_km", budget)
-        margin = _finite(self.turn_margin, "turn_margin")
+        margin = _validate.finite(self.turn_margin, "turn_margin")
         if not 0 <= margin < 1:
             msg = f"turn_margin={self.turn_margin!r} must be a fraction in [0, 1), e.g. 0.02"
             raise ValidationError(msg)
         object.__setattr__(self, "turn_margin", margin)
-        pre = _finite(self.preflight_h, "preflight_h")
+        pre = _validate.finite(self.preflight_h, "preflight_h")
         if pre < 0:
             msg = f"preflight_h={self.preflight_h!r} must be >= 0 hours"
             raise ValidationError(msg)
@@ -463,9 +452,7 @@ class FlightPlan:
         -------
         FlightPlan
         """
-        from . import data
-
-        reg = regime if regime is not None else data.regime()
+        reg = as_regime(regime)
         xy = _coords_array(coords)
         n = len(xy)
         n_legs = n - 1
@@ -509,7 +496,7 @@ class FlightPlan:
         else:
             terr = territory
         budget, budget_source = _resolve_budget(reg, start_code, terr, budget_km)
-        ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+        ac = _aircraft.as_aircraft(aircraft, allow_none=True)
         margin = (
             float(reg.parameter("max_flight_distance", "turn_margin"))
             if turn_margin is None
@@ -681,7 +668,7 @@ class FlightPlan:
     @property
     def effective_aircraft(self) -> Aircraft:
         """The plan's aircraft, or the default preset when none is given."""
-        return self.aircraft or _aircraft.preset(_aircraft.DEFAULT_PRESET)
+        return _aircraft.as_aircraft(self.aircraft, default=_aircraft.DEFAULT_PRESET)
 
     @property
     def flight_time_h(self) -> float:
@@ -879,7 +866,7 @@ def _resolve_budget(
     a = regime.airfield(start)
     limit = _limit_airfield(regime, start, terr)
     if budget_km is not None:  # FlightPlan refuses one above the legal limit
-        return _finite(budget_km, "budget_km"), "given"
+        return _validate.finite(budget_km, "budget_km"), "given"
     if limit is None:
         msg = (
             f"{a.label} is not an Open Skies airfield and no OSA of {terr.code} has a maximum "

@@ -19,7 +19,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from . import _segments, geodesy
+from . import _segments, _validate, geodesy
 from . import territory as _territory
 from ._errors import ValidationError
 from .flightplan import (
@@ -29,7 +29,6 @@ from .flightplan import (
     SAME_POINT_TOLERANCE_KM,
     TERMINAL_RADIUS_KM,
     _clipped,
-    _finite,
     _fmt_ll,
     _km,
     _limit_airfield,
@@ -401,7 +400,7 @@ def validate(
     tol = (
         float(self.regime.parameter("route", "border_data_tolerance"))
         if standoff_tolerance_km is None
-        else _finite(standoff_tolerance_km, "standoff_tolerance_km")
+        else _validate.finite(standoff_tolerance_km, "standoff_tolerance_km")
     )
     if tol < 0:
         msg = f"standoff_tolerance_km={standoff_tolerance_km!r} must be >= 0 km"

@@ -49,6 +49,7 @@ from . import _geodata, _limits, _validate, geodesy
 from . import territory as _territory
 from ._errors import OpenSkiesError, ValidationError
 from ._parallel import _check_executor, _execute, _Progress
+from .airfields import as_regime
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -382,9 +383,7 @@ def candidate_sites(
     """
     import geopandas as gpd
 
-    from . import data
-
-    reg = regime if regime is not None else data.regime()
+    reg = as_regime(regime)
     terr = _territory_of(territory, reg.year)
     rows: list[dict[str, Any]] = []
 
@@ -836,7 +835,7 @@ def rank_entry_points(
     from . import sensors as _sensors
 
     t_start = time.perf_counter()
-    reg = regime if regime is not None else data.regime()
+    reg = as_regime(regime)
     terr = _territory_of(territory, reg.year)
     _check_level(metrics)
     obj = parse_objective(objective, metrics)

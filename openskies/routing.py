@@ -55,6 +55,7 @@ from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
 from ._orienteering import OrienteeringResult, solve_orienteering
 from .flightplan import FlightPlan
+from .sensors import Sensor, as_sensor
 
 logger = logging.getLogger(__name__)
 
@@ -366,7 +367,7 @@ def _visibility_graph(region: _Region) -> tuple[nx.Graph, np.ndarray, np.ndarray
 def _resolve(
     start: str, end: str | None, budget_km: float | None, regime: _airfields.Regime | None
 ) -> tuple[_airfields.Regime, _airfields.Airfield, _airfields.Airfield, float]:
-    reg = regime if regime is not None else _airfields.regime()
+    reg = _airfields.as_regime(regime)
     a = reg.require_osa(start)
     b = reg.require_osa(end) if end is not None else a
     reg.check_observes(b.icao, a.group, role=f"end airfield (the flight commences at {a.icao})")
@@ -381,7 +382,7 @@ def plan_route(
     start: str,
     end: str | None = None,
     budget_km: float | None = None,
-    sensor: Any = None,
+    sensor: Sensor | str | None = None,
     avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
     regime: _airfields.Regime | None = None,
     time_limit_s: float = 300.0,
@@ -456,7 +457,7 @@ def plan_route(
     if not 0.0 < min_fraction <= 1.0:
         msg = f"min_fraction={min_fraction!r} must be in (0, 1]"
         raise ValidationError(msg)
-    sens = _sensor(sensor)
+    sens = as_sensor(sensor, allow_none=True)
     half_swath = _half_swath_km(sens)
     tt = _target_table(targets, terr)
     avoid_geom = _avoid_geometry(avoid)
@@ -616,23 +617,12 @@ def plan_route(
     return plan
 
 
-def _sensor(sensor: Any) -> Any:
+def _half_swath_km(sensor: Sensor | None) -> float | None:
     if sensor is None:
         return None
-    if isinstance(sensor, str):
-        from . import sensors
-
-        return sensors.preset(sensor)
-    return sensor
-
-
-def _half_swath_km(sensor: Any) -> float | None:
-    if sensor is None:
-        return None
-    side = getattr(sensor, "side", "both")
-    if side not in ("both", "centre", "center", None):
+    if sensor.side != "both":
         msg = (
-            f"sensor {getattr(sensor, 'name', sensor)!r} images one side only; plan_route "
+            f"sensor {sensor.name!r} images one side only; plan_route "
             "supports centred sensors (optical, IR); plan SAR coverage with openskies.coverage"
         )
         raise ValidationError(msg)
@@ -1135,7 +1125,7 @@ def observed_targets(
     plan: FlightPlan,
     targets: gpd.GeoDataFrame,
     *,
-    sensor: Any = None,
+    sensor: Sensor | str | None = None,
     min_fraction: float = 0.9,
 ) -> list[Any]:
     """Indices of the targets that a plan observes.
@@ -1153,7 +1143,7 @@ def observed_targets(
         if targets.crs is None or targets.crs.equals("EPSG:4326")
         else targets.to_crs("EPSG:4326")
     )
-    sens = _sensor(sensor)
+    sens = as_sensor(sensor, allow_none=True)
     half_swath = _half_swath_km(sens)
     legs = plan.legs
     on = legs[legs["sensors_on"] & ~legs["transit"]]

@@ -50,9 +50,10 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
-from . import _geodata
+from . import _geodata, _validate
 from . import _limits as _caps
-from ._errors import UnknownCodeError, ValidationError
+from . import aircraft as _aircraft
+from ._errors import UnknownPresetError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ __all__ = [
     "SIDES",
     "GroundSample",
     "Sensor",
+    "as_sensor",
     "min_height_m",
     "preset",
     "swath_from_fov_km",
@@ -153,18 +155,6 @@ def _limits() -> dict[str, _Limit]:
 LIMITS: dict[str, _Limit] = _limits()
 
 
-def _finite(name: str, value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        msg = f"{name}={value!r} is not a number"
-        raise ValidationError(msg) from None
-    if not math.isfinite(v):
-        msg = f"{name}={value!r} must be a finite number"
-        raise ValidationError(msg)
-    return v
-
-
 def swath_from_fov_km(height_agl_m: float, fov_deg: float) -> float:
     """Swath width (km) of a frame camera or scanner centred on nadir.
 
@@ -182,8 +172,8 @@ def swath_from_fov_km(height_agl_m: float, fov_deg: float) -> float:
     float
         Swath width in km.
     """
-    h = _finite("height_agl_m", height_agl_m)
-    fov = _finite("fov_deg", fov_deg)
+    h = _validate.finite(height_agl_m, "height_agl_m")
+    fov = _validate.finite(fov_deg, "fov_deg")
     if h <= 0:
         msg = f"height_agl_m={height_agl_m!r} must be a positive height above ground in metres"
         raise ValidationError(msg)
@@ -217,8 +207,8 @@ def min_height_m(
         Minimum height above ground level, metres.
     """
     lim = _limit(kind)
-    h = _finite("calibration_height_m", calibration_height_m)
-    r = _finite("measured_resolution_m", measured_resolution_m)
+    h = _validate.finite(calibration_height_m, "calibration_height_m")
+    r = _validate.finite(measured_resolution_m, "measured_resolution_m")
     if h <= 0 or r <= 0:
         msg = (
             f"calibration_height_m={calibration_height_m!r} and measured_resolution_m="
@@ -322,12 +312,12 @@ class Sensor:
                 )
                 raise ValidationError(msg)
             object.__setattr__(self, "swath_km", swath_from_fov_km(self.height_agl_m, self.fov_deg))
-        swath = _finite("swath_km", self.swath_km)
+        swath = _validate.finite(self.swath_km, "swath_km")
         object.__setattr__(self, "swath_km", swath)
         if swath <= 0:
             msg = f"sensor {self.name!r}: swath_km={self.swath_km!r} must be a positive width in km"
             raise ValidationError(msg)
-        near = _finite("near_range_km", self.near_range_km)
+        near = _validate.finite(self.near_range_km, "near_range_km")
         if near < 0:
             msg = f"sensor {self.name!r}: near_range_km={near!r} must be >= 0 km"
             raise ValidationError(msg)
@@ -363,7 +353,7 @@ class Sensor:
                 )
                 raise ValidationError(msg)
         if self.resolution_m is not None:
-            res = _finite("resolution_m", self.resolution_m)
+            res = _validate.finite(self.resolution_m, "resolution_m")
             if res <= 0:
                 msg = f"sensor {self.name!r}: resolution_m={res!r} must be positive (metres)"
                 raise ValidationError(msg)
@@ -378,7 +368,8 @@ class Sensor:
                     f"higher{hint} or give resolution_m >= {lim.resolution_m:g}"
                 )
                 raise ValidationError(msg)
-        if self.height_agl_m is not None and _finite("height_agl_m", self.height_agl_m) <= 0:
+        h = self.height_agl_m
+        if h is not None and _validate.finite(h, "height_agl_m") <= 0:
             msg = f"sensor {self.name!r}: height_agl_m={self.height_agl_m!r} must be positive"
             raise ValidationError(msg)
 
@@ -401,14 +392,14 @@ class Sensor:
             value = getattr(self, name)
             if value is None:
                 continue
-            v = _finite(name, value)
+            v = _validate.finite(value, name)
             if v <= 0 or (name == "fov_deg" and v >= 180.0):
                 what = "in (0, 180) degrees" if name == "fov_deg" else "positive"
                 msg = f"sensor {self.name!r}: {name}={value!r} must be {what}"
                 raise ValidationError(msg)
             object.__setattr__(self, name, v)
         if self.near_range_angle_deg is not None:
-            a = _finite("near_range_angle_deg", self.near_range_angle_deg)
+            a = _validate.finite(self.near_range_angle_deg, "near_range_angle_deg")
             if not 0.0 <= a < 90.0 or self.side == "both":
                 msg = (
                     f"sensor {self.name!r}: near_range_angle_deg={self.near_range_angle_deg!r} "
@@ -418,7 +409,7 @@ class Sensor:
                 raise ValidationError(msg)
             object.__setattr__(self, "near_range_angle_deg", a)
         if self.resolution_m is None and self.ifov_mrad is not None and self.height_agl_m:
-            h = _finite("height_agl_m", self.height_agl_m)
+            h = _validate.finite(self.height_agl_m, "height_agl_m")
             object.__setattr__(self, "resolution_m", h * self.ifov_mrad / 1000.0)
 
     # -- geometry ---------------------------------------------------------------------------
@@ -451,7 +442,7 @@ class Sensor:
 
     def effective_swath_km(self, overlap: float = 0.0) -> float:
         """Lane spacing (km) for a side overlap fraction: ``swath_km * (1 - overlap)``."""
-        ov = _finite("overlap", overlap)
+        ov = _validate.finite(overlap, "overlap")
         if not 0.0 <= ov <= _caps.MAX_OVERLAP:
             msg = (
                 f"overlap={overlap!r} must be a fraction in [0, {_caps.MAX_OVERLAP:g}], e.g. "
@@ -558,7 +549,8 @@ class Sensor:
         g0 = self.nadir_gsd_m(height_agl_m)
         if self.scan in ("frame", "side_looking"):
             return GroundSample(g0, g0)
-        c = math.cos(math.atan(abs(_finite("offset_km", offset_km)) * 1000.0 / height_agl_m))
+        offset_m = abs(_validate.finite(offset_km, "offset_km")) * 1000.0
+        c = math.cos(math.atan(offset_m / height_agl_m))
         return GroundSample(g0 / (c * c), g0 / c)
 
     def at_height(self, height_agl_m: float) -> Sensor:
@@ -620,7 +612,7 @@ class Sensor:
         dict
             ``{"<= 0.5 m": km, "<= 1 m": km, "coarser": km}``, summing to the swath.
         """
-        bounds = [_finite("classes_m", b) for b in classes_m]
+        bounds = [_validate.finite(b, "classes_m") for b in classes_m]
         if not bounds or any(b <= 0 for b in bounds) or bounds != sorted(set(bounds)):
             msg = f"classes_m={classes_m!r} must be increasing positive bounds in metres"
             raise ValidationError(msg)
@@ -667,8 +659,8 @@ class Sensor:
             The band is empty: the aircraft cannot fly high enough for the
             sensor's minimum height (the message gives both heights).
         """
-        ac = _aircraft_of(aircraft)
-        ground = _finite("ground_elevation_m", ground_elevation_m)
+        ac = _aircraft.as_aircraft(aircraft, default=_aircraft.DEFAULT_PRESET)
+        ground = _validate.finite(ground_elevation_m, "ground_elevation_m")
         if ground < 0:
             msg = f"ground_elevation_m={ground_elevation_m!r} must be >= 0 m above sea level"
             raise ValidationError(msg)
@@ -701,7 +693,7 @@ class Sensor:
         """
         h = self.operating_height_m(aircraft, ground_elevation_m=ground_elevation_m)
         if height_agl_m is not None:
-            ac = _aircraft_of(aircraft)
+            ac = _aircraft.as_aircraft(aircraft, default=_aircraft.DEFAULT_PRESET)
             want = _height(height_agl_m)
             low = max(ac.min_altitude_m, self.min_height_agl_m or 0.0)
             top = ac.top_height_m - float(ground_elevation_m)
@@ -723,7 +715,7 @@ class GroundSample(NamedTuple):
 
 
 def _height(value: Any) -> float:
-    h = _finite("height_agl_m", value)
+    h = _validate.finite(value, "height_agl_m")
     if h <= 0:
         msg = f"height_agl_m={value!r} must be a positive height above ground in metres"
         raise ValidationError(msg)
@@ -732,16 +724,6 @@ def _height(value: Any) -> float:
 
 def _overlap_km(lo: float, hi: float, a: float, b: float) -> float:
     return max(0.0, min(hi, b) - max(lo, a))
-
-
-def _aircraft_of(aircraft: Any) -> Any:
-    from . import aircraft as _aircraft
-
-    if aircraft is None:
-        return _aircraft.preset(_aircraft.DEFAULT_PRESET)
-    if isinstance(aircraft, str):
-        return _aircraft.preset(aircraft)
-    return aircraft
 
 
 def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) -> Sensor:
@@ -781,7 +763,7 @@ def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) 
     presets = _geodata.treaty().get("swath_presets", {})
     if key not in PRESETS or key not in presets:
         msg = f"unknown sensor preset {name!r}: choose from {', '.join(PRESETS)}"
-        raise UnknownCodeError(msg)
+        raise UnknownPresetError(msg)
     spec = presets[key]
     kind = _PRESET_KIND[key]
     one_side = str(spec.get("geometry", "centred")) == "one_side"
@@ -804,6 +786,47 @@ def preset(name: str, *, aircraft: Any = None, ground_elevation_m: float = 0.0) 
     sensor = sensor.flown_on(aircraft, ground_elevation_m=ground_elevation_m)
     logger.debug("sensor preset %s: %.1f km %s", key, sensor.width_km, sensor.side)
     return sensor
+
+
+def as_sensor(value: Any, *, field: str = "sensor", allow_none: bool = False) -> Sensor | None:
+    """A sensor argument as a :class:`Sensor`: an instance, or a preset name (:func:`preset`).
+
+    The one coercion of every ``sensor=`` argument of openskies
+    (:func:`openskies._validate.instance_or_preset`).
+
+    Parameters
+    ----------
+    value : Sensor, str or None
+        A Sensor (returned as it is) or one of :data:`PRESETS` (flown on the
+        default aircraft).
+    field : str
+        The argument's name, as the error message shows it.
+    allow_none : bool
+        Whether None (no sensor) is accepted; it is returned as None.
+
+    Returns
+    -------
+    Sensor or None
+        None only when ``value`` is None and ``allow_none``.
+
+    Raises
+    ------
+    UnknownPresetError
+        An unknown preset name (an :class:`UnknownCodeError` and a
+        :class:`ValidationError`); the message lists :data:`PRESETS`.
+    ValidationError
+        A number, a mapping, another object, or None where it is not allowed.
+    """
+    return _validate.instance_or_preset(
+        value,
+        field=field,
+        cls=Sensor,
+        kind="sensor",
+        instance="an openskies.sensors.Sensor",
+        lookup=preset,
+        names=PRESETS,
+        allow_none=allow_none,
+    )
 
 
 def _preset_geometry(spec: dict[str, Any], limit_m: float) -> dict[str, Any]:

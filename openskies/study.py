@@ -352,7 +352,7 @@ def compare_entry_points(
     """
     from . import data
 
-    reg = regime if regime is not None else data.regime()
+    reg = _airfields.as_regime(regime)
     terr = _territory.get(territory, year=reg.year) if isinstance(territory, str) else territory
     if not candidates:
         msg = "candidates is empty: give at least the status-quo airfield, e.g. ('UUMB', 'UMMS')"
@@ -370,7 +370,7 @@ def compare_entry_points(
     for sen in sens_objs.values():
         coverage.estimate_lane_km(terr, sen, overlap=overlap)
     coverage.check_reach_grid(terr, reach_cell_km)
-    ac = _aircraft.preset(aircraft) if isinstance(aircraft, str) else aircraft
+    ac = _aircraft.as_aircraft(aircraft)
     if targets is None:
         try:
             sites = data.sites(terr.code)

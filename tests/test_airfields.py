@@ -120,27 +120,3 @@ def test_candidates_inside_belarus() -> None:
         "UMOO",
     } <= set(cands.index)
     data.territory("BLR").check_inside(cands["lon"], cands["lat"], what="candidate airfield")
-
-
-def test_sites_inside_belarus_with_uncertainty() -> None:
-    s = data.sites("BLR")
-    assert len(s) >= 15
-    assert (s["position_uncertainty_km"].astype(float) > 0).all()
-    names = " ".join(s["name"]).lower()
-    for ground in ("obuz", "domanov", "ruzhan", "brest"):
-        assert ground in names
-    data.territory("BLR").check_inside(s["lon"], s["lat"], what="site")
-    with pytest.raises(UnknownCodeError, match="no sites are bundled"):
-        data.sites("POL")
-
-
-def test_info_lists_every_bundled_file() -> None:
-    facts = data.info()
-    assert set(facts["files"]) == {
-        "countries.gpkg",
-        "airfields.csv",
-        "treaty.yaml",
-        "sites_blr.csv",
-        "sunshine_blr.csv",
-    }
-    assert facts["parties_2019"] == len(data.regime(2019).parties)

@@ -524,29 +524,3 @@ def test_rule8_avoid_zone() -> None:
     assert plan.validate(avoid=[box(20.0, 40.0, 21.0, 41.0)]) == []
     with pytest.raises(ValidationError, match="Polygon"):
         plan.validate(avoid=[shapely.Point(28.0, 54.0)])
-
-
-# --------------------------------------------------------------------------- aircraft
-
-
-def test_aircraft_presets_have_sources_and_flag_assumptions() -> None:
-    ps = aircraft.presets()
-    assert set(ps) == {"An-30B", "Saab 340", "OC-135B", "Tu-214ON"}
-    for ac in ps.values():
-        assert 300.0 < ac.cruise_speed_kmh < 1000.0
-        assert ac.min_altitude_m < ac.max_altitude_m
-        assert set(ac.sources) == {
-            "cruise_speed_kmh",
-            "range_km",
-            "min_altitude_m",
-            "max_altitude_m",
-        }
-    assert "cruise_speed_kmh" in ps["OC-135B"].assumptions
-    assert "cruise_speed_kmh" not in ps["Tu-214ON"].assumptions
-    assert aircraft.preset("tu214on").name == "Tu-214ON"
-    with pytest.raises(UnknownCodeError, match="An-30B"):
-        aircraft.preset("Il-76")
-    faster = ps["An-30B"].with_values(cruise_speed_kmh=500.0)
-    assert faster.sources["cruise_speed_kmh"] == "user-given"
-    with pytest.raises(ValidationError, match="cruise_speed_kmh"):
-        aircraft.Aircraft("x", cruise_speed_kmh=-1, range_km=1, min_altitude_m=0, max_altitude_m=1)

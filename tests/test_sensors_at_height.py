@@ -218,22 +218,3 @@ def test_coverage_lanes_image_a_square_with_the_offset_radar() -> None:
     stats = coverage.coverage(ls.footprint(), area)
     assert stats.fraction > 0.99
     assert shapely.is_valid(ls.footprint())
-
-
-def test_aircraft_operating_values_and_reserve() -> None:
-    an30 = aircraft.preset("An-30B")
-    # reserve: the larger of 10 % of 2,630 km and 45 min at 430 km/h
-    assert an30.reserve_km == pytest.approx(max(0.10 * 2630.0, 0.75 * 430.0))
-    assert an30.usable_range_km == pytest.approx(2630.0 - an30.reserve_km)
-    assert set(an30.ops_sources) == set(aircraft.OPS_FIELDS)
-    assert "ground_time_per_stop_h" in an30.ops_assumptions
-    oc = aircraft.preset("OC-135B")
-    assert oc.ceiling_margin_m == 0.0
-    assert "ceiling_margin_m" not in oc.ops_assumptions
-    longer = an30.with_values(ground_time_per_stop_h=2.5, range_km=3000.0)
-    assert longer.ops_sources["ground_time_per_stop_h"] == "user-given"
-    assert longer.sources["range_km"] == "user-given"
-    with pytest.raises(ValidationError, match=r"reserve_fraction=1\.5"):
-        an30.with_values(reserve_fraction=1.5)
-    with pytest.raises(ValidationError, match="ceiling_margin_m"):
-        an30.with_values(ceiling_margin_m=9000.0)

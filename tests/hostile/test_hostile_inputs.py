@@ -100,35 +100,12 @@ def test_every_config_number_is_strict(tmp_path, refused, key, value) -> None:
     refused(["compare", str(cfg), "-o", "{out}", "--no-progress"], f"study.{key} (line 2)")
 
 
-def test_yaml_ints_and_exponents_are_numbers() -> None:
-    from openskies import config
-
-    p = REPO / "configs" / "belarus-entry-point.yaml"
-    cfg = config.load(p, config.StudyConfig, section="study")
-    assert cfg.reach_cell_km == 10.0
-    assert isinstance(cfg.reach_cell_km, float)
-    loader = config._ConfigLoader("a: 1e6\nb: 2.5E-1\nc: '1e6'\nd: 12\n")
-    assert loader.get_single_data() == {"a": 1e6, "b": 0.25, "c": "1e6", "d": 12}
-
-
 def test_duplicate_yaml_key_names_the_key_and_both_lines(tmp_path, refused) -> None:
     cfg = _write(tmp_path, "s.yaml", "study:\n  territory: BLR\n  seed: 1\n  territory: POL\n")
     refused(
         ["compare", str(cfg), "-o", "{out}", "--no-progress"],
         "study.territory: the key 'territory' is given twice (lines 2 and 4)",
     )
-
-
-def test_merge_keys_may_still_override(tmp_path) -> None:
-    from openskies import config
-
-    p = _write(
-        tmp_path,
-        "s.yaml",
-        "base: &b {seed: 1, territory: BLR}\nstudy:\n  <<: *b\n  seed: 2\n",
-    )
-    raw, _ = config._read_yaml(p)
-    assert raw["study"] == {"seed": 2, "territory": "BLR"}
 
 
 def test_section_that_is_not_a_mapping_is_named(tmp_path, refused) -> None:
@@ -154,19 +131,6 @@ def test_unknown_nested_key_lists_the_allowed_keys(tmp_path, refused) -> None:
         "max_flight_distance_km, party, roles",
     )
     assert not re.search(r"allowed keys here:\s*($|\n)", text)
-
-
-def test_allowed_keys_is_never_an_empty_list() -> None:
-    from openskies import config
-
-    # a key path through a list of models, and one through a non-model: a list or nothing
-    assert config._allowed_keys(config.PlanConfig, ("designate", 0, "x")) == [
-        "icao",
-        "max_flight_distance_km",
-        "party",
-        "roles",
-    ]
-    assert config._allowed_keys(config.StudyConfig, ("candidates", 0, "x")) == []
 
 
 # --------------------------------------------------------------------------- YAML parsing
