@@ -47,6 +47,7 @@ from ._sun import (  # noqa: F401 - moved, still importable from here
     _solar_elevation_deg,
     _sun_declination_eot,
 )
+from ._text import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -519,10 +520,6 @@ def _exercise(exercise: Exercise | Mapping[str, Any]) -> Exercise:
 # --------------------------------------------------------------------------- obligations
 
 
-def _fmt_int(v: int) -> str:
-    return f"{v:,}"
-
-
 def _evaluate(
     block: Mapping[str, Any] | None, counts: Mapping[str, int | None], *, where: str
 ) -> tuple[bool | None, list[str], list[str], list[str]]:
@@ -537,14 +534,14 @@ def _evaluate(
         op = _operator(th["comparison"], where=f"{where}.{key}")
         value = int(th["value"])
         if not th.get("verified", False):
-            unverified.append(f"{where}.{key} = {_fmt_int(value)}")
+            unverified.append(f"{where}.{key} = {format_number(value)}")
         n = counts.get(key)
         if n is None:
             unknown.append(key)
             continue
         met = n >= value if op == ">=" else n > value
         if met:
-            hits.append(f"{key} {_fmt_int(n)} {_OPERATORS[op]} {_fmt_int(value)}")
+            hits.append(f"{key} {format_number(n)} {_OPERATORS[op]} {format_number(value)}")
     return bool(hits), hits, unknown, unverified
 
 

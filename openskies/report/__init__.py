@@ -9,7 +9,8 @@ Pages: :mod:`.plan` (a flight plan), :mod:`.coverage` (a full-coverage flight se
 :mod:`.exercise` (an exercise's CSBM obligations and time to image). Shared helpers:
 :mod:`._leaflet` (offline folium/Leaflet machinery, byte-stable HTML, static PNG),
 :mod:`._layers` (palette, base map, airfield/target/footprint/plan layers) and
-:mod:`._tables` (colour ramp, number formatting, tables).
+:mod:`._tables` (colour ramp, the Markdown table writer, HTML table cells;
+numbers through :func:`openskies._text.format_number`).
 
 Coordinates are (lon, lat) degrees WGS84; lengths km; areas geodesic km².
 """

@@ -59,6 +59,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from shapely.geometry.base import BaseGeometry
 
 from .. import geodesy
+from .._text import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -260,17 +261,13 @@ def scenario_label(scenario: str, names: Mapping[str, str], inc: str, cand: str)
 
 
 def fmt_km(km: float) -> str:
-    """``4950.0`` -> ``"4,950 km"``."""
-    return f"{km:,.0f} km"
+    """``4950.0`` -> ``"4,950 km"`` (:func:`openskies._text.format_number`)."""
+    return format_number(km, decimals=0, unit="km", missing=None)
 
 
 def fmt_num(x: float, *, digits: int = 1) -> str:
     """Integers without decimals, others with ``digits`` decimals, thousands separated."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if abs(x - round(x)) < 1e-9:
-        return f"{round(x):,d}"
-    return f"{x:,.{digits}f}"
+    return format_number(x, decimals=digits, whole_numbers=True, missing="n/a")
 
 
 def _scenarios_present(df: pd.DataFrame, wanted: Sequence[str]) -> list[str]:

@@ -56,6 +56,7 @@ from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElemen
 from folium.template import Template
 
 from .._errors import OpenSkiesError, ValidationError
+from .._text import format_number
 
 logger = logging.getLogger(__name__)
 
@@ -507,23 +508,13 @@ def _iter_geometries_with_properties(
     raise ValidationError(msg)
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return type(value).__name__ in {"NAType", "NaTType"}
-
-
 def _format_value(value: Any) -> str:
-    """Plain text for a property value (escaping is the caller's job)."""
-    if _is_missing(value):
-        return "—"
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.10g}"
-    return str(value)
+    """Plain text for a property value or table cell (escaping is the caller's job).
+
+    Floats to 10 significant digits, integers in full, no thousands separator; missing is a
+    dash (:func:`openskies._text.format_number`).
+    """
+    return format_number(value, significant=10, thousands=False, missing="—")
 
 
 def _normalise_fields(

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure, SubFigure
 
+from .._text import format_number
 from ._figures import literal_text
 
 logger = logging.getLogger(__name__)
@@ -97,12 +98,9 @@ def _table_pages(pdf: PdfPages, caption: str, table: pd.DataFrame, *, footer: st
 
 
 def _cell(v: Any) -> str:
+    """A table cell: whole numbers as integers, else 3 significant digits below 1000."""
     if isinstance(v, float):
-        if v != v:  # NaN
-            return ""
-        if abs(v - round(v)) < 1e-9 and abs(v) < 1e15:
-            return f"{round(v):,d}"
-        return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+        return format_number(v, significant=3, whole_from=1000, whole_numbers=True)
     return str(v)
 
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._text import csv_frame, markdown_text
+from .._text import csv_frame, format_number, markdown_text
 from ..exercise import run
+from ._tables import markdown_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import ExerciseConfig
@@ -37,30 +38,18 @@ OUTPUTS = {
 
 
 def _cell(value: Any) -> str:
+    """A cell of the exercise tables: numbers with 2 decimals, times in UTC, missing as a dash.
+
+    Integers (counts, step numbers) are written as they are, with no thousands separator.
+    """
     import pandas as pd
 
-    if value is None or (isinstance(value, float) and value != value):
-        return "—"
-    if value is pd.NaT:
-        return "—"
+    if value is None or value is pd.NaT or isinstance(value, bool | float):
+        return format_number(value, decimals=2, missing="—")
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
     text = " ".join(str(value).splitlines())
     return text if text else "—"
-
-
-def _md_table(df: Any, columns: Mapping[str, str]) -> str:
-    head = "| " + " | ".join(columns.values()) + " |"
-    sep = "|" + "|".join("---" for _ in columns) + "|"
-    body = [
-        "| " + " | ".join(markdown_text(_cell(rec[c])) for c in columns) + " |"
-        for rec in df.to_dict("records")
-    ]
-    return "\n".join([head, sep, *body])
 
 
 _OBL_COLS = {
@@ -143,7 +132,7 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
         "",
         "### CSBM obligations per regime (as the regimes stood in 2019)",
         "",
-        _md_table(res["obligations"], _OBL_COLS),
+        markdown_table(res["obligations"], columns=_OBL_COLS, fmt=_cell),
         "",
         "A regime is triggered when any one of its thresholds is met; each threshold's "
         'comparison ("exceeding" or "equal to or exceeding") is as its source words it '
@@ -155,25 +144,27 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
         f"{md(cfg.time_to_image.sensor)}, aircraft {md(cfg.time_to_image.aircraft)}, home base "
         f"{md(cfg.time_to_image.home_base)}.",
         "",
-        _md_table(res["summary"], _SUM_COLS),
+        markdown_table(res["summary"], columns=_SUM_COLS, fmt=_cell),
         "",
     ]
     for _ep, grp in res["steps"].groupby("entry_point", sort=False):
-        out += [f"#### Timeline: {md(grp['label'].iloc[0])}", "", _md_table(grp, _STEP_COLS), ""]
+        out += [
+            f"#### Timeline: {md(grp['label'].iloc[0])}",
+            "",
+            markdown_table(grp, columns=_STEP_COLS, fmt=_cell),
+            "",
+        ]
     if not res["sensitivity"].empty:
         out += [
             "### Sensitivity to the trigger time",
             "",
-            _md_table(res["sensitivity"], _SENS_COLS),
+            markdown_table(res["sensitivity"], columns=_SENS_COLS, fmt=_cell),
             "",
         ]
     out += [
         "### Timeline parameters",
         "",
-        _md_table(
-            tl.table(),
-            {"parameter": "parameter", "value": "value", "source": "source", "meaning": "meaning"},
-        ),
+        markdown_table(tl.table(), columns=["parameter", "value", "source", "meaning"], fmt=_cell),
         "",
         "Assumptions: the area to image is a disc of the position uncertainty around each "
         "ground; one flight visits the grounds in the shortest geodesic order and sweeps each "
@@ -191,16 +182,10 @@ def _report_md(cfg: ExerciseConfig, res: Mapping[str, Any]) -> str:
             "These thresholds were not read in their source text; see the notes in "
             f"`geodata/{csbm.DATA_FILE}`.",
             "",
-            _md_table(
+            markdown_table(
                 unver,
-                {
-                    "regime": "regime",
-                    "measure": "measure",
-                    "count": "count",
-                    "value": "value",
-                    "comparison": "comparison",
-                    "source": "source",
-                },
+                columns=["regime", "measure", "count", "value", "comparison", "source"],
+                fmt=_cell,
             ),
             "",
         ]

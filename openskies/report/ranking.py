@@ -11,6 +11,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,9 @@ import pandas as pd
 import shapely
 
 from .._errors import ValidationError
-from .._text import csv_frame, markdown_text
+from .._text import csv_frame, format_number, markdown_text
 from ..ranking import _territory_of, level_metrics
-from ._tables import SCORE_STOPS, ramp
+from ._tables import SCORE_STOPS, markdown_table, ramp
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -53,24 +54,27 @@ def _reproducible(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _fmt(v: Any, unit: str = "") -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA:
-        return ""
-    if isinstance(v, bool | np.bool_):
-        return "yes" if v else "no"
-    if isinstance(v, int | np.integer):
-        return f"{int(v):,}"
+    """A ranking value as text, by its metric's unit (:func:`openskies._text.format_number`).
+
+    A fraction is a percentage with one decimal, a whole number of flights a plain count,
+    anything else 3 significant digits below 100 and none from 100 up; missing or infinite
+    is empty.
+    """
     if isinstance(v, float | np.floating):
-        v = float(v)
         if unit == "fraction":
-            return f"{v:.1%}"
-        if unit == "flights" and v == round(v):
-            return f"{v:.0f}"
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-    return str(v)
+            return format_number(v, percent=True, decimals=1, thousands=False, infinite="")
+        if unit == "flights" and float(v).is_integer():
+            return format_number(v, decimals=0, thousands=False)
+    return format_number(v, significant=3, whole_from=100, infinite="")
+
+
+#: Cells of the ranking tables that are not a metric: coordinates (3 decimals) and the rank.
+_COORD_TEXT = partial(format_number, decimals=3, thousands=False, missing=None)
+_RANK_TEXT = partial(format_number, decimals=0, thousands=False)
 
 
 def _scenario_label(budget: float, sensor: str) -> str:
-    return f"{budget:,.0f} km, {sensor}"
+    return f"{format_number(budget, decimals=0, unit='km', missing=None)}, {sensor}"
 
 
 def findings(ranking: pd.DataFrame, *, highlight: Sequence[str] = ()) -> list[str]:
@@ -193,34 +197,31 @@ def ranking_markdown(
         *[f"- {md(f)}" for f in findings(ranking, highlight=highlight)],
         "",
     ]
+    formats = {
+        "lat": _COORD_TEXT,
+        "lon": _COORD_TEXT,
+        "rank": _RANK_TEXT,
+        **{
+            c: partial(_fmt, unit=units.get(c.removeprefix("vs_reference_"), ""))
+            for c in cols
+            if c not in ("lat", "lon", "rank")
+        },
+    }
     for (b, s), g in ranking.groupby(["budget_km", "sensor"], sort=False):
         lines += [
             f"## Ranking: {md(_scenario_label(b, s))}",
             "",
-            "| " + " | ".join(cols) + " |",
-            "|" + "---|" * len(cols),
+            markdown_table(g, columns=cols, formats=formats),
+            "",
         ]
-        for _, row in g.iterrows():
-            cells = []
-            for c in cols:
-                v = row[c]
-                if c in ("lat", "lon"):
-                    cells.append(f"{v:.3f}")
-                elif c == "rank":
-                    cells.append("" if pd.isna(v) else str(int(v)))
-                else:
-                    u = units.get(c.removeprefix("vs_reference_"), "")
-                    cells.append(md(_fmt(v, u)))
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append("")
     if meta.get("failed"):
-        lines += ["## Failed candidates", "", "| icao | error |", "|---|---|"]
-        lines += [f"| {md(i)} | {md(e)} |" for i, e in meta["failed"].items()]
-        lines.append("")
-    lines += ["## Metrics", "", "| metric | unit | better | definition |", "|---|---|---|---|"]
-    for k, (u, d, t) in level_metrics(p["metrics"]).items():
-        if k in ranking.columns:
-            lines.append(f"| {k} | {u} | {d} | {t} |")
+        failed = pd.DataFrame(list(meta["failed"].items()), columns=["icao", "error"])
+        lines += ["## Failed candidates", "", markdown_table(failed, fmt=str), ""]
+    defs = pd.DataFrame(
+        [(k, *v) for k, v in level_metrics(p["metrics"]).items() if k in ranking.columns],
+        columns=["metric", "unit", "better", "definition"],
+    )
+    lines += ["## Metrics", "", markdown_table(defs, fmt=str)]
     prov = meta["provenance"]
     run = meta["run"]
     lines += [

@@ -26,7 +26,7 @@ from ._layers import (
     base_layers,
     footprint_layer,
 )
-from ._tables import _esc, _fmt, _ramp, markdown_table
+from ._tables import _esc, markdown_table, ramp, round_for_display
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
                 style=lambda pr, top=top: {
                     "weight": 0,
                     "fillOpacity": 0.6,
-                    "fillColor": _ramp(pr.get("round_trip_km", 0) / top),
+                    "fillColor": ramp(pr.get("round_trip_km", 0) / top),
                 },
                 tooltip_fields={"round_trip_km": "Round trip km"},
                 precision=3,
@@ -215,8 +215,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     legend += [
         ("Hypothetical airfield", PALETTE["hypothetical"]),
         ("Observed territory", PALETTE["territory"]),
-        ("Reach: short round trip", _ramp(0.0)),
-        ("Reach: long round trip", _ramp(1.0)),
+        ("Reach: short round trip", ramp(0.0)),
+        ("Reach: long round trip", ramp(1.0)),
     ]
     _html.add_legend(m, legend, title="Legend")
     _html.add_layer_control(m, collapsed=True)
@@ -226,7 +226,9 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         w = study.wide()
         cols = [c for c in w.columns if c.endswith(f" {s}")]
         t = w[cols].reset_index()
-        rows = [[r[0], r[1], *[_fmt(v) for v in r[2:]]] for r in t.itertuples(index=False)]
+        rows = [
+            [r[0], r[1], *[round_for_display(v) for v in r[2:]]] for r in t.itertuples(index=False)
+        ]
         _html.add_html_section(
             m, _html.html_table(["metric", "unit", *cols], rows), title=f"Metrics: {s}"
         )
@@ -237,7 +239,7 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         m,
         _html.html_table(
             list(deltas.columns),
-            [[*r[:4], _fmt(r[4]), _fmt(r[5]), _fmt(r[6])] for r in deltas.itertuples(index=False)],
+            [[*r[:4], *map(round_for_display, r[4:7])] for r in deltas.itertuples(index=False)],
         ),
         title=f"Differences from the status quo ({p['candidates'][0]})",
     )
