@@ -1107,7 +1107,9 @@ def _volume_bound(
     nz = len(ci)
     h = _new_highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
+    # no "threads" option: HiGHS keeps one scheduler per process, sized by the first solve
+    # (the orienteering ILP leaves it at its default); a later instance asking for another
+    # thread count is refused at run(), which once turned this proved bound into 1
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_max_nodes", 20_000)
@@ -1137,15 +1139,28 @@ def _volume_bound(
             h.addRow(-inf, 0.0, len(idx), idx, np.concatenate([[-rhs], w]))
     if matching:
         _add_matching(h, data, cap, n_g, n_g + nz)
-    h.run()
+    run_status = h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
         return n + 1, math.inf  # no legal set of flights at all
     bound = float(info.mip_dual_bound)
     lp = float(info.objective_function_value)
-    if not math.isfinite(bound):
-        return 1, 0.0
+    # solved, or stopped by a limit: the dual bound is proved either way; anything else is a
+    # failure of the solver, said as such (never a silently weaker bound)
+    stopped = {
+        highspy.HighsModelStatus.kOptimal,
+        highspy.HighsModelStatus.kSolutionLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+        highspy.HighsModelStatus.kTimeLimit,
+    }
+    failed = run_status == highspy.HighsStatus.kError or status not in stopped
+    if failed or not math.isfinite(bound):
+        msg = (
+            f"HiGHS did not solve the flight-count bound (run {run_status}, model "
+            f"{h.modelStatusToString(status)}, dual bound {bound!r})"
+        )
+        raise RuntimeError(msg)
     return max(1, math.ceil(bound - 1e-6)), lp
 
 

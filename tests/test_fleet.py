@@ -339,3 +339,40 @@ def test_belarus_wide_sensor_bounds_are_tight() -> None:
     # the end-point matching closes the gap: the plan's four flights are proved fewest
     assert len(fs) == fs.summary.flights_lower_bound
     assert fs.summary.lower_bound_method.startswith("radial bin-packing")
+
+
+_BOUND_AFTER_ILP = r"""
+import numpy as np
+from openskies import _fleet, routing
+# an exact orienteering solve first: HiGHS sizes its one per-process scheduler here
+rng = np.random.default_rng(0)
+xy = rng.uniform(0, 100, (8, 2))
+d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+routing.solve_orienteering(d, np.arange(8.0), 200.0, start=0, end=0, method="exact")
+y = np.arange(10.0)
+starts = np.column_stack([np.full(10, 5.0), y])
+ends = np.column_stack([np.full(10, 25.0), y])
+pts = np.vstack([starts, ends, [[0.0, 0.0]]])
+dist = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+fleet = _fleet.Fleet(np.hypot(*(ends - starts).T), dist)
+print(_fleet._volume_bound(fleet._bound_data, 120.0)[0])
+"""
+
+
+def test_the_bound_is_proved_after_another_highs_solve_in_the_process() -> None:
+    # regression: the bound's model asked HiGHS for one thread after the orienteering ILP had
+    # sized the process's scheduler; run() refused, and the bound silently became 1 (CI)
+    import subprocess
+    import sys
+
+    y = np.arange(10.0)
+    lengths, dist = _planar(
+        np.column_stack([np.full(10, 5.0), y]), np.column_stack([np.full(10, 25.0), y])
+    )
+    alone = _fleet._volume_bound(_fleet.Fleet(lengths, dist)._bound_data, 120.0)[0]
+    # 200 km of lanes, each flight at most 120 km with 10 km of airfield legs: at least 2
+    assert alone >= 2
+    out = subprocess.run(
+        [sys.executable, "-c", _BOUND_AFTER_ILP], capture_output=True, text=True, check=True
+    )
+    assert int(out.stdout.split()[-1]) == alone
