@@ -26,7 +26,6 @@ Pipeline (after Fields2Cover: headland -> cells -> swaths -> route):
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import logging
 import math
@@ -40,10 +39,10 @@ import shapely.ops
 from numpy.typing import NDArray
 from pyproj import Transformer
 from shapely import affinity
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
+from shapely.geometry import LineString, MultiLineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from . import geodesy
+from . import _paths, geodesy
 from ._errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -1151,8 +1150,13 @@ def _build(
 # --------------------------------------------------------------------------- routing
 
 
-class Router:
-    """Shortest flight paths inside an allowed region (visibility graph).
+class Router(_paths.Router):
+    """Shortest flight paths inside an allowed region: coverage's use of the one router.
+
+    :class:`openskies._paths.Router` with coverage's margins: legs may come within
+    :data:`CHECK_MARGIN_M` of the border (a lane may end closer to it than the routing
+    margin), paths bend at corners ``margin_km`` inside it, simplified by
+    ``simplify_km``.
 
     Parameters
     ----------
@@ -1175,268 +1179,13 @@ class Router:
         margin_km: float = 1.0,
         simplify_km: float = 1.0,
     ) -> None:
-        self.centre = centre
-        self.ref_lon = centre[0]
-        local, self.inv = geodesy.to_local(allowed, centre=centre)
-        self.fwd = geodesy.aeqd(round(centre[0], 4), round(centre[1], 4))[0]  # to_local's
+        local, _ = geodesy.to_local(allowed, centre=centre)
         local = shapely.make_valid(local)
-        self.region = local.buffer(-margin_km * 1000.0, quad_segs=4)
-        self.region = shapely.make_valid(self.region)
-        # legs are tested against the region shrunk by a few metres only: a lane may end
-        # closer to the border than the routing margin
-        self.check = local.buffer(-CHECK_MARGIN_M, quad_segs=4)
-        shapely.prepare(self.check)
-        nodes_region = self.region.buffer(-simplify_km * 1000.0, quad_segs=2).simplify(
-            simplify_km * 1000.0
+        region = shapely.make_valid(local.buffer(-margin_km * 1000.0, quad_segs=4))
+        corners = region.buffer(-simplify_km * 1000.0, quad_segs=2).simplify(simplify_km * 1000.0)
+        super().__init__(
+            local.buffer(-CHECK_MARGIN_M, quad_segs=4), shapely.make_valid(corners), centre
         )
-        nodes_region = shapely.make_valid(nodes_region)
-        self.node_region = nodes_region
-        pts = []
-        for poly in geodesy.explode_polygons(nodes_region):
-            for k, ring in enumerate([poly.exterior, *poly.interiors]):
-                pts.extend(_reflex_vertices(ring, hole=k > 0))
-        self.nodes = np.array(pts) if pts else np.zeros((0, 2))
-        self._graph: list[list[tuple[int, float]]] | None = None
-        self.cache: dict[tuple, tuple[float, NDArray[np.float64]]] = {}
-
-    def _xy(self, lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
-        x, y = self.fwd.transform(lonlat[:, 0], lonlat[:, 1])
-        return np.column_stack([x, y])
-
-    def visible(self, a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """Whether each straight segment a[i]-b[i] (projected) stays inside the region."""
-        lines = shapely.linestrings(np.stack([a, b], axis=1))
-        return shapely.covers(self.check, lines)
-
-    def shifted(
-        self,
-        prev: tuple[float, float],
-        p: tuple[float, float],
-        nxt: tuple[float, float],
-        inward_km: float,
-    ) -> tuple[float, float] | None:
-        """``p`` moved at least ``inward_km`` deeper into the region, if legs to it stay inside.
-
-        Routes bend at the same corners of the region; a flight that passes a corner
-        again is moved off it so as not to pass a third time through one point.
-        """
-        xy = self._xy(np.array([prev, p, nxt], dtype=float))
-        deeper = self.node_region.buffer(-inward_km * 1000.0, quad_segs=2)
-        if deeper.is_empty:
-            return None
-        near = shapely.ops.nearest_points(deeper, Point(xy[1]))[0]
-        q = np.array([near.x, near.y])
-        ok = self.visible(np.array([xy[0], q]), np.array([q, xy[2]]))
-        if not bool(np.all(ok)):
-            return None
-        out = _to_lonlat_inv(q[None, :], self.inv, self.ref_lon)[0]
-        return float(out[0]), float(out[1])
-
-    def _portal(self, pt: NDArray[np.float64]) -> NDArray[np.float64] | None:
-        """Nearest point of the node region to ``pt`` if the step there is inside."""
-        if self.node_region.is_empty:
-            return None
-        near = shapely.ops.nearest_points(self.node_region, Point(pt))[0]
-        q = np.array([near.x, near.y])
-        # nudge 10 m into the node region so that it sees the nodes
-        centre = np.asarray(self.node_region.representative_point().coords)[0]
-        q = q + (centre - q) * min(1.0, 10.0 / max(float(np.hypot(*(centre - q))), 1e-9))
-        if bool(self.visible(pt[None, :], q[None, :])[0]):
-            return q
-        return None
-
-    def _build_graph(self) -> list[list[tuple[int, float]]]:
-        n = len(self.nodes)
-        adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        if n < 2:
-            return adj
-        i, j = np.triu_indices(n, k=1)
-        ok = np.zeros(len(i), dtype=bool)
-        chunk = 200_000
-        for s in range(0, len(i), chunk):
-            ok[s : s + chunk] = self.visible(
-                self.nodes[i[s : s + chunk]], self.nodes[j[s : s + chunk]]
-            )
-        d = np.hypot(*(self.nodes[i] - self.nodes[j]).T)
-        for a, b, dist in zip(i[ok], j[ok], d[ok], strict=True):
-            adj[a].append((int(b), float(dist)))
-            adj[b].append((int(a), float(dist)))
-        logger.debug("router: %d nodes, %d edges", n, int(ok.sum()))
-        return adj
-
-    def distance_matrix(self, points: NDArray[np.float64], *, chunk: int = 200_000) -> NDArray:
-        """Routed path lengths (km) between every pair of (lon, lat) points; symmetric.
-
-        The WGS84 geodesic where the straight segment (projected) stays inside the
-        region, else the shortest path over the graph of the region's corners with
-        geodesic edge lengths, entering and leaving at corners the points see
-        (:meth:`route`'s graph); points that see no corner use :meth:`route`. ``inf``
-        where no path exists. Equal to the geodesic length of :meth:`route`'s path up
-        to the choice among near-equal paths (that one is shortest in the projection).
-        """
-        pts = np.asarray(points, dtype=float)[:, :2]
-        n = len(pts)
-        out = np.full((n, n), np.inf)
-        np.fill_diagonal(out, 0.0)
-        if n < 2:
-            return out
-        xy = self._xy(pts)
-        geo = geodesy.distance_matrix_km(pts[:, 0], pts[:, 1])
-        iu, ju = np.triu_indices(n, k=1)
-        vis = np.zeros(len(iu), dtype=bool)
-        for s in range(0, len(iu), chunk):
-            vis[s : s + chunk] = self.visible(xy[iu[s : s + chunk]], xy[ju[s : s + chunk]])
-        out[iu[vis], ju[vis]] = geo[iu[vis], ju[vis]]
-        hidden_i, hidden_j = iu[~vis], ju[~vis]
-        if len(hidden_i) and len(self.nodes):
-            if self._graph is None:
-                self._graph = self._build_graph()
-            nodes_ll = _to_lonlat_inv(self.nodes, self.inv, self.ref_lon)
-            v = len(self.nodes)
-            w = np.full((v, v), np.inf)
-            np.fill_diagonal(w, 0.0)
-            for a, adj in enumerate(self._graph):
-                for b, _ in adj:
-                    w[a, b] = float(
-                        geodesy.distance_km(nodes_ll[a, 0], nodes_ll[a, 1], *nodes_ll[b])
-                    )
-            for k in range(v):  # Floyd-Warshall over the corners
-                w = np.minimum(w, w[:, k, None] + w[None, k, :])
-            pi = np.repeat(np.arange(n), v)
-            vi = np.tile(np.arange(v), n)
-            seen = np.zeros(n * v, dtype=bool)
-            for s in range(0, n * v, chunk):
-                seen[s : s + chunk] = self.visible(
-                    xy[pi[s : s + chunk]], self.nodes[vi[s : s + chunk]]
-                )
-            to_node = np.asarray(
-                geodesy.distance_km(pts[pi, 0], pts[pi, 1], nodes_ll[vi, 0], nodes_ll[vi, 1])
-            ).reshape(n, v)
-            to_node[~seen.reshape(n, v)] = np.inf
-            # a point that sees no corner enters through a portal (as in route())
-            for a in np.flatnonzero(~np.isfinite(to_node).any(axis=1)):
-                portal = self._portal(xy[a])
-                if portal is None:
-                    continue
-                ok = self.visible(np.repeat(portal[None], v, 0), self.nodes)
-                p_ll = _to_lonlat_inv(portal[None, :], self.inv, self.ref_lon)[0]
-                step_km = float(geodesy.distance_km(pts[a, 0], pts[a, 1], p_ll[0], p_ll[1]))
-                via = step_km + np.asarray(
-                    geodesy.distance_km(p_ll[0], p_ll[1], nodes_ll[:, 0], nodes_ll[:, 1])
-                )
-                to_node[a] = np.where(ok, via, np.inf)
-            # reach[p, b]: shortest path from p to corner b entering at a corner p sees
-            reach = np.empty((n, v))
-            step = max(1, 2_000_000 // (v * v))
-            for s in range(0, n, step):
-                reach[s : s + step] = (to_node[s : s + step, :, None] + w[None, :, :]).min(axis=1)
-            for s in range(0, len(hidden_i), step * 4):
-                a, b = hidden_i[s : s + step * 4], hidden_j[s : s + step * 4]
-                out[a, b] = (reach[a] + to_node[b]).min(axis=1)
-        out[ju, iu] = out[iu, ju]
-        return out
-
-    def route(
-        self, p: tuple[float, float], q: tuple[float, float]
-    ) -> list[tuple[float, float]] | None:
-        """Intermediate (lon, lat) points of the shortest path from p to q inside the region.
-
-        Empty when the straight geodesic is inside; None when no path was found.
-        The geodesic legs between the returned points are inside up to the
-        projection's scale error.
-        """
-        key = (round(p[0], 7), round(p[1], 7), round(q[0], 7), round(q[1], 7))
-        if key in self.cache:
-            if not math.isfinite(self.cache[key][0]):
-                return None
-            return [tuple(v) for v in self.cache[key][1]]
-        dense = geodesy.densify_coords(np.array([p, q], dtype=float), 10.0)
-        xy = self._xy(dense)
-        if bool(shapely.covers(self.check, LineString(xy))) or len(self.nodes) == 0:
-            self.cache[key] = (0.0, np.zeros((0, 2)))
-            return []
-        if self._graph is None:
-            self._graph = self._build_graph()
-        pa, pb = xy[0], xy[-1]
-        n = len(self.nodes)
-        # an end too close to the border to see any node enters through a portal: the
-        # nearest point of the node region, if the straight step to it is inside
-        ends = []
-        for pt, node_to_pt in ((pa, False), (pb, True)):
-            vis = (
-                self.visible(self.nodes, np.repeat(pt[None], n, 0))
-                if node_to_pt
-                else self.visible(np.repeat(pt[None], n, 0), self.nodes)
-            )
-            extra = np.zeros((0, 2))
-            base = np.hypot(*(self.nodes - pt).T)
-            if not vis.any():
-                portal = self._portal(pt)
-                if portal is not None:
-                    vis = self.visible(np.repeat(portal[None], n, 0), self.nodes)
-                    step = float(np.hypot(*(portal - pt)))
-                    base = step + np.hypot(*(self.nodes - portal).T)
-                    extra = portal[None, :]
-            ends.append((vis, base, extra))
-        (vis_a, da, extra_a), (vis_b, db, extra_b) = ends
-        dist = np.full(n, np.inf)
-        prev = np.full(n, -1)
-        heap: list[tuple[float, int]] = []
-        for k in np.flatnonzero(vis_a):
-            dist[k] = da[k]
-            heapq.heappush(heap, (da[k], int(k)))
-        best = math.inf
-        best_k = -1
-        while heap:
-            dk, k = heapq.heappop(heap)
-            if dk > dist[k] or dk >= best:
-                continue
-            if vis_b[k] and dk + db[k] < best:
-                best = dk + db[k]
-                best_k = k
-            for m, w in self._graph[k]:
-                nd = dk + w
-                if nd < dist[m]:
-                    dist[m] = nd
-                    prev[m] = k
-                    heapq.heappush(heap, (nd, m))
-        if best_k < 0:
-            logger.info("router: no path inside the allowed region from %s to %s", p, q)
-            self.cache[key] = (math.inf, np.zeros((0, 2)))
-            return None
-        path = []
-        k = best_k
-        while k >= 0:
-            path.append(self.nodes[k])
-            k = prev[k]
-        path_xy = np.vstack([extra_a, np.array(path[::-1]), extra_b])
-        out = _to_lonlat_inv(path_xy, self.inv, self.ref_lon)
-        self.cache[key] = (best, out)
-        return [tuple(v) for v in out]
-
-
-def _to_lonlat_inv(xy: NDArray[np.float64], inv: Transformer, ref_lon: float) -> NDArray:
-    lon, lat = inv.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([geodesy.normalize_lon(np.asarray(lon)), np.asarray(lat)])
-
-
-def _reflex_vertices(ring: Any, *, hole: bool) -> list[tuple[float, float]]:
-    """Vertices of a ring where the allowed region is locally concave (path bends there)."""
-    xy = np.asarray(ring.coords)[:-1]
-    if len(xy) < 3:
-        return []
-    # signed area > 0: counter-clockwise
-    x, y = xy[:, 0], xy[:, 1]
-    ccw = float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0
-    prev = np.roll(xy, 1, axis=0)
-    nxt = np.roll(xy, -1, axis=0)
-    cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (
-        nxt[:, 0] - xy[:, 0]
-    )
-    # For the exterior (region on the left when ccw) a right turn is reflex; holes flip.
-    interior_left = ccw != hole
-    reflex = cross < 0 if interior_left else cross > 0
-    return [tuple(v) for v in xy[reflex]]
 
 
 def lonlat_lines(geometry: BaseGeometry) -> list[LineString]:

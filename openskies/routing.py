@@ -21,10 +21,10 @@ Planning model (see ``docs/planning.md``):
   (conservative: a band of half-width ``w`` around a line through a point
   contains the disc of radius ``w`` around it).
 - Legs are WGS84 geodesics; distances between targets are geodesic, or the
-  length of the shortest detour through a visibility graph (networkx) when the
-  direct leg would leave the allowed area: the observed territory's treaty
-  area, minus the 10 km stand-off band (plus the border-data tolerance) around
-  non-party neighbours, minus user avoid zones.
+  length of the shortest detour through a visibility graph (:mod:`openskies._paths`,
+  the router coverage uses too) when the direct leg would leave the allowed area:
+  the observed territory's treaty area, minus the 10 km stand-off band (plus the
+  border-data tolerance) around non-party neighbours, minus user avoid zones.
 - The objective is the total value of observed targets; the constraint is the
   start OSA's maximum flight distance, counted as :attr:`FlightPlan.length_km`
   does (geodesic length times ``1 + turn_margin``). Sub-limits (Kaliningrad)
@@ -42,14 +42,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from . import _limits, geodesy
+from . import _limits, _paths, geodesy
 from . import airfields as _airfields
 from . import territory as _territory
 from ._errors import InfeasibleError, ValidationError
@@ -92,8 +91,6 @@ DISC_FRACTION = 0.995
 #: observed_targets pre-selects the path's pieces near each target in one AEQD centred on
 #: the path; the margin covers the bending of a straight piece between two projections
 PATH_PIECE_SLACK_KM = 25.0
-#: _Region.covers: first pass against the allowed area shrunk by this much (then simplified)
-INNER_OUTLINE_KM = 2.0
 #: beyond this distance from its centre (scale error above ~0.5 %) a path is not pre-selected
 PATH_PIECE_MAX_RADIUS_KM = 1500.0
 # WGS84's smallest radius of curvature (meridional, at the equator): the largest angle c
@@ -191,92 +188,26 @@ def _target_table(targets: gpd.GeoDataFrame, terr: _territory.Territory) -> gpd.
 # --------------------------------------------------------------------------- allowed area
 
 
-@dataclass
-class _Region:
-    """The allowed area around the route, in a local AEQD projection (metres)."""
+class _Region(_paths.Router):
+    """The allowed area around the route, in a local AEQD projection (metres).
 
-    centre: tuple[float, float]
-    allowed: BaseGeometry  # projected, shrunk by the clearance
-    inv: Any
+    The route planner's use of the one router (:class:`openskies._paths.Router`): legs
+    stay in :attr:`allowed`, the allowed area shrunk by ``CLEARANCE_KM``; lane ends
+    computed on its boundary may fall 1 m outside; paths bend at the corners of the
+    area shrunk and simplified by ``SIMPLIFY_KM``.
+    """
 
-    def project(self, lon: float, lat: float) -> tuple[float, float]:
-        (x,), (y,) = self._fwd.transform([lon], [lat])
-        return float(x), float(y)
+    def __init__(self, centre: tuple[float, float], allowed: BaseGeometry) -> None:
+        # shrink by the tolerance, then simplify: the outline moves by at most the
+        # tolerance, so it stays inside the allowed area without re-adding its detail
+        tol = SIMPLIFY_KM * 1000.0
+        corners = allowed.buffer(-tol).simplify(tol)
+        super().__init__(allowed, corners, centre, tolerance_m=1.0, canonical_corners=True)
 
-    def __post_init__(self) -> None:
-        from pyproj import Transformer
-
-        self._graph: tuple[nx.Graph, np.ndarray, np.ndarray] | None = None
-        self._inner: BaseGeometry | bool | None = None
-        # points computed on the boundary (lane ends) may fall a hair outside: 1 m of tolerance
-        self._tolerant = self.allowed.buffer(1.0)
-        shapely.prepare(self._tolerant)
-
-        crs = geodesy.aeqd(*self.centre)[2]
-        self._fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        shapely.prepare(self.allowed)
-
-    def covers(self, lines: np.ndarray) -> np.ndarray:
-        """``shapely.covers(self.allowed, lines)``, vectorised, with a cheap first pass.
-
-        Most candidate legs lie well inside the area: they are first tested against
-        a coarse inner outline (shrunk by ``INNER_OUTLINE_KM``, then simplified by half
-        that), checked once to lie inside the allowed area, so a leg it covers is
-        covered; only the others get the exact test. Same answer as the exact test.
-        """
-        if self._inner is None:
-            eps = INNER_OUTLINE_KM * 1000.0
-            inner = self.allowed.buffer(-eps).simplify(eps / 2.0)
-            self._inner = inner if not inner.is_empty and self.allowed.covers(inner) else False
-            if self._inner is not False:
-                shapely.prepare(self._inner)
-        ok = np.zeros(len(lines), dtype=bool)
-        if self._inner is not False:
-            ok = shapely.covers(self._inner, lines)
-        rest = ~ok
-        if rest.any():
-            ok[rest] = shapely.covers(self.allowed, lines[rest])
-        return ok
-
-    def project_geometry(self, geom: BaseGeometry) -> BaseGeometry:
-        """Project a (lon, lat) geometry into the region's plane (metres)."""
-        return shapely.transform(geom, lambda xy: np.column_stack(self._fwd.transform(*xy.T)))
-
-    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
-        lon, lat = self.inv.transform(x, y)
-        return float(geodesy.normalize_lon(lon)), float(lat)
-
-    def clear(self, a: tuple[float, float], b: tuple[float, float]) -> bool:
-        seg = LineString([a, b]) if a != b else Point(a)
-        return bool(self._tolerant.covers(seg))
-
-    def detour(
-        self, a: tuple[float, float], b: tuple[float, float]
-    ) -> list[tuple[float, float]] | None:
-        """Intermediate points of the shortest path from ``a`` to ``b`` inside the allowed area.
-
-        Uses the visibility graph of the allowed area (built once, on first use);
-        ``None`` when no path exists.
-        """
-        if self._graph is None:
-            self._graph = _visibility_graph(self)
-        g, verts, _ = self._graph
-        if len(verts) == 0:
-            return None
-        h = g.copy()
-        for name, p in (("a", a), ("b", b)):
-            lines = shapely.linestrings(
-                np.stack([np.repeat(np.array([p]), len(verts), axis=0), verts], axis=1)
-            )
-            for v in np.flatnonzero(shapely.covers(self._tolerant, lines)):
-                h.add_edge(name, ("v", int(v)), weight=math.dist(p, verts[v]))
-        if "a" not in h or "b" not in h:
-            return None
-        try:
-            path = nx.shortest_path(h, "a", "b", weight="weight")
-        except nx.NetworkXNoPath:
-            return None
-        return [tuple(verts[n[1]]) for n in path[1:-1]]
+    @property
+    def allowed(self) -> BaseGeometry:
+        """The allowed area, projected, shrunk by the clearance (:attr:`area`)."""
+        return self.area
 
 
 def _allowed_region(
@@ -305,60 +236,10 @@ def _allowed_region(
         allowed_ll = allowed_ll.difference(band)
     if avoid is not None and not avoid.is_empty:
         allowed_ll = allowed_ll.difference(avoid)
-    _projected, inv = geodesy.to_local(region_ll)
     centre = geodesy.centre_of(region_ll)
     allowed_p, _ = geodesy.to_local(allowed_ll, centre=centre)
     allowed_p = allowed_p.buffer(-CLEARANCE_KM * 1000.0).simplify(0.0)
-    return _Region(centre=centre, allowed=allowed_p, inv=inv)
-
-
-def _reflex_vertices(area: BaseGeometry) -> np.ndarray:
-    """Vertices where the area is locally non-convex: the only places shortest paths bend."""
-    out = []
-    for poly in geodesy.explode_polygons(shapely.orient_polygons(area)):
-        for ring in (poly.exterior, *poly.interiors):
-            xy = np.asarray(ring.coords)[:-1]
-            if len(xy) < 3:
-                continue
-            prev = np.roll(xy, 1, axis=0)
-            nxt = np.roll(xy, -1, axis=0)
-            cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (
-                nxt[:, 0] - xy[:, 0]
-            )
-            out.append(xy[cross < 0])  # interior on the left: a right turn is reflex
-    return np.vstack(out) if out else np.empty((0, 2))
-
-
-def _visibility_graph(region: _Region) -> tuple[nx.Graph, np.ndarray, np.ndarray]:
-    """Visibility graph over the reflex vertices of the (simplified) allowed area.
-
-    Returns the graph (nodes ``("v", i)``, edges weighted by WGS84 geodesic km),
-    the projected vertices and their (lon, lat).
-    """
-    # shrink by the tolerance, then simplify: the outline moves by at most the tolerance,
-    # so it stays inside the allowed area without re-adding its detail
-    tol = SIMPLIFY_KM * 1000.0
-    simple = region.allowed.buffer(-tol).simplify(tol)
-    verts = _reflex_vertices(simple)
-    if len(verts):
-        verts = np.unique(np.round(verts, 1), axis=0)
-    g = nx.Graph()
-    n = len(verts)
-    g.add_nodes_from(("v", i) for i in range(n))
-    vll = np.array([region.to_lonlat(x, y) for x, y in verts]) if n else np.empty((0, 2))
-    if n > 1:
-        i_idx, j_idx = np.triu_indices(n, k=1)
-        lines = shapely.linestrings(np.stack([verts[i_idx], verts[j_idx]], axis=1))
-        ok = region.covers(lines)
-        i_ok, j_ok = i_idx[ok], j_idx[ok]
-        if len(i_ok):
-            _, _, d = geodesy.GEOD.inv(vll[i_ok, 0], vll[i_ok, 1], vll[j_ok, 0], vll[j_ok, 1])
-            g.add_weighted_edges_from(
-                (("v", int(i)), ("v", int(j)), float(w) / 1000.0)
-                for i, j, w in zip(i_ok, j_ok, np.atleast_1d(d), strict=True)
-            )
-    logger.debug("visibility graph: %d vertices, %d edges", n, g.number_of_edges())
-    return g, verts, vll
+    return _Region(centre, allowed_p)
 
 
 # --------------------------------------------------------------------------- planner
@@ -661,97 +542,13 @@ def _distance_matrix(
     """Geodesic distances (km) between nodes, with visibility-graph detours where needed.
 
     Returns the matrix (``inf`` where no legal path exists) and, for detoured
-    pairs, the projected intermediate points of the detour.
+    pairs, the projected intermediate points of the detour (:meth:`_paths.Router.table`).
     """
-    n = len(node_xy)
-    lonlat = np.array([region.to_lonlat(x, y) for x, y in node_xy])
-    dist = geodesy.distance_matrix_km(lonlat[:, 0], lonlat[:, 1])
-    paths: dict[tuple[int, int], list[tuple[float, float]]] = {}
-    if n < 2:
-        return dist, paths
-    i_idx, j_idx = np.triu_indices(n, k=1)
-    xy = np.asarray(node_xy)
-    ok = region.covers(shapely.linestrings(np.stack([xy[i_idx], xy[j_idx]], 1)))
-    if ok.all():
-        return dist, paths
-    if region._graph is None:
-        region._graph = _visibility_graph(region)
-    g, verts, vll = region._graph
-    nv = len(verts)
-    bu, bv = i_idx[~ok], j_idx[~ok]
-    if nv == 0:
-        dist[bu, bv] = dist[bv, bu] = np.inf
-        return dist, paths
-    blocked = np.unique(np.concatenate([bu, bv]))
-    slot = np.full(n, -1)
-    slot[blocked] = np.arange(len(blocked))
-    # a blocked leg bends at visibility vertices only: node -> first vertex -> ... -> last
-    # vertex -> node, every straight piece inside the allowed area
-    wvv = np.full((nv, nv), np.inf)
-    for (_, i), (_, j), e in g.edges(data="weight"):
-        wvv[i, j] = wvv[j, i] = e
-    np.fill_diagonal(wvv, 0.0)
-    dvv, hop = _all_pairs_shortest(wvv)
-    # geodesic km from every blocked node to every vertex it sees (inf elsewhere)
-    kk = np.repeat(blocked, nv)
-    vv = np.tile(np.arange(nv), len(blocked))
-    lines = shapely.linestrings(np.stack([xy[kk], verts[vv]], axis=1))
-    sees = region.covers(lines)
-    wnv = np.full(len(blocked) * nv, np.inf)
-    if sees.any():
-        _, _, d = geodesy.GEOD.inv(
-            lonlat[kk[sees], 0], lonlat[kk[sees], 1], vll[vv[sees], 0], vll[vv[sees], 1]
-        )
-        wnv[sees] = np.atleast_1d(d) / 1000.0
-    wnv = wnv.reshape(len(blocked), nv)
-    # to_vertex[s, b]: shortest km from blocked node s to vertex b; first[s, b]: its first vertex
-    to_vertex = np.empty_like(wnv)
-    first = np.empty(wnv.shape, dtype=np.int64)
-    for s0 in range(0, len(blocked), 256):
-        via = wnv[s0 : s0 + 256, :, None] + dvv[None, :, :]
-        first[s0 : s0 + 256] = np.argmin(via, axis=1)
-        to_vertex[s0 : s0 + 256] = np.min(via, axis=1)
-    su, sv = slot[bu], slot[bv]
-    last = np.empty(len(bu), dtype=np.int64)
-    total = np.empty(len(bu))
-    for p0 in range(0, len(bu), 4096):
-        via = to_vertex[su[p0 : p0 + 4096]] + wnv[sv[p0 : p0 + 4096]]
-        last[p0 : p0 + 4096] = np.argmin(via, axis=1)
-        total[p0 : p0 + 4096] = np.min(via, axis=1)
-    dist[bu, bv] = dist[bv, bu] = total
-    for u, v, s, b, km in zip(bu, bv, su, last, total, strict=True):
-        if not np.isfinite(km):
-            continue
-        c = int(first[s, b])
-        coords = [tuple(verts[c])]
-        while c != b:
-            c = int(hop[c, b])
-            coords.append(tuple(verts[c]))
-        paths[(int(u), int(v))] = coords
-        paths[(int(v), int(u))] = coords[::-1]
-    return dist, paths
+    return region.table(np.asarray(node_xy, dtype=float).reshape(-1, 2))
 
 
-def _all_pairs_shortest(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Floyd-Warshall on a dense symmetric weight matrix (``inf``: no edge).
-
-    Returns the shortest path lengths and the next hop ``hop[i, j]`` on a shortest
-    path from ``i`` to ``j`` (``-1`` where ``j`` is unreachable). Vectorised over
-    rows and columns: ``k`` passes of ``O(n^2)`` numpy work; deterministic, and ties
-    keep the path found first.
-    """
-    d = np.array(w, dtype=float)
-    n = d.shape[0]
-    hop = np.where(np.isfinite(d), np.arange(n)[None, :], -1)
-    cand = np.empty_like(d)
-    better = np.empty(d.shape, dtype=bool)
-    for k in range(n):
-        # row and column k cannot improve through k itself (d[k, k] == 0)
-        np.add(d[:, k, None], d[None, k, :], out=cand)
-        np.less(cand, d, out=better)
-        np.copyto(d, cand, where=better)
-        np.copyto(hop, hop[:, k, None].copy(), where=better)
-    return d, hop
+#: Floyd-Warshall with a next-hop table (the router's; kept here for its callers).
+_all_pairs_shortest = _paths.all_pairs_shortest
 
 
 # --------------------------------------------------------------------------- nodes
@@ -928,7 +725,7 @@ def _sweep_at(
     for seg in segments:
         if pts and not region.clear(pts[-1], seg[0]):
             # the connection would leave the allowed area (a concave border): go around
-            via = region.detour(pts[-1], seg[0])
+            via = region.path(pts[-1], seg[0])
             if via is None:
                 dropped += 1
                 continue
