@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import coverage as coverage
     from . import csbm as csbm
     from . import data as data
+    from . import daylight as daylight
     from . import exercise as exercise
     from . import flightplan as flightplan
     from . import geodesy as geodesy
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import sensors as sensors
     from . import study as study
     from . import territory as territory
+    from . import weather as weather
 
 
 __all__ = ["__version__", *_PUBLIC_MODULES]

@@ -98,3 +98,22 @@ def test_every_module_has_a_layer() -> None:
         if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
     }
     assert tops - named == set(), "give every module a layer in pyproject.toml"
+
+
+def test_type_checkers_see_every_lazy_module() -> None:
+    # the TYPE_CHECKING block of openskies/__init__.py declares each module that
+    # __getattr__ loads lazily, so editors and mypy resolve openskies.<module>
+    import openskies
+
+    tree = ast.parse((PACKAGE / "__init__.py").read_text())
+    declared = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for stmt in node.body
+        if isinstance(stmt, ast.ImportFrom)
+        for alias in stmt.names
+    }
+    assert declared == set(openskies._PUBLIC_MODULES)
+    for name in openskies._PUBLIC_MODULES:
+        assert (PACKAGE / f"{name}.py").exists() or (PACKAGE / name / "__init__.py").exists()
