@@ -303,6 +303,7 @@ def test_property_routes_are_feasible_and_consistent(instance):
         assert res.score == pytest.approx(best, abs=1e-9)
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter, so HiGHS's one-time banner is its first
 def test_exact_solver_prints_nothing_to_stdout() -> None:
     """HiGHS's one-time banner must not reach stdout (it would corrupt --json output)."""
     import subprocess
@@ -469,6 +470,7 @@ def test_compiled_kernels_are_used_one_signature_each():
     assert len(runs[0].order) > 3
 
 
+@pytest.mark.slow  # a subprocess: NUMBA_DISABLE_JIT acts at import
 def test_disabled_jit_refuses_instead_of_running_plain_python():
     import os
     import subprocess

@@ -70,6 +70,7 @@ def tracks(draw: st.DrawFn) -> tuple[np.ndarray, list[bool]]:
     return coords, calibration
 
 
+@pytest.mark.slow  # a property run: 150 tracks, each checked by the O(n^2) brute force
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tracks())
 def test_fast_rule6_equals_brute_force(track: tuple[np.ndarray, list[bool]]) -> None:

@@ -402,6 +402,7 @@ def test_rank_command_with_a_hostile_name(tmp_path, monkeypatch) -> None:
     assert summary["config"]["name"] == body["name"]
 
 
+@pytest.mark.slow  # a ranking: the lanes of all of Belarus, three candidates evaluated
 def test_ranking_api_with_a_hostile_designation(tmp_path) -> None:
     pwned = tmp_path / "pwned"
     name = hostile("RANKAF") + mkdir_abs(pwned)
