@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import math
 
 import pytest
 from _almanac import almanac_elevation_deg as _almanac_elevation_deg
 from geographiclib.geodesic import Geodesic
-from typer.testing import CliRunner
 
 from openskies import csbm, data, sensors
-from openskies._errors import ConfigError, UnknownCodeError, ValidationError
-from openskies.cli import app
+from openskies._errors import UnknownCodeError, ValidationError
 
 UTC = dt.UTC
 START = dt.datetime(2021, 9, 10, tzinfo=UTC)
@@ -371,88 +368,3 @@ def test_zapad_route_estimate_by_hand() -> None:
         assert df.loc[code, "flight_km"] == pytest.approx((tour + extra) * 1.02, abs=0.2)
         inner = sum(_geodesic_km(a, b) for a, b in itertools.pairwise(pts))
         assert df.loc[code, "imaging_km"] == pytest.approx(inner + extra + 20 + 25, abs=0.2)
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def test_cli_writes_report_layer_and_tables(tmp_path) -> None:
-    from openskies import _geodata
-
-    cfg = _geodata.configs_dir() / "zapad-2021.yaml"
-    out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["exercise", str(cfg), "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    names = {p.name for p in out.iterdir()}
-    assert {
-        "exercise_report.md",
-        "obligations.csv",
-        "time_to_image.csv",
-        "exercise.geojson",
-    } <= names
-    fc = json.loads((out / "exercise.geojson").read_text(encoding="utf-8"))
-    layers = [f["properties"]["layer"] for f in fc["features"]]
-    assert layers.count("exercise_area") == 4
-    assert layers.count("entry_point") == 2
-    area = next(f for f in fc["features"] if f["properties"]["layer"] == "exercise_area")
-    assert area["properties"]["notify_vd2011"] is True
-    assert area["properties"]["observe_vd2011"] is False
-    report = (out / "exercise_report.md").read_text(encoding="utf-8")
-    assert "Minsk National (UMMS) (hypothetical)" in report
-    assert "troops 12,800 ≥ 9,000" in report
-    assert _geodata.sha256("csbm.yaml") in report
-
-
-def test_cli_unknown_key_names_its_path_and_writes_nothing(tmp_path) -> None:
-    from openskies import _geodata
-
-    text = (_geodata.configs_dir() / "zapad-2021.yaml").read_text(encoding="utf-8")
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("  tanks: 140", "  tankz: 140"), encoding="utf-8")
-    out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["exercise", str(bad), "-o", str(out)])
-    assert r.exit_code == 2
-    assert "exercise.tankz" in r.output
-    assert "allowed keys here" in r.output
-    assert not out.exists()
-    bad.write_text(text.replace("Brestsky]", "Brestsky, Nowhere]"), encoding="utf-8")
-    r = CliRunner().invoke(app, ["exercise", str(bad), "-o", str(out)])
-    assert r.exit_code == 2
-    assert "unknown training ground 'Nowhere'" in r.output
-    assert not out.exists()
-
-
-def test_config_errors_are_config_errors(tmp_path) -> None:
-    from openskies.cli.exercise import load_config
-
-    p = tmp_path / "c.yaml"
-    p.write_text(
-        "exercise: {troops: -3, start: 2021-09-10, end: 2021-09-11, location: Brestsky}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(ConfigError, match=r"exercise.troops \(line 1\)"):
-        load_config(p)
-    p.write_text(
-        "exercise: {troops: 3, start: 2021-09-10, end: 2021-09-11, location: Brestsky}\n"
-        "time_to_image: {timeline: {sun_angle: 10}}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(
-        ConfigError, match=r"time_to_image.timeline.sun_angle.*sun_elevation_min_deg"
-    ):
-        load_config(p)
-
-
-@pytest.mark.browser
-def test_exercise_html_renders_offline(tmp_path, chromium, browser_artifacts_dir) -> None:
-    from openskies import _geodata
-
-    out = tmp_path / "out"
-    cfg = _geodata.configs_dir() / "zapad-2021.yaml"
-    r = CliRunner().invoke(app, ["exercise", str(cfg), "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    res = chromium.render(out / "exercise.html", screenshot=browser_artifacts_dir / "exercise.png")
-    assert res.console_errors == []
-    assert res.requests == []
-    # Belarus outline + 4 discs + 2 routes + 2 entry points + home base
-    assert res.count_class("leaflet-interactive") >= 10

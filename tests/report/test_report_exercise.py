@@ -1,0 +1,23 @@
+"""The exercise page (openskies.report.exercise) of ``openskies exercise``, in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from openskies.cli import app
+
+
+@pytest.mark.browser
+def test_exercise_html_renders_offline(tmp_path, chromium, browser_artifacts_dir) -> None:
+    from openskies import _geodata
+
+    out = tmp_path / "out"
+    cfg = _geodata.configs_dir() / "zapad-2021.yaml"
+    r = CliRunner().invoke(app, ["exercise", str(cfg), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    res = chromium.render(out / "exercise.html", screenshot=browser_artifacts_dir / "exercise.png")
+    assert res.console_errors == []
+    assert res.requests == []
+    # Belarus outline + 4 discs + 2 routes + 2 entry points + home base
+    assert res.count_class("leaflet-interactive") >= 10
