@@ -112,6 +112,13 @@ CAPS: dict[str, Cap] = {
             "pairs",
             "the close pairs the self-intersection check of one plan examines",
         ),
+        Cap(
+            "refuel_steps",
+            200_000_000,
+            "steps",
+            "the (stop, earlier stop, number of stops) triples the refuelling placement of one "
+            "plan examines",
+        ),
         Cap("targets", 5_000, "targets", "the targets of one route plan"),
         Cap("table_rows", 10_000, "rows", "the rows of a climatology table (openskies.weather)"),
         Cap(

@@ -384,7 +384,7 @@ class Regime:
         *,
         party: str,
         roles: tuple[str, ...] = ("POE", "OSA"),
-        max_flight_distance_km: float,
+        max_flight_distance_km: float | None,
         lon: float | None = None,
         lat: float | None = None,
         name: str | None = None,
@@ -400,9 +400,12 @@ class Regime:
             ISO3 of the state where it lies, or the group code; its flights
             observe that state's treaty group (``"BLR"`` -> ``"BLR+RUS"``).
         roles : tuple of str
-            Roles to add, from :data:`ROLES`.
-        max_flight_distance_km : float
-            The maximum flight distance assumed for the new OSA (km, > 0).
+            Roles to add, from :data:`ROLES`; ``("REFUEL",)`` designates a refuelling
+            airfield (Art. II para 30) that flights over the party's group may use
+            (:func:`openskies.refuel.refuel_airfields`).
+        max_flight_distance_km : float or None
+            The maximum flight distance assumed for the new OSA (km, > 0); None only for a
+            designation without the ``OSA`` role (a refuelling airfield has no limit).
         lon, lat : float, optional
             Position (degrees WGS84) for an airfield not in the bundled table.
         name : str, optional
@@ -418,10 +421,12 @@ class Regime:
             msg = f"unknown airfield role(s) {bad_roles}: choose from {', '.join(ROLES)}"
             raise ValidationError(msg)
         mfd = _num(max_flight_distance_km)
-        if mfd is None or mfd <= 0:
+        osa = "OSA" in roles
+        if (osa or max_flight_distance_km is not None) and (mfd is None or mfd <= 0):
+            need = " (an Open Skies airfield needs one)" if max_flight_distance_km is None else ""
             msg = (
                 f"max_flight_distance_km={max_flight_distance_km!r} must be a positive number "
-                "of kilometres"
+                f"of kilometres{need}"
             )
             raise ValidationError(msg)
         party_u = str(party).strip().upper()
@@ -445,13 +450,20 @@ class Regime:
             roles=tuple(dict.fromkeys((*base.roles, *roles))),
             party=party_u.split("+")[0] if "+" in party_u else party_u,
             group=group,
-            max_flight_distance_km=mfd,
-            max_flight_distance_source="hypothetical (study parameter)",
+            max_flight_distance_km=mfd if mfd is not None else base.max_flight_distance_km,
+            max_flight_distance_source="hypothetical (study parameter)"
+            if mfd is not None
+            else base.max_flight_distance_source,
             hypothetical=True,
         )
         airfields = dict(self._airfields)
         airfields[key] = new
-        logger.info("designated %s hypothetically: %.0f km", new.label, mfd)
+        logger.info(
+            "designated %s hypothetically (%s)%s",
+            new.label,
+            ", ".join(new.roles),
+            "" if mfd is None else f": {mfd:.0f} km",
+        )
         return Regime(self.year, tuple(airfields.values()))
 
 

@@ -181,6 +181,7 @@ class PlanConfig(_Strict):
     min_fraction: Num = Field(default=0.9, gt=0.0, le=1.0)
     avoid: Path | None = None
     aircraft: AircraftName = "An-30B"
+    refuel: bool = True
     time_limit_s: Num = Field(default=10.0, gt=0.0)
     seed: Int = 0
 

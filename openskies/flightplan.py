@@ -750,7 +750,8 @@ class FlightPlan:
         6. ``self_intersection`` (no point passed three or more times, within
            :data:`SAME_POINT_TOLERANCE_KM`) and ``circling`` (no cumulative turn
            of 360 deg at waypoints within :data:`CIRCLING_RADIUS_KM`); take-off
-           and landing (:data:`TERMINAL_RADIUS_KM`) and calibration legs exempt.
+           and landing (:data:`TERMINAL_RADIUS_KM` around the start and end
+           airfields and around each declared stop) and calibration legs exempt.
         7. ``time_window``: ``preflight_h + duration_h`` <= 96 h.
         8. ``avoid_zone``: no leg enters a user avoid zone.
 

@@ -71,9 +71,12 @@ __all__ = [
     "read_geojson",
     "read_gpx",
     "read_plan",
+    "routes_layer",
+    "stop_features",
     "to_geojson",
     "write",
     "write_csv",
+    "write_feature_collection",
     "write_geojson",
     "write_geojson_layer",
     "write_gpx",
@@ -196,13 +199,16 @@ def _plan_meta(plan: FlightPlan) -> dict[str, Any]:
             "party": str(r["party"]),
             "group": str(r["group"]),
             "roles": str(r["roles"]).split(";"),
-            "max_flight_distance_km": float(r["max_flight_distance_km"]),
+            "max_flight_distance_km": None
+            if r["max_flight_distance_km"] is None or math.isnan(r["max_flight_distance_km"])
+            else float(r["max_flight_distance_km"]),
             "lon": float(r["lon"]),
             "lat": float(r["lat"]),
         }
         for _, r in hyp.iterrows()
     ]
     ac = plan.aircraft
+    fuel = _fuel(plan)
     return {
         "format": _FORMAT_ID,
         "version": 1,
@@ -225,6 +231,7 @@ def _plan_meta(plan: FlightPlan) -> dict[str, Any]:
             "range_km": ac.range_km,
             "min_altitude_m": ac.min_altitude_m,
             "max_altitude_m": ac.max_altitude_m,
+            **{k: getattr(ac, k) for k in _OPS_FIELDS},
         },
         "stops": [
             {"waypoint": s.waypoint, "kind": s.kind, "duration_h": s.duration_h} for s in plan.stops
@@ -238,7 +245,20 @@ def _plan_meta(plan: FlightPlan) -> dict[str, Any]:
         "geodesic_length_km": plan.geodesic_length_km,
         "length_by_region_km": plan.length_by_region_km,
         "duration_h": plan.duration_h,
+        "feasible": fuel.feasible,
+        "fuel": {k: v for k, v in fuel.as_dict().items() if k != "feasible"},
     }
+
+
+#: Operating values of an aircraft recorded with a plan (:data:`openskies.aircraft.OPS_FIELDS`).
+_OPS_FIELDS = ("reserve_fraction", "reserve_min", "ground_time_per_stop_h", "ceiling_margin_m")
+
+
+def _fuel(plan: FlightPlan) -> Any:
+    """Whether the plan as declared can be flown (:func:`openskies.refuel.check`)."""
+    from . import refuel
+
+    return refuel.check(plan)
 
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -302,6 +322,7 @@ def to_geojson(plan: FlightPlan) -> dict[str, Any]:
                 },
             }
         )
+    features += stop_features(plan)
     return {
         "type": "FeatureCollection",
         "name": plan.name or f"{plan.start}-{plan.end}",
@@ -309,6 +330,95 @@ def to_geojson(plan: FlightPlan) -> dict[str, Any]:
         _META_KEY: _plan_meta(plan),
         "features": features,
     }
+
+
+def stop_features(plan: FlightPlan, **properties: Any) -> list[dict[str, Any]]:
+    """The declared stops of a plan as GeoJSON Point features (dicts), in waypoint order.
+
+    One feature per :class:`~openskies.flightplan.Stop`, at its waypoint, with
+    ``kind`` (``"refuel"`` or ``"rest"``), ``airfield`` (the waypoint's name: the ICAO code
+    of an airfield placed by :func:`openskies.refuel.plan_refuelling`), ``waypoint``
+    (index), ``label``, ``ground_time_h`` and any ``properties`` given (e.g. the flight's
+    number in a layer of several flights).
+    """
+    labels = plan.waypoint_labels
+    out = []
+    for s in sorted(plan.stops, key=lambda s: (s.waypoint, s.kind)):
+        w = plan.waypoints[s.waypoint]
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [_norm_lon(w.lon), w.lat]},
+                "properties": {
+                    "kind": s.kind,
+                    "airfield": w.name,
+                    "waypoint": s.waypoint,
+                    "label": labels[s.waypoint],
+                    "ground_time_h": s.duration_h,
+                    **properties,
+                },
+            }
+        )
+    return out
+
+
+def routes_layer(plans: Any) -> dict[str, Any]:
+    """Flights as one RFC 7946 FeatureCollection: a LineString per flight, a Point per stop.
+
+    Each flight feature (``kind="flight"``, the path densified along its geodesics every
+    10 km, split at the antimeridian) carries ``flight`` (1-based), ``name``, ``start``,
+    ``end``, ``length_km`` (counted against the maximum flight distance),
+    ``geodesic_km``, ``stops`` (refuelling stops declared), ``mission_h`` and
+    ``feasible`` with its ``reason`` (:func:`openskies.refuel.check`: every stretch
+    within the aircraft's usable range and the mission within the 96-hour window). Each
+    declared stop is a Point (:func:`stop_features`, ``kind="refuel"`` or ``"rest"``) with
+    the ``flight`` it belongs to. ``openskies plan`` writes it as ``routes.geojson``.
+
+    Parameters
+    ----------
+    plans : iterable of FlightPlan
+        The flights, numbered from 1 in this order.
+
+    Returns
+    -------
+    dict
+        The FeatureCollection (write it with :func:`write_feature_collection`).
+    """
+    from . import geodesy
+
+    features: list[dict[str, Any]] = []
+    for k, plan in enumerate(plans, start=1):
+        fuel = _fuel(plan)
+        path = geodesy.split_antimeridian(plan.path_densified(10.0))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _jsonable(shapely.geometry.mapping(_round_coords(path))),
+                "properties": {
+                    "kind": "flight",
+                    "flight": k,
+                    "name": plan.name,
+                    "start": plan.start,
+                    "end": plan.end,
+                    "length_km": round(plan.length_km, 6),
+                    "geodesic_km": round(plan.geodesic_length_km, 6),
+                    "stops": sum(1 for s in plan.stops if s.kind == "refuel"),
+                    "mission_h": round(fuel.mission_h, 6),
+                    "feasible": fuel.feasible,
+                    "reason": fuel.reason,
+                },
+            }
+        )
+        features += stop_features(plan, flight=k, feasible=fuel.feasible)
+    return {"type": "FeatureCollection", "name": "routes", "features": features}
+
+
+def write_feature_collection(doc: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write a GeoJSON document (a dict) atomically, UTF-8, NaN refused. Returns the path."""
+    with atomic_write(path) as fh:
+        json.dump(doc, fh, ensure_ascii=False, allow_nan=False)
+        fh.write("\n")
+    return Path(path)
 
 
 def _bbox(plan: FlightPlan) -> list[float]:
@@ -340,11 +450,17 @@ def _jsonable(obj: Any) -> Any:
 
 def write_geojson(plan: FlightPlan, path: str | os.PathLike[str]) -> Path:
     """Write the plan as GeoJSON (see :func:`to_geojson`), atomically. Returns the path."""
-    doc = to_geojson(plan)
-    with atomic_write(path) as fh:
-        json.dump(doc, fh, ensure_ascii=False, allow_nan=False)
-        fh.write("\n")
-    return Path(path)
+    return write_feature_collection(to_geojson(plan), path)
+
+
+def _stop_text(plan: FlightPlan, i: int) -> str:
+    """``"; refuelling stop, 1.5 h on the ground"`` for the stops declared at waypoint ``i``."""
+    words = {"refuel": "refuelling stop", "rest": "rest period"}
+    return "".join(
+        f"; {words[s.kind]}, {s.duration_h:g} h on the ground"
+        for s in plan.stops
+        if s.waypoint == i
+    )
 
 
 # --------------------------------------------------------------------------- KML
@@ -368,10 +484,12 @@ def _kml_tree(plan: FlightPlan) -> ET.ElementTree:
     # KML viewers show <description> as HTML: the codes (a designated airfield's code is
     # free text) are escaped for HTML as well as for XML
     start, end, code = (html.escape(c) for c in (plan.start, plan.end, plan.territory.code))
+    fuel = _fuel(plan)
     ET.SubElement(doc, f"{q}description").text = (
         f"Open Skies observation flight {start} -> {end} over {code}, "
         f"{plan.regime.year} regime; {plan.length_km:.1f} km counted of "
-        f"{plan.budget_km:.1f} km.{hyp}"
+        f"{plan.budget_km:.1f} km.{hyp} "
+        + html.escape(f"{'Feasible' if fuel.feasible else 'NOT FEASIBLE'}: {fuel.reason}.")
     )
     for style_id, color, width in (
         ("observation", "ff0000ff", "3"),
@@ -390,9 +508,10 @@ def _kml_tree(plan: FlightPlan) -> ET.ElementTree:
         pm = ET.SubElement(wfolder, f"{q}Placemark")
         ET.SubElement(pm, f"{q}name").text = labels[i]
         alt = "" if w.altitude_m is None else f", altitude {w.altitude_m:g} m"
-        ET.SubElement(
-            pm, f"{q}description"
-        ).text = f"waypoint {i}: {format_dms(lon, w.lat)} ({format_icao(lon, w.lat)}){alt}"
+        ET.SubElement(pm, f"{q}description").text = (
+            f"waypoint {i}: {format_dms(lon, w.lat)} ({format_icao(lon, w.lat)}){alt}"
+            + _stop_text(plan, i)
+        )
         pt = ET.SubElement(pm, f"{q}Point")
         ET.SubElement(pt, f"{q}coordinates").text = f"{lon!r},{w.lat!r}"
     lfolder = ET.SubElement(doc, f"{q}Folder")
@@ -458,6 +577,10 @@ def _gpx_tree(plan: FlightPlan) -> ET.ElementTree:
         if w.altitude_m is not None:
             ET.SubElement(el, f"{q}ele").text = repr(w.altitude_m)
         ET.SubElement(el, f"{q}name").text = labels[i]
+        here = [st for st in plan.stops if st.waypoint == i]
+        if here:  # GPX 1.1 wptType: name, cmt, desc, src, link, sym, type
+            ET.SubElement(el, f"{q}desc").text = _stop_text(plan, i).lstrip("; ")
+            ET.SubElement(el, f"{q}type").text = here[0].kind
 
     for i in range(len(plan.waypoints)):
         _point("wpt", gpx, i)
@@ -646,6 +769,12 @@ def mission_summary(plan: FlightPlan, *, violations: list[Violation] | None = No
             f"Stop: {s.kind} at waypoint {s.waypoint} ({plan.waypoint_labels[s.waypoint]}), "
             f"{s.duration_h:g} h"
         )
+    fuel = _fuel(plan)
+    lines += [
+        f"Range: usable {fuel.usable_range_km:,.1f} km ({ac.name}: range less reserve); "
+        "stretches between refuellings (km): " + ", ".join(f"{x:,.1f}" for x in fuel.stretches_km),
+        f"Feasible: {'yes' if fuel.feasible else 'NO'} ({fuel.reason})",
+    ]
     lines += ["", "ICAO route (Item 15):", icao_route(plan), "", "Waypoints:"]
     cum = np.concatenate([[0.0], np.cumsum(plan.leg_lengths_km)])
     lines.append(
@@ -796,9 +925,10 @@ def _regime_from_meta(meta: dict[str, Any], notes: list[str]) -> Regime:
     reg = data.regime(int(year)) if year is not None else data.regime()
     for d in meta.get("designations", []) or []:
         code = str(d["icao"]).strip().upper()
-        km = float(d["max_flight_distance_km"])
+        raw_km = d.get("max_flight_distance_km")
+        km = None if raw_km is None else float(raw_km)
         real = reg.airfield(code).max_flight_distance_km if code in reg else None
-        if real is not None and reg.airfield(code).is_osa and km > real:
+        if km is not None and real is not None and reg.airfield(code).is_osa and km > real:
             notes.append(
                 f"the file designates {code} hypothetically with a maximum flight distance of "
                 f"{km:,.1f} km, more than its {real:,.1f} km in the {reg.year} regime: not "
@@ -810,7 +940,7 @@ def _regime_from_meta(meta: dict[str, Any], notes: list[str]) -> Regime:
             str(d["icao"]),
             party=str(d.get("group") or d["party"]),
             roles=tuple(d.get("roles") or ("POE", "OSA")),
-            max_flight_distance_km=float(d["max_flight_distance_km"]),
+            max_flight_distance_km=km,
             lon=float(d["lon"]),
             lat=float(d["lat"]),
             name=str(d.get("name") or d["icao"]),
@@ -824,14 +954,19 @@ def _aircraft_from_meta(spec: Any) -> Any:
     if not spec:
         return None
     values = {k: float(spec[k]) for k in aircraft._VALUE_FIELDS}
+    ops = {k: float(spec[k]) for k in aircraft.OPS_FIELDS if spec.get(k) is not None}
     try:
         pre = aircraft.preset(spec["name"])
     except KeyError:
         pre = None
-    if pre is not None and all(getattr(pre, k) == v for k, v in values.items()):
+    if pre is not None and all(getattr(pre, k) == v for k, v in {**values, **ops}.items()):
         return pre
     return aircraft.Aircraft(
-        str(spec["name"]), **values, sources=dict.fromkeys(values, "from the plan file")
+        str(spec["name"]),
+        **values,
+        **ops,
+        sources=dict.fromkeys(values, "from the plan file"),
+        ops_sources=dict.fromkeys(ops, "from the plan file"),
     )
 
 
@@ -1005,6 +1140,8 @@ def read_geojson(
             raise ValidationError(msg)
         gtype = geom["type"]
         coords = geom.get("coordinates")
+        if props.get("kind") in ("refuel", "rest"):  # a declared stop: in the metadata
+            continue
         if props.get("kind") == "leg":
             leg = _whole(props.get("leg", -1), f"plan file {str(path)!r}: feature {k} leg")
             for key in flags:

@@ -641,7 +641,12 @@ def _segment_exempt(self) -> NDArray[np.bool_]:
     pts, seg_leg = d["pts"], d["seg_leg"]
     exempt = np.asarray(self.calibration, bool)[seg_leg].copy()
     n_legs = len(self.waypoints) - 1
-    for leg, wp in ((0, self.waypoints[0]), (n_legs - 1, self.waypoints[-1])):
+    ends = [(0, self.waypoints[0]), (n_legs - 1, self.waypoints[-1])]
+    # landing at and taking off from a declared stop's airfield (para 4(G) exempts both)
+    for s in self.stops:
+        wp = self.waypoints[s.waypoint]
+        ends += [(leg, wp) for leg in (s.waypoint - 1, s.waypoint) if 0 <= leg < n_legs]
+    for leg, wp in ends:
         sel = np.flatnonzero(seg_leg == leg)
         if sel.size == 0:
             continue
@@ -784,6 +789,10 @@ def _check_circling(self) -> list[Violation]:
     d0 = np.asarray(geodesy.distance_km(w0.lon, w0.lat, self.coords[:, 0], self.coords[:, 1]))
     d1 = np.asarray(geodesy.distance_km(w1.lon, w1.lat, self.coords[:, 0], self.coords[:, 1]))
     exempt |= (d0 <= TERMINAL_RADIUS_KM) | (d1 <= TERMINAL_RADIUS_KM)
+    for s in self.stops:  # landing and taking off at a declared stop
+        w = self.waypoints[s.waypoint]
+        d = np.asarray(geodesy.distance_km(w.lon, w.lat, self.coords[:, 0], self.coords[:, 1]))
+        exempt |= d <= TERMINAL_RADIUS_KM
     radius_m = CIRCLING_RADIUS_KM * 1000.0
     out = []
     for k, j, cum, centre in _segments.circling_runs(xyz, turn, exempt, radius_m):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from openskies import data, geodesy, routing, sensors
+from openskies import data, geodesy, refuel, routing, sensors
 from openskies._errors import InfeasibleError, UnknownCodeError, ValidationError
 from openskies.flightplan import FlightPlan
 
@@ -209,10 +211,21 @@ def test_plan_cli_writes_every_output(tmp_path) -> None:
         "report.html",
         "summary.json",
         "map.png",
+        "routes.geojson",
     } <= names
     back = flightplan.read(out / "plan.geojson")
     assert back.validate() == []
     assert back.regime.airfield("UMMS").hypothetical
+    # the An-30B's usable range is shorter than the route: a refuelling stop at Minsk
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["feasible"] is True
+    assert [s["airfield"] for s in summary["refuel"]["stops"]] == ["UMMS"]
+    assert [s.kind for s in back.stops] == ["refuel"]
+    assert refuel.check(back).feasible
+    routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
+    kinds = [f["properties"]["kind"] for f in routes["features"]]
+    assert kinds == ["flight", "refuel"]
+    assert routes["features"][0]["properties"]["feasible"] is True
     # a bad config writes nothing
     bad = tmp_path / "bad.yaml"
     bad.write_text("plan:\n  start: UMMS\n  sensr: optical_low\n")

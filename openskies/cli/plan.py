@@ -85,6 +85,16 @@ def validate(
     )
     for note in plan.notes:  # e.g. a declared limit above the regime's, which is not used
         console.print(styled(("note", "bold yellow"), f": {note}"))
+    from .. import refuel
+
+    fuel = refuel.check(plan)  # the aircraft's range and the 96 h window: not a treaty rule
+    console.print(
+        styled(("feasible", "green"), f": {fuel.reason}")
+        if fuel.feasible
+        else styled(
+            ("NOT FEASIBLE", "bold yellow"), f" (range, 96 h; not a treaty rule): {fuel.reason}"
+        )
+    )
     if not violations:
         console.print(styled(("LEGAL", "bold green"), ": no rule broken"))
         return

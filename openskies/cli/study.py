@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._app import app, console, exit_codes
+from ._app import app, console, exit_codes, styled
 
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output directory.")]
 OverwriteOpt = Annotated[
@@ -35,8 +35,13 @@ def plan_cmd(
     output: OutOpt,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Plan the most valuable legal observation flight for a config; write plan files + map."""
-    from .. import _files, _geodata, _inputs, data, io, report, routing
+    """Plan the most valuable legal observation flight for a config; write plan files + map.
+
+    Where the route exceeds the aircraft's usable range (range less reserve), refuelling
+    stops are placed (``plan.refuel``, default true; openskies.refuel.plan_refuelling);
+    a plan that cannot be flown is still written, with ``"feasible": false``.
+    """
+    from .. import _files, _geodata, _inputs, data, io, refuel, report, routing
     from .. import config as cfgmod
     from .._errors import InfeasibleError
 
@@ -82,6 +87,13 @@ def plan_cmd(
             if not plan.route.observed:
                 msg = _nothing_observed(plan, cfg.budget_km)
                 raise InfeasibleError(msg)
+            refuelling = None
+            if cfg.refuel:
+                route = plan.route
+                refuelling = refuel.plan_refuelling(plan, avoid=avoid)
+                plan = refuelling.plan
+                object.__setattr__(plan, "route", route)  # keep_legs: every imaging leg kept
+            fuel = refuel.check(plan)
             footprint = None
             if cfg.sensor:
                 from .. import coverage, sensors
@@ -92,6 +104,7 @@ def plan_cmd(
             io.write_gpx(plan, tmp / "plan.gpx")
             io.write_csv(plan, tmp / "plan.csv")
             io.write_txt(plan, tmp / "plan.txt")
+            io.write_feature_collection(io.routes_layer([plan]), tmp / "routes.geojson")
             report.write_plan_report(
                 plan, tmp / "report.html", targets=targets, footprint=footprint
             )
@@ -110,6 +123,8 @@ def plan_cmd(
                 "hypothetical_airfields": [
                     c for c in (plan.start, plan.end) if reg.airfield(c).hypothetical
                 ],
+                "feasible": fuel.feasible,
+                "refuel": refuelling.summary() if refuelling is not None else fuel.as_dict(),
             }
             _write_json(tmp / "summary.json", summary)
     console.print(
@@ -117,6 +132,11 @@ def plan_cmd(
         f"{route.value_total:g}), {plan.length_km:.0f} of {plan.budget_km:.0f} km; "
         f"wrote {output}/"
     )
+    reason = refuelling.reason if refuelling is not None else fuel.reason
+    if fuel.feasible:
+        console.print(f"feasible: {reason}")
+    else:
+        console.print(styled(("NOT FEASIBLE", "bold red"), f": {reason}"))
 
 
 def _nothing_observed(plan: Any, budget_km: float | None) -> str:

@@ -13,7 +13,7 @@ import geopandas as gpd
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from .. import _geodata, geodesy
+from .. import _geodata, geodesy, refuel
 from ..flightplan import FlightPlan
 from . import _leaflet as _html
 from ._layers import (
@@ -43,6 +43,19 @@ def plan_summary_rows(plan: FlightPlan) -> list[tuple[str, Any]]:
         ("Slack (km)", round(plan.budget_km - plan.length_km, 1)),
         ("Turn margin (assumption)", f"{plan.turn_margin:.0%}"),
         ("Duration (h)", round(plan.duration_h, 2)),
+    ]
+    fuel = refuel.check(plan)
+    stops = [s for s in plan.stops if s.kind == "refuel"]
+    rows += [
+        ("Usable range (km, range less reserve)", round(fuel.usable_range_km, 1)),
+        (
+            "Refuelling stops",
+            ", ".join(f"{plan.waypoint_labels[s.waypoint]} ({s.duration_h:g} h)" for s in stops)
+            or "none",
+        ),
+        ("Stretches between refuellings (km)", ", ".join(f"{x:,.1f}" for x in fuel.stretches_km)),
+        ("Mission (h, of the 96-hour period)", round(fuel.mission_h, 2)),
+        ("Feasible (range and 96-hour period)", "yes" if fuel.feasible else f"no: {fuel.reason}"),
     ]
     for region, km in plan.length_by_region_km.items():
         rows.append((f"Distance over {region} (km)", round(km, 1)))
@@ -89,7 +102,8 @@ def plan_map(
     if footprint is not None and not footprint.is_empty:
         footprint_layer(m, footprint)
     plan_layers(m, plan)
-    airfield_layer(m, [plan.regime.airfield(c) for c in dict.fromkeys((plan.start, plan.end))])
+    codes = [plan.start, plan.end] + [plan.waypoints[s.waypoint].name for s in plan.stops]
+    airfield_layer(m, [plan.regime.airfield(c) for c in dict.fromkeys(codes) if c in plan.regime])
     if targets is not None and len(targets):
         observed = getattr(getattr(plan, "route", None), "observed", [])
         targets_layer(m, targets, observed)
