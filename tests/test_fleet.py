@@ -359,6 +359,7 @@ print(_fleet._volume_bound(fleet._bound_data, 120.0)[0])
 """
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_bound_is_proved_after_another_highs_solve_in_the_process() -> None:
     # regression: the bound's model asked HiGHS for one thread after the orienteering ILP had
     # sized the process's scheduler; run() refused, and the bound silently became 1 (CI)
