@@ -79,8 +79,18 @@ ATTACH_INSIDE_MAX_SWATHS = 1.0
 #: Pieces of the interior smaller than this (m²) get no lanes: slivers along a ragged
 #: border, whose lanes would crowd the headland (and the treaty's rule 6).
 MIN_CELL_M2 = 20e6
+#: One-sided sensors: a cell's lanes must keep this share of their length with a track
+#: inside the area, else other sweep angles are tried every ONE_SIDED_ANGLE_STEP_DEG.
+ONE_SIDED_MIN_KEPT = 0.99
+ONE_SIDED_ANGLE_STEP_DEG = 5.0
 #: Route legs must stay this far (m) inside the allowed region.
 CHECK_MARGIN_M = 50.0
+
+
+#: A cell's lane before it is made: (band, centre line (2, 2) projected, reversible).
+_LaneSpec = tuple[int, NDArray[np.float64], bool]
+#: A cell, its sweep angle and its lanes.
+_CellSpec = tuple[BaseGeometry, float, list[_LaneSpec]]
 
 
 # --------------------------------------------------------------------------- strips
@@ -101,23 +111,7 @@ def _pieces(n: int, idx_len: int) -> list[tuple[int, int]]:
     return out
 
 
-def _strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeometry:
-    lo, hi = cross_track_m
-    if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
-        return line.buffer(hi, cap_style="flat", join_style="round", quad_segs=8)
-
-    # One-sided (or off-centre) strip between signed offsets lo < hi, positive to the right.
-    # shapely's single-sided buffer puts positive distances on the left.
-    def side(d: float) -> BaseGeometry:
-        if d == 0.0:
-            return Polygon()
-        return line.buffer(-d, single_sided=True, join_style="round", quad_segs=8)
-
-    if lo >= 0.0:
-        return side(hi).difference(side(lo)) if lo > 0 else side(hi)
-    if hi <= 0.0:
-        return side(lo).difference(side(hi)) if hi < 0 else side(lo)
-    return side(lo).union(side(hi))
+_strip_local = geodesy.strip_local
 
 
 def strip(coords: NDArray[np.float64], cross_track_km: tuple[float, float]) -> BaseGeometry:
@@ -633,7 +627,7 @@ def _split_at_jumps(
 
 
 def _drop_redundant(
-    cell_specs: list[tuple[BaseGeometry, float, list[tuple[int, NDArray[np.float64]]]]],
+    cell_specs: list[_CellSpec],
     head_fp: BaseGeometry,
     target: BaseGeometry,
     cross_track_km: tuple[float, float],
@@ -647,7 +641,8 @@ def _drop_redundant(
     A lane shorter than two spacings whose strip adds less than
     :data:`MIN_CELL_M2` to the headland's and the other lanes' strips is
     removed (cells left without lanes go too); the area it alone imaged is
-    counted as dropped. Edits ``cell_specs`` in place.
+    counted as dropped. Edits ``cell_specs`` in place. ``cross_track_km`` is the
+    strip of a lane's centre line (centred on it, also for a one-sided sensor).
     """
     ct_m = (cross_track_km[0] * 1000.0, cross_track_km[1] * 1000.0)
     flat = [(c, k) for c, (_, _, segs) in enumerate(cell_specs) for k in range(len(segs))]
@@ -760,6 +755,147 @@ def _clip_segment(
             out.append(np.array([a, b]))
     out.sort(key=lambda xy: float((xy[0] - seg[0]) @ d))
     return out
+
+
+def _intervals_inside(
+    seg: NDArray[np.float64], shift: NDArray[np.float64], inside: BaseGeometry
+) -> list[tuple[float, float]]:
+    """Intervals (m along ``seg``) where the segment moved by ``shift`` lies inside ``inside``."""
+    d = seg[1] - seg[0]
+    length = float(np.hypot(*d))
+    line = LineString(seg + shift)
+    if inside.covers(line):
+        return [(0.0, length)]
+    unit = d / max(length, 1e-9)
+    out = []
+    for piece in _lines(line.intersection(inside)):
+        t = (np.asarray(piece.coords) - shift - seg[0]) @ unit
+        out.append((float(np.min(t)), float(np.max(t))))
+    return _union_intervals(out)
+
+
+def _union_intervals(items: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(items):
+        if merged and a <= merged[-1][1] + 1e-6:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _cut_intervals(
+    items: list[tuple[float, float]], holes: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """``items`` minus ``holes`` (both sorted, disjoint intervals)."""
+    out = []
+    for a, b in items:
+        pieces = [(a, b)]
+        for h0, h1 in holes:
+            pieces = [
+                part
+                for p0, p1 in pieces
+                for part in ((p0, min(p1, h0)), (max(p0, h1), p1))
+                if part[1] - part[0] > 1e-6
+            ]
+        out.extend(pieces)
+    return out
+
+
+def _clip_one_sided(
+    seg: NDArray[np.float64], inside: BaseGeometry, offset_m: float, min_len: float
+) -> list[tuple[NDArray[np.float64], bool]]:
+    """Pieces of a straight lane of a one-sided sensor whose track lies inside ``inside``.
+
+    ``seg`` (projected (2, 2)) is the centre line of the lane's strip; flown
+    along ``seg`` the track lies ``offset_m`` to its left (a right-looking
+    sensor, ``offset_m > 0``; negative: to the right), flown backwards as far to
+    the other side. Where both tracks lie inside, a piece may be flown either
+    way (``True``); where only one does, the piece is returned in that direction
+    (``False``: not reversible). Pieces shorter than ``min_len`` are dropped.
+    """
+    d = seg[1] - seg[0]
+    length = float(np.hypot(*d))
+    if length <= 0:
+        return []
+    left = np.array([-d[1], d[0]]) / length
+    fwd = _intervals_inside(seg, left * offset_m, inside)
+    bwd = _intervals_inside(seg, -left * offset_m, inside)
+    both = [
+        (max(a0, b0), min(a1, b1))
+        for a0, a1 in fwd
+        for b0, b1 in bwd
+        if min(a1, b1) - max(a0, b0) > 1e-6
+    ]
+    # a piece one track cannot fly is flown the other way, as a whole where it can be
+    fwd_only = _cut_intervals(fwd, both)
+    bwd_only = _cut_intervals(bwd, both)
+    pieces: list[tuple[float, float, int]] = [(a, b, 0) for a, b in both]
+    pieces += [(a, b, 1) for a, b in fwd_only] + [(a, b, -1) for a, b in bwd_only]
+    pieces.sort()
+    # merge a reversible piece into a one-way neighbour it touches (one lane, not two)
+    merged: list[list[float]] = []
+    for a, b, way in pieces:
+        if merged and a <= merged[-1][1] + 1e-6:
+            prev = merged[-1][2]
+            if 0 in (prev, way) or prev == way:
+                merged[-1][1] = b
+                merged[-1][2] = prev if prev != 0 else way
+                continue
+        merged.append([a, b, way])
+    out = []
+    unit = d / length
+    for a, b, way in merged:
+        if b - a < min_len:
+            continue
+        piece = np.array([seg[0] + unit * a, seg[0] + unit * b])
+        out.append((piece if way >= 0 else piece[::-1], way == 0))
+    return out
+
+
+def _one_sided_cell_lanes(
+    cell: BaseGeometry,
+    spacing: float,
+    angle: float,
+    phase: float,
+    min_len: float,
+    inside: BaseGeometry,
+    offset_m: float,
+) -> tuple[float, list[_LaneSpec]]:
+    """A cell's lanes for a one-sided sensor: (sweep angle, [(band, lane, reversible)]).
+
+    The track of a lane lies ``offset_m`` beside its strip's centre line, on
+    one side or the other by direction (:func:`_clip_one_sided`); a lane whose
+    tracks both leave the area is dropped. Where that loses more than
+    :data:`ONE_SIDED_MIN_KEPT` of the lane length at the cheapest angle (a
+    corner swept along its diagonal: both tracks lie outside), every
+    :data:`ONE_SIDED_ANGLE_STEP_DEG` is tried and the angle keeping the most
+    (then the cheapest) wins.
+    """
+
+    def lay(a: float, ph: float) -> tuple[float, list[_LaneSpec]]:
+        raw = _cell_lanes(cell, spacing, a, ph, min_len)
+        segs = [
+            (band, piece, way)
+            for band, seg in raw
+            for piece, way in _clip_one_sided(seg, inside, offset_m, min_len)
+        ]
+        full = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy in raw)
+        kept = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy, _ in segs)
+        return (kept / full if full > 0 else 1.0), segs
+
+    kept, segs = lay(angle, phase)
+    if kept >= ONE_SIDED_MIN_KEPT:
+        return angle, segs
+    best = (1.0 - kept, 0.0, angle, segs)
+    turn_m = 2.0 * spacing
+    for a in np.arange(0.0, 180.0, ONE_SIDED_ANGLE_STEP_DEG):
+        cost, ph = _estimate(cell, float(a), spacing, turn_m, min_len)
+        k, s = lay(float(a), ph)
+        key = (max(ONE_SIDED_MIN_KEPT - k, 0.0), cost)
+        if key < best[:2]:
+            best = (key[0], key[1], float(a), s)
+    return best[2], best[3]
 
 
 def _cut_line_at(
@@ -970,6 +1106,13 @@ def _build(
     groups: list[Group] = []
     dropped_m2 = 0.0
     one_sided = abs(centre_off_m) > 1e-6
+    track_m = (lo * 1000.0, hi * 1000.0)
+    # A straight lane's strip is centred on its centre line whichever way it is flown; the
+    # centre lines of the cells are buffered with this.
+    centre_strip_km = (lo, hi) if not one_sided else (-(hi - lo) / 2.0, (hi - lo) / 2.0)
+    # The headland of a one-sided sensor is laid as its track: the track lies |offset|
+    # farther inside than the strip's centre line, flown with the border on the looking side.
+    head_inset = off + (abs(centre_off_m) if one_sided else 0.0)
 
     def add_lane(
         xy: NDArray[np.float64],
@@ -980,9 +1123,13 @@ def _build(
         kind: str,
         reversible: bool,
     ) -> None:
-        fwd = _to_lonlat(_track(xy, centre_off_m, True), region)
-        rev = _to_lonlat(_track(xy, centre_off_m, False), region)
-        centre = _to_lonlat(xy, region)
+        if one_sided and kind == "headland":  # xy is the track, the strip on its side
+            fwd, rev = _to_lonlat(xy, region), _to_lonlat(xy[::-1], region)
+            centre = _to_lonlat(_track(xy, -centre_off_m, True), region)
+        else:
+            fwd = _to_lonlat(_track(xy, centre_off_m, True), region)
+            rev = _to_lonlat(_track(xy, centre_off_m, False), region)
+            centre = _to_lonlat(xy, region)
         length = geodesy.path_length_km(fwd)
         lanes.append(
             Lane(len(lanes), group, order, band, kind, centre, fwd, rev, reversible, length)
@@ -992,11 +1139,13 @@ def _build(
         target = region.window if region.clip is None else region.window.intersection(region.clip)
         target = shapely.make_valid(target)
         # ---- headland rings (lanes are made below, once the excursions are known)
-        eroded = region.window.buffer(-off, quad_segs=8)
+        eroded = region.window.buffer(-head_inset, quad_segs=8)
         eroded = shapely.orient_polygons(shapely.make_valid(eroded.simplify(tol)))
         ring_lines = _contours(eroded, spacing, tol, rings)
+        if centre_off_m < -1e-6:  # left-looking: fly the rings with the border on the left
+            ring_lines = [ln.reverse() for ln in ring_lines]
         head_fp = (
-            shapely.union_all([_strip_local(ln, (lo * 1000.0, hi * 1000.0)) for ln in ring_lines])
+            shapely.union_all([_strip_local(ln, track_m) for ln in ring_lines])
             if ring_lines
             else Polygon()
         )
@@ -1025,7 +1174,7 @@ def _build(
         kept = shapely.union_all(keep) if keep else Polygon()
         dropped_m2 += max(0.0, rest.area - kept.area)
         min_len = min_lane_km * 1000.0
-        cell_specs: list[tuple[BaseGeometry, float, list[tuple[int, NDArray[np.float64]]]]] = []
+        cell_specs: list[_CellSpec] = []
         if not kept.is_empty:
             kept = kept.simplify(0.01 * width_m)
             angle0, _, _ = best_angle(kept, spacing, step_deg=angle_step_deg, min_len=min_len)
@@ -1049,13 +1198,18 @@ def _build(
                 cost0, phase0 = _estimate(cell, angle0, spacing, 2.0 * spacing, min_len)
                 if cost0 <= 1.02 * cost:
                     angle, phase = angle0, phase0
-                segs = [
-                    (band, piece)
-                    for band, seg in _cell_lanes(cell, spacing, angle, phase, min_len)
-                    for piece in _clip_segment(seg, inside, min_len)
-                ]
+                if one_sided:
+                    angle, segs = _one_sided_cell_lanes(
+                        cell, spacing, angle, phase, min_len, inside, centre_off_m
+                    )
+                else:
+                    segs = [
+                        (band, piece, True)
+                        for band, seg in _cell_lanes(cell, spacing, angle, phase, min_len)
+                        for piece in _clip_segment(seg, inside, min_len)
+                    ]
                 cell_specs.append((cell, angle, segs))
-        dropped_m2 += _drop_redundant(cell_specs, head_fp, target, (lo, hi), spacing)
+        dropped_m2 += _drop_redundant(cell_specs, head_fp, target, centre_strip_km, spacing)
         # ---- excursions: a small cell next to the headland is flown from it, out and back
         # from one point of the ring, rather than as a separate trip (which would pass the
         # ring's corridor a third time)
@@ -1063,14 +1217,14 @@ def _build(
         src_lines = [LineString(xy) for xy, _ in sources]
         shapely.prepare(eroded)
         for c_idx, (cell, _, segs) in enumerate(cell_specs):
-            total = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy in segs)
+            total = sum(float(np.hypot(*(xy[1] - xy[0]))) for _, xy, _ in segs)
             if not segs or total > ATTACH_MAX_SWATHS * width_m + ATTACH_EXTRA_M:
                 continue
             if total > ATTACH_INSIDE_MAX_SWATHS * width_m and eroded.intersects(
                 cell.representative_point()
             ):
                 continue  # inside the ring and not a stub: an ordinary cell
-            lanes_geom = shapely.MultiLineString([LineString(xy) for _, xy in segs])
+            lanes_geom = shapely.MultiLineString([LineString(xy) for _, xy, _ in segs])
             best: tuple[float, int] | None = None
             for s_idx, sl in enumerate(src_lines):
                 d = float(sl.distance(lanes_geom))
@@ -1122,8 +1276,8 @@ def _build(
                     anchor=anchor_piece.get(c_idx),
                 )
             )
-            for order, (band, piece) in enumerate(segs):
-                add_lane(piece, region, g, order, band, "lane", True)
+            for order, (band, piece, way) in enumerate(segs):
+                add_lane(piece, region, g, order, band, "lane", way)
     result = LaneSet(
         lanes=tuple(lanes),
         groups=groups,

@@ -44,7 +44,8 @@ def _serpentines(members: list[Lane]) -> list[list[tuple[int, bool]]]:
             forward = first_dir
             for b in keys if bottom_first else keys[::-1]:
                 row = bands[b] if forward else bands[b][::-1]
-                seq.extend((ln.index, forward) for ln in row)
+                # a lane a one-sided sensor can fly one way only keeps its direction
+                seq.extend((ln.index, forward or not ln.reversible) for ln in row)
                 forward = not forward
             out.append(seq)
     return out

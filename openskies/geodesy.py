@@ -44,6 +44,9 @@ GEOD = Geod(ellps="WGS84")
 #: projection. A 5 degree cell is about 550 km: the AEQD scale error at its corners
 #: is below 0.1 %.
 CELL_DEG = 5.0
+#: Grid (m) of the overlay that cuts a one-sided strip's near band out of its far band
+#: (:func:`strip_local`).
+STRIP_GRID_M = 1e-3
 
 __all__ = [
     "GEOD",
@@ -59,6 +62,7 @@ __all__ = [
     "normalize_lon",
     "path_length_km",
     "split_antimeridian",
+    "strip_local",
     "to_local",
     "unwrap_lon",
 ]
@@ -586,6 +590,64 @@ def _erode_km(
         return Polygon()
     band = buffer_km(geometry.boundary, km, cell_deg=cell_deg, quad_segs=quad_segs)
     return geometry.difference(band)
+
+
+def strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeometry:
+    """The planar strip beside a projected line between two signed offsets.
+
+    Parameters
+    ----------
+    line : LineString
+        The track in a local projection (metres), in the direction of travel.
+    cross_track_m : (float, float)
+        Signed offsets ``lo < hi`` of the strip's edges, metres, positive to the
+        right of the direction of travel.
+
+    Returns
+    -------
+    shapely geometry
+        A strip centred on the line (``lo == -hi``) is its buffer with flat ends
+        and round joins. Any other strip is the single-sided buffer to ``hi``
+        less the one to ``lo`` (for ``lo < 0 < hi``: the union of the two sides),
+        flat at the ends, round on the outside of the bends.
+
+    Notes
+    -----
+    A single-sided buffer of a closed line is unreliable in GEOS (it may return
+    the ring's interior), so a closed line is re-started in the middle of its
+    longest segment and each side is buffered as the union of two open halves
+    sharing one segment (every vertex keeps its join). The near
+    band is cut out on a 1 mm grid (:data:`STRIP_GRID_M`): a plain difference
+    leaves zero-width spikes along the flat ends that GEOS keeps as valid and
+    its densifier (``shapely.segmentize``) then turns into an empty polygon.
+    """
+    lo, hi = cross_track_m
+    if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
+        return line.buffer(hi, cap_style="flat", join_style="round", quad_segs=8)
+    xy = np.asarray(line.coords)
+    parts = [line]
+    if len(xy) > 3 and np.allclose(xy[0], xy[-1], rtol=0.0, atol=1.0):
+        # re-start the ring in the middle of its longest segment (the flat ends meet on a
+        # straight), then buffer two open halves sharing one segment
+        seg = np.hypot(*np.diff(xy, axis=0).T)
+        j = int(np.argmax(seg))
+        mid = (xy[j] + xy[j + 1]) / 2.0
+        ring = np.vstack([mid, xy[j + 1 : -1], xy[: j + 1], mid])
+        k = len(ring) // 2
+        parts = [LineString(ring[: k + 1]), LineString(ring[k - 1 :])]
+
+    # shapely's single-sided buffer puts positive distances on the left
+    def side(d: float) -> BaseGeometry:
+        if d == 0.0:
+            return Polygon()
+        sides = [p.buffer(-d, single_sided=True, join_style="round", quad_segs=8) for p in parts]
+        return sides[0] if len(sides) == 1 else shapely.union_all(sides)
+
+    if lo >= 0.0:
+        return side(hi).difference(side(lo), grid_size=STRIP_GRID_M) if lo > 0 else side(hi)
+    if hi <= 0.0:
+        return side(lo).difference(side(hi), grid_size=STRIP_GRID_M) if hi < 0 else side(lo)
+    return side(lo).union(side(hi))
 
 
 def explode_polygons(geometry: BaseGeometry) -> list[Polygon]:

@@ -20,6 +20,15 @@ Planning model (see ``docs/planning.md``):
   disc around that point holding ``min_fraction`` of the polygon
   (conservative: a band of half-width ``w`` around a line through a point
   contains the disc of radius ``w`` around it).
+- A one-sided sensor (the SAR preset: 6-31 km right of the track) observes a
+  target lying in its offset strip on its side of a sensor-on leg. Each target
+  gets a straight pass beside it (the target's disc inside the strip, at the
+  pass's middle; every 15 degrees of heading, three offsets), chosen at
+  expansion to fit between its neighbours; sensors are on over the passes (and a
+  large target's sweep lanes) only. The solver's target-to-target distances
+  differ from the flown route, so an overrun is solved again with the excess
+  taken off the solver's budget and a shortfall with the slack added, the best
+  legal route kept.
 - Legs are WGS84 geodesics; distances between targets are geodesic, or the
   length of the shortest detour through a visibility graph (:mod:`openskies._paths`,
   the router coverage uses too) when the direct leg would leave the allowed area:
@@ -93,11 +102,26 @@ DISC_FRACTION = 0.995
 PATH_PIECE_SLACK_KM = 25.0
 #: beyond this distance from its centre (scale error above ~0.5 %) a path is not pre-selected
 PATH_PIECE_MAX_RADIUS_KM = 1500.0
+#: one-sided sensors: runs are densified along their geodesics every this many km before
+#: their strips are built (as openskies.coverage.footprint does)
+RUN_DENSIFY_KM = 5.0
 # WGS84's smallest radius of curvature (meridional, at the equator): the largest angle c
 _MIN_CURVATURE_RADIUS_KM = 6335.4
 
 #: Overlap between neighbouring lanes when a target larger than one swath is swept.
 SWEEP_OVERLAP = 0.1
+
+#: One-sided sensors: a target is imaged from a straight pass; its disc keeps this far (km)
+#: from the strip's edges and from the pass's ends (scale error of the planning projection,
+#: geodesic legs), and the headings tried for a pass are this many degrees apart.
+PASS_MARGIN_KM = 1.0
+PASS_HEADING_STEP_DEG = 15.0
+#: One-sided sensors: times a route over the budget is solved again with the excess taken
+#: off the solver's budget, before targets are dropped, and times a legal route more than
+#: PASS_CAP_SLACK of the budget short of it is solved again with the slack added (the best
+#: legal route is kept).
+PASS_CAP_RETRIES = 3
+PASS_CAP_SLACK = 0.01
 
 
 @dataclass(frozen=True)
@@ -340,6 +364,7 @@ def plan_route(
         raise ValidationError(msg)
     sens = as_sensor(sensor, allow_none=True)
     half_swath = _half_swath_km(sens)
+    strip = _one_sided_strip_m(sens)
     tt = _target_table(targets, terr)
     avoid_geom = _avoid_geometry(avoid)
     margin = float(reg.parameter("max_flight_distance", "turn_margin"))
@@ -362,9 +387,14 @@ def plan_route(
     ]
     skipped: list[SkippedTarget] = []
     for idx in tt.index:
-        node, reason = _make_node(
-            idx, tt.loc[idx].geometry, areas[idx], region, half_swath, min_fraction
-        )
+        if strip is None:
+            node, reason = _make_node(
+                idx, tt.loc[idx].geometry, areas[idx], region, half_swath, min_fraction
+            )
+        else:
+            node, reason = _make_pass_node(
+                idx, tt.loc[idx].geometry, areas[idx], region, strip, min_fraction
+            )
         if node is None:
             skipped.append(SkippedTarget(idx, names[idx], float(values[idx]), reason))
         else:
@@ -425,7 +455,10 @@ def plan_route(
     plan = None
     observed: list[Any] = []
     banned: set[int] = set()
-    for _attempt in range(n + 1):
+    cap_try, shrinks, grows = cap, 0, 0
+    retries = PASS_CAP_RETRIES if strip is not None else 0
+    legal: tuple[float, FlightPlan, list[Any], OrienteeringResult] | None = None
+    for _attempt in range(n + 1 + 2 * retries):
         d_try = d_solver.copy()
         s_try = list(scores)
         for k in banned:
@@ -433,7 +466,7 @@ def plan_route(
         result = solve_orienteering(
             d_try,
             s_try,
-            cap,
+            cap_try,
             start=0,
             end=0 if same_end else 1,
             method=method,
@@ -446,8 +479,37 @@ def plan_route(
         order = [k for k in order if k not in banned or k in (0, 1)]
         plan, observed = build(order)
         violations = plan.validate(avoid=avoid_geom)
+        if strip is not None and {v.rule for v in violations} - {"max_distance"}:
+            # passes taken for the shortest legs may turn too sharply (circling, a point
+            # passed three times): the same order with sharp turns onto passes avoided
+            plan2, observed2 = build(order, avoid_sharp=True)
+            violations2 = plan2.validate(avoid=avoid_geom)
+            if len(violations2) < len(violations):
+                plan, observed, violations = plan2, observed2, violations2
         if not violations:
+            value = float(sum(values[t] for t in observed))
+            if legal is None or value > legal[0]:
+                legal = (value, plan, observed, result)
+            slack = budget - plan.length_km
+            if grows < retries and slack > PASS_CAP_SLACK * budget and len(observed) < n - 2:
+                # the passes cut corners the model does not: solve again with the slack added
+                cap_try += slack / (1.0 + margin)
+                grows += 1
+                logger.debug("plan_route: %.1f km under the budget; cap %.1f km", slack, cap_try)
+                continue
             break
+        over = {v.rule for v in violations} == {"max_distance"}
+        if legal is not None and over:
+            break  # a larger budget for the solver overran: keep the best legal route
+        if shrinks < retries and over:
+            # a one-sided sensor's passes lie beside its targets, so the flight differs from
+            # the solver's target-to-target model: solve again with the excess taken off
+            cap_try -= (plan.length_km - budget) / (1.0 + margin) + 1.0
+            shrinks += 1
+            logger.debug(
+                "plan_route: %.1f km over the budget; cap %.1f km", plan.length_km - budget, cap_try
+            )
+            continue
         # the geometric route differs slightly from the solver's model (sweep entries, detours,
         # sub-limits): drop the visited target with the least value per km and solve again
         visited = [k for k in order if k >= 2]
@@ -455,6 +517,8 @@ def plan_route(
             break
         banned.add(min(visited, key=lambda k: s_try[k] / max(d_solver[0, k], 1e-9)))
         logger.debug("plan_route: %s; dropping node %s", violations[0].rule, max(banned))
+    if legal is not None:
+        _, plan, observed, result = legal
     assert plan is not None
     assert result is not None
     remaining = plan.validate(avoid=avoid_geom)
@@ -499,15 +563,18 @@ def plan_route(
 
 
 def _half_swath_km(sensor: Sensor | None) -> float | None:
+    """Half the swath (km) of a sensor; None without one."""
     if sensor is None:
         return None
-    if sensor.side != "both":
-        msg = (
-            f"sensor {sensor.name!r} images one side only; plan_route "
-            "supports centred sensors (optical, IR); plan SAR coverage with openskies.coverage"
-        )
-        raise ValidationError(msg)
     return float(sensor.swath_km) / 2.0
+
+
+def _one_sided_strip_m(sensor: Sensor | None) -> tuple[float, float] | None:
+    """Signed edges (m, positive right of the track) of a one-sided strip; None if centred."""
+    if sensor is None or sensor.side == "both":
+        return None
+    lo, hi = sensor.cross_track_km
+    return (lo * 1000.0, hi * 1000.0)
 
 
 def _avoid_geometry(avoid: Any) -> BaseGeometry | None:
@@ -562,7 +629,11 @@ class _Node:
     aim: tuple[float, float]  # where distances are measured from
     radius_m: float  # point mode: pass within this distance of ``aim``
     sweep: list[tuple[float, float]] | None  # sweep mode: serpentine lane points
-    internal_m: float  # length flown inside a sweep
+    internal_m: float  # length flown inside a sweep (or a one-sided sensor's pass)
+    # one-sided sensor: the legal straight passes (entry, exit) that image the target
+    passes: list[tuple[tuple[float, float], tuple[float, float]]] | None = None
+    # one-sided sensor's sweep: whether each leg of ``sweep`` is a lane (sensors on)
+    sweep_on: list[bool] | None = None
 
 
 def _target_areas(tt: gpd.GeoDataFrame, region: _Region) -> dict[Any, BaseGeometry]:
@@ -612,7 +683,7 @@ def _make_node(
                 )
             aim, radius = (near.x, near.y), radius - shift
         return _Node(idx, aim, radius, None, 0.0), ""
-    lanes = _sweep(area, region, half_swath_km * 2000.0)
+    lanes, _ = _sweep(area, region, half_swath_km * 2000.0)
     if not lanes:
         return None, "unreachable: no legal lane over it inside the observed territory"
     internal = sum(math.dist(p, q) for p, q in itertools.pairwise(lanes))
@@ -623,6 +694,73 @@ def _make_node(
         near = nearest_points(region.allowed, centre_pt)[0]
         cx, cy = near.x, near.y
     return _Node(idx, (cx, cy), 0.0, lanes, internal), ""
+
+
+def _make_pass_node(
+    idx: Any,
+    geom: BaseGeometry,
+    area: BaseGeometry,
+    region: _Region,
+    strip_m: tuple[float, float],
+    min_fraction: float,
+) -> tuple[_Node | None, str]:
+    """A target of a one-sided sensor, imaged from a straight pass beside it.
+
+    The target's disc (radius ``R``: its position uncertainty, or the disc around a
+    polygon's representative point holding ``min_fraction`` of it) lies in the strip
+    of a straight pass when the pass runs beside the target with the target at a
+    signed offset in ``[lo + R + m, hi - R - m]`` (``strip_m = (lo, hi)``, positive to
+    the right of the track; ``m`` = :data:`PASS_MARGIN_KM`), the foot of the offset
+    at the middle of a pass ``2 (R + m)`` long. Every :data:`PASS_HEADING_STEP_DEG`
+    of heading and three offsets (near edge, middle, far edge) are tried; the passes
+    inside the allowed area are kept and the route takes the one that fits between
+    its neighbours (:meth:`_PlanBuilder._expand`). A target wider than the strip is
+    swept with lanes whose tracks are offset from the strips they image.
+    """
+    centre = geom.representative_point()
+    t = region.project(centre.x, centre.y)
+    lo, hi = strip_m
+    margin = PASS_MARGIN_KM * 1000.0
+    if area.geom_type == "Point":
+        r = 0.0
+    else:
+        fraction = 1.0 if geom.geom_type == "Point" else min_fraction
+        r = _radius_for_fraction_m(area, Point(t), fraction)
+    near, far = lo + r + margin, hi - r - margin
+    if far < near:
+        lanes, lanes_on = _sweep(area, region, hi - lo, offset_m=(lo + hi) / 2.0)
+        if not lanes:
+            return None, "unreachable: no legal lane over it inside the observed territory"
+        internal = sum(math.dist(p, q) for p, q in itertools.pairwise(lanes))
+        cx = float(np.mean([p[0] for p in lanes]))
+        cy = float(np.mean([p[1] for p in lanes]))
+        centre_pt = Point(cx, cy)
+        if not region.allowed.covers(centre_pt):
+            near_pt = nearest_points(region.allowed, centre_pt)[0]
+            cx, cy = near_pt.x, near_pt.y
+        return _Node(idx, (cx, cy), 0.0, lanes, internal, sweep_on=lanes_on), ""
+    half = r + margin
+    offsets = sorted({near, (lo + hi) / 2.0, far})
+    passes = []
+    for k in range(round(360.0 / PASS_HEADING_STEP_DEG)):
+        a = math.radians(k * PASS_HEADING_STEP_DEG)
+        hx, hy = math.cos(a), math.sin(a)
+        rx, ry = hy, -hx  # right of the heading
+        for off in offsets:
+            fx, fy = t[0] - off * rx, t[1] - off * ry
+            e, x = (fx - hx * half, fy - hy * half), (fx + hx * half, fy + hy * half)
+            if region.clear(e, x):
+                passes.append((e, x))
+    if not passes:
+        return None, (
+            "unreachable: no pass inside the allowed area (the observed territory out of the "
+            "stand-off band and avoid zones) has it in the sensor's strip"
+        )
+    mids = np.array([[(e[0] + x[0]) / 2.0, (e[1] + x[1]) / 2.0] for e, x in passes])
+    aim_pt = Point(mids.mean(axis=0))
+    if not region.allowed.covers(aim_pt):
+        aim_pt = nearest_points(region.allowed, aim_pt)[0]
+    return _Node(idx, (aim_pt.x, aim_pt.y), 0.0, None, 2.0 * half, passes), ""
 
 
 def _radius_for_fraction_m(area: BaseGeometry, p: Point, fraction: float) -> float:
@@ -643,42 +781,54 @@ def _radius_for_fraction_m(area: BaseGeometry, p: Point, fraction: float) -> flo
     return hi
 
 
-def _sweep(area: BaseGeometry, region: _Region, swath_m: float) -> list[tuple[float, float]]:
+def _sweep(
+    area: BaseGeometry, region: _Region, swath_m: float, *, offset_m: float = 0.0
+) -> tuple[list[tuple[float, float]], list[bool]]:
     """Serpentine lanes (projected points) imaging ``area``, kept inside the allowed area.
+
+    Returns the points and, for each leg between them, whether it is a lane (the
+    others connect the lanes).
 
     Several sweep directions are tried (the area's long axis first, then every
     15 degrees); the first pattern whose lane-to-lane connections need no
     detour wins, else the one with the fewest detours and no point passed
     twice by detours (Art. VI Sec. II para 4(G)), then the shortest.
+    ``offset_m``: the strip's centre lies this far right of the track (a
+    one-sided sensor); each lane's track is moved to the left of its strip by it,
+    on the side that depends on the direction the lane is flown.
     """
     # only the part of the area the sensor may image counts: lanes cover area ∩ allowed area
     area = area.intersection(region.allowed.buffer(CLEARANCE_KM * 1000.0))
     if area.is_empty:
-        return []
+        return [], []
     rect = area.minimum_rotated_rectangle
     xy = np.asarray(rect.exterior.coords)[:4]
     edges = [xy[(i + 1) % 4] - xy[i] for i in range(2)]
     long_edge = max(edges, key=lambda e: math.hypot(*e))
     base = math.atan2(long_edge[1], long_edge[0])
-    best: tuple[tuple[float, ...], list[tuple[float, float]]] | None = None
+    best: tuple[tuple[float, ...], list[tuple[float, float]], list[bool]] | None = None
     for step in range(12):
         angle = base + math.radians(15.0 * step)
-        pts, detours, dropped, repeats = _sweep_at(area, region, swath_m, angle)
+        pts, on, detours, dropped, repeats = _sweep_at(area, region, swath_m, angle, offset_m)
         if not pts:
             continue
         length = sum(math.dist(p, q) for p, q in itertools.pairwise(pts))
         key = (float(repeats > 0), float(dropped), float(detours), length)
         if best is None or key < best[0]:
-            best = (key, pts)
+            best = (key, pts, on)
         if detours == 0 and dropped == 0:
             break
-    return best[1] if best is not None else []
+    return (best[1], best[2]) if best is not None else ([], [])
 
 
 def _sweep_at(
-    area: BaseGeometry, region: _Region, swath_m: float, angle: float
-) -> tuple[list[tuple[float, float]], int, int, int]:
-    """Lanes along direction ``angle`` (radians); returns points, detours, dropped, repeats."""
+    area: BaseGeometry, region: _Region, swath_m: float, angle: float, offset_m: float = 0.0
+) -> tuple[list[tuple[float, float]], list[bool], int, int, int]:
+    """Lanes along direction ``angle`` (radians).
+
+    Returns the points, whether each leg between them is a lane, and the counts of
+    detours, dropped lanes and repeated detour points.
+    """
     c, s = math.cos(-angle), math.sin(-angle)
     cx, cy = area.centroid.x, area.centroid.y
 
@@ -701,7 +851,9 @@ def _sweep_at(
         if part.is_empty:
             continue
         x0, _, x1, _ = part.bounds
-        ends = [rot(x0, y0, c, -s), rot(x1, y0, c, -s)]
+        # even lanes are flown towards +x, odd ones back: the track lies left of its strip
+        yt = y0 + (offset_m if k % 2 == 0 else -offset_m)
+        ends = [rot(x0, yt, c, -s), rot(x1, yt, c, -s)]
         lane = LineString(ends).intersection(region.allowed)
         # a lane may cross a bend of the border: keep every piece, in flying order
         pieces = [
@@ -720,6 +872,7 @@ def _sweep_at(
             lane_segs = [seg[::-1] for seg in lane_segs[::-1]]
         segments.extend(lane_segs)
     pts: list[tuple[float, float]] = []
+    on: list[bool] = []  # on[i]: the leg pts[i] -> pts[i + 1] is a lane
     detours = dropped = 0
     used: dict[tuple[float, float], int] = {}
     for seg in segments:
@@ -732,10 +885,14 @@ def _sweep_at(
             detours += 1
             for v in via:
                 used[v] = used.get(v, 0) + 1
+            on.extend([False] * len(via))
             pts.extend(via)
+        if pts:
+            on.append(False)
+        on.extend([True] * (len(seg) - 1))
         pts.extend(seg)
     repeats = sum(1 for v in used.values() if v > 1)
-    return pts, detours, dropped, repeats
+    return pts, on, detours, dropped, repeats
 
 
 class _PlanBuilder:
@@ -748,12 +905,19 @@ class _PlanBuilder:
         self.a, self.b, self.reg, self.terr, self.budget = a, b, reg, terr, budget
         self.sens, self.min_fraction, self.aircraft, self.name = sens, min_fraction, aircraft, name
         self.tnames = tt["name"].astype(str) if "name" in tt.columns else tt.index.astype(str)
+        self.one_sided = _one_sided_strip_m(sens) is not None
 
-    def __call__(self, order: list[int]) -> tuple[FlightPlan, list[Any]]:
-        pts, labels, aims = self._expand(order)
-        pts = self._shorten(pts, aims)
-        pts, labels = _dedupe(pts, labels)
-        pts, labels = _densify_near_obstacles(self.region, pts, labels)
+    def __call__(
+        self, order: list[int], *, avoid_sharp: bool = False
+    ) -> tuple[FlightPlan, list[Any]]:
+        on: list[bool] | None = None
+        if self.one_sided:  # sensors on over the passes and sweep lanes only
+            pts, labels, on = self._expand_one_sided(order, avoid_sharp=avoid_sharp)
+        else:
+            pts, labels, aims = self._expand(order)
+            pts = self._shorten(pts, aims)
+        pts, labels, on = _dedupe(pts, labels, on)
+        pts, labels, on = _densify_near_obstacles(self.region, pts, labels, on)
         coords = [self.region.to_lonlat(x, y) for x, y in pts]
         coords[0] = (self.a.lon, self.a.lat)
         coords[-1] = (self.b.lon, self.b.lat)
@@ -761,6 +925,8 @@ class _PlanBuilder:
         kwargs: dict[str, Any] = {}
         if self.aircraft is not None:
             kwargs["aircraft"] = self.aircraft
+        if on is not None:
+            kwargs["sensors_on"] = on
         plan = FlightPlan.from_waypoints(
             coords,
             start=self.a.icao,
@@ -807,6 +973,61 @@ class _PlanBuilder:
             prev_exit = seq[-1]
         return pts, labels, aims
 
+    def _expand_one_sided(
+        self, order: list[int], *, avoid_sharp: bool = False
+    ) -> tuple[list, list[str], list]:
+        """Waypoints for a one-sided sensor: each target's pass, chosen between its neighbours.
+
+        Of a target's legal passes the one with the shortest straight legs from the
+        previous exit and to the next node's aim is taken, preferring passes whose
+        legs need no detour (with ``avoid_sharp``, first those turned onto and off
+        by at most 90 degrees); connections follow the router's shortest legal path. A
+        sweep keeps its direction (flown backwards its strips would lie on the other
+        side of its tracks).
+        """
+        pts: list[tuple[float, float]] = []
+        labels: list[str] = []
+        on: list[bool] = []  # on[i]: sensors on the leg pts[i] -> pts[i + 1]
+        prev_exit: tuple[float, float] | None = None
+        clear = self.region.clear
+        for pos, k in enumerate(order):
+            nd = self.nodes[k]
+            label = "" if nd.target is None else str(self.tnames[nd.target])
+            nxt = self.nodes[order[pos + 1]].aim if pos + 1 < len(order) else nd.aim
+            here = prev_exit if prev_exit is not None else nd.aim
+            if nd.passes is not None:
+
+                def cost(p: tuple, here: tuple = here, nxt: tuple = nxt) -> tuple:
+                    # two turns of more than 90 degrees close together circle (Art. VI
+                    # Sec. II para 4(G)): avoided on request
+                    sharp = avoid_sharp and (
+                        max(_turn_deg(here, p[0], p[1]), _turn_deg(p[0], p[1], nxt)) > 90.0
+                    )
+                    return (sharp, math.dist(here, p[0]) + math.dist(p[1], nxt))
+
+                ranked = sorted(nd.passes, key=cost)
+                e, x = next(
+                    (p for p in ranked if clear(here, p[0]) and clear(p[1], nxt)), ranked[0]
+                )
+                seq, names, inner = [e, x], [f"{label} pass a", f"{label} pass b"], [True]
+            elif nd.sweep is not None:
+                seq, inner = list(nd.sweep), list(nd.sweep_on or [])
+                names = [f"{label} lane {j // 2 + 1}{'ab'[j % 2]}" for j in range(len(seq))]
+            else:
+                seq, names, inner = [nd.aim], [label], []
+            if prev_exit is not None:
+                via = self.region.path(prev_exit, seq[0])
+                for p in via if via is not None else self.paths.get((order[pos - 1], k), []):
+                    pts.append(p)
+                    labels.append("")
+                    on.append(False)
+                on.append(False)
+            pts.extend(seq)
+            labels.extend(names)
+            on.extend(inner)
+            prev_exit = seq[-1]
+        return pts, labels, on
+
     def _shorten(self, pts: list, aims: list) -> list:
         """Move each point-target waypoint, within its radius, towards its neighbours' chord."""
         pts = list(pts)
@@ -830,38 +1051,69 @@ class _PlanBuilder:
         return pts
 
 
-def _dedupe(pts: list, labels: list[str]) -> tuple[list, list[str]]:
+def _turn_deg(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+    """Heading change (degrees, 0-180) at ``b`` on the way a -> b -> c (0 if a leg is empty)."""
+    ux, uy = b[0] - a[0], b[1] - a[1]
+    vx, vy = c[0] - b[0], c[1] - b[1]
+    if (ux == 0 and uy == 0) or (vx == 0 and vy == 0):
+        return 0.0
+    return abs(math.degrees(math.atan2(ux * vy - uy * vx, ux * vx + uy * vy)))
+
+
+def _dedupe(
+    pts: list, labels: list[str], on: list[bool] | None = None
+) -> tuple[list, list[str], list[bool] | None]:
+    """Merge coincident waypoints; ``on`` (one flag per leg) follows the legs kept.
+
+    A kept point keeps the flag of the leg that reaches it.
+    """
     out, lab = [pts[0]], [labels[0]]
-    for p, name in zip(pts[1:], labels[1:], strict=True):
+    out_on: list[bool] = []
+    for i, (p, name) in enumerate(zip(pts[1:], labels[1:], strict=True), start=1):
         if math.dist(p, out[-1]) < 50.0:  # metres: merge coincident waypoints
             if name and not lab[-1]:
                 lab[-1] = name
             continue
         out.append(p)
         lab.append(name)
+        if on is not None:
+            out_on.append(on[i - 1])
     if len(out) == 1:
         out.append(pts[-1])
         lab.append(labels[-1])
-    return out, lab
+        if on is not None:
+            out_on.append(on[-1])
+    return out, lab, (out_on if on is not None else None)
 
 
 def _densify_near_obstacles(
-    region: _Region, pts: list[tuple[float, float]], labels: list[str]
-) -> tuple[list[tuple[float, float]], list[str]]:
-    """Cut long legs near the edge of the allowed area so their geodesics follow them."""
+    region: _Region,
+    pts: list[tuple[float, float]],
+    labels: list[str],
+    on: list[bool] | None = None,
+) -> tuple[list[tuple[float, float]], list[str], list[bool] | None]:
+    """Cut long legs near the edge of the allowed area so their geodesics follow them.
+
+    The pieces of a leg keep its flag in ``on`` (one per leg).
+    """
     out, lab = [pts[0]], [labels[0]]
+    out_on: list[bool] = []
     step = MAX_LEG_NEAR_OBSTACLE_KM * 1000.0
     boundary = region.allowed.boundary
-    for (p, q), name in zip(itertools.pairwise(pts), labels[1:], strict=True):
+    for i, ((p, q), name) in enumerate(zip(itertools.pairwise(pts), labels[1:], strict=True)):
         seg = LineString([p, q])
+        pieces = 1
         if seg.length > step and seg.distance(boundary) < 20_000.0:
             n = math.ceil(seg.length / step)
             for f in np.linspace(0, 1, n + 1)[1:-1]:
                 out.append((p[0] + (q[0] - p[0]) * f, p[1] + (q[1] - p[1]) * f))
                 lab.append("")
+            pieces = n
         out.append(q)
         lab.append(name)
-    return out, lab
+        if on is not None:
+            out_on.extend([on[i]] * pieces)
+    return out, lab, (out_on if on is not None else None)
 
 
 def _clip(big: BaseGeometry, small: BaseGeometry) -> BaseGeometry:
@@ -934,6 +1186,13 @@ def observed_targets(
     target is observed when the footprint covers ``min_fraction`` of it.
     Footprints are built in an azimuthal equidistant projection centred on each
     target, where distances from the centre are exact WGS84 geodesics.
+
+    A one-sided sensor (``side`` left or right, e.g. the SAR preset) images the
+    strip between the signed offsets :attr:`Sensor.cross_track_km` (positive to
+    the right of the direction of flight) beside each run of consecutive sensor-on
+    legs, flat at the run's ends and round outside its bends, as
+    :func:`openskies.coverage.footprint` builds it: a target is observed when it
+    lies in that strip on the sensor's side, not merely near the track.
     """
     tt = (
         targets
@@ -941,6 +1200,9 @@ def observed_targets(
         else targets.to_crs("EPSG:4326")
     )
     sens = as_sensor(sensor, allow_none=True)
+    strip_m = _one_sided_strip_m(sens)
+    if strip_m is not None:
+        return _observed_one_sided(plan, tt, strip_m, min_fraction)
     half_swath = _half_swath_km(sens)
     legs = plan.legs
     on = legs[legs["sensors_on"] & ~legs["transit"]]
@@ -1001,6 +1263,133 @@ def observed_targets(
         if needed.is_empty or needed.area == 0:
             continue
         fraction = footprint.intersection(needed).area / needed.area
+        required = min_fraction if geom.geom_type != "Point" else DISC_FRACTION
+        if fraction >= required:
+            out.append(idx)
+    return out
+
+
+def _sensor_runs(plan: FlightPlan) -> list[np.ndarray]:
+    """(lon, lat) vertices of each run of consecutive sensor-on, non-transit legs."""
+    xy = plan.coords
+    on = np.asarray(plan.sensors_on, bool) & ~np.asarray(plan.transit, bool)
+    runs = []
+    i, n = 0, len(on)
+    while i < n:
+        if not on[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and on[j + 1]:
+            j += 1
+        runs.append(np.asarray(xy[i : j + 2], dtype=float)[:, :2])
+        i = j + 1
+    return runs
+
+
+class _RunPieces:
+    """The stretches of a plan's sensor runs that may image a target, in flying order.
+
+    Like :class:`_PathPieces` for a one-sided sensor, whose strip depends on the
+    direction of flight: each run (densified along its geodesics every
+    :data:`RUN_DENSIFY_KM`) is kept as a directed polyline, and the consecutive
+    segments of a run near a target are returned as one stretch. The margin is
+    :class:`_PathPieces`'s, so a stretch reaches far beyond the strip around the
+    target and its flat ends never cut it.
+    """
+
+    def __init__(self, runs: list[np.ndarray]) -> None:
+        self.runs = [geodesy.densify_coords(r, RUN_DENSIFY_KM) for r in runs if len(r) >= 2]
+        self.tree = None
+        if not self.runs:
+            return
+        allc = np.vstack(self.runs)
+        self.centre = geodesy.centre_of(shapely.MultiPoint(allc))
+        self.fwd = geodesy.aeqd(*self.centre)[0]
+        self.owner = np.concatenate(
+            [
+                np.column_stack([np.full(len(r) - 1, k), np.arange(len(r) - 1)])
+                for k, r in enumerate(self.runs)
+            ]
+        )
+        seg_ll = np.concatenate([np.stack([r[:-1], r[1:]], axis=1) for r in self.runs])
+        px, py = self.fwd.transform(seg_ll[..., 0].ravel(), seg_ll[..., 1].ravel())
+        radius_km = float(np.max(np.hypot(px, py))) / 1000.0
+        if not radius_km <= PATH_PIECE_MAX_RADIUS_KM:
+            return
+        c = radius_km / _MIN_CURVATURE_RADIUS_KM
+        self.scale = c / math.sin(c) if c > 0 else 1.0
+        self.tree = shapely.STRtree(
+            shapely.linestrings(np.column_stack([px, py]).reshape(-1, 2, 2))
+        )
+
+    def __call__(self, geom: BaseGeometry, reach_km: float) -> list[np.ndarray]:
+        """Stretches (lon, lat) of the runs within ``reach_km`` of ``geom``; [] when none."""
+        if not self.runs:
+            return []
+        if self.tree is None:
+            return list(self.runs)
+        g = shapely.transform(geom, lambda xy: np.column_stack(self.fwd.transform(*xy.T)))
+        margin_m = (reach_km * self.scale + PATH_PIECE_SLACK_KM) * 1000.0
+        hits = np.sort(self.tree.query(g, predicate="dwithin", distance=margin_m))
+        out = []
+        start = 0
+        for k in range(1, len(hits) + 1):
+            if (
+                k == len(hits)
+                or hits[k] != hits[k - 1] + 1
+                or (self.owner[hits[k], 0] != self.owner[hits[k - 1], 0])
+            ):
+                run, first = self.owner[hits[start]]
+                last = self.owner[hits[k - 1], 1]
+                out.append(self.runs[run][first : last + 2])
+                start = k
+        return out
+
+
+def _observed_one_sided(
+    plan: FlightPlan, tt: gpd.GeoDataFrame, strip_m: tuple[float, float], min_fraction: float
+) -> list[Any]:
+    """:func:`observed_targets` for a one-sided sensor with strip edges ``strip_m`` (m)."""
+    unc = (
+        tt["position_uncertainty_km"].astype(float)
+        if "position_uncertainty_km" in tt.columns
+        else None
+    )
+    treaty = plan.territory.treaty_geometry
+    pieces = _RunPieces(_sensor_runs(plan))
+    reach = max(abs(strip_m[0]), abs(strip_m[1])) / 1000.0
+    out = []
+    for idx, geom in zip(tt.index, tt.geometry, strict=True):
+        c = geom.representative_point()
+        centre = (c.x, c.y)
+        u = float(unc.loc[idx]) if (unc is not None and geom.geom_type == "Point") else 0.0
+        u = u if math.isfinite(u) and u > 0 else 0.0
+        near = pieces(geom, reach + u)
+        if not near:
+            continue
+        strips = [
+            geodesy.strip_local(geodesy.to_local(LineString(xy), centre=centre)[0], strip_m)
+            for xy in near
+        ]
+        footprint = shapely.union_all(strips)
+        if geom.geom_type == "Point" and u <= 0:
+            if footprint.covers(Point(0.0, 0.0)):
+                out.append(idx)
+            continue
+        area = (
+            Point(0.0, 0.0).buffer(u * 1000.0, quad_segs=32)
+            if geom.geom_type == "Point"
+            else geodesy.to_local(geom, centre=centre)[0]
+        )
+        if geom.geom_type == "Point":
+            local_treaty = geodesy.to_local(
+                _clip(treaty, geodesy.buffer_km(Point(centre), u + 1.0)), centre=centre
+            )[0]
+            area = area.intersection(local_treaty)
+        if area.is_empty or area.area == 0:
+            continue
+        fraction = footprint.intersection(area).area / area.area
         required = min_fraction if geom.geom_type != "Point" else DISC_FRACTION
         if fraction >= required:
             out.append(idx)

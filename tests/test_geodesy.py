@@ -215,3 +215,42 @@ def test_split_antimeridian_polygon() -> None:
     )
     assert math.isclose(geodesy.area_km2(out), pieces, rel_tol=1e-9)
     assert all(p.bounds[2] - p.bounds[0] < 180.0 for p in out.geoms)
+
+
+# --------------------------------------------------------------------------- strips
+
+
+@pytest.mark.parametrize("start", [0, 1, 2])
+def test_one_sided_strip_of_a_closed_ring_is_analytic(start: int) -> None:
+    # A square ring of side a flown counter-clockwise: the strip 6-31 km to the right lies
+    # outside it, 4 a (hi - lo) along the sides plus a full annulus at the four corners; the
+    # strip to the left lies inside, (a - 2 lo)^2 - (a - 2 hi)^2 with sharp corners. GEOS's
+    # single-sided buffer of a closed line returns the ring's interior instead.
+    a, lo, hi = 80_000.0, 6_000.0, 31_000.0
+    corners = np.array([(0.0, 0.0), (a, 0.0), (a, a), (0.0, a)])
+    xy = np.roll(corners, -start, axis=0)
+    ring = LineString(np.vstack([xy, xy[:1]]))
+    right = geodesy.strip_local(ring, (lo, hi))
+    outer = 4 * a * (hi - lo) + math.pi * (hi**2 - lo**2)
+    assert right.area == pytest.approx(outer, rel=2e-3)  # polygonised quarter circles
+    assert not right.intersects(box(hi - lo, hi - lo, a - hi + lo, a - hi + lo))
+    left = geodesy.strip_local(ring, (-hi, -lo))
+    assert left.area == pytest.approx((a - 2 * lo) ** 2 - (a - 2 * hi) ** 2, rel=1e-9)
+    assert left.covers(box(lo, lo, a - lo, hi))
+
+
+def test_one_sided_strip_survives_densification() -> None:
+    # A plain difference of the two single-sided buffers of this track (a lane of the 80 km
+    # square test flown by a left-looking radar) leaves zero-width spikes on the flat ends, and
+    # GEOS's densifier turns the polygon into an empty one: the strip is cut on a 1 mm grid
+    line = shapely.from_wkt(
+        "LINESTRING (-10288.00104469998 -18090.477722969244, -5303.751413946292 "
+        "-18082.54586936338, -319.50179488877126 -18074.606672488022, 4664.7478124658355 "
+        "-18066.660132342808, 9648.997408111254 -18058.706248927843, 14633.246992042232 "
+        "-18050.745022238094, 19617.496564251105 -18042.77645226514, 24601.74612473043 "
+        "-18034.80053899518)"
+    )
+    strip = geodesy.strip_local(line, (-31_000.0, -6_000.0))
+    # the track is a densified geodesic in the plane: it bends by a few metres
+    assert strip.area == pytest.approx(line.length * 25_000.0, rel=1e-4)
+    assert shapely.segmentize(strip, 5000.0).area == pytest.approx(strip.area, rel=1e-9)

@@ -17,7 +17,7 @@ import shapely
 from geographiclib.geodesic import Geodesic
 from shapely.geometry import LineString, Polygon, box
 
-from openskies import _lanes, _ordering, coverage, data, geodesy
+from openskies import _lanes, _ordering, coverage, data, geodesy, sensors
 from openskies.sensors import Sensor
 
 WGS84 = Geodesic.WGS84
@@ -152,4 +152,78 @@ def test_belarus_lanes_within_five_percent_of_the_ideal(swath_km: float) -> None
     stats = coverage.coverage(ls.footprint(), blr)
     assert stats.fraction >= 0.995
     assert ls.ideal_km == pytest.approx(blr.area_km2 / (0.9 * swath_km), rel=1e-9)
+    assert ls.total_km <= 1.05 * ls.ideal_km
+
+
+# --------------------------------------------------------------------------- one-sided sensors
+
+
+def test_a_one_sided_lane_is_flown_where_its_track_stays_inside() -> None:
+    # a right-looking strip centred 18.5 km right of the track: flown east the track lies
+    # 18.5 km north of the lane's centre line, flown west 18.5 km south of it
+    inside = box(0.0, 0.0, 100 * KM, 100 * KM)
+    off = 18.5 * KM
+
+    def lane(y_km: float) -> np.ndarray:
+        return np.array([[10 * KM, y_km * KM], [90 * KM, y_km * KM]])
+
+    (middle,) = _lanes._clip_one_sided(lane(50.0), inside, off, 1000.0)
+    assert middle[1] is True  # both tracks inside: either way
+    (south,) = _lanes._clip_one_sided(lane(5.0), inside, off, 1000.0)
+    assert south[1] is False
+    assert south[0][0, 0] < south[0][1, 0]  # eastwards only: the westward track is outside
+    (north,) = _lanes._clip_one_sided(lane(95.0), inside, off, 1000.0)
+    assert north[1] is False
+    assert north[0][0, 0] > north[0][1, 0]  # westwards only
+    assert _lanes._clip_one_sided(lane(5.0), box(0.0, 0.0, 100 * KM, 20 * KM), off, 1000.0) == []
+    # borders slanting across the lane: where only one track fits the lane is flown that way,
+    # the rest goes with it; a lane whose ends each fit only one way is cut in two
+    slant = Polygon([(0, 0), (100 * KM, 40 * KM), (100 * KM, 100 * KM), (0, 60 * KM)])
+    # westwards track 18.5 km south: inside up to x = 78.75 km; eastwards: from x = 21.25 km
+    pieces = _lanes._clip_one_sided(lane(50.0), slant, off, 1000.0)
+    assert [way for _, way in pieces] == [False, False]
+    (west, _), (east, _) = pieces
+    assert west[:, 0] / KM == pytest.approx([78.75, 10.0])
+    assert east[:, 0] / KM == pytest.approx([78.75, 90.0])
+    for xy, _ in pieces:
+        left = np.array([0.0, off]) * (1 if xy[1, 0] > xy[0, 0] else -1)
+        assert slant.covers(LineString(xy + left))  # the track it is flown on
+        assert not slant.covers(LineString(xy - left))  # the other way: outside
+    one_end = Polygon([(0, 0), (100 * KM, 0), (100 * KM, 100 * KM), (0, 60 * KM)])
+    ((whole, way),) = _lanes._clip_one_sided(lane(50.0), one_end, off, 1000.0)
+    assert not way
+    assert whole[:, 0] / KM == pytest.approx([90.0, 10.0])  # westwards, the whole lane
+
+
+def _flown_inside(ls: _lanes.LaneSet, area: Polygon) -> None:
+    """Every track a lane may be flown on lies inside the area (the other way too if allowed)."""
+    for lane in ls.lanes:
+        assert area.covers(LineString(lane.fwd))
+        if lane.reversible:
+            assert area.covers(LineString(lane.rev))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "side"), [("L", "right"), ("L", "left"), ("comb", "right")])
+def test_one_sided_lanes_fly_inside_and_image_the_area(name: str, side: str) -> None:
+    # the radar's strip: 25 km, from 6 km to 31 km beside the track
+    area = _shape(name)
+    sar = Sensor("sar", swath_km=25.0, side=side, near_range_km=6.0, kind="sar")
+    ls = coverage.lanes(area, sar)
+    _flown_inside(ls, area)
+    assert not any(lane.reversible for lane in ls.lanes if lane.kind == "headland")
+    stats = coverage.coverage(ls.footprint(), area)
+    assert stats.fraction >= 0.995
+    assert 0.0 <= ls.dropped_km2 <= 0.005 * ls.area_km2
+    assert ls.total_km <= 1.10 * ls.ideal_km
+
+
+@pytest.mark.slow
+def test_belarus_lanes_with_the_radar_image_belarus() -> None:
+    blr = data.territory("BLR")
+    sar = sensors.preset("sar")
+    ls = coverage.lanes(blr, sar)
+    _flown_inside(ls, blr.geometry)
+    stats = coverage.coverage(ls.footprint(), blr)
+    assert stats.fraction >= 0.995
     assert ls.total_km <= 1.05 * ls.ideal_km

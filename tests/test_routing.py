@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from openskies import data, geodesy, refuel, routing, sensors
+from openskies import coverage, data, geodesy, refuel, routing, sensors
 from openskies._errors import InfeasibleError, UnknownCodeError, ValidationError
 from openskies.flightplan import FlightPlan
 
@@ -188,6 +188,102 @@ def test_polygon_target(minsk_regime) -> None:
     )
     assert plan.route.observed == [0, 1]
     assert plan.validate() == []
+
+
+# --------------------------------------------------------------------------- one-sided sensors
+
+#: the radar's mirror image: the same strip on the other side of the track
+SAR_LEFT = sensors.Sensor("sar_left", swath_km=25.0, side="left", near_range_km=6.0, kind="sar")
+
+
+def _beside(mid, az: float, offsets_km: list[float]) -> list[tuple[float, float]]:
+    """Points at signed distances (km, positive right) across a leg of azimuth ``az``."""
+    return [geodesy.destination(*mid, az + (90.0 if o > 0 else -90.0), abs(o)) for o in offsets_km]
+
+
+def test_a_one_sided_strip_images_its_side_of_the_leg_only(minsk_regime) -> None:
+    # The radar images 6-31 km right of the track. A leg 150 km east of Minsk flown with the
+    # sensor on, the way back with it off: a point beside the middle of the leg is imaged
+    # exactly when it lies 6-31 km to the right; flown back, the other side.
+    sar = sensors.preset("sar")
+    assert sar.cross_track_km == pytest.approx((6.0, 31.0))
+    ums = minsk_regime.airfield("UMMS")
+    home = (ums.lon, ums.lat)
+    far = geodesy.destination(*home, 90.0, 150.0)
+    mid = geodesy.destination(*home, 90.0, 75.0)
+    az = geodesy.azimuth_deg(*mid, *far)
+    offsets = [5.5, 6.5, 18.5, 30.5, 31.5, -5.5, -6.5, -18.5, -30.5, -31.5]
+    tt = _targets(_beside(mid, az, offsets), [1.0] * len(offsets))
+    out = FlightPlan.from_waypoints(
+        [home, far, home], start="UMMS", regime=minsk_regime, sensors_on=[True, False]
+    )
+    back = FlightPlan.from_waypoints(
+        [home, far, home], start="UMMS", regime=minsk_regime, sensors_on=[False, True]
+    )
+    right = [i for i, o in enumerate(offsets) if 6.0 < o < 31.0]
+    left = [i for i, o in enumerate(offsets) if 6.0 < -o < 31.0]
+    assert routing.observed_targets(out, tt, sensor=sar) == right
+    assert routing.observed_targets(back, tt, sensor=sar) == left
+    assert routing.observed_targets(out, tt, sensor=SAR_LEFT) == left
+    # a centred strip of the same width images 12.5 km either side of the track
+    centred = sensors.Sensor("c25", swath_km=25.0)
+    both = [i for i, o in enumerate(offsets) if abs(o) < 12.5]
+    assert routing.observed_targets(out, tt, sensor=centred) == both
+    # an uncertainty disc must fit in the strip: 18.5 +- 12 km does, 18.5 +- 13 km does not
+    discs = _targets(_beside(mid, az, [18.5, 18.5]), [1.0, 1.0], position_uncertainty_km=[12, 13])
+    assert routing.observed_targets(out, discs, sensor=sar) == [0]
+
+
+def _disc_imaged(footprint, point, radius_km: float, treaty) -> float:
+    """Share of a target's uncertainty disc (clipped to the treaty area) inside a footprint."""
+    if radius_km <= 0:
+        return float(footprint.covers(point))
+    disc = geodesy.buffer_km(point, radius_km, quad_segs=32).intersection(treaty)
+    return geodesy.area_km2(disc.intersection(footprint)) / geodesy.area_km2(disc)
+
+
+def test_radar_route_images_every_target_it_claims(minsk_regime) -> None:
+    sites = data.sites("BLR")
+    plan = routing.plan_route(
+        "BLR", sites, start="UMMS", sensor="sar", regime=minsk_regime, budget_km=1200.0
+    )
+    assert plan.validate() == []
+    assert plan.length_km <= 1200.0
+    observed = plan.route.observed
+    assert len(observed) >= 5
+    assert any(sites.loc[i, "position_uncertainty_km"] > 10 for i in observed)  # swept ones
+    # independent: the plan's footprint (coverage's strips of its sensor-on runs, in local
+    # projections along the path) holds each observed target's whole disc, and the mirror
+    # image of the sensor, looking left from the same legs, images none of them
+    treaty = plan.territory.treaty_geometry
+    fp = coverage.footprint(plan, "sar")
+    mirror = coverage.footprint(plan, SAR_LEFT)
+    for i in observed:
+        row = sites.loc[i]
+        u = float(row["position_uncertainty_km"])
+        assert _disc_imaged(fp, row.geometry, u, treaty) >= routing.DISC_FRACTION, row["name"]
+        assert not mirror.covers(row.geometry), row["name"]
+    # what it does not claim it has not imaged
+    for s in plan.route.skipped:
+        row = sites.loc[s.index]
+        u = float(row["position_uncertainty_km"])
+        assert _disc_imaged(fp, row.geometry, u, treaty) < routing.DISC_FRACTION, row["name"]
+
+
+def test_radar_polygon_targets(minsk_regime) -> None:
+    ums = minsk_regime.airfield("UMMS")
+    c = geodesy.destination(ums.lon, ums.lat, 180.0, 120.0)
+    small = geodesy.buffer_km(Point(c), 5.0)  # fits in the strip: one pass
+    big = geodesy.buffer_km(Point(geodesy.destination(ums.lon, ums.lat, 45.0, 150.0)), 40.0)
+    tt = gpd.GeoDataFrame({"value": [3.0, 4.0]}, geometry=[small, big], crs="EPSG:4326")
+    plan = routing.plan_route(
+        "BLR", tt, start="UMMS", sensor="sar", regime=minsk_regime, budget_km=1500.0
+    )
+    assert plan.route.observed == [0, 1]
+    assert plan.validate() == []
+    fp = coverage.footprint(plan, "sar")
+    for poly in (small, big):
+        assert geodesy.area_km2(poly.intersection(fp)) >= 0.9 * geodesy.area_km2(poly)
 
 
 @pytest.mark.slow

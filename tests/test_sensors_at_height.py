@@ -197,15 +197,6 @@ def test_bad_geometry_names_the_field() -> None:
     assert s.scan == "line_scanner"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap in the lane engine (not this change): with a one-sided 25 km strip the "
-        "lanes of an 80 km square image about 89 % of it (near range 6 km; 91 % at 0 km), "
-        "a centred 25 km strip 99.7 %; the unimaged area is one interior blob between the "
-        "headland rings and the lanes"
-    ),
-)
 def test_coverage_lanes_image_a_square_with_the_offset_radar() -> None:
     # 80 x 80 km at 53.5 N, SAR flown at 6 km: its strip runs 6-31 km right of the track
     _, inv, _ = geodesy.aeqd(27.5, 53.5)
