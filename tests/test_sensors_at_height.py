@@ -237,3 +237,17 @@ def test_aircraft_operating_values_and_reserve() -> None:
         an30.with_values(reserve_fraction=1.5)
     with pytest.raises(ValidationError, match="ceiling_margin_m"):
         an30.with_values(ceiling_margin_m=9000.0)
+
+
+@pytest.mark.parametrize("name", sorted(aircraft.presets()))
+def test_aircraft_pickle_round_trip(name) -> None:
+    """Workers of a parallel study receive the aircraft: it pickles, sources and all."""
+    import pickle
+
+    a = aircraft.preset(name)
+    b = pickle.loads(pickle.dumps(a))
+    assert b == a
+    assert dict(b.sources) == dict(a.sources)
+    assert dict(b.ops_sources) == dict(a.ops_sources)
+    with pytest.raises(TypeError):
+        b.sources["cruise_speed_kmh"] = "changed"  # still read-only
