@@ -92,10 +92,11 @@ SENSITIVITY_COLUMNS = (
     "baseline",
     "flips",
 )
-#: Assumption settings of the sensitivity runs: (assumption, setting, change).
+#: Assumption settings of the sensitivity runs: (assumption, setting, change). No label starts
+#: with a sign: CSV cells that do are written with a leading quote (formula guard).
 SENSITIVITY: tuple[tuple[str, str, dict[str, float]], ...] = (
-    ("swath width", "-20 %", {"swath_scale": 0.8}),
-    ("swath width", "+20 %", {"swath_scale": 1.2}),
+    ("swath width", "20 % narrower", {"swath_scale": 0.8}),
+    ("swath width", "20 % wider", {"swath_scale": 1.2}),
     ("side overlap", "0 %", {"overlap": 0.0}),
     ("side overlap", "20 %", {"overlap": 0.2}),
     ("turn margin", "0 %", {"turn_margin": 0.0}),

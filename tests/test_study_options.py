@@ -387,7 +387,7 @@ def test_sensitivity_columns_flips_and_a_flip_recomputed(options, east) -> None:
     assert (m0 <= k0) != (m1 <= k1)  # the conclusion flips at 500 km ...
     row = sens[
         (sens["assumption"] == "swath width")
-        & (sens["setting"] == "+20 %")
+        & (sens["setting"] == "20 % wider")
         & (sens["scenario"] == "replacement")
         & (sens["metric"] == "flights_100pct")
         & (sens["budget_km"] == GRID[0])
