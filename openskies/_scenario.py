@@ -42,9 +42,37 @@ METRICS: dict[str, tuple[str, str]] = {
         "territory (equal-area reach cells)",
     ),
     "transit_farthest_km": ("km", "geodesic distance to the farthest point of the territory"),
-    "transit_round_trip_km": (
+    "km_outside_target_per_flight": (
         "km",
-        "least distance a flight spends outside the territory: 2 x nearest",
+        "geodesic km of counted legs flown outside the target territory, mean over the "
+        "full-coverage flights (replaces the transit lower bound 2 x nearest)",
+    ),
+    "treaty_transit_km_per_flight": (
+        "km",
+        "uncounted km per observation flight between the point of entry and the OSA it "
+        "starts from, there and back (0 when they are the same airfield)",
+    ),
+    "poe_to_osa_hours": (
+        "h",
+        "point of entry -> starting OSA at the aircraft's cruise speed (Annex E para 1)",
+    ),
+    "five_hour_ok": ("bool", "1 if poe_to_osa_hours <= 5 h (Annex E para 1)"),
+    "annex_e_ok": (
+        "bool",
+        "1 if the option satisfies Annex E para 5(A) (35 % rule) at this Minsk distance",
+    ),
+    "min_budget_annex_e_km": (
+        "km",
+        "smallest Minsk distance Annex E para 5(A) allows in this option",
+    ),
+    "observer_quota_flights_per_year": (
+        "flights",
+        "most observation flights a year the observer may conduct over the observed party "
+        "(Art. III Sec. I para 10)",
+    ),
+    "years_of_observer_quota_100pct": (
+        "years",
+        "flights_100pct / observer_quota_flights_per_year",
     ),
     "budget_share_over_territory": (
         "fraction",
@@ -64,7 +92,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "flights needed to image the whole territory (full-coverage plan)",
     ),
     "flights_100pct_quota_share": ("fraction", "flights_100pct / the group's annual passive quota"),
-    "flights_lower_bound": ("flights", "lower bound on flights_100pct (lane km / capacity)"),
+    "flights_lower_bound": (
+        "flights",
+        "proved lower bound on flights_100pct (coverage.plan_full_coverage; added_osa: lane km "
+        "/ the larger capacity of the two airfields, valid for any mix)",
+    ),
     "full_coverage_fraction": ("fraction", "share of the territory the full-coverage plan images"),
     "sites_total": ("sites", "bundled sites of interest in the territory"),
     "sites_observed_best_route": ("sites", "sites the most valuable single route observes"),
@@ -180,10 +212,14 @@ def _site_metrics(
     }, plan
 
 
+#: ``_evaluate(flights=PLAN_HERE)``: plan the full coverage inside the evaluation.
+PLAN_HERE: Any = object()
+
+
 def _evaluate(
     terr: _territory.Territory,
     sc: _Scenario,
-    sensor_name: str,
+    sensor_name: str | sensors.Sensor,
     *,
     overlap: float,
     reach_cells: gpd.GeoDataFrame,
@@ -193,11 +229,19 @@ def _evaluate(
     time_limit_s: float,
     seed: int,
     quota: float | None,
+    flights: Any = PLAN_HERE,
 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """All metrics of one candidate x budget x sensor scenario."""
+    """All metrics of one candidate x budget x sensor scenario.
+
+    ``sensor_name`` is a preset name or a :class:`~openskies.sensors.Sensor`.
+    ``flights`` is a full-coverage plan computed elsewhere (a
+    :class:`~openskies.coverage.FlightSet`, or None when the area is out of
+    reach), or :data:`PLAN_HERE` (default) to plan it here.
+    """
     reg = sc.regime
     af = reg.airfield(sc.icao)
-    sens = sensors.preset(sensor_name)
+    sens = sensor_name if isinstance(sensor_name, sensors.Sensor) else sensors.preset(sensor_name)
+    sensor_name = sens.name
     m: dict[str, float] = {"budget_km": sc.budget_km}
     # 1. transit
     m["transit_nearest_km"] = float(
@@ -214,7 +258,6 @@ def _evaluate(
         reach_cells["lat"].to_numpy(),
     )
     m["transit_mean_km"] = float(np.sum(w * d) / np.sum(w))
-    m["transit_round_trip_km"] = 2.0 * m["transit_nearest_km"]
     # 3. reach
     curve = coverage.reach_curve(
         terr,
@@ -227,13 +270,7 @@ def _evaluate(
     m["reach_fraction"] = float(curve["fraction"].iloc[0])
     # 4-5. coverage
     extras: dict[str, Any] = {}
-    try:
-        fs = coverage.plan_full_coverage(
-            terr, airfield=sc.icao, sensor=sens, budget_km=sc.budget_km, overlap=overlap, regime=reg
-        )
-    except InfeasibleError as exc:
-        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sensor_name, exc)
-        fs = None
+    fs = _full_coverage(terr, sc, sens, overlap) if flights is PLAN_HERE else flights
     area = terr.area_km2
     if fs is not None and len(fs):
         singles = [coverage.coverage(f, terr).covered_km2 for f in fs.footprints]
@@ -253,6 +290,7 @@ def _evaluate(
         m["flights_90pct"] = _flights_for(fractions, 0.9)
         m["flights_100pct"] = float(len(fs))
         m["flights_lower_bound"] = float(fs.summary.flights_lower_bound)
+        m["km_outside_target_per_flight"] = _km_outside_per_flight(fs, terr.geometry)
         m["full_coverage_fraction"] = float(fs.summary.covered_fraction)
         if quota:
             m["flights_100pct_quota_share"] = m["flights_100pct"] / quota
@@ -282,6 +320,32 @@ def _evaluate(
         m[f"ferry_km_{hb}"] = km
         m[f"ferry_hours_{hb}"] = km / ac.cruise_speed_kmh
     return m, extras
+
+
+def _full_coverage(
+    terr: _territory.Territory, sc: _Scenario, sens: sensors.Sensor, overlap: float
+) -> Any:
+    """The full-coverage plan of a scenario, or None when part of the area is out of reach."""
+    try:
+        return coverage.plan_full_coverage(
+            terr,
+            airfield=sc.icao,
+            sensor=sens,
+            budget_km=sc.budget_km,
+            overlap=overlap,
+            regime=sc.regime,
+        )
+    except InfeasibleError as exc:
+        logger.warning("%s %g km %s: no full coverage: %s", sc.icao, sc.budget_km, sens.name, exc)
+        return None
+
+
+def _km_outside_per_flight(flights: Sequence[Any], geometry: BaseGeometry) -> float:
+    """Mean over ``flights`` of the geodesic km of counted legs flown outside ``geometry``."""
+    if not len(flights):
+        return float("nan")
+    out = [max(0.0, f.counted_geodesic_km - _length_inside_km(f, geometry)) for f in flights]
+    return float(np.mean(out))
 
 
 def _poe_for(reg: _airfields.Regime, af: _airfields.Airfield) -> _airfields.Airfield:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -129,6 +129,14 @@ class Aircraft:
         self._check_ops()
         ops = {k: str(self.ops_sources.get(k, _OPS_DEFAULT_SOURCES[k])) for k in OPS_FIELDS}
         object.__setattr__(self, "ops_sources", MappingProxyType(ops))
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # the read-only source mappings do not pickle: rebuild from plain dicts (workers of
+        # a parallel study receive the aircraft)
+        kw = {f.name: getattr(self, f.name) for f in fields(self)}
+        kw["sources"] = dict(self.sources)
+        kw["ops_sources"] = dict(self.ops_sources)
+        return (_rebuild, (kw,))
 
     def _check_ops(self) -> None:
         ranges = {
@@ -353,3 +361,8 @@ def as_aircraft(
 
 def _norm(name: object) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _rebuild(kw: dict[str, Any]) -> Aircraft:
+    """An :class:`Aircraft` from its fields (unpickling)."""
+    return Aircraft(**kw)

@@ -128,6 +128,8 @@ TerritoryCode = Annotated[str, AfterValidator(_check_territory)]
 SensorName = Annotated[str, AfterValidator(_check_sensor)]
 AircraftName = Annotated[str, AfterValidator(_check_aircraft)]
 Budget = Annotated[float, Strict(), Field(gt=0)]
+#: One of the five legal options of a Minsk point of entry (openskies._entry_options).
+ScenarioName = Literal["status_quo", "poe_only", "added_osa", "replacement", "single_state"]
 #: Side overlap of coverage lanes: [0, MAX_OVERLAP] (docs/security.md, Caps).
 Overlap = Annotated[float, Strict(), Field(ge=0.0, le=_limits.MAX_OVERLAP)]
 
@@ -150,6 +152,11 @@ class StudyConfig(_Strict):
     candidates: Annotated[tuple[IcaoCode, ...], Unique] = Field(
         default=("UUMB", "UMMS"), min_length=1
     )
+    #: The legal options of a Minsk point of entry to compare (docs/methodology.md), "all",
+    #: or absent: compare the candidates as they are.
+    scenarios: (
+        Annotated[tuple[ScenarioName, ...], Field(min_length=1), Unique] | Literal["all"] | None
+    ) = None
     budgets_km: Annotated[tuple[Budget, ...], Field(min_length=1), Unique] | Literal["sweep"] = (
         "sweep"
     )
@@ -163,6 +170,8 @@ class StudyConfig(_Strict):
     reach_cell_km: Num = Field(default=10.0, gt=0.0)
     time_limit_s: Num = Field(default=10.0, gt=0.0)
     seed: Int = 0
+    #: With scenarios: the sensitivity runs (swath, overlap, turn margin).
+    sensitivity: Annotated[bool, Strict()] = True
 
 
 class PlanConfig(_Strict):

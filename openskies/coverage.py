@@ -30,7 +30,7 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,7 @@ __all__ = [
     "CoverageSummary",
     "FlightSet",
     "LaneSet",
+    "combine_sensor_plans",
     "coverage",
     "footprint",
     "footprint_lines",
@@ -70,6 +71,7 @@ __all__ = [
     "plan_full_coverage_grid",
     "reach",
     "reach_curve",
+    "strip_within",
 ]
 
 #: Routes between lanes and to the airfield keep at least this far (km) inside the
@@ -1182,7 +1184,6 @@ def plan_full_coverage_grid(
         raise ValidationError(msg)
     budgets = _validate.positive_budgets(budgets_km)
     reg = as_regime(regime)
-    area = _area(territory, reg)
     own: dict[tuple[str, float], FlightSet | None] = {}
     for x in sens:
         for b in budgets:
@@ -1198,27 +1199,61 @@ def plan_full_coverage_grid(
             except InfeasibleError as exc:
                 logger.info("%s at %g km: %s", x.name, b, exc)
                 own[(x.name, b)] = None
+    return combine_sensor_plans(territory, own, sens, regime=reg)
 
-    def within(inner: Sensor, outer: Sensor) -> bool:
-        (a0, a1), (b0, b1) = inner.cross_track_km, outer.cross_track_km
-        return b0 <= a0 + 1e-12 and a1 <= b1 + 1e-12
 
+def strip_within(inner: Sensor, outer: Sensor) -> bool:
+    """Whether ``inner``'s imaged strip lies within ``outer``'s (same side of the track)."""
+    (a0, a1), (b0, b1) = inner.cross_track_km, outer.cross_track_km
+    return b0 <= a0 + 1e-12 and a1 <= b1 + 1e-12
+
+
+def combine_sensor_plans(
+    territory: Territory | str | BaseGeometry,
+    plans: Mapping[tuple[str, float], FlightSet | None],
+    sensors: Sequence[Sensor | str],
+    *,
+    regime: Regime | None = None,
+) -> dict[tuple[str, float], FlightSet | None]:
+    """For each sensor and budget, the best plan among the sensors whose strip lies within.
+
+    The step of :func:`plan_full_coverage_grid` after planning: ``plans`` holds each
+    sensor's own plan per budget (``(sensor name, budget_km) -> FlightSet``, None where
+    out of reach; a sensor or budget missing from it is skipped). For sensor ``x`` and
+    budget ``b`` the candidates are the plans at ``b`` of every sensor whose strip lies
+    within ``x``'s (:func:`strip_within`, ``x`` itself included): their flights image at
+    least as much when flown with ``x``. The fewest flights win, then the fewest km, then
+    ``x``'s own plan. A plan flown with another sensor gets ``x``'s footprints and
+    coverage (``summary.lanes_sensor`` names the sensor whose lanes it flies) and as
+    ``flights_lower_bound`` the least of the candidates' bounds.
+
+    Returns
+    -------
+    dict
+        ``(sensor name, budget_km) -> FlightSet or None`` for every key of ``plans`` whose
+        sensor is in ``sensors``.
+    """
+    sens = [as_sensor(x, field="sensors") for x in sensors]
+    reg = as_regime(regime)
+    area = _area(territory, reg)
     out: dict[tuple[str, float], FlightSet | None] = {}
     for x in sens:
-        for b in budgets:
-            cands = [(t, own[(t.name, b)]) for t in sens if within(t, x)]
+        for key in [k for k in plans if k[0] == x.name]:
+            b = key[1]
+            cands = [(t, plans[(t.name, b)]) for t in sens if (t.name, b) in plans]
+            cands = [(t, fs) for t, fs in cands if strip_within(t, x)]
             found = [
                 (len(fs), fs.summary.flown_km, t.name, fs) for t, fs in cands if fs is not None
             ]
             if not found:
-                out[(x.name, b)] = None
+                out[key] = None
                 continue
             _, _, name, best = min(found, key=lambda v: (v[0], v[1], v[2] != x.name, v[2]))
             lower = min(fs.summary.flights_lower_bound for _, _, _, fs in found)
             if name == x.name and lower == best.summary.flights_lower_bound:
-                out[(x.name, b)] = best
+                out[key] = best
             else:
-                out[(x.name, b)] = _flown_with(best, x, area, lower)
+                out[key] = _flown_with(best, x, area, lower)
     return out
 
 

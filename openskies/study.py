@@ -26,26 +26,34 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import _geodata, _limits, _validate, coverage, geodesy, sensors
+from . import _entry_options as _eo
+from . import _geodata, _limits, _sweep, _validate, coverage, geodesy, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
 from ._errors import ValidationError
+from ._parallel import _check_executor
 from ._scenario import (
     METRICS,
     _evaluate,
     _farthest_km,
     _passive_quota,
+    _poe_for,
     _reach_for_sensor,
     _Scenario,
 )
+from ._sweep import BREAK_EVEN_COLUMNS, DEFAULT_GRID_KM, SENSITIVITY_COLUMNS
 from ._text import csv_frame
 from .ranking import rank_entry_points
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "BREAK_EVEN_COLUMNS",
+    "DEFAULT_GRID_KM",
     "METRICS",
+    "SCENARIOS",
+    "SENSITIVITY_COLUMNS",
     "EntryPointStudy",
     "compare_entry_points",
     "default_budgets",
@@ -63,6 +71,9 @@ HOME_METRICS: dict[str, tuple[str, str]] = {
 
 #: Budgets (km) swept for a hypothetical candidate, besides the floor of the 35 % rule.
 SWEEP_KM = (5500.0, 4000.0, 2500.0)
+
+#: The five legal options of a Minsk point of entry (``scenarios=``), in report order.
+SCENARIOS = _eo.SCENARIOS
 
 
 # --------------------------------------------------------------------------- helpers
@@ -92,10 +103,15 @@ class EntryPointStudy:
     Attributes
     ----------
     metrics : pandas.DataFrame
-        Tidy: one row per candidate x budget x sensor x metric, columns
-        ``icao``, ``name``, ``budget_km``, ``sensor``, ``metric``, ``value``,
-        ``unit``, ``hypothetical``, ``status_quo``, ``delta_abs``, ``delta_rel``
-        (deltas from the status quo for the same sensor).
+        Tidy: one row per scenario x airfield x budget x sensor x metric, columns
+        ``scenario``, ``icao``, ``entry_point``, ``name``, ``budget_km``, ``sensor``,
+        ``metric``, ``value``, ``unit``, ``hypothetical``, ``delta_abs``,
+        ``delta_rel`` (deltas from the ``status_quo`` rows of the same sensor and
+        metric). A study of the five options (``scenarios=``) has the scenario names
+        of :data:`SCENARIOS`; ``icao`` is the starting OSA the row describes and
+        ``budget_km`` the Minsk maximum flight distance (Kubinka's own for
+        ``status_quo`` and ``poe_only``). Any other study has ``status_quo`` for the
+        first candidate and ``candidate`` for the others.
     routes : GeoDataFrame
         Best single flights and full-coverage flights (``kind`` column).
     footprints : GeoDataFrame
@@ -114,6 +130,17 @@ class EntryPointStudy:
         openskies version, data checksums, parameters hash.
     assumptions : list of (str, str)
         Every assumption behind the figures, with its source.
+    break_even : pandas.DataFrame
+        Five-option studies: the break-even Minsk distance per scenario, sensor and
+        metric (:data:`BREAK_EVEN_COLUMNS`, plus ``status``, ``monotone``,
+        ``reference`` and ``evaluations``); empty otherwise.
+    sensitivity : pandas.DataFrame
+        Five-option studies: :data:`SENSITIVITY_COLUMNS`; empty otherwise.
+    target : Territory, optional
+        The territory studied (reports draw it).
+    timings : dict
+        CPU seconds per unit of work and the executor used (not written to outputs:
+        they vary from run to run).
     """
 
     metrics: pd.DataFrame
@@ -126,21 +153,51 @@ class EntryPointStudy:
     params: dict[str, Any]
     provenance: dict[str, Any]
     assumptions: list[tuple[str, str]] = field(default_factory=list)
+    break_even: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(BREAK_EVEN_COLUMNS))
+    )
+    sensitivity: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(SENSITIVITY_COLUMNS))
+    )
+    target: _territory.Territory | None = None
+    timings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scenario_study(self) -> bool:
+        """Whether this is a study of the five legal options (``scenarios=``)."""
+        return bool(self.params.get("scenarios"))
+
+    def break_even_csv(self, path: str | Path | None = None) -> str | None:
+        """The break-even table as CSV (returned when ``path`` is None, else written atomically).
+
+        Columns :data:`BREAK_EVEN_COLUMNS`; ``break_even_km`` is blank where Minsk never
+        breaks even within the grid, ``low_km`` blank where the first grid point already
+        does.
+        """
+        return _write_csv(self.break_even, BREAK_EVEN_COLUMNS, path)
+
+    def sensitivity_csv(self, path: str | Path | None = None) -> str | None:
+        """The sensitivity table as CSV (:data:`SENSITIVITY_COLUMNS`; see ``to_csv``)."""
+        return _write_csv(self.sensitivity, SENSITIVITY_COLUMNS, path)
 
     # -- tables ------------------------------------------------------------------------------
     def wide(self) -> pd.DataFrame:
         """Metrics as a wide table: one row per metric, one column per scenario."""
         m = self.metrics.copy()
-        m["scenario"] = [
-            f"{i}{' (hyp.)' if h else ''} {b:g} km {s}"
-            for i, h, b, s in zip(
-                m["icao"], m["hypothetical"], m["budget_km"], m["sensor"], strict=True
-            )
-        ]
-        order = list(dict.fromkeys(m["scenario"]))
+        tag = m["scenario"] + " " if self.scenario_study else ""
+        m["case"] = tag + pd.Series(
+            [
+                f"{i}{' (hyp.)' if h else ''} {b:g} km {s}"
+                for i, h, b, s in zip(
+                    m["icao"], m["hypothetical"], m["budget_km"], m["sensor"], strict=True
+                )
+            ],
+            index=m.index,
+        )
+        order = list(dict.fromkeys(m["case"]))
         w = m.pivot_table(
             index=["metric", "unit"],
-            columns="scenario",
+            columns="case",
             values="value",
             aggfunc="first",
             sort=False,
@@ -151,18 +208,24 @@ class EntryPointStudy:
         """Key metrics per scenario (rows) for one sensor (default: the first)."""
         s = sensor or self.params["sensors"][0]
         keys = [
-            "transit_round_trip_km",
+            "km_outside_target_per_flight",
             "best_flight_fraction",
             "flights_90pct",
             "flights_100pct",
+            "flights_lower_bound",
             "flights_100pct_quota_share",
+            "years_of_observer_quota_100pct",
+            "annex_e_ok",
             "sites_observed_best_route",
             "flights_all_sites",
             "reach_fraction",
         ]
         m = self.metrics[(self.metrics["sensor"] == s) & self.metrics["metric"].isin(keys)]
+        index = ["icao", "hypothetical", "budget_km"]
+        if self.scenario_study:
+            index = ["scenario", *index]
         w = m.pivot_table(
-            index=["icao", "hypothetical", "budget_km"],
+            index=index,
             columns="metric",
             values="value",
             aggfunc="first",
@@ -172,12 +235,16 @@ class EntryPointStudy:
 
     def findings(self) -> list[str]:
         """Plain-language comparisons with the status quo, honest about small differences."""
+        if self.scenario_study:
+            return _scenario_findings(self)
         out = []
         sq = self.params["candidates"][0]
+        if self.metrics.empty:
+            return out
         for s in self.params["sensors"]:
             m = self.metrics[self.metrics["sensor"] == s]
-            base = m[m["icao"] == sq].set_index("metric")["value"]
-            for (icao, budget), grp in m[m["icao"] != sq].groupby(
+            base = m[m["scenario"] == "status_quo"].set_index("metric")["value"]
+            for (icao, budget), grp in m[m["scenario"] != "status_quo"].groupby(
                 ["icao", "budget_km"], sort=False
             ):
                 v = grp.set_index("metric")["value"]
@@ -188,7 +255,7 @@ class EntryPointStudy:
                     ("flights_100pct", "flights for full coverage"),
                     ("flights_90pct", "flights for 90 % coverage"),
                     ("best_flight_fraction", "share imaged by one flight"),
-                    ("transit_round_trip_km", "km of transit per flight"),
+                    ("km_outside_target_per_flight", "counted km outside the territory per flight"),
                 ):
                     a, b = base.get(key), v.get(key)
                     if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)):
@@ -293,9 +360,10 @@ def compare_entry_points(
     territory: str | _territory.Territory = "BLR",
     candidates: Sequence[str] = ("UUMB", "UMMS"),
     *,
+    scenarios: Sequence[str] | str | None = None,
     regime: _airfields.Regime | None = None,
     budgets_km: Sequence[float] | None = None,
-    sensors: Sequence[str] = ("optical_high_pan", "optical_low"),
+    sensors: Sequence[str | sensors.Sensor] = ("optical_high_pan", "optical_low"),
     targets: gpd.GeoDataFrame | str | None = None,
     home_bases: Sequence[str] = ("EPWA",),
     aircraft: str | _aircraft.Aircraft = "An-30B",
@@ -305,31 +373,54 @@ def compare_entry_points(
     time_limit_s: float = 10.0,
     seed: int = 0,
     on_step: Callable[[str], None] | None = None,
+    sensitivity: bool = True,
+    executor: Any = "sync",
+    workers: int | None = None,
 ) -> EntryPointStudy:
     """Compare candidate entry airfields for inspecting a territory.
+
+    Two kinds of study:
+
+    - **The five legal options** (``scenarios=`` given): Kubinka (``candidates[0]``,
+      ``"UUMB"``) against a Minsk point of entry (``candidates[1]``, default
+      ``"UMMS"``) as ``status_quo``, ``poe_only``, ``added_osa``, ``replacement`` and
+      ``single_state`` (:mod:`openskies._entry_options`, ``docs/methodology.md``),
+      Minsk's maximum flight distance swept on a grid, with the break-even distances
+      (:attr:`EntryPointStudy.break_even`) and the sensitivity runs
+      (:attr:`EntryPointStudy.sensitivity`). The territory must lie in Belarus.
+    - **Any other comparison** (``scenarios=None``, the default): every candidate at
+      its own maximum flight distance, a candidate that is not an OSA designated
+      hypothetically for each budget; rows of the first candidate have scenario
+      ``status_quo``, the others ``candidate``.
 
     Parameters
     ----------
     territory : str or Territory
-        The territory to inspect (``"BLR"``).
+        The territory to inspect (``"BLR"``), (lon, lat) degrees WGS84.
     candidates : sequence of str
         ICAO codes; the first is the status quo (``"UUMB"``, Kubinka). A
         candidate that is not an OSA in ``regime`` is designated hypothetically
         for each budget in ``budgets_km``.
+    scenarios : sequence of str, "all" or None
+        The legal options to compare (a subset of :data:`SCENARIOS`, or ``"all"``);
+        None: a comparison of the candidates as they are.
     regime : Regime, optional
         Treaty regime (default 2019).
     budgets_km : sequence of float, optional
-        Maximum flight distances (km) for hypothetical candidates; default a
-        sweep from 5,500 km (the group's Kubinka value) down to the 35 % floor
-        of Annex E para 5(A) (:func:`default_budgets`).
-    sensors : sequence of str
-        Sensor presets (:func:`openskies.sensors.preset`).
+        Maximum flight distances (km) for hypothetical candidates. Default: with
+        ``scenarios``, the Minsk grid :data:`DEFAULT_GRID_KM` (500 to 5,500 km every
+        500 km; ``replacement`` extends it in 500 km steps up to its Annex E para 5(A)
+        floor); otherwise a sweep from 5,500 km (the group's Kubinka value) down to
+        the 35 % floor of Annex E para 5(A) (:func:`default_budgets`).
+    sensors : sequence of str or Sensor
+        Sensor presets (:func:`openskies.sensors.preset`) or sensors (distinct names).
     targets : GeoDataFrame, None or "none"
         Sites for the site metrics: None (default) takes the sites bundled for
         the territory (:func:`openskies.data.sites`, none if there are none);
         ``"none"`` skips the site metrics.
     home_bases : sequence of str
-        ICAO codes of the observing party's home bases (ferry metrics).
+        ICAO codes of the observing party's home bases (ferry metrics); the first
+        one's party is the observer of the quota metrics.
     aircraft : str or Aircraft
         Aircraft profile (cruise speed for times).
     progress : bool
@@ -344,7 +435,18 @@ def compare_entry_points(
         Seed of the route planner's heuristic (fixed: identical inputs give
         identical metrics).
     on_step : callable, optional
-        Called with a description before each scenario (for custom progress).
+        Called with a description before each scenario (with ``scenarios``: after
+        each unit of work).
+    sensitivity : bool
+        With ``scenarios``: run the sensitivity settings (``sensitivity.csv``).
+    executor : str, Executor, distributed.Client or None
+        With ``scenarios``: where the units of work run (as for
+        :func:`openskies.ranking.rank_entry_points`): ``"sync"`` (default, this
+        process), ``"local"`` (local processes), a dask scheduler address, a
+        ``distributed.Client``, a ``concurrent.futures.Executor``, or None (a local
+        dask cluster). The results do not depend on it.
+    workers : int, optional
+        Worker processes for ``"local"`` and None (default: the CPUs).
 
     Returns
     -------
@@ -363,9 +465,12 @@ def compare_entry_points(
     _validate.unique([reg.airfield(c).icao for c in candidates], "candidates")
     if budgets_km is not None:
         _validate.unique(_validate.positive_budgets(budgets_km), "budgets_km")
-    _validate.unique(sensors, "sensors")
-    sens_objs = {s: _preset(s) for s in sensors}
+    sens_objs = _sensor_objects(sensors)
     _validate.unique([reg.airfield(hb).icao for hb in home_bases], "home_bases")
+    names = _check_scenarios(scenarios)
+    if names:
+        _check_executor(executor)
+        kub_icao, minsk_icao = _check_option_study(terr, candidates, reg)
     # caps, before any work: lanes of the full-coverage flights, reach grid cells
     for sen in sens_objs.values():
         coverage.estimate_lane_km(terr, sen, overlap=overlap)
@@ -383,15 +488,82 @@ def compare_entry_points(
         sites = None
     else:
         sites = targets
-    scenarios = _scenarios(terr, candidates, reg, budgets_km)
+    quota = _passive_quota(reg, terr)
+    if names:
+        return _option_study(
+            terr,
+            reg,
+            names=names,
+            kub_icao=kub_icao,
+            minsk_icao=minsk_icao,
+            grid_km=tuple(budgets_km) if budgets_km is not None else DEFAULT_GRID_KM,
+            sens_objs=sens_objs,
+            sites=sites,
+            home_bases=home_bases,
+            aircraft=ac,
+            overlap=overlap,
+            reach_cell_km=reach_cell_km,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            quota=quota,
+            sensitivity=sensitivity,
+            executor=executor,
+            workers=workers,
+            progress=progress,
+            on_step=on_step,
+        )
+    scen = _scenarios(terr, candidates, reg, budgets_km)
     _limits.cap("study_scenarios").check(
-        len(scenarios) * len(sensors),
-        f"a study of {len(scenarios)} candidate x budget scenarios x {len(sensors)} sensors",
+        len(scen) * len(sens_objs),
+        f"a study of {len(scen)} candidate x budget scenarios x {len(sens_objs)} sensors",
         fix="give fewer candidates, budgets or sensors",
     )
-    if scenarios[0].hypothetical:
-        logger.warning("the status quo %s is hypothetical in this regime", scenarios[0].icao)
-    quota = _passive_quota(reg, terr)
+    if scen[0].hypothetical:
+        logger.warning("the status quo %s is hypothetical in this regime", scen[0].icao)
+    return _generic_study(
+        terr,
+        reg,
+        scen,
+        candidates=candidates,
+        sens_objs=sens_objs,
+        sites=sites,
+        home_bases=home_bases,
+        aircraft=ac,
+        overlap=overlap,
+        reach_cell_km=reach_cell_km,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        quota=quota,
+        progress=progress,
+        on_step=on_step,
+    )
+
+
+def _generic_study(
+    terr: _territory.Territory,
+    reg: _airfields.Regime,
+    scenarios: list[_Scenario],
+    *,
+    candidates: Sequence[str],
+    sens_objs: dict[str, sensors.Sensor],
+    sites: gpd.GeoDataFrame | None,
+    home_bases: Sequence[str],
+    aircraft: _aircraft.Aircraft,
+    overlap: float,
+    reach_cell_km: float,
+    time_limit_s: float,
+    seed: int,
+    quota: float | None,
+    progress: bool,
+    on_step: Callable[[str], None] | None,
+) -> EntryPointStudy:
+    """The comparison of candidates as they are (``scenarios=None``)."""
+    ac = aircraft
+    sensors = list(sens_objs)
+    status_quo = reg.airfield(candidates[0]).icao
+    observer = reg.airfield(home_bases[0]).party if home_bases else None
+    observed = scenarios[0].regime.observed_territory(scenarios[0].icao).code
+    per_year, _ = _sweep._observer_quota(observer, observed)
 
     rows: list[dict[str, Any]] = []
     route_rows: list[dict[str, Any]] = []
@@ -432,7 +604,7 @@ def compare_entry_points(
             metrics, extras = _evaluate(
                 terr,
                 sc,
-                s,
+                sens_objs[s],
                 overlap=overlap,
                 reach_cells=reach_cache[sc.icao],
                 sites=sites,
@@ -443,12 +615,22 @@ def compare_entry_points(
                 quota=quota,
             )
             name = sc.regime.airfield(sc.icao).name
+            af = sc.regime.airfield(sc.icao)
+            entry = _poe_for(sc.regime, af).icao
+            if per_year:
+                metrics["observer_quota_flights_per_year"] = per_year
+                if "flights_100pct" in metrics:
+                    metrics["years_of_observer_quota_100pct"] = _eo.years_of_quota(
+                        metrics["flights_100pct"], per_year
+                    )
             for key, value in metrics.items():
                 base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
                 unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
                 rows.append(
                     {
+                        "scenario": "status_quo" if sc.icao == status_quo else "candidate",
                         "icao": sc.icao,
+                        "entry_point": entry,
                         "name": name,
                         "budget_km": sc.budget_km,
                         "sensor": s,
@@ -509,7 +691,7 @@ def compare_entry_points(
         if bar:
             bar.close()
 
-    metrics_df = _with_deltas(pd.DataFrame(rows), candidates[0])
+    metrics_df = _with_deltas(pd.DataFrame(rows))
     params = {
         "territory": terr.code,
         "year": reg.year,
@@ -532,6 +714,7 @@ def compare_entry_points(
         "reach_cell_km": reach_cell_km,
         "seed": seed,
         "passive_quota": quota,
+        "hypothetical": list(dict.fromkeys(sc.icao for sc in scenarios if sc.hypothetical)),
     }
     phash = _geodata.params_sha256(params)
     crs = "EPSG:4326"
@@ -554,6 +737,7 @@ def compare_entry_points(
         params=params,
         provenance=_geodata.provenance(params_sha256=phash),
         assumptions=_assumptions(reg, scenarios, sens_objs, ac),
+        target=terr,
     )
     logger.info(
         "entry-point study %s: %d scenarios x %d sensors", terr.code, len(scenarios), len(sensors)
@@ -565,19 +749,210 @@ def _preset(name: str) -> sensors.Sensor:
     return sensors.preset(name)
 
 
-def _with_deltas(df: pd.DataFrame, status_quo: str) -> pd.DataFrame:
+def _with_deltas(df: pd.DataFrame) -> pd.DataFrame:
+    """Deltas from the ``status_quo`` rows of the same sensor and metric."""
     if df.empty:
         return df
-    sq = df[df["icao"] == status_quo].drop_duplicates(["sensor", "metric"])
+    sq = df[df["scenario"] == "status_quo"].drop_duplicates(["sensor", "metric"])
     base = sq.set_index(["sensor", "metric"])["value"]
     keys = list(zip(df["sensor"], df["metric"], strict=True))
     ref = np.array([base.get(k, np.nan) for k in keys], dtype=float)
     df = df.copy()
-    df["status_quo"] = df["icao"] == status_quo
     df["delta_abs"] = df["value"] - ref
     with np.errstate(divide="ignore", invalid="ignore"):
         df["delta_rel"] = np.where(ref != 0, (df["value"] - ref) / np.abs(ref), np.nan)
     return df
+
+
+def _sensor_objects(values: Sequence[str | sensors.Sensor]) -> dict[str, sensors.Sensor]:
+    """Sensors by name (presets looked up); names must differ."""
+    objs = [v if isinstance(v, sensors.Sensor) else _preset(v) for v in values]
+    _validate.unique([o.name for o in objs], "sensors")
+    return {o.name: o for o in objs}
+
+
+def _check_scenarios(scenarios: Sequence[str] | str | None) -> list[str]:
+    """The scenario names in report order ([] for a comparison of candidates as they are)."""
+    if scenarios is None:
+        return []
+    if isinstance(scenarios, str):
+        if scenarios.strip().lower() != "all":
+            msg = f"scenarios={scenarios!r}: give 'all', None or a list of {', '.join(SCENARIOS)}"
+            raise ValidationError(msg)
+        return list(SCENARIOS)
+    names = [str(n).strip().lower() for n in scenarios]
+    if not names:
+        msg = f"scenarios is empty: give at least one of {', '.join(SCENARIOS)} (or 'all')"
+        raise ValidationError(msg)
+    for n, raw in zip(names, scenarios, strict=True):
+        if n not in SCENARIOS:
+            msg = f"scenarios contains {raw!r}: choose from {', '.join(SCENARIOS)}"
+            raise ValidationError(msg)
+    _validate.unique(names, "scenarios")
+    return [n for n in SCENARIOS if n in names]
+
+
+def _check_option_study(
+    terr: _territory.Territory, candidates: Sequence[str], reg: _airfields.Regime
+) -> tuple[str, str]:
+    """Kubinka and the Minsk candidate of a five-option study, checked before any work."""
+    icaos = [reg.airfield(c).icao for c in candidates]
+    if len(icaos) > 2 or icaos[0] != _eo.KUBINKA:
+        msg = (
+            f"candidates={tuple(candidates)!r}: the five scenarios compare Kubinka with a "
+            f"Minsk point of entry: give candidates=({_eo.KUBINKA!r}, {_eo.MINSK!r}) (or "
+            "another Belarusian airfield second), or scenarios=None to compare these "
+            "airfields as they are"
+        )
+        raise ValidationError(msg)
+    minsk = icaos[1] if len(icaos) == 2 else _eo.MINSK
+    if reg.airfield(minsk).party != "BLR":
+        msg = (
+            f"candidates[1]={minsk!r} is {reg.airfield(minsk).label} in "
+            f"{reg.airfield(minsk).party}: the Minsk options need an airfield of Belarus, BLR "
+            "(e.g. 'UMMS' Minsk National or 'UMLI' Machulishchi)"
+        )
+        raise ValidationError(msg)
+    if not set(terr.members) <= {"BLR"}:
+        msg = (
+            f"territory={terr.code!r}: the five scenarios ask how easily Belarus is "
+            "inspected: give 'BLR' (or a part of Belarus), or scenarios=None"
+        )
+        raise ValidationError(msg)
+    return _eo.KUBINKA, minsk
+
+
+def _option_study(
+    terr: _territory.Territory,
+    reg: _airfields.Regime,
+    *,
+    names: list[str],
+    kub_icao: str,
+    minsk_icao: str,
+    grid_km: Sequence[float],
+    sens_objs: dict[str, sensors.Sensor],
+    sites: gpd.GeoDataFrame | None,
+    home_bases: Sequence[str],
+    aircraft: _aircraft.Aircraft,
+    overlap: float,
+    reach_cell_km: float,
+    time_limit_s: float,
+    seed: int,
+    quota: float | None,
+    sensitivity: bool,
+    executor: Any,
+    workers: int | None,
+    progress: bool,
+    on_step: Callable[[str], None] | None,
+) -> EntryPointStudy:
+    """The study of the five legal options (``scenarios=``), run by :mod:`openskies._sweep`."""
+    swept = any(_eo.option(n).uses_minsk_distance for n in names)
+    units = 1 + (len(grid_km) + 1 if swept else 0)
+    settings = len(_sweep.SENSITIVITY) if (sensitivity and swept) else 0
+    _limits.cap("study_scenarios").check(
+        units * len(sens_objs) * (1 + settings),
+        f"a study of {units} airfield x budget evaluations x {len(sens_objs)} sensors x "
+        f"{1 + settings} assumption settings",
+        fix="give fewer budgets or sensors, or sensitivity=False",
+    )
+    sw = _sweep.run(
+        terr,
+        reg,
+        names=names,
+        kub_icao=kub_icao,
+        minsk_icao=minsk_icao,
+        grid_km=grid_km,
+        sensors_=sens_objs,
+        sites=sites,
+        home_bases=home_bases,
+        aircraft=aircraft,
+        overlap=overlap,
+        reach_cell_km=reach_cell_km,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        quota=quota,
+        sensitivity=sensitivity,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+        on_step=on_step,
+    )
+    # the grid from its top down (reports draw the first), then replacement's extension
+    grid_desc = sorted(sw.params["budget_grid_km"], reverse=True)
+    extra = {b for g in sw.params["scenario_grids_km"].values() for b in g} - set(grid_desc)
+    minsk_budgets = [*grid_desc, *sorted(extra)]
+    cands = [kub_icao, *([minsk_icao] if swept else [])]
+    params = {
+        "territory": terr.code,
+        "year": reg.year,
+        "candidates": cands,
+        "labels": [
+            reg.airfield(kub_icao).label,
+            *([f"{reg.airfield(minsk_icao).name} ({minsk_icao}) (hypothetical)"] if swept else []),
+        ],
+        "budgets_km": {
+            kub_icao: [float(reg.max_flight_distance_km(kub_icao))],
+            **({minsk_icao: minsk_budgets} if swept else {}),
+        },
+        "hypothetical": [minsk_icao] if swept else [],
+        "entry_points": {n: _eo.option(n).entry_point_icao(minsk_icao) for n in names},
+        "sensors": list(sens_objs),
+        "home_bases": list(home_bases),
+        "aircraft": aircraft.name,
+        "overlap": overlap,
+        "reach_cell_km": reach_cell_km,
+        "seed": seed,
+        "passive_quota": quota,
+        **sw.params,
+    }
+    crs = "EPSG:4326"
+
+    def frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+        if not rows:
+            return gpd.GeoDataFrame(geometry=[], crs=crs)
+        return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+    study = EntryPointStudy(
+        metrics=_with_deltas(pd.DataFrame(sw.rows)),
+        routes=frame(sw.routes),
+        footprints=frame(sw.footprints),
+        reach=pd.concat(sw.reach, ignore_index=True)
+        if sw.reach
+        else gpd.GeoDataFrame(geometry=[], crs=crs),
+        reach_curves=pd.concat(sw.reach_curves, ignore_index=True)
+        if sw.reach_curves
+        else pd.DataFrame(),
+        site_routes=frame(sw.site_routes),
+        sites=sites,
+        params=params,
+        provenance=_geodata.provenance(params_sha256=_geodata.params_sha256(params)),
+        assumptions=[*sw.assumptions, *_common_assumptions(reg, sens_objs, aircraft)],
+        break_even=sw.break_even,
+        sensitivity=sw.sensitivity,
+        target=terr,
+        timings=sw.run,
+    )
+    logger.info(
+        "entry-point study %s: %s, %d Minsk distances x %d sensors",
+        terr.code,
+        ", ".join(names),
+        len(minsk_budgets),
+        len(sens_objs),
+    )
+    return study
+
+
+def _write_csv(df: pd.DataFrame, columns: Sequence[str], path: str | Path | None) -> str | None:
+    cols = list(columns)
+    frame = df[cols] if len(df) else pd.DataFrame(columns=cols)
+    text = csv_frame(frame).to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    if path is None:
+        return text
+    from ._files import atomic_write
+
+    with atomic_write(path, newline="") as fh:
+        fh.write(text)
+    return None
 
 
 def _assumptions(
@@ -597,6 +972,13 @@ def _assumptions(
                     "para 5(A)",
                 )
             )
+    return [*out, *_common_assumptions(reg, sens, ac)]
+
+
+def _common_assumptions(
+    reg: _airfields.Regime, sens: dict[str, sensors.Sensor], ac: _aircraft.Aircraft
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
     margin = reg.parameter("max_flight_distance", "turn_margin")
     out.append(
         (
@@ -623,9 +1005,9 @@ def _assumptions(
     out.append(
         (
             "Coverage plans",
-            "boustrophedon lanes (Fields2Cover-style), split into the "
-            "fewest round trips for their order: an upper bound on the "
-            "fewest flights; the lower bound is reported too",
+            "boustrophedon lanes (Fields2Cover-style) assigned to the fewest legal "
+            "round trips (openskies._fleet): flights_100pct is a legal plan (an upper "
+            "bound on the fewest flights), flights_lower_bound is proved",
         )
     )
     out.append(("Site values", "default planning weights of the bundled sites (assumption)"))
@@ -636,6 +1018,101 @@ def _assumptions(
             "(0.8 km typical, 2.7 km worst)",
         )
     )
+    return out
+
+
+_BREAK_EVEN_WORDS = {
+    "flights_100pct": "needs no more flights for full coverage than",
+    "best_flight_fraction": "images at least as much in one flight as",
+    "years_of_observer_quota_100pct": "needs no more years of the observer's quota than",
+}
+
+
+def _scenario_findings(study: EntryPointStudy) -> list[str]:
+    """Findings of a five-option study: the break-even distances, the rules, the ferry."""
+    p = study.params
+    m = study.metrics
+    out: list[str] = []
+    if m.empty:
+        return out
+    kub, minsk = p["candidates"][0], (p["candidates"] + [""])[1]
+
+    def value(scen: str, sensor: str, metric: str, budget: float | None = None) -> float | None:
+        sel = (m["scenario"] == scen) & (m["sensor"] == sensor) & (m["metric"] == metric)
+        if budget is not None:
+            sel &= m["budget_km"] == budget
+        v = m.loc[sel, "value"]
+        return float(v.iloc[0]) if len(v) else None
+
+    for s in p["sensors"]:
+        n_k = value("status_quo", s, "flights_100pct") or value("poe_only", s, "flights_100pct")
+        lb_k = value("status_quo", s, "flights_lower_bound") or value(
+            "poe_only", s, "flights_lower_bound"
+        )
+        if n_k is not None:
+            out.append(
+                f"[{s}] {kub}: {n_k:.0f} flights image the whole territory (proved lower "
+                f"bound {lb_k:.0f})."
+            )
+        if "poe_only" in p["scenarios"]:
+            hb = p["home_bases"][0] if p["home_bases"] else None
+            five = p["five_hour_check"]
+            ferry = (
+                f"; ferry from {hb} {value('status_quo', s, f'ferry_km_{hb}') or 0:,.0f} -> "
+                f"{value('poe_only', s, f'ferry_km_{hb}'):,.0f} km"
+                if hb and value("poe_only", s, f"ferry_km_{hb}") is not None
+                else ""
+            )
+            out.append(
+                f"[{s}] poe_only: the same flights from {kub}{ferry}, plus "
+                f"{value('poe_only', s, 'treaty_transit_km_per_flight'):,.0f} km of uncounted "
+                f"transit {five['poe']} - {five['osa']} per flight ({five['hours']:.2f} h each "
+                f"way: {'within' if five['ok'] else 'beyond'} the 5 hours of Annex E para 1)."
+            )
+        be = study.break_even
+        for scen in p["scenarios"]:
+            rows = be[(be["scenario"] == scen) & (be["sensor"] == s)] if len(be) else be
+            for r in rows.itertuples(index=False):
+                what = _BREAK_EVEN_WORDS.get(r.metric, f"does at least as well on {r.metric} as")
+                grid = p["scenario_grids_km"][scen]
+                if r.status == "never":
+                    when = f"at no distance up to {max(grid):,.0f} km"
+                elif r.status == "at_grid_start":
+                    when = f"already at {min(grid):,.0f} km, the smallest distance studied"
+                else:
+                    when = (
+                        f"from about {r.break_even_km:,.0f} km (between {r.low_km:,.0f} and "
+                        f"{r.high_km:,.0f} km)"
+                    )
+                flag = "" if r.monotone else " (not monotone in the distance: see break_even)"
+                floor = p.get("annex_e_floors_km", {}).get(scen)
+                if floor and r.status != "never" and r.break_even_km < floor:
+                    flag += (
+                        f" Annex E para 5(A) allows this option only from {floor:,.0f} km"
+                        " (annex_e_ok = 0 below)."
+                    )
+                out.append(f"[{s}] {scen}: {minsk} {what} {kub} {when}.{flag}")
+    floors = p.get("annex_e_floors_km", {})
+    if "replacement" in floors:
+        out.append(
+            f"replacement: Annex E para 5(A) needs a Minsk distance of at least "
+            f"{floors['replacement']:,.0f} km (Kubinka's share of the group's mainland)."
+        )
+    if "single_state" in floors:
+        out.append(
+            f"single_state: Annex E para 5(A) needs at least {floors['single_state']:,.0f} km "
+            "over Belarus alone."
+        )
+    sens = study.sensitivity
+    if len(sens):
+        flips = sens[sens["flips"] == 1]
+        if len(flips):
+            items = sorted(
+                {f"{r.assumption} {r.setting} ({r.sensor}, {r.metric})" for r in flips.itertuples()}
+            )
+            out.append("Sensitivity: the comparison flips under " + "; ".join(items) + ".")
+        else:
+            out.append("Sensitivity: no comparison flips under the settings tried.")
     return out
 
 

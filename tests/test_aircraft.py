@@ -186,3 +186,17 @@ def test_unusable_operating_values_name_the_field(field, value, what) -> None:
     with pytest.raises(ValidationError) as exc:
         _profile(**{field: value})
     assert str(exc.value).startswith(f"aircraft 'test': {field}={value!r} must be {what}")
+
+
+@pytest.mark.parametrize("name", sorted(aircraft.presets()))
+def test_aircraft_pickle_round_trip(name) -> None:
+    """Workers of a parallel study receive the aircraft: it pickles, sources and all."""
+    import pickle
+
+    a = aircraft.preset(name)
+    b = pickle.loads(pickle.dumps(a))
+    assert b == a
+    assert dict(b.sources) == dict(a.sources)
+    assert dict(b.ops_sources) == dict(a.ops_sources)
+    with pytest.raises(TypeError):
+        b.sources["cruise_speed_kmh"] = "changed"  # still read-only

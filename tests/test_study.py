@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 
 import numpy as np
 import pytest
@@ -58,7 +60,27 @@ def test_transit_against_independent_geodesics(reduced) -> None:
     assert _value(reduced, "UMMS", "transit_nearest_km") == 0.0  # Minsk lies in Belarus
     assert _value(reduced, "UMMS", "transit_farthest_km") == pytest.approx(far_minsk, rel=0.01)
     assert _value(reduced, "UMMS", "transit_farthest_km") == pytest.approx(398.0, rel=0.02)
-    assert _value(reduced, "UUMB", "transit_round_trip_km") == pytest.approx(2 * near_kub, rel=0.01)
+    # counted km outside Belarus per full-coverage flight, summed again here in 1 km steps
+    routes = reduced.routes
+    for icao in ("UUMB", "UMMS"):
+        shapely.prepare(blr.geometry)
+        per_flight = []
+        for geom in routes[(routes["icao"] == icao) & (routes["kind"] == "full coverage")].geometry:
+            outside = 0.0
+            for part in getattr(geom, "geoms", [geom]):
+                for (x0, y0), (x1, y1) in itertools.pairwise(np.asarray(part.coords)):
+                    line = G.InverseLine(y0, x0, y1, x1)
+                    n = max(1, math.ceil(line.s13 / 1000.0))
+                    for k in range(n):
+                        mid = line.Position((k + 0.5) * line.s13 / n)
+                        if not blr.geometry.contains(shapely.Point(mid["lon2"], mid["lat2"])):
+                            outside += line.s13 / n / 1000.0
+            per_flight.append(outside)
+        got = _value(reduced, icao, "km_outside_target_per_flight")
+        assert got == pytest.approx(float(np.mean(per_flight)), rel=0.01, abs=1.0), icao
+    # a flight from Kubinka flies at least there and back from the nearest border point
+    assert _value(reduced, "UUMB", "km_outside_target_per_flight") >= 2 * near_kub
+    assert _value(reduced, "UMMS", "km_outside_target_per_flight") < 5.0  # Minsk: inside
     epwa = data.airfield("EPWA")
     for icao, published in (("UUMB", 1097.0), ("UMMS", 511.0)):
         a = data.airfield(icao)
@@ -109,6 +131,14 @@ def test_sites_time_and_labels(reduced) -> None:
     m = reduced.metrics
     assert not m[m["icao"] == "UUMB"]["hypothetical"].any()
     assert m[m["icao"] == "UMMS"]["hypothetical"].all()
+    # a comparison of candidates as they are: the first is the status quo, the others
+    # candidates; each row names the point of entry serving its airfield
+    assert set(m.loc[m["icao"] == "UUMB", "scenario"]) == {"status_quo"}
+    assert set(m.loc[m["icao"] == "UMMS", "scenario"]) == {"candidate"}
+    assert set(m["entry_point"]) == {"UUMB", "UMMS"}
+    assert "status_quo" not in m.columns
+    assert reduced.break_even.empty
+    assert not reduced.scenario_study
     # deltas from the status quo
     for metric in ("transit_nearest_km", "flights_100pct"):
         base = _value(reduced, "UUMB", metric)
@@ -150,6 +180,9 @@ BAD_CONFIGS = {
     "territory typo": "study:\n  territory: BLRR\n",
     "malformed yaml": "study:\n  territory: [BLR\n",
     "unknown icao": "study:\n  candidates: [UUMB, UMMX]\n",
+    "unknown scenario": "study:\n  scenarios: [status_quo, moon_base]\n",
+    "scenario typo": "study:\n  scenarios: al\n",
+    "sensitivity text": "study:\n  sensitivity: 'yes'\n",
 }
 
 
@@ -170,6 +203,12 @@ def test_compare_rejects_unusable_configs(tmp_path, case) -> None:
         "territory typo": "BLRR",
         "malformed yaml": "not valid YAML (line",
         "unknown icao": "UMMX",
+        "unknown scenario": (
+            "study.scenarios.1 (line 2): Input should be 'status_quo', 'poe_only', "
+            "'added_osa', 'replacement' or 'single_state'; got 'moon_base'"
+        ),
+        "scenario typo": "study.scenarios (line 2)",
+        "sensitivity text": "study.sensitivity (line 2): Input should be a valid boolean",
     }[case]
     assert expect in text
 

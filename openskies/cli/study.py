@@ -169,10 +169,25 @@ def compare_cmd(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")
     ] = True,
+    scheduler: Annotated[
+        str,
+        typer.Option(
+            "--scheduler",
+            help="Where a study of the legal options (study.scenarios) runs its units of "
+            "work: 'local' (local processes), 'sync' (this process) or the address of a "
+            "running dask scheduler (tcp://host:8786). The results do not depend on it.",
+        ),
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Local worker processes (default: CPUs)."),
+    ] = None,
 ) -> None:
     """Compare entry airfields for inspecting a territory (default: Belarus, Kubinka vs Minsk).
 
-    Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json.
+    Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json; a
+    study of the legal options (study.scenarios) also writes break_even.csv and
+    sensitivity.csv.
     """
     from .. import _files, _geodata, data, study
     from .. import config as cfgmod
@@ -184,6 +199,10 @@ def compare_cmd(
             st = study.compare_entry_points(
                 cfg.territory,
                 cfg.candidates,
+                scenarios=cfg.scenarios,
+                sensitivity=cfg.sensitivity,
+                executor=scheduler,
+                workers=workers,
                 regime=data.regime(cfg.year),
                 budgets_km=None if cfg.budgets_km == "sweep" else cfg.budgets_km,
                 sensors=cfg.sensors,
@@ -206,7 +225,8 @@ def compare_cmd(
             _write_json(tmp / "provenance.json", {**record, "config": cfg.model_dump(mode="json")})
     for line in st.findings():
         console.print(f"- {line}")
-    console.print(f"wrote {output}/ (report.html, metrics.csv, metrics.md, layers)")
+    extra = ", break_even.csv, sensitivity.csv" if st.scenario_study else ""
+    console.print(f"wrote {output}/ (report.html, metrics.csv{extra}, metrics.md, layers)")
 
 
 def write_study_outputs(st: Any, out: Path) -> None:
@@ -219,6 +239,9 @@ def write_study_outputs(st: Any, out: Path) -> None:
     for s in st.params["sensors"]:
         report.study_png(st, out / f"map_{s}.png", sensor=s)
     st.to_csv(out / "metrics.csv")
+    if st.scenario_study:
+        st.break_even_csv(out / "break_even.csv")
+        st.sensitivity_csv(out / "sensitivity.csv")
     with atomic_write(out / "metrics.md") as fh:
         fh.write(st.to_markdown())
     for name, gdf in (

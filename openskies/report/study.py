@@ -74,6 +74,79 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     return svg[svg.index("<svg") :]
 
 
+def _target(study: Any) -> Any:
+    """The territory studied: the study's own (it may be a part of one) or the bundled one."""
+    from .. import data
+
+    target = getattr(study, "target", None)
+    if target is not None:
+        return target
+    return data.territory(study.params["territory"], year=study.params["year"])
+
+
+def _hypothetical(study: Any) -> set[str]:
+    """Candidates that are hypothetical designations (never Open Skies airfields)."""
+    p = study.params
+    if "hypothetical" in p:
+        return set(p["hypothetical"])
+    m = study.metrics
+    return {c for c in p["candidates"] if bool(m.loc[m["icao"] == c, "hypothetical"].any())}
+
+
+def _km(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return ""
+    return f"{f:,.0f}" if pd.notna(f) else ""
+
+
+def _break_even_table(study: Any) -> pd.DataFrame:
+    """The break-even table for reading: blank where Minsk never breaks even."""
+    be = study.break_even
+    cols = ["scenario", "sensor", "metric", "break_even_km", "low_km", "high_km"]
+    if not len(be):
+        return pd.DataFrame(columns=[*cols, "status"])
+    out = be[[*cols, "status"]].copy()
+    for c in ("break_even_km", "low_km", "high_km"):
+        out[c] = [_km(v) for v in out[c]]
+    return out
+
+
+def _sensitivity_table(study: Any) -> pd.DataFrame:
+    """Sensitivity rows that flip (all rows when none does), values shown."""
+    sens = study.sensitivity
+    if not len(sens):
+        return sens
+    flips = sens[sens["flips"] == 1]
+    shown = flips if len(flips) else sens[sens["scenario"] != "status_quo"].head(0)
+    out = shown[
+        ["assumption", "setting", "scenario", "sensor", "metric", "budget_km", "value", "baseline"]
+    ].copy()
+    out["budget_km"] = [_km(v) for v in out["budget_km"]]
+    out["value"] = [round_for_display(v) for v in out["value"]]
+    out["baseline"] = [round_for_display(v) for v in out["baseline"]]
+    return out
+
+
+def _markdown_option_tables(study: Any) -> list[str]:
+    if not getattr(study, "scenario_study", False) or not len(study.break_even):
+        return []
+    lines = ["## Break-even Minsk distance (km)", "", markdown_table(_break_even_table(study)), ""]
+    sens = _sensitivity_table(study)
+    n_flip = int((study.sensitivity["flips"] == 1).sum()) if len(study.sensitivity) else 0
+    lines += [
+        "## Sensitivity",
+        "",
+        f"{n_flip} of {len(study.sensitivity)} comparisons flip under another assumption "
+        "(sensitivity.csv has every row).",
+        "",
+    ]
+    if len(sens):
+        lines += [markdown_table(sens), ""]
+    return lines
+
+
 def study_map(study: Any, *, online_tiles: bool = False, title: str | None = None) -> str:
     """Build the HTML report of an :class:`~openskies.study.EntryPointStudy`.
 
@@ -86,13 +159,9 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     from .. import data
 
     p = study.params
-    terr = data.territory(p["territory"], year=p["year"])
+    terr = _target(study)
     reg = data.regime(p["year"])
-    hyp = {
-        c
-        for c in p["candidates"]
-        if bool(study.metrics.loc[study.metrics["icao"] == c, "hypothetical"].any())
-    }
+    hyp = _hypothetical(study)
     geoms = [terr.geometry]
     af_objs = []
     for c in p["candidates"]:
@@ -232,17 +301,42 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         _html.add_html_section(
             m, _html.html_table(["metric", "unit", *cols], rows), title=f"Metrics: {s}"
         )
-    deltas = study.metrics[~study.metrics["status_quo"]][
-        ["icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
-    ]
-    _html.add_html_section(
-        m,
-        _html.html_table(
-            list(deltas.columns),
-            [[*r[:4], *map(round_for_display, r[4:7])] for r in deltas.itertuples(index=False)],
-        ),
-        title=f"Differences from the status quo ({p['candidates'][0]})",
-    )
+    if getattr(study, "scenario_study", False) and len(study.break_even):
+        be = _break_even_table(study)
+        _html.add_html_section(
+            m,
+            _html.html_table(list(be.columns), [list(r) for r in be.itertuples(index=False)]),
+            title="Break-even Minsk distance (km)",
+        )
+        sens = _sensitivity_table(study)
+        if len(sens):
+            _html.add_html_section(
+                m,
+                _html.html_table(
+                    list(sens.columns), [list(r) for r in sens.itertuples(index=False)]
+                ),
+                title="Sensitivity (conclusions that flip under another assumption)",
+            )
+    if not study.metrics.empty:
+        deltas = study.metrics[study.metrics["scenario"] != "status_quo"][
+            ["scenario", "icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
+        ]
+        _html.add_html_section(
+            m,
+            _html.html_table(
+                list(deltas.columns),
+                [
+                    [
+                        *r[:5],
+                        round_for_display(r[5]),
+                        round_for_display(r[6]),
+                        round_for_display(r[7]),
+                    ]
+                    for r in deltas.itertuples(index=False)
+                ],
+            ),
+            title=f"Differences from the status quo ({p['candidates'][0]})",
+        )
     if len(study.reach_curves):
         _html.add_html_section(m, _reach_chart_svg(study.reach_curves, hyp), title="Reach curves")
     methods = _html.html_table(["Assumption", "Source or note"], study.assumptions)
@@ -278,8 +372,9 @@ def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Pat
 
     p = study.params
     s = sensor or p["sensors"][0]
-    terr = data.territory(p["territory"], year=p["year"])
+    terr = _target(study)
     reg = data.regime(p["year"])
+    hyp_set = _hypothetical(study)
     colours = [PALETTE["route"], PALETTE["route_alt"], PALETTE["observed"], PALETTE["skipped"]]
     geoms: list[BaseGeometry] = [terr.geometry]
     layers: list[Any] = []
@@ -287,7 +382,7 @@ def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Pat
         budget = p["budgets_km"][c][0]
         a = reg.airfield(c)
         geoms.append(shapely.Point(a.lon, a.lat))
-        hyp = bool(study.metrics.loc[study.metrics["icao"] == c, "hypothetical"].any())
+        hyp = c in hyp_set
         label = f"{c}{' (hypothetical)' if hyp else ''} {budget:,.0f} km"
         fp = study.footprints[
             (study.footprints["icao"] == c)
@@ -363,6 +458,7 @@ def study_markdown(study: Any) -> str:
         "",
         *[f"- {md(f)}" for f in study.findings()],
         "",
+        *_markdown_option_tables(study),
         "## Metrics",
         "",
         markdown_table(study.wide().reset_index()),

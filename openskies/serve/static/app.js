@@ -844,7 +844,7 @@
     $("cmp-status").textContent = `Done in ${Math.round(result.elapsed_s)} s: ${result.labels.join(" vs ")} over ${result.territory}.`;
     const findings = result.findings.length ? result.findings : ["No finding: a single candidate has nothing to compare with."];
     $("cmp-findings").replaceChildren(...findings.map((f) => el("li", { text: f })));
-    const keys = ["flights_100pct", "flights_90pct", "best_flight_fraction", "transit_round_trip_km", "reach_fraction"];
+    const keys = ["flights_100pct", "flights_90pct", "best_flight_fraction", "km_outside_target_per_flight", "reach_fraction"];
     const table = el("table", { class: "summary" });
     table.append(el("tr", {}, el("th", { text: "candidate" }), ...keys.map((k) => el("th", { text: k.replaceAll("_", " ") }))));
     for (const row of result.summary) {
