@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
 import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from openskies import coverage, data, geodesy, refuel, routing, sensors
+from openskies import coverage, data, geodesy, routing, sensors
 from openskies._errors import InfeasibleError, UnknownCodeError, ValidationError
 from openskies.flightplan import FlightPlan
 
@@ -284,48 +282,3 @@ def test_radar_polygon_targets(minsk_regime) -> None:
     fp = coverage.footprint(plan, "sar")
     for poly in (small, big):
         assert geodesy.area_km2(poly.intersection(fp)) >= 0.9 * geodesy.area_km2(poly)
-
-
-@pytest.mark.slow
-def test_plan_cli_writes_every_output(tmp_path) -> None:
-    from typer.testing import CliRunner
-
-    from openskies import config, flightplan
-    from openskies.cli import app
-
-    cfg = config.bundled_config("plan-belarus-minsk.yaml")
-    out = tmp_path / "plan-out"
-    r = CliRunner().invoke(app, ["plan", str(cfg), "-o", str(out)])
-    assert r.exit_code == 0, r.output
-    names = {p.name for p in out.iterdir()}
-    assert {
-        "plan.geojson",
-        "plan.kml",
-        "plan.gpx",
-        "plan.csv",
-        "plan.txt",
-        "report.html",
-        "summary.json",
-        "map.png",
-        "routes.geojson",
-    } <= names
-    back = flightplan.read(out / "plan.geojson")
-    assert back.validate() == []
-    assert back.regime.airfield("UMMS").hypothetical
-    # the An-30B's usable range is shorter than the route: a refuelling stop at Minsk
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["feasible"] is True
-    assert [s["airfield"] for s in summary["refuel"]["stops"]] == ["UMMS"]
-    assert [s.kind for s in back.stops] == ["refuel"]
-    assert refuel.check(back).feasible
-    routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
-    kinds = [f["properties"]["kind"] for f in routes["features"]]
-    assert kinds == ["flight", "refuel"]
-    assert routes["features"][0]["properties"]["feasible"] is True
-    # a bad config writes nothing
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("plan:\n  start: UMMS\n  sensr: optical_low\n")
-    r = CliRunner().invoke(app, ["plan", str(bad), "-o", str(tmp_path / "none")])
-    assert r.exit_code == 2
-    assert "plan.sensr (line 3): unknown key" in " ".join(r.output.split())
-    assert not (tmp_path / "none").exists()
