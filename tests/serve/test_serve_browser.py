@@ -145,7 +145,16 @@ def test_edits_of_a_200_waypoint_plan_update_the_meter(
     wps = page.evaluate("openskiesWorkbench.waypoints()")
     k = 61  # a waypoint of the second row
     lon, lat = wps[k]
-    page.evaluate(f"openskiesWorkbench.fitTo({lon - 0.3}, {lat - 0.2}, {lon + 0.3}, {lat + 0.2})")
+    # zoom in until neighbouring waypoints are far apart on screen (the import fits the map to
+    # the plan once it is drawn, which may come after a first zoom): a drag at 10 px spacing
+    # grabs Geoman's middle marker and inserts a waypoint instead of moving one
+    zoom = f"openskiesWorkbench.fitTo({lon - 0.3}, {lat - 0.2}, {lon + 0.3}, {lat + 0.2})"
+    for _ in range(50):
+        page.evaluate(zoom)
+        page.wait_for_timeout(100)
+        if abs(point(page, *wps[k])[0] - point(page, *wps[k - 1])[0]) > 100:
+            break
+    assert abs(point(page, *wps[k])[0] - point(page, *wps[k - 1])[0]) > 100
     page.evaluate("openskiesWorkbench.state.latencies.length = 0")
     texts = []
     targets = [(lon, lat + 0.04 * (i + 1)) for i in range(6)]
