@@ -1,4 +1,4 @@
-"""Reading and writing flight plans, and atomic file output for the whole project.
+"""Flight-plan file formats: reading and writing plans (every write atomic, through ``_files``).
 
 Exports (:func:`write` dispatches on ``format`` or the file suffix):
 
