@@ -240,6 +240,7 @@ def _disc_imaged(footprint, point, radius_km: float, treaty) -> float:
     return geodesy.area_km2(disc.intersection(footprint)) / geodesy.area_km2(disc)
 
 
+@pytest.mark.slow  # a radar route over Belarus, checked by its footprint
 def test_radar_route_images_every_target_it_claims(minsk_regime) -> None:
     sites = data.sites("BLR")
     plan = routing.plan_route(

@@ -410,6 +410,7 @@ def _flights(st_, scenario, sensor):
     return dict(zip(r["budget_km"], r["value"], strict=True))
 
 
+@pytest.mark.slow  # a long property run (five small studies)
 @settings(
     max_examples=5,
     deadline=None,
@@ -444,6 +445,7 @@ def test_more_minsk_budget_never_needs_more_flights(east, budgets, swath) -> Non
         assert all(b >= a for a, b in zip(values[1:], values[:-1], strict=True)), (name, f)
 
 
+@pytest.mark.slow  # a long property run (five small studies)
 @settings(
     max_examples=5,
     deadline=None,
