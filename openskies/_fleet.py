@@ -160,6 +160,32 @@ class _Core:
         self.A[:, banned] = np.inf
         self.L = np.concatenate([np.asarray(lengths, float).reshape(n, 2).ravel(), [0.0, 0.0]])
         self.solo = self.A[self.Z, : 2 * n] + self.L[: 2 * n] + self.A[: 2 * n, self.Z]
+        #: whether ``A`` stays as built (the neighbour lists are then computed once)
+        self.frozen = True
+        self._near: dict[int, IntArr] = {}
+
+    def neighbours(self, k: int) -> IntArr:
+        """The ``k`` nearest other nodes of every node by the round-trip arc ``A + A.T``.
+
+        Kept for the next search unless the core's arcs may change (:attr:`frozen`
+        False: the penalised copies of the repair change ``A`` in place between rounds).
+        """
+        cached = self._near.get(k) if self.frozen else None
+        if cached is not None:
+            return cached
+        n2 = 2 * self.n
+        sym = self.A[:n2, :n2] + self.A[:n2, :n2].T
+        sym[np.arange(n2), np.arange(n2) ^ 1] = np.inf
+        np.fill_diagonal(sym, np.inf)
+        kk = min(k, n2 - 2)
+        near = (
+            np.argsort(sym, axis=1, kind="stable")[:, :kk]
+            if kk > 0
+            else np.zeros((n2, 0), np.int64)
+        )
+        if self.frozen:
+            self._near[k] = near
+        return near
 
     def route(self, nodes: list[int] | IntArr) -> IntArr:
         return np.concatenate([[self.Z], np.asarray(nodes, np.int64), [self.Z]]).astype(np.int64)
@@ -312,6 +338,13 @@ class _Move:
     new_q: IntArr
 
 
+def _kernels() -> Any:
+    """The compiled move evaluation (numba; imported on first use, compiled once per install)."""
+    from . import _fleet_kernels
+
+    return _fleet_kernels
+
+
 def _excess(x: NDArray, cap: float) -> NDArray:
     return np.maximum(x - cap, 0.0)
 
@@ -327,16 +360,8 @@ class _Search:
         self.routes = [np.asarray(r, np.int64) for r in routes]
         self.len = np.array([core.length(r) for r in self.routes])
         self.ver = [0] * len(self.routes)
-        n2 = 2 * core.n
-        sym = core.A[:n2, :n2] + core.A[:n2, :n2].T
-        sym[np.arange(n2), np.arange(n2) ^ 1] = np.inf
-        np.fill_diagonal(sym, np.inf)
-        kk = min(neighbours, n2 - 2)
-        self.near = (
-            np.argsort(sym, axis=1, kind="stable")[:, :kk]
-            if kk > 0
-            else np.zeros((n2, 0), np.int64)
-        )
+        self.near = core.neighbours(neighbours)
+        self._out = np.zeros(8, np.int64)  # the kernel's move description
         self._owner()
 
     def _owner(self) -> None:
@@ -352,121 +377,57 @@ class _Search:
         return [int(q) for q in qs if q != r and q >= 0]
 
     # ---- moves between route r and route q --------------------------------------------
-    def pair_move(self, r: int, q: int, score: Callable[..., NDArray]) -> _Move | None:
-        """Best move between routes r and q; ``score(lr', lq')`` is the change to minimise.
+    def pair_move(
+        self, r: int, q: int, *, mode: int, cap: float, er: float = 0.0, eq: float = 0.0
+    ) -> _Move | None:
+        """Best move between routes r and q (compiled: :func:`openskies._fleet_kernels.pair_best`).
 
         Moves: 2-opt* (tails exchanged, also with the heads reversed), a chain of one
         to three nodes of r moved into q (either direction), one node of r swapped
-        with one of q. Arc costs come from six gathered blocks of the arc matrix.
+        with one of q. ``mode`` 0 lowers the excess over ``cap`` (``er``, ``eq``: the
+        routes' excess now), then the total length; ``mode`` 1 shortens the total with
+        both routes within ``cap``.
         """
-        c, am = self.c, self.c.A
+        c = self.c
         rr, qq = self.routes[r], self.routes[q]
-        mr, mq = len(rr), len(qq)
-        rr1, qq1 = rr ^ 1, qq ^ 1
-        x1 = am[np.ix_(rr, qq)]  # A[R_i, Q_j]
-        x2 = am[np.ix_(rr, qq1)]  # A[R_i, Q_j^1]
-        x3 = am[np.ix_(rr1, qq)]  # A[R_i^1, Q_j]
-        y1 = am[np.ix_(qq, rr)]  # A[Q_j, R_i]
-        y2 = am[np.ix_(qq, rr1)]  # A[Q_j, R_i^1]
-        y3 = am[np.ix_(qq1, rr)]  # A[Q_j^1, R_i]
-        best: _Move | None = None
-
-        def consider(val: float, nr: IntArr, nq: IntArr) -> None:
-            nonlocal best
-            if val < -1e-9 and (best is None or val < best.value):
-                best = _Move(val, r, q, nr, nq)
-
-        def pick(v: NDArray) -> tuple[int, int] | None:
-            v = np.where(np.isnan(v), np.inf, v)
-            k = int(np.argmin(v))
-            if not np.isfinite(v.flat[k]):
-                return None
-            return divmod(k, v.shape[1])
-
-        pre_r, suf_r, pre_q, suf_q = c.prefix(rr), c.suffix(rr), c.prefix(qq), c.suffix(qq)
-        pr, sr = pre_r[:-1, None], suf_r[1:, None]
-        pq, sq = pre_q[None, :-1], suf_q[None, 1:]
-        with np.errstate(invalid="ignore"):
-            # 2-opt*: R[:i+1] + Q[j+1:], Q[:j+1] + R[i+1:]
-            v = score(pr + x1[:-1, 1:] + sq, pq + y1[:-1, 1:].T + sr)
-            v[0, 0] = np.inf  # routes swapped
-            v[mr - 2, mq - 2] = np.inf  # unchanged
-            v[0, mq - 2 :] = np.inf  # r' empty
-            v[mr - 2 :, 0] = np.inf  # q' empty
-            k = pick(v)
-            if k is not None:
-                i, j = k
-                nr = np.concatenate([rr[: i + 1], qq[j + 1 :]])
-                nq = np.concatenate([qq[: j + 1], rr[i + 1 :]])
-                consider(float(v[k]), nr, nq)
-            # reversed 2-opt*: R[:i+1] + flip(Q[:j+1]), flip(R[i+1:]) + Q[j+1:]
-            flip_q, flip_tl = c.flipped_prefix(qq), c.flipped_suffix(rr)
-            v = score(pr + x2[:-1, :-1] + flip_q[None, :-1], flip_tl[1:, None] + x3[1:, 1:] + sq)
-            v[0, :] = np.where(np.arange(mq - 1) == 0, np.inf, v[0, :])  # r' empty
-            v[mr - 2, :] = np.where(np.arange(mq - 1) == mq - 2, np.inf, v[mr - 2, :])
-            k = pick(v)
-            if k is not None:
-                i, j = k
-                nr = np.concatenate([rr[: i + 1], qq[: j + 1][::-1] ^ 1])
-                nq = np.concatenate([rr[i + 1 :][::-1] ^ 1, qq[j + 1 :]])
-                nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
-                if len(nr) > 2 and len(nq) > 2:
-                    consider(float(v[k]), nr, nq)
-            lr, lq = self.len[r], self.len[q]
-            base = am[qq[:-1], qq[1:]][None, :]
-            arcs_r = am[rr[:-1], rr[1:]]
-            flip_r = c.flipped_prefix(rr)
-            # move a chain R[st .. en] into arc (Q_p, Q_p+1)
-            for w in (1, 2, 3):
-                if mr - 2 <= w:
-                    break
-                st = np.arange(1, mr - w)
-                en = st + w - 1
-                inner = pre_r[en] - pre_r[st - 1] - arcs_r[st - 1]
-                inner_f = flip_r[en] - flip_r[st - 1] - am[rr[st] ^ 1, rr[st - 1] ^ 1]
-                gain = arcs_r[st - 1] + arcs_r[en] - am[rr[st - 1], rr[en + 1]] + inner
-                new_r = (lr - gain)[:, None]
-                for flip in (False, True):
-                    if flip:
-                        ins = y2[:-1, en].T + x3[st, 1:] - base + inner_f[:, None]
-                    else:
-                        ins = y1[:-1, st].T + x1[en, 1:] - base + inner[:, None]
-                    vv = score(new_r + 0.0 * ins, lq + ins)
-                    k = pick(vv)
-                    if k is not None:
-                        a, b = k
-                        seg = rr[st[a] : st[a] + w]
-                        if flip:
-                            seg = seg[::-1] ^ 1
-                        nr = np.concatenate([rr[: st[a]], rr[st[a] + w :]])
-                        nq = np.concatenate([qq[: b + 1], seg, qq[b + 1 :]])
-                        consider(float(vv[k]), nr, nq)
-            # swap R_i and Q_j (each in the other's gap, best direction)
-            if mr > 2 and mq > 2:
-                arcs_q = am[qq[:-1], qq[1:]]
-                out_r = arcs_r[:-1] + arcs_r[1:] + c.L[rr[1:-1]]
-                out_q = arcs_q[:-1] + arcs_q[1:] + c.L[qq[1:-1]]
-                # Q_j into R's gap at i: (mr-2, mq-2)
-                b_fwd = x1[:-2, 1:-1] + y1[1:-1, 2:].T + c.L[qq[1:-1]][None, :]
-                b_rev = x2[:-2, 1:-1] + y3[1:-1, 2:].T + c.L[qq1[1:-1]][None, :]
-                # R_i into Q's gap at j
-                a_fwd = y1[:-2, 1:-1].T + x1[1:-1, 2:] + c.L[rr[1:-1]][:, None]
-                a_rev = y2[:-2, 1:-1].T + x3[1:-1, 2:] + c.L[rr1[1:-1]][:, None]
-                new_r = lr - out_r[:, None] + np.fmin(b_fwd, b_rev)
-                new_q = lq - out_q[None, :] + np.fmin(a_fwd, a_rev)
-                vv = score(new_r, new_q)
-                k = pick(vv)
-                if k is not None:
-                    a, b = k
-                    x, y = int(rr[a + 1]), int(qq[b + 1])
-                    if not b_fwd[a, b] <= b_rev[a, b]:
-                        y ^= 1
-                    if not a_fwd[a, b] <= a_rev[a, b]:
-                        x ^= 1
-                    nr, nq = rr.copy(), qq.copy()
-                    nr[a + 1], nq[b + 1] = y, x
-                    consider(float(vv[k]), nr, nq)
-        return best
+        out = self._out
+        val = _kernels().pair_best(
+            c.A,
+            c.L,
+            rr,
+            qq,
+            float(self.len[r]),
+            float(self.len[q]),
+            int(mode),
+            float(cap),
+            float(er),
+            float(eq),
+            float(self.len[r] + self.len[q]),
+            self.MU,
+            out,
+        )
+        kind, i, j = int(out[0]), int(out[1]), int(out[2])
+        if kind == 0:
+            return None
+        if kind == 1:
+            nr = np.concatenate([rr[: i + 1], qq[j + 1 :]])
+            nq = np.concatenate([qq[: j + 1], rr[i + 1 :]])
+        elif kind == 2:
+            nr = np.concatenate([rr[: i + 1], qq[: j + 1][::-1] ^ 1])
+            nq = np.concatenate([rr[i + 1 :][::-1] ^ 1, qq[j + 1 :]])
+            nr[0] = nr[-1] = nq[0] = nq[-1] = c.Z
+        elif kind == 3:
+            w, flip = int(out[3]), bool(out[4])
+            seg = rr[i : i + w]
+            if flip:
+                seg = seg[::-1] ^ 1
+            nr = np.concatenate([rr[:i], rr[i + w :]])
+            nq = np.concatenate([qq[: j + 1], seg, qq[j + 1 :]])
+        else:
+            x, y = int(rr[i + 1]) ^ int(out[5]), int(qq[j + 1]) ^ int(out[6])
+            nr, nq = rr.copy(), qq.copy()
+            nr[i + 1], nq[j + 1] = y, x
+        return _Move(float(val), r, q, nr, nq)
 
     def apply(self, mv: _Move) -> None:
         c = self.c
@@ -482,7 +443,6 @@ class _Search:
         Pairs of routes neither of which changed since they were last found to have
         no improving move are skipped.
         """
-        mu = self.MU
         if getattr(self, "_cap", None) != cap:
             self._cap = cap
             self._clean: dict[tuple[int, int], tuple[int, int]] = {}
@@ -500,12 +460,7 @@ class _Search:
                     if self._clean.get((r, q)) == stamp:
                         continue
                     er, eq = _excess(self.len[r], cap), _excess(self.len[q], cap)
-                    tot = self.len[r] + self.len[q]
-
-                    def score(a, b, er=er, eq=eq, tot=tot):
-                        return (_excess(a, cap) + _excess(b, cap) - er - eq) + mu * (a + b - tot)
-
-                    mv = self.pair_move(r, q, score)
+                    mv = self.pair_move(r, q, mode=0, cap=cap, er=er, eq=eq)
                     if mv is None:
                         self._clean[(r, q)] = stamp
                     elif best is None or mv.value < best.value:
@@ -614,12 +569,7 @@ class _Search:
                     stamp = (self.ver[r], self.ver[q])
                     if clean.get((r, q)) == stamp:
                         continue
-                    tot = self.len[r] + self.len[q]
-
-                    def score(a, b, tot=tot):
-                        return np.where((a <= cap) & (b <= cap), a + b - tot, np.inf)
-
-                    mv = self.pair_move(r, q, score)
+                    mv = self.pair_move(r, q, mode=1, cap=cap)
                     if mv is None or mv.value > -1e-6:
                         clean[(r, q)] = stamp
                     elif best is None or mv.value < best.value:
@@ -1358,6 +1308,7 @@ class Fleet:
                 if core is self.core:
                     core = _Core.__new__(_Core)
                     core.__dict__.update(self.core.__dict__)
+                    core.frozen, core._near = False, {}  # penalised below, in place
                     core.A = self.core.A.copy()
                 for r, bad in zip(routes, offenders, strict=True):
                     for t in np.flatnonzero(np.isin(r // 2, list(bad))):
