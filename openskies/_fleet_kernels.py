@@ -239,3 +239,126 @@ def pair_best(arc, length, rr, qq, lr, lq, mode, cap, er, eq, tot, mu, out):  # 
             best = kv
             out[0], out[1], out[2], out[5], out[6] = 4, ki, kj, kx, ky
     return best
+
+
+@njit(_nt.void(_F2, _F1, _I1, _F1, _F1, _F1), cache=True, nogil=True)
+def _along(arc, length, r, ca, cr, cl):  # type: ignore[no-untyped-def]
+    """Prefix sums along route r: arcs, reversed arcs, and the length change of flipping."""
+    m = r.shape[0]
+    ca[0] = 0.0
+    cr[0] = 0.0
+    cl[0] = 0.0
+    for t in range(m - 1):
+        a = arc[r[t], r[t + 1]]
+        b = arc[r[t + 1] ^ 1, r[t] ^ 1]
+        ca[t + 1] = a if t == 0 else ca[t] + a
+        cr[t + 1] = b if t == 0 else cr[t] + b
+    for t in range(m):
+        d = length[r[t] ^ 1] - length[r[t]]
+        cl[t + 1] = d if t == 0 else cl[t] + d
+
+
+@njit(_I1(_F2, _F1, _I1, _I), cache=True, nogil=True)
+def two_opt(arc, length, r, rounds):  # type: ignore[no-untyped-def]
+    """Best-improvement 2-opt of a route (``_Core.two_opt``): reversing a segment flips it."""
+    r = r.copy()
+    m = r.shape[0]
+    if m < 3:
+        return r
+    ca = np.empty(m)
+    cr = np.empty(m)
+    cl = np.empty(m + 1)
+    for _ in range(rounds):
+        _along(arc, length, r, ca, cr, cl)
+        best = -math.inf
+        bi = -1
+        bj = -1
+        for i in range(m - 1):
+            arc_i = arc[r[i], r[i + 1]]
+            for j in range(i + 1, m - 1):
+                inside = (ca[j] - ca[i + 1]) - (cr[j] - cr[i + 1])
+                dlen = cl[j + 1] - cl[i + 1]
+                g = arc_i + arc[r[j], r[j + 1]]
+                g = ((g - arc[r[i], r[j] ^ 1]) - arc[r[i + 1] ^ 1, r[j + 1]]) + inside
+                g = g - dlen
+                if math.isfinite(g) and g > best:
+                    best, bi, bj = g, i, j
+        if bi < 0 or best <= 1e-7:
+            break
+        lo = bi + 1
+        hi = bj
+        while lo < hi:
+            x = r[lo]
+            r[lo] = r[hi] ^ 1
+            r[hi] = x ^ 1
+            lo += 1
+            hi -= 1
+        if lo == hi:
+            r[lo] = r[lo] ^ 1
+    return r
+
+
+@njit(_I1(_F2, _F1, _I1, _I, _I), cache=True, nogil=True)
+def or_opt(arc, length, r, seg_max, rounds):  # type: ignore[no-untyped-def]
+    """Best-improvement move of a chain of 1..seg_max nodes, maybe flipped (``_Core.or_opt``)."""
+    r = r.copy()
+    m = r.shape[0]
+    ca = np.empty(m)
+    cr = np.empty(m)
+    cl = np.empty(m + 1)
+    buf = np.empty(m, np.int64)
+    for _ in range(rounds):
+        _along(arc, length, r, ca, cr, cl)
+        best = 1e-7
+        bi = -1
+        bs = 0
+        bp = 0
+        bf = 0
+        for s in range(1, seg_max + 1):
+            if m - 2 <= s:
+                break
+            for flip in range(2):
+                kv = math.inf
+                ka = -1
+                kp = -1
+                for st in range(1, m - s):
+                    en = st + s - 1
+                    gain = (arc[r[st - 1], r[st]] + arc[r[en], r[en + 1]]) - arc[
+                        r[st - 1], r[en + 1]
+                    ]
+                    extra = ((cr[en] - cr[st]) - (ca[en] - ca[st])) + (cl[en + 1] - cl[st])
+                    for p in range(m - 1):
+                        if st - 1 <= p <= en:
+                            continue
+                        if flip == 1:
+                            ins = (arc[r[p], r[en] ^ 1] + arc[r[st] ^ 1, r[p + 1]]) + extra
+                        else:
+                            ins = arc[r[p], r[st]] + arc[r[en], r[p + 1]]
+                        d = (ins - arc[r[p], r[p + 1]]) - gain
+                        if math.isfinite(d) and d < kv:
+                            kv, ka, kp = d, st, p
+                if ka >= 0 and kv < -best:
+                    best, bi, bs, bp, bf = -kv, ka, s, kp, flip
+        if bi < 0:
+            break
+        # take the chain out and put it back after the arc's first node
+        k = 0
+        for t in range(bs):
+            buf[t] = r[bi + bs - 1 - t] ^ 1 if bf == 1 else r[bi + t]
+        rest = np.empty(m - bs, np.int64)
+        for t in range(m):
+            if t < bi or t >= bi + bs:
+                rest[k] = r[t]
+                k += 1
+        pos = bp if bp < bi else bp - bs
+        k = 0
+        for t in range(pos + 1):
+            r[k] = rest[t]
+            k += 1
+        for t in range(bs):
+            r[k] = buf[t]
+            k += 1
+        for t in range(pos + 1, m - bs):
+            r[k] = rest[t]
+            k += 1
+    return r

@@ -1,8 +1,9 @@
 """The fleet optimiser's move evaluation as it was written in NumPy: the oracle of its kernel.
 
-:func:`pair_move_reference` is ``openskies._fleet._Search.pair_move`` before it was compiled
-(``openskies._fleet_kernels.pair_best``), unchanged but for ``self`` being an argument: the
-tests compare the two on random and adversarial routes, move for move, bit for bit.
+:func:`pair_move_reference`, :func:`two_opt_reference` and :func:`or_opt_reference` are
+``openskies._fleet._Search.pair_move``, ``_Core.two_opt`` and ``_Core.or_opt`` before they were
+compiled (``openskies._fleet_kernels``), unchanged but for ``self`` being an argument: the
+tests compare them on random and adversarial routes, move for move, bit for bit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from openskies._fleet import IntArr, _Move, _Search
+from openskies._fleet import IntArr, _Core, _Move, _Search
 
 
 def pair_move_reference(
@@ -132,3 +133,94 @@ def pair_move_reference(
                 nr[a + 1], nq[b + 1] = y, x
                 consider(float(vv[k]), nr, nq)
     return best
+
+
+def two_opt_reference(self: _Core, r: IntArr, rounds: int = 500) -> IntArr:
+    """Best-improvement 2-opt of a route; reversing a segment flips its nodes."""
+    r = r.copy()
+    m = len(r)
+    if m < 3:
+        return r
+    i = np.arange(m - 1)[:, None]
+    j = np.arange(m - 1)[None, :]
+    valid = (j >= i + 1) & (j <= m - 2)  # a one-node segment: flip it in place
+    ii, jj = np.broadcast_arrays(i, j)
+    for _ in range(rounds):
+        e_rr, e_rf, e_fr = _blocks(self, r)
+        arc, ca, cr, cl = _along(self, r, e_rr)
+        with np.errstate(invalid="ignore"):
+            inside = (ca[jj] - ca[np.minimum(ii + 1, m - 1)]) - (
+                cr[jj] - cr[np.minimum(ii + 1, m - 1)]
+            )
+            dlen = cl[np.minimum(jj + 1, m)] - cl[np.minimum(ii + 1, m)]
+            gain = arc[:, None] + arc[None, :] - e_rf[:-1, :-1] - e_fr[1:, 1:] + inside - dlen
+        gain = np.where(valid & np.isfinite(gain), gain, -np.inf)
+        k = int(np.argmax(gain))
+        if gain.flat[k] <= 1e-7:
+            break
+        a, b = divmod(k, m - 1)
+        r[a + 1 : b + 1] = r[a + 1 : b + 1][::-1] ^ 1
+    return r
+
+
+def or_opt_reference(self: _Core, r: IntArr, seg_max: int = 3, rounds: int = 500) -> IntArr:
+    """Best-improvement move of a chain of 1..seg_max nodes (optionally flipped)."""
+    r = r.copy()
+    for _ in range(rounds):
+        m = len(r)
+        e_rr, e_rf, e_fr = _blocks(self, r)
+        arc, ca, cr, cl = _along(self, r, e_rr)
+        p = np.arange(m - 1)[None, :]
+        best = (1e-7, None)
+        for s in range(1, seg_max + 1):
+            if m - 2 <= s:
+                break
+            st = np.arange(1, m - s)
+            en = st + s - 1
+            gain = arc[st - 1] + arc[en] - e_rr[st - 1, en + 1]
+            bad = (p >= st[:, None] - 1) & (p <= en[:, None])
+            with np.errstate(invalid="ignore"):
+                flip_extra = (cr[en] - cr[st]) - (ca[en] - ca[st]) + (cl[en + 1] - cl[st])
+            for flip in (False, True):
+                with np.errstate(invalid="ignore"):
+                    if flip:
+                        ins = e_rf[:-1, en].T + e_fr[st, 1:] + flip_extra[:, None]
+                    else:
+                        ins = e_rr[:-1, st].T + e_rr[en, 1:]
+                    delta = ins - arc[None, :] - gain[:, None]
+                delta[bad | ~np.isfinite(delta)] = np.inf
+                k = int(np.argmin(delta))
+                v = float(delta.flat[k])
+                if v < -best[0]:
+                    best = (-v, (int(st[k // (m - 1)]), s, k % (m - 1), flip))
+        if best[1] is None:
+            break
+        i, s, pp, flip = best[1]
+        seg = r[i : i + s]
+        if flip:
+            seg = seg[::-1] ^ 1
+        rest = np.concatenate([r[:i], r[i + s :]])
+        pos = pp if pp < i else pp - s
+        r = np.concatenate([rest[: pos + 1], seg, rest[pos + 1 :]])
+    return r
+
+
+def _blocks(self: _Core, r: IntArr) -> tuple[NDArray, NDArray, NDArray]:
+    """E[x, y] = A[r_x, r_y], B[x, y] = A[r_x, r_y ^ 1], C[x, y] = A[r_x ^ 1, r_y]."""
+    r1 = r ^ 1
+    return self.A[np.ix_(r, r)], self.A[np.ix_(r, r1)], self.A[np.ix_(r1, r)]
+
+
+def _along(self: _Core, r: IntArr, e_rr: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Arcs of r, and prefix sums of its arcs, reversed arcs and flip length changes."""
+    m = len(r)
+    arc = e_rr[np.arange(m - 1), np.arange(1, m)]
+    rev = self.A[r[1:] ^ 1, r[:-1] ^ 1]  # rev[t]: r_t+1^1 -> r_t^1
+    with np.errstate(invalid="ignore"):
+        dl = self.L[r ^ 1] - self.L[r]
+    return (
+        arc,
+        np.concatenate([[0.0], np.cumsum(arc)]),
+        np.concatenate([[0.0], np.cumsum(rev)]),
+        np.concatenate([[0.0], np.cumsum(dl)]),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _fleet_reference import pair_move_reference
+from _fleet_reference import or_opt_reference, pair_move_reference, two_opt_reference
 
 from openskies import _fleet
 
@@ -127,3 +127,28 @@ def test_kernel_and_reference_agree_on_the_plans_of_a_lane_field() -> None:
             _fleet._Search.pair_move = original
     assert plans[0] == plans[1]
     assert len(plans[0][0]) >= 2
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_route_improvement_is_the_reference_one(seed: int) -> None:
+    """2-opt and or-opt of single routes: the same route as the NumPy formulation."""
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(2, 45))
+    lengths, dist, rev = _instance(rng, n, one_sided=0.3 * (seed % 2), holes=0.02 * (seed % 3))
+    core = _fleet.Fleet(lengths, dist, reversible=rev).core
+    changed = 0
+    for r in _routes(rng, _fleet.Fleet(lengths, dist, reversible=rev), rev, min(n, 1 + seed % 3)):
+        for rounds in (1, 3, 500):
+            with np.errstate(invalid="ignore"):  # the reference's inf - inf
+                want = two_opt_reference(core, r, rounds)
+            got = core.two_opt(r, rounds)
+            assert np.array_equal(got, want), (seed, rounds)
+            changed += not np.array_equal(got, r)
+            for seg_max in (1, 3):
+                with np.errstate(invalid="ignore"):
+                    want = or_opt_reference(core, r, seg_max, rounds)
+                got = core.or_opt(r, seg_max, rounds)
+                assert np.array_equal(got, want), (seed, seg_max, rounds)
+                changed += not np.array_equal(got, r)
+    if seed % 3 == 0:
+        assert changed  # there was something to improve
