@@ -416,20 +416,23 @@ class _Search:
 
     def insert_best(self, a: int, cap: float, among: list[int]) -> None:
         """Insert node a (either direction) where the excess, then the length, grows least."""
-        c, am = self.c, self.c.A
-        best = None
-        for q in among:
-            qq = self.routes[q]
-            p, s = qq[:-1], qq[1:]
-            for x in (a, a ^ 1):
-                ins = am[p, x] + am[x, s] - am[p, s] + c.L[x]
-                new = self.len[q] + ins
-                val = _excess(new, cap) - _excess(self.len[q], cap) + self.MU * ins
-                k = int(np.argmin(val))
-                if best is None or val[k] < best[0]:
-                    best = (float(val[k]), q, k, x)
-        assert best is not None
-        _, q, k, x = best
+        c = self.c
+        routes = [self.routes[q] for q in among]
+        offs = np.zeros(len(routes) + 1, np.int64)
+        offs[1:] = np.cumsum([len(r) for r in routes])
+        out = self._out
+        _kernels().insert_best(
+            c.A,
+            c.L,
+            int(a),
+            np.concatenate(routes).astype(np.int64, copy=False),
+            offs,
+            np.ascontiguousarray(self.len[among], float),
+            float(cap),
+            self.MU,
+            out,
+        )
+        q, k, x = among[int(out[0])], int(out[1]), int(out[2])
         qq = self.routes[q]
         self.routes[q] = np.concatenate([qq[: k + 1], [x], qq[k + 1 :]])
         self.len[q] = c.length(self.routes[q])

@@ -362,3 +362,52 @@ def or_opt(arc, length, r, seg_max, rounds):  # type: ignore[no-untyped-def]
             r[k] = rest[t]
             k += 1
     return r
+
+
+@njit(_F(_F2, _F1, _I, _I1, _I1, _F1, _F, _F, _I1), cache=True, nogil=True)
+def insert_best(arc, length, a, flat, offs, lens, cap, mu, out):  # type: ignore[no-untyped-def]
+    """Cheapest insertion of node ``a`` (either direction) into one of several routes.
+
+    The routes are ``flat[offs[t]:offs[t + 1]]`` with lengths ``lens[t]``; the value of
+    inserting ``x`` between ``p`` and ``s`` of route ``t`` is
+    ``max(lens[t] + ins - cap, 0) - max(lens[t] - cap, 0) + mu ins`` with
+    ``ins = arc[p, x] + arc[x, s] - arc[p, s] + length[x]`` (``_Search.insert_best``): per
+    route and direction the first least value (the first NaN if there is one), across
+    them the first strictly smaller. ``out = [t, k, x]``: insert ``x`` after position ``k``.
+    """
+    found = False
+    best = 0.0
+    for t in range(offs.shape[0] - 1):
+        lo = offs[t]
+        hi = offs[t + 1]
+        lq = lens[t]
+        eq = lq - cap
+        if eq < 0.0:
+            eq = 0.0
+        for o in range(2):
+            x = a if o == 0 else a ^ 1
+            kv = math.inf
+            kk = -1
+            nan_k = -1
+            for k in range(hi - lo - 1):
+                p = flat[lo + k]
+                s = flat[lo + k + 1]
+                ins = ((arc[p, x] + arc[x, s]) - arc[p, s]) + length[x]
+                e = (lq + ins) - cap
+                if e < 0.0:
+                    e = 0.0
+                v = (e - eq) + mu * ins
+                if math.isnan(v):
+                    nan_k = k
+                    break
+                if kk < 0 or v < kv:
+                    kv, kk = v, k
+            if nan_k >= 0:
+                kv, kk = math.nan, nan_k
+            if kk < 0:
+                continue
+            if not found or kv < best:
+                found = True
+                best = kv
+                out[0], out[1], out[2] = t, kk, x
+    return best if found else math.inf

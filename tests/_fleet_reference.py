@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from openskies import _fleet
 from openskies._fleet import IntArr, _Core, _Move, _Search
 
 
@@ -224,3 +225,26 @@ def _along(self: _Core, r: IntArr, e_rr: NDArray) -> tuple[NDArray, NDArray, NDA
         np.concatenate([[0.0], np.cumsum(rev)]),
         np.concatenate([[0.0], np.cumsum(dl)]),
     )
+
+
+def insert_best_reference(self: _Search, a: int, cap: float, among: list[int]) -> None:
+    """Insert node a (either direction) where the excess, then the length, grows least."""
+    c, am = self.c, self.c.A
+    best = None
+    for q in among:
+        qq = self.routes[q]
+        p, s = qq[:-1], qq[1:]
+        for x in (a, a ^ 1):
+            ins = am[p, x] + am[x, s] - am[p, s] + c.L[x]
+            new = self.len[q] + ins
+            val = _fleet._excess(new, cap) - _fleet._excess(self.len[q], cap) + self.MU * ins
+            k = int(np.argmin(val))
+            if best is None or val[k] < best[0]:
+                best = (float(val[k]), q, k, x)
+    assert best is not None
+    _, q, k, x = best
+    qq = self.routes[q]
+    self.routes[q] = np.concatenate([qq[: k + 1], [x], qq[k + 1 :]])
+    self.len[q] = c.length(self.routes[q])
+    self.owner[x // 2] = q
+    self.ver[q] += 1

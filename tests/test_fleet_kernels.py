@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _fleet_reference import or_opt_reference, pair_move_reference, two_opt_reference
+from _fleet_reference import (
+    insert_best_reference,
+    or_opt_reference,
+    pair_move_reference,
+    two_opt_reference,
+)
 
 from openskies import _fleet
 
@@ -152,3 +157,31 @@ def test_route_improvement_is_the_reference_one(seed: int) -> None:
                 changed += not np.array_equal(got, r)
     if seed % 3 == 0:
         assert changed  # there was something to improve
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_insertion_is_the_reference_one(seed: int) -> None:
+    """The cheapest insertion of a removed node: the same route and place as NumPy's."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(4, 40))
+    lengths, dist, rev = _instance(rng, n, one_sided=0.3 * (seed % 2), holes=0.02 * (seed % 3))
+    fleet = _fleet.Fleet(lengths, dist, reversible=rev)
+    k = int(rng.integers(2, min(5, n) + 1))
+    routes = _routes(rng, fleet, rev, k)
+    for trial in range(20):
+        a_route = int(rng.integers(k))
+        if len(routes[a_route]) <= 3:
+            continue
+        pos = int(rng.integers(1, len(routes[a_route]) - 1))
+        node = int(routes[a_route][pos])
+        cut = [r.copy() for r in routes]
+        cut[a_route] = np.delete(cut[a_route], pos)
+        among = sorted({int(q) for q in rng.choice(k, size=int(rng.integers(1, k + 1)))})
+        finite = [r for r in cut if np.isfinite(fleet.core.length(r))]
+        cap = float(np.median([fleet.core.length(r) for r in finite])) if finite else 100.0
+        got, want = _fleet._Search(fleet.core, cut), _fleet._Search(fleet.core, cut)
+        got.insert_best(node, cap, among)
+        with np.errstate(invalid="ignore"):  # the reference's inf - inf
+            insert_best_reference(want, node, cap, among)
+        for x, y in zip(got.routes, want.routes, strict=True):
+            assert np.array_equal(x, y), (seed, trial)
