@@ -91,9 +91,9 @@ DELTA_START = 0.01
 #: A ladder ends when a step this small fails.
 DELTA_MIN = 0.005
 #: Iterated local search per ladder step: at most this many perturbations ...
-ILS_ITERATIONS = 40
+ILS_ITERATIONS = 120
 #: ... and at most this many in a row without progress.
-ILS_STALL = 10
+ILS_STALL = 30
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
 REPAIR_ROUNDS = 5
 #: ... each adding this (km) to the transfers next to the offending items ...
