@@ -173,6 +173,19 @@ class StudyConfig(_Strict):
     #: With scenarios: the sensitivity runs (swath, overlap, turn margin).
     sensitivity: Annotated[bool, Strict()] = True
 
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _scenarios(cls, v: Any) -> Any:
+        """A single word is only "all"; anything else names the five options (the fix)."""
+        if isinstance(v, str) and v != "all":
+            names = ", ".join(get_args(ScenarioName))
+            msg = (
+                f"{v!r} is neither 'all' nor a list of scenarios: give 'all' or a list of "
+                f"some of {names} (e.g. [status_quo, replacement])"
+            )
+            raise ValueError(msg)
+        return v
+
 
 class PlanConfig(_Strict):
     """Config of a route plan (``openskies plan``)."""

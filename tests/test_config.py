@@ -252,6 +252,14 @@ EX = "exercise: {troops: 3, start: 2021-09-10, end: 2021-09-11, location: Brests
             "An-30B, Saab 340, OC-135B, Tu-214ON, or build openskies.aircraft.Aircraft(name, "
             "cruise_speed_kmh=..., range_km=..., min_altitude_m=..., max_altitude_m=...)",
         ),
+        # a misspelt "all": the message lists the five options
+        (
+            "study:\n  scenarios: al\n",
+            STUDY,
+            "study.scenarios (line 2): 'al' is neither 'all' nor a list of scenarios: give "
+            "'all' or a list of some of status_quo, poe_only, added_osa, replacement, "
+            "single_state (e.g. [status_quo, replacement])",
+        ),
     ],
 )
 def test_unusable_config_names_the_key_its_line_and_the_problem(
