@@ -114,7 +114,9 @@ def _pieces(n: int, idx_len: int) -> list[tuple[int, int]]:
 _strip_local = geodesy.strip_local
 
 
-def strip(coords: NDArray[np.float64], cross_track_km: tuple[float, float]) -> BaseGeometry:
+def strip(
+    coords: NDArray[np.float64], cross_track_km: tuple[float, float], *, ring: bool = True
+) -> BaseGeometry:
     """Ground strip imaged along a continuous sensor run (polyline of geodesic legs).
 
     Parameters
@@ -125,6 +127,10 @@ def strip(coords: NDArray[np.float64], cross_track_km: tuple[float, float]) -> B
     cross_track_km : (float, float)
         Signed offsets (km, positive to the right of the direction of travel) of
         the strip's edges.
+    ring : bool
+        A closed run is a ring flown round (True, the default: lanes) or a run that
+        ends where it began, flat at both ends (False: a flight plan's sensor run);
+        see :func:`openskies.geodesy.strip_local`.
 
     Returns
     -------
@@ -157,7 +163,7 @@ def strip(coords: NDArray[np.float64], cross_track_km: tuple[float, float]) -> B
             float(np.clip(round(mid[1] * 2.0) / 2.0, -89.5, 89.5)),
         )
         local, inv = geodesy.to_local(LineString(seg), centre=centre)
-        poly = _strip_local(local, ct_m)
+        poly = _strip_local(local, ct_m, ring=ring)
         back = geodesy.from_local(poly, inv, reference_lon=float(mid[0]))
         parts.append(geodesy.split_antimeridian(shapely.make_valid(back)))
     return _polygonal(shapely.union_all(parts))
@@ -172,9 +178,11 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     return shapely.MultiPolygon(polys)
 
 
-def strips(runs: list[NDArray[np.float64]], cross_track_km: tuple[float, float]) -> BaseGeometry:
+def strips(
+    runs: list[NDArray[np.float64]], cross_track_km: tuple[float, float], *, ring: bool = True
+) -> BaseGeometry:
     """Union of :func:`strip` over several runs (lon, lat) degrees."""
-    parts = [strip(r, cross_track_km) for r in runs]
+    parts = [strip(r, cross_track_km, ring=ring) for r in runs]
     parts = [p for p in parts if not p.is_empty]
     if not parts:
         return Polygon()

@@ -233,7 +233,7 @@ def footprint_lines(
     runs = _as_lines(lines)
     for r in runs:
         geodesy.check_lonlat(r[:, 0], r[:, 1], what="track vertex")
-    fp = _lanes.strips(runs, sen.cross_track_km)
+    fp = _lanes.strips(runs, sen.cross_track_km, ring=False)  # runs: flat at both ends
     if within is not None:
         fp = _lanes._polygonal(_clip_to(fp, within))
     return fp
@@ -282,7 +282,7 @@ def footprint(plan: FlightPlan, sensor: Sensor | str, *, clip: bool = True) -> B
         Empty when no leg has its sensor on.
     """
     sen = as_sensor(sensor)
-    fp = _lanes.strips(_sensor_runs(plan), sen.cross_track_km)
+    fp = _lanes.strips(_sensor_runs(plan), sen.cross_track_km, ring=False)
     if clip and not fp.is_empty:
         fp = _lanes._polygonal(_clip_to(fp, plan.territory.treaty_geometry))
     logger.debug("footprint of %s: %.0f km²", plan.name or "plan", geodesy.area_km2(fp))

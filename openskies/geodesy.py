@@ -592,7 +592,9 @@ def _erode_km(
     return geometry.difference(band)
 
 
-def strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeometry:
+def strip_local(
+    line: LineString, cross_track_m: tuple[float, float], *, ring: bool = True
+) -> BaseGeometry:
     """The planar strip beside a projected line between two signed offsets.
 
     Parameters
@@ -602,6 +604,11 @@ def strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeo
     cross_track_m : (float, float)
         Signed offsets ``lo < hi`` of the strip's edges, metres, positive to the
         right of the direction of travel.
+    ring : bool
+        What a closed line (last point on the first) is: a ring flown round, whose
+        closing vertex is a turn like any other (round join; default, e.g. a headland
+        pass), or a run that happens to end where it began, flat at both ends (False:
+        a sensor run of a flight plan, e.g. out and back with the sensor on).
 
     Returns
     -------
@@ -622,19 +629,28 @@ def strip_local(line: LineString, cross_track_m: tuple[float, float]) -> BaseGeo
     its densifier (``shapely.segmentize``) then turns into an empty polygon.
     """
     lo, hi = cross_track_m
-    if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
-        return line.buffer(hi, cap_style="flat", join_style="round", quad_segs=8)
     xy = np.asarray(line.coords)
+    closed = len(xy) > 2 and bool(np.allclose(xy[0], xy[-1], rtol=0.0, atol=1.0))
     parts = [line]
-    if len(xy) > 3 and np.allclose(xy[0], xy[-1], rtol=0.0, atol=1.0):
+    if closed and not ring:
+        # GEOS buffers a closed line as a ring (a round join where it closes): two open
+        # halves sharing one segment keep every interior join and both flat ends
+        if len(xy) == 3:  # out and back: a midpoint on each leg gives the halves a segment
+            xy = np.vstack([xy[0], (xy[0] + xy[1]) / 2, xy[1], (xy[1] + xy[2]) / 2, xy[2]])
+        k = len(xy) // 2
+        parts = [LineString(xy[: k + 1]), LineString(xy[k - 1 :])]
+    if lo < 0.0 < hi and abs(lo + hi) < 1e-6 * (hi - lo):
+        strips = [p.buffer(hi, cap_style="flat", join_style="round", quad_segs=8) for p in parts]
+        return strips[0] if len(strips) == 1 else shapely.union_all(strips)
+    if closed and ring and len(xy) > 3:
         # re-start the ring in the middle of its longest segment (the flat ends meet on a
         # straight), then buffer two open halves sharing one segment
         seg = np.hypot(*np.diff(xy, axis=0).T)
         j = int(np.argmax(seg))
         mid = (xy[j] + xy[j + 1]) / 2.0
-        ring = np.vstack([mid, xy[j + 1 : -1], xy[: j + 1], mid])
-        k = len(ring) // 2
-        parts = [LineString(ring[: k + 1]), LineString(ring[k - 1 :])]
+        loop = np.vstack([mid, xy[j + 1 : -1], xy[: j + 1], mid])
+        k = len(loop) // 2
+        parts = [LineString(loop[: k + 1]), LineString(loop[k - 1 :])]
 
     # shapely's single-sided buffer puts positive distances on the left
     def side(d: float) -> BaseGeometry:

@@ -254,3 +254,26 @@ def test_one_sided_strip_survives_densification() -> None:
     # the track is a densified geodesic in the plane: it bends by a few metres
     assert strip.area == pytest.approx(line.length * 25_000.0, rel=1e-4)
     assert shapely.segmentize(strip, 5000.0).area == pytest.approx(strip.area, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("cross_track_m", "radius_m"), [((-1000.0, 1000.0), 1000.0), ((0.0, 2000.0), 2000.0)]
+)
+def test_a_closed_run_is_flat_at_its_ends_and_a_ring_is_joined(cross_track_m, radius_m) -> None:
+    """Out and back along x: the strips, one half disc at the turn, and one more for a ring.
+
+    GEOS draws a round join with 8 segments a quarter circle: a half disc of radius r is the
+    16-gon's area, n/2 r^2 sin(2 pi / n) with n = 32 for the whole circle.
+    """
+    from shapely.geometry import LineString
+
+    line = LineString([(0, 0), (5000, 0), (10000, 0), (5000, 0), (0, 0)])
+    width = cross_track_m[1] - cross_track_m[0]
+    n = 32
+    half_disc = n / 4 * radius_m**2 * math.sin(2 * math.pi / n)
+    # centred: one strip 10 km x width; one-sided: a strip on each side of the line
+    strips = 10000.0 * width * (1 if cross_track_m[0] < 0 else 2)
+    run = geodesy.strip_local(line, cross_track_m, ring=False).area
+    ring = geodesy.strip_local(line, cross_track_m).area
+    assert run == pytest.approx(strips + half_disc, rel=1e-9)
+    assert ring == pytest.approx(strips + 2 * half_disc, rel=1e-9)

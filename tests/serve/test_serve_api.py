@@ -582,11 +582,6 @@ def test_footprint_area_matches_the_analytic_strip(client):
     assert out["geometry"]["type"] in ("Polygon", "MultiPolygon")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library: a sensor run that ends where it starts is buffered as a closed ring, "
-    "so coverage.footprint adds a round join (about half a swath disc) behind the airfield",
-)
 def test_footprint_of_an_out_and_back_run(client):
     """Out and back with sensors on: the strip plus a half disc at the turn, flat at Minsk."""
     out = client.post("/api/footprint", json=_minsk_out_and_back()).json()
