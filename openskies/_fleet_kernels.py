@@ -76,6 +76,49 @@ def _fmin(x, y):  # type: ignore[no-untyped-def]
     return x if x <= y else y
 
 
+@njit(_nt.void(_F2, _F1, _I1, _F1, _F1), cache=True, nogil=True)
+def _prefixes(arc, length, r, pre, flip):  # type: ignore[no-untyped-def]
+    """Prefix costs of route ``r`` (``_Core.prefix`` and ``_Core.flipped_prefix``).
+
+    ``pre[t]``: from the depot through ``r[t]``; ``flip[t]``: of ``r[: t + 1]`` flown
+    backwards and flipped.
+    """
+    acc = 0.0
+    accf = 0.0
+    for t in range(r.shape[0]):
+        s = length[r[t]]
+        sf = length[r[t] ^ 1]
+        if t >= 1:
+            s = s + arc[r[t - 1], r[t]]
+            sf = sf + arc[r[t] ^ 1, r[t - 1] ^ 1]
+        acc = acc + s if t >= 1 else s
+        accf = accf + sf if t >= 1 else sf
+        pre[t] = acc
+        flip[t] = accf
+
+
+@njit(_nt.void(_F2, _F1, _I1, _F1, _F1), cache=True, nogil=True)
+def _suffixes(arc, length, r, suf, flip):  # type: ignore[no-untyped-def]
+    """Suffix costs of route ``r`` (``_Core.suffix`` and ``_Core.flipped_suffix``).
+
+    ``suf[t]``: from ``r[t]`` to the depot; ``flip[t]``: of ``r[t:]`` flown backwards and
+    flipped.
+    """
+    m = r.shape[0]
+    acc = 0.0
+    accf = 0.0
+    for t in range(m - 1, -1, -1):
+        s = length[r[t]]
+        sf = length[r[t] ^ 1]
+        if t < m - 1:
+            s = s + arc[r[t], r[t + 1]]
+            sf = sf + arc[r[t + 1] ^ 1, r[t] ^ 1]
+        acc = acc + s if t < m - 1 else s
+        accf = accf + sf if t < m - 1 else sf
+        suf[t] = acc
+        flip[t] = accf
+
+
 @njit(
     _F(_F2, _F1, _I1, _I1, _F, _F, _I, _F, _F, _F, _F, _F, _I1),
     cache=True,
@@ -95,49 +138,11 @@ def pair_best(arc, length, rr, qq, lr, lq, mode, cap, er, eq, tot, mu, out):  # 
     flip_r = np.empty(mr)  # flipped prefix of rr
     flip_tl = np.empty(mr)  # flipped suffix of rr
     flip_q = np.empty(mq)  # flipped prefix of qq
-    acc = 0.0
-    accf = 0.0
-    for t in range(mr):
-        s = length[rr[t]]
-        sf = length[rr[t] ^ 1]
-        if t >= 1:
-            s = s + arc[rr[t - 1], rr[t]]
-            sf = sf + arc[rr[t] ^ 1, rr[t - 1] ^ 1]
-        acc = acc + s if t >= 1 else s
-        accf = accf + sf if t >= 1 else sf
-        pre_r[t] = acc
-        flip_r[t] = accf
-    acc = 0.0
-    accf = 0.0
-    for t in range(mr - 1, -1, -1):
-        s = length[rr[t]]
-        sf = length[rr[t] ^ 1]
-        if t < mr - 1:
-            s = s + arc[rr[t], rr[t + 1]]
-            sf = sf + arc[rr[t + 1] ^ 1, rr[t] ^ 1]
-        acc = acc + s if t < mr - 1 else s
-        accf = accf + sf if t < mr - 1 else sf
-        suf_r[t] = acc
-        flip_tl[t] = accf
-    acc = 0.0
-    accf = 0.0
-    for t in range(mq):
-        s = length[qq[t]]
-        sf = length[qq[t] ^ 1]
-        if t >= 1:
-            s = s + arc[qq[t - 1], qq[t]]
-            sf = sf + arc[qq[t] ^ 1, qq[t - 1] ^ 1]
-        acc = acc + s if t >= 1 else s
-        accf = accf + sf if t >= 1 else sf
-        pre_q[t] = acc
-        flip_q[t] = accf
-    acc = 0.0
-    for t in range(mq - 1, -1, -1):
-        s = length[qq[t]]
-        if t < mq - 1:
-            s = s + arc[qq[t], qq[t + 1]]
-        acc = acc + s if t < mq - 1 else s
-        suf_q[t] = acc
+    flip_qs = np.empty(mq)  # flipped suffix of qq (unused)
+    _prefixes(arc, length, rr, pre_r, flip_r)
+    _suffixes(arc, length, rr, suf_r, flip_tl)
+    _prefixes(arc, length, qq, pre_q, flip_q)
+    _suffixes(arc, length, qq, suf_q, flip_qs)
 
     best = math.inf
 
