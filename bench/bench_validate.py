@@ -9,6 +9,9 @@ Cases (issue 17, "fast at scale"):
   it is sampled along the geodesics every 28 m and written to a GPX track.
 - ``lawnmower-20k``: 40 parallel lanes 5 km apart over Belarus and Russia (28-33 deg E),
   each with 500 waypoints 0.7 km apart (20,000 waypoints), as a GPX track.
+- ``dense-10k-gps3m``: the dense 10,000-point track with GPS-like noise, each point
+  moved by a normal error of 3 m standard deviation east and north (seed 0): a
+  recorded track is not a perfect geodesic.
 
 Each case runs in a fresh subprocess: it reads the GPX written in a temporary
 directory (``openskies.flightplan.read``), validates once with the geometry caches
@@ -23,6 +26,7 @@ The 500-waypoint warm/cold check of the workbench lives in ``bench_validate_warm
 Usage (from the repository root)::
 
     .venv/bin/python bench/bench_validate.py [--cases dense-1k,dense-10k,dense-100k,lawnmower-20k]
+    .venv/bin/python bench/bench_validate.py --cases dense-10k-gps3m       # a noisy track
     .venv/bin/python bench/bench_validate.py --repo ../main --cases dense-1k   # before
 """
 
@@ -47,7 +51,14 @@ KUBINKA = (36.650002, 55.611695)
 SPACING_M = 28.0
 # survey pattern, km (east, north) from Kubinka; every line crossed once by a later one
 PATTERN = [(0, 0), (-90, 0), (-90, -30), (-20, -30), (-20, 20), (-60, 20), (-60, -40), (0, -40)]
-CASES = {"dense-1k": 1_000, "dense-10k": 10_000, "dense-100k": 100_000, "lawnmower-20k": 20_000}
+CASES = {
+    "dense-1k": 1_000,
+    "dense-10k": 10_000,
+    "dense-100k": 100_000,
+    "lawnmower-20k": 20_000,
+    "dense-10k-gps3m": 10_000,
+}
+GPS_SIGMA_M = 3.0
 GOALS = {"dense-10k": (5.0, None), "dense-100k": (10.0, 1024.0)}
 
 
@@ -76,6 +87,23 @@ def dense_track(n: int) -> np.ndarray:
         pts.extend(np.column_stack([lon, lat]))
     out = np.array(pts)[: n - 1]
     return np.vstack([out, [KUBINKA]])  # lands back at Kubinka
+
+
+def with_gps_noise(xy: np.ndarray, sigma_m: float, *, seed: int = 0) -> np.ndarray:
+    """``xy`` (lon, lat) with each point but the first and last moved by a normal error.
+
+    The error has standard deviation ``sigma_m`` metres east and north (independent),
+    applied as a geodesic step of that length and direction.
+    """
+    from openskies import geodesy
+
+    rng = np.random.default_rng(seed)
+    east, north = rng.normal(0.0, sigma_m, (2, len(xy)))
+    az = np.degrees(np.arctan2(east, north))
+    lon, lat, _ = geodesy.GEOD.fwd(xy[:, 0], xy[:, 1], az, np.hypot(east, north))
+    out = np.column_stack([lon, lat])
+    out[[0, -1]] = xy[[0, -1]]
+    return out
 
 
 def lawnmower(n_lanes: int = 40, per_lane: int = 500) -> np.ndarray:
@@ -132,6 +160,8 @@ print(json.dumps({
 
 def run_case(name: str, tmp: Path, repo: Path = REPO_ROOT) -> dict:
     xy = dense_track(CASES[name]) if name.startswith("dense") else lawnmower()
+    if name.endswith("-gps3m"):
+        xy = with_gps_noise(xy, GPS_SIGMA_M)
     path = tmp / f"{name}.gpx"
     write_gpx(path, xy)
     proc = subprocess.run(

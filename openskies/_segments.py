@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -137,6 +138,21 @@ def straight_stretches(
     return label
 
 
+def sort_pairs(
+    i: NDArray[np.int64], j: NDArray[np.int64], n_tree: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Distinct index pairs in (``i``, then ``j``) order, for ``0 <= j < n_tree``.
+
+    The order of ``np.lexsort((j, i))``, found by sorting one int64 key
+    ``i * n_tree + j`` (a single-key sort: faster than lexsort on millions of pairs).
+    """
+    m = np.int64(max(1, n_tree))
+    key = i.astype(np.int64) * m + j
+    key.sort()
+    si = key // m
+    return si, key - si * m
+
+
 def box_query(
     tree: shapely.STRtree, geoms: NDArray[np.object_], distance: float | tuple[float, float]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -208,14 +224,14 @@ def neighbour_blocks(
             count(total)
         if i.size == 0:
             continue
-        order = np.lexsort((j, i))
-        i, j = i[order], j[order]
+        i, j = sort_pairs(i, j, n)
         new = np.ones(i.size, bool)
         new[1:] = (i[1:] != i[:-1]) | (np.diff(j) > 1)
         starts = np.flatnonzero(new)
         ends = np.append(starts[1:], i.size) - 1
         b_i, b_lo, b_hi = i[starts], j[starts], j[ends]
-        np.add.at(n_blocks, b_i, 1)
+        stop = min(n, a + _CHUNK)
+        n_blocks[a:stop] += np.bincount(b_i - a, minlength=stop - a)
         own = (b_lo <= b_i) & (b_i <= b_hi)
         own_lo[b_i[own]] = b_lo[own]
         own_hi[b_i[own]] = b_hi[own]
@@ -254,11 +270,37 @@ def point_segment_distance(
     return np.linalg.norm(a + d * t[:, None] - p, axis=1)
 
 
+@dataclass(frozen=True)
+class TwoPassTest:
+    """The test of :func:`two_pass_certificates`: call it with ``(i, j, e)``.
+
+    Attributes
+    ----------
+    certified : callable
+        ``certified(i, j, e)``: True where the event ``e`` (xyz, metres) of the
+        segments ``i`` and ``j`` is proved to have at most two passes.
+    regardless_of_event : callable
+        ``regardless_of_event(i, j)``: True where every event of ``(i, j)`` is
+        proved so (the first two cases of :func:`two_pass_certificates`), so that
+        the pair's closest approach need not be computed; implies ``certified``.
+    """
+
+    certified: Callable[
+        [NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]], NDArray[np.bool_]
+    ]
+    regardless_of_event: Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.bool_]]
+
+    def __call__(
+        self, i: NDArray[np.int64], j: NDArray[np.int64], e: NDArray[np.float64]
+    ) -> NDArray[np.bool_]:
+        return self.certified(i, j, e)
+
+
 def two_pass_certificates(
     blocks: dict[str, NDArray[Any]],
     xyz: NDArray[np.float64],
     tol_m: float,
-) -> Callable[[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]], NDArray[np.bool_]]:
+) -> TwoPassTest:
     """A test that events ``e`` of segment pairs ``(i, j)`` have at most two passes.
 
     Parameters
@@ -273,8 +315,8 @@ def two_pass_certificates(
 
     Returns
     -------
-    callable
-        ``certified(i, j, e)``: boolean mask, True where the event ``e`` (xyz) of
+    TwoPassTest
+        Called as ``certified(i, j, e)``: boolean mask, True where the event ``e`` (xyz) of
         the segments ``i`` and ``j`` is proved (module docstring) to have at most
         two passes; False where only the exact count can tell. Three cases: the
         segments near ``i`` form one straight block; two straight blocks with
@@ -284,6 +326,8 @@ def two_pass_certificates(
         (a retrace, out and back along one line), or farther than ``tol``; one
         block over two straight stretches (a corner) with ``i`` and ``j`` on
         either side or the event within the lemma's reach of the corner vertex.
+        Its ``regardless_of_event(i, j)`` is the part of the test that needs no
+        event (the first two cases).
     """
     coarse = straight_stretches(xyz, max_angle_deg=STRAIGHT_DEG)
     fine = straight_stretches(xyz, max_angle_deg=FINE_DEG)
@@ -319,11 +363,15 @@ def two_pass_certificates(
     gap, k_near = blocks["other_gap_m"], blocks["other_nearest"]
     reach_m = reach_fraction(FINE_DEG) * tol_m - 1e-3  # 1 mm for rounding
 
+    def regardless_of_event(i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.bool_]:
+        # the first two cases hold for any event of (i, j): no distance needed
+        return one[i] | (two[i] & (lo[i] <= j) & (j <= hi[i]) & other_ok[i])
+
     def certified(
         i: NDArray[np.int64], j: NDArray[np.int64], e: NDArray[np.float64]
     ) -> NDArray[np.bool_]:
         in_other = (lo[i] <= j) & (j <= hi[i])
-        out = one[i] | (two[i] & in_other & other_ok[i])
+        out = regardless_of_event(i, j)
         # j in i's own block: the other block holds no pass through e when e is
         # farther than tol from it (distance to a set is 1-Lipschitz), at most one
         # when it is very straight and e within the lemma's reach of one of its segments
@@ -343,7 +391,7 @@ def two_pass_certificates(
             out[rest] = far | (other_fine[ir] & (k_near[ir] >= 0) & (r0 < reach_m))
         return out
 
-    return certified
+    return TwoPassTest(certified, regardless_of_event)
 
 
 def circling_runs(

@@ -912,8 +912,9 @@ def _densify(
 def _leg_lines(pts: NDArray[np.float64], ptr: NDArray[np.int64]) -> NDArray[np.object_]:
     n_legs = len(ptr) - 1
     counts = ptr[1:] - ptr[:-1] + 1
-    idx = np.concatenate([np.arange(ptr[i], ptr[i + 1] + 1) for i in range(n_legs)])
     owner = np.repeat(np.arange(n_legs), counts)
+    # the points ptr[i]..ptr[i + 1] of each leg i, on arrays (a recorded track has 100,000 legs)
+    idx = ptr[owner] + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     xy = pts[idx].copy()
     first_x = xy[np.cumsum(counts) - counts, 0]
     shift = -360.0 * np.floor((first_x + 180.0) / 360.0)

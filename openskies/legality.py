@@ -187,8 +187,8 @@ def _capped_query(
         if keep is not None:
             mask = keep(i, j)
             i, j = i[mask], j[mask]
-        order = np.lexsort((j, i))  # path order, not the tree's: results independent of it
-        i, j = i[order], j[order]
+        # path order, not the tree's: results independent of it
+        i, j = _segments.sort_pairs(i, j, len(tree))
         parts_i.append(i)
         parts_j.append(j)
     if not parts_i:
@@ -695,7 +695,11 @@ def _check_self_intersection(self) -> list[Violation]:
         count=lambda total: _count_pairs(total, f"{what}: segments near each segment"),
     )
     certified = _segments.two_pass_certificates(blocks, xyz, tol_m)
-    parts, seg_of = [], []
+    # pairs whose every event is certified (straight passes and clean crossings:
+    # most pairs of a dense track) need no closest approach
+    todo = np.flatnonzero(~certified.regardless_of_event(i, j))
+    i, j = i[todo], j[todo]
+    parts, seg_of = [np.zeros((0, 3))], [np.zeros(0, np.int64)]
     for a in range(0, i.size, 500_000):
         ia, ja = i[a : a + 500_000], j[a : a + 500_000]
         dist, c1, c2 = _seg_seg_distance(xyz[ia], xyz[ia + 1], xyz[ja], xyz[ja + 1])
@@ -719,8 +723,7 @@ def _check_self_intersection(self) -> list[Violation]:
         what=f"{what}: passes near the points found",
         keep=lambda e, sg: _point_seg_distance(events[e], xyz[sg], xyz[sg + 1]) <= tol_m,
     )
-    order = np.lexsort((s_idx, e_idx))
-    e_idx, s_idx = e_idx[order], s_idx[order]
+    # (e_idx, s_idx) come sorted by event, then segment: _capped_query's order.
     # A pass is a run of consecutive segments near the event point (vectorized: a
     # track crowding one place gives many events, each near many segments).
     passes = np.zeros(len(events), int)
@@ -785,14 +788,13 @@ def _check_circling(self) -> list[Violation]:
     calib = np.asarray(self.calibration, bool)
     exempt = np.zeros(n, bool)
     exempt[1:-1] = calib[:-1] | calib[1:]
-    w0, w1 = self.waypoints[0], self.waypoints[-1]
-    d0 = np.asarray(geodesy.distance_km(w0.lon, w0.lat, self.coords[:, 0], self.coords[:, 1]))
-    d1 = np.asarray(geodesy.distance_km(w1.lon, w1.lat, self.coords[:, 0], self.coords[:, 1]))
-    exempt |= (d0 <= TERMINAL_RADIUS_KM) | (d1 <= TERMINAL_RADIUS_KM)
-    for s in self.stops:  # landing and taking off at a declared stop
-        w = self.waypoints[s.waypoint]
-        d = np.asarray(geodesy.distance_km(w.lon, w.lat, self.coords[:, 0], self.coords[:, 1]))
-        exempt |= d <= TERMINAL_RADIUS_KM
+    # take-off and landing at the ends, and at a declared stop
+    for w in (
+        self.waypoints[0],
+        self.waypoints[-1],
+        *(self.waypoints[s.waypoint] for s in self.stops),
+    ):
+        exempt |= _within_km(w.lon, w.lat, self.coords, xyz, TERMINAL_RADIUS_KM)
     radius_m = CIRCLING_RADIUS_KM * 1000.0
     out = []
     for k, j, cum, centre in _segments.circling_runs(xyz, turn, exempt, radius_m):
@@ -805,6 +807,32 @@ def _check_circling(self) -> list[Violation]:
         out.append(
             Violation("circling", msg, leg=k, waypoint=k, location=(lon, lat), amount=abs(cum))
         )
+    return out
+
+
+def _within_km(
+    lon: float,
+    lat: float,
+    coords: NDArray[np.float64],
+    xyz: NDArray[np.float64],
+    radius_km: float,
+) -> NDArray[np.bool_]:
+    """``geodesy.distance_km(lon, lat, *coords.T) <= radius_km``, with fewer geodesics.
+
+    ``coords`` are (lon, lat) degrees and ``xyz`` the same points in ECEF metres
+    (:func:`_ecef`). The straight chord between two points of the ellipsoid is never
+    longer than the geodesic joining them on its surface, so a point whose chord
+    exceeds the radius by more than its rounding (1 m) is farther; the geodesic is
+    computed for the other points only (a recorded track near one end of the plan).
+    """
+    centre = _ecef(np.array([lon]), np.array([lat]))[0]
+    diff = xyz - centre
+    chord_m = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    out = np.zeros(len(coords), bool)
+    near = np.flatnonzero(chord_m <= radius_km * 1000.0 + 1.0)
+    if near.size:
+        d = np.asarray(geodesy.distance_km(lon, lat, coords[near, 0], coords[near, 1]))
+        out[near] = d <= radius_km
     return out
 
 

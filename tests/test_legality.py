@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import shapely
 from _plan_reference import BELARUS_LOOP, KUB, WGS84
@@ -21,7 +22,7 @@ from _plan_reference import sampled_km_inside as _sampled_km_inside
 from shapely.geometry import box
 from shapely.ops import nearest_points
 
-from openskies import _geodata, data
+from openskies import _geodata, data, geodesy, legality
 from openskies._errors import ValidationError
 from openskies.flightplan import (
     CIRCLING_RADIUS_KM,
@@ -308,6 +309,23 @@ def test_rule6_figure_of_eight_is_legal() -> None:
         y = 8.0 * math.sin(t) * math.cos(t) / (1 + math.sin(t) ** 2)
         eight.append(_fwd(centre, math.degrees(math.atan2(x, y)), math.hypot(x, y)))
     assert FlightPlan.from_waypoints([KUB, *eight, KUB]).validate() == []
+
+
+def test_terminal_radius_test_is_the_geodesic_one() -> None:
+    """legality._within_km (chord prefilter) equals GeographicLib's distance <= radius."""
+    rng = np.random.default_rng(5)
+    for lon0, lat0 in [(36.65, 55.61), (179.99, 65.0), (-179.9, -70.0), (10.0, 89.9)]:
+        az = rng.uniform(-180.0, 180.0, 400)
+        # around the 20 km radius to 1 cm, and far (the chord prefilter's side)
+        s_m = np.concatenate([20_000.0 + rng.choice([-0.01, 0.01], 300), rng.uniform(0, 9e5, 100)])
+        pts = [WGS84.Direct(lat0, lon0, a, s) for a, s in zip(az, s_m, strict=True)]
+        coords = np.array([(q["lon2"], q["lat2"]) for q in pts])
+        coords[:, 0] = geodesy.normalize_lon(coords[:, 0])
+        xyz = legality._ecef(coords[:, 0], coords[:, 1])
+        got = legality._within_km(lon0, lat0, coords, xyz, 20.0)
+        want = np.array([WGS84.Inverse(lat0, lon0, y, x)["s12"] <= 20_000.0 for x, y in coords])
+        assert np.array_equal(got, want)
+        assert 0 < got.sum() < len(got)
 
 
 def test_rule7_time_window() -> None:

@@ -5,13 +5,17 @@ waypoints) to 3 km, so that the 1 km same-point tolerance and the 10 km circling
 radius are met in every way, retraced, flown twice (a third pass everywhere) or
 looped; placed over Belarus, across the antimeridian, at 78 deg N and at 84 deg N.
 The fast checks must give exactly the brute-force violations (messages, legs,
-locations and amounts to the last bit).
+locations and amounts to the last bit). Dense recorded tracks (tests/_dense_tracks.py:
+crossings, retraces, passes near the tolerance, corners, zigzags, circles, at the same
+places) check the certificates where they matter, against the brute force at 90 m
+spacing and against the exact pass count of every event at 28 m.
 """
 
 from __future__ import annotations
 
 import math
 
+import _dense_tracks
 import numpy as np
 import pytest
 from _rule6_reference import circling, self_intersection
@@ -156,3 +160,86 @@ def test_lines_in_region_equals_geos_on_a_real_border() -> None:
     assert np.array_equal(covered, shapely.covered_by(lines, region))
     assert np.array_equal(hits, shapely.intersects(lines, region))
     assert 0 < covered.sum() < hits.sum() < len(lines)  # inside, across and outside all met
+
+
+# -- dense recorded tracks (tests/_dense_tracks.py): the certificates at work
+
+
+def _dense_plan(kind: str, centre: tuple[float, float], *, spacing_m: float, **how) -> FlightPlan:
+    seed = 100 * _dense_tracks.CENTRES.index(centre) + _dense_tracks.KINDS.index(kind)
+    coords = _dense_tracks.track(kind, centre, seed=seed, spacing_m=spacing_m, **how)
+    return _plan(coords, [False] * len(coords))
+
+
+@pytest.mark.parametrize(("kind", "centre"), [("cross", (27.5, 53.5)), ("star", (27.5, 53.5))])
+def test_fast_rule6_equals_brute_force_on_a_dense_track(kind, centre) -> None:
+    plan = _dense_plan(kind, centre, spacing_m=90.0)
+    assert legality._check_self_intersection(plan) == self_intersection(plan)
+    assert legality._check_circling(plan) == circling(plan)
+
+
+@pytest.mark.slow  # 40 tracks of 200-400 points, each checked by the O(n^2) brute force
+@pytest.mark.parametrize("centre", _dense_tracks.CENTRES)
+@pytest.mark.parametrize("kind", _dense_tracks.KINDS)
+def test_fast_rule6_equals_brute_force_on_dense_tracks(kind, centre) -> None:
+    # crossings, retraces, parallel passes near the 1 km tolerance, corners, zigzags
+    # around the 20 deg straightness bound, circles; Belarus, both sides of the
+    # antimeridian, 78 and 84 deg N
+    plan = _dense_plan(kind, centre, spacing_m=90.0)
+    assert legality._check_self_intersection(plan) == self_intersection(plan)
+    assert legality._check_circling(plan) == circling(plan)
+
+
+def _no_certificates(blocks, xyz, tol_m) -> _segments.TwoPassTest:
+    def none(i, j, e=None):
+        return np.zeros(len(i), bool)
+
+    return _segments.TwoPassTest(none, none)
+
+
+@pytest.mark.slow  # the exact pass count of every event of a 28 m track: 10-25 s
+def test_certificates_skip_many_pairs_and_change_nothing(monkeypatch) -> None:
+    """At 28 m spacing (too dense for the brute force) many pairs are skipped unmeasured.
+
+    On a survey pattern (lines 5 to 22 km long, no jitter: GPS noise of a few metres
+    breaks the straight stretches) with a third pass through one crossing, the
+    violations equal those of the exact pass count of every event (no certificate),
+    and the certificates that need no event cover a large share of the candidate
+    pairs (most of those away from the 11 corners and 4 crossings).
+    """
+    # across the antimeridian: the events are unwrapped like the segments
+    plan = _dense_plan("survey", (179.99, 65.0), spacing_m=28.0, jitter_m=0.0, scale=2.5)
+    seen = []
+    real = _segments.two_pass_certificates
+
+    def counting(blocks, xyz, tol_m) -> _segments.TwoPassTest:
+        test = real(blocks, xyz, tol_m)
+
+        def regardless(i, j):
+            mask = test.regardless_of_event(i, j)
+            seen.append(mask.mean())
+            return mask
+
+        return _segments.TwoPassTest(test.certified, regardless)
+
+    monkeypatch.setattr(_segments, "two_pass_certificates", counting)
+    fast = legality._check_self_intersection(plan)
+    assert seen[0] > 0.3
+    assert [v.amount for v in fast] == [3.0]  # the diagonal's crossing
+    monkeypatch.setattr(_segments, "two_pass_certificates", _no_certificates)
+    monkeypatch.setenv("OPENSKIES_MAX_SELF_PAIRS", "100000000")  # every event counted
+    assert fast == legality._check_self_intersection(plan)
+
+
+def test_sort_pairs_is_lexsort_order() -> None:
+    rng = np.random.default_rng(3)
+    for n_tree in (1, 2, 7, 100_000):
+        n = 5_000
+        key = rng.choice(n_tree * 50, size=min(n, n_tree * 50), replace=False)
+        i, j = key // n_tree, key % n_tree  # distinct pairs, j < n_tree
+        order = np.lexsort((j, i))
+        si, sj = _segments.sort_pairs(i, j, n_tree)
+        assert np.array_equal(si, i[order])
+        assert np.array_equal(sj, j[order])
+    si, sj = _segments.sort_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    assert si.size == sj.size == 0
