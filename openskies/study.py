@@ -306,14 +306,10 @@ class EntryPointStudy:
         return report.write_study_report(self, path, **kwargs)
 
     def _repr_html_(self) -> str:
-        from .report import _leaflet as _html
+        """The answer and key figures, as at the top of the report (a notebook's view)."""
+        from .report import study as _page
 
-        w = self.summary().round(3)
-        return _html.html_table(
-            list(map(str, w.columns)),
-            w.itertuples(index=False),
-            caption=f"Entry-point study: {self.params['territory']}",
-        )
+        return _page.study_summary_html(self)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -19,7 +19,9 @@ The four claims:
    flights than Kubinka, with its bracket, for each scenario where that is a question
    (``replacement``, ``single_state``; or says it never breaks even within the grid);
 3. **season** - the months for which the gain of claim 1 holds, and those in which no optical
-   imaging is possible (metric ``imageable`` = 0), when the table has months;
+   imaging is possible (metric ``imageable`` = 0), when the table has months; else that the
+   figures are for the year, with no daylight or season modelled (linked to the assumptions,
+   ``sec-assumptions``);
 4. **assumption** - the assumption that moves the result most (sensitivity), and whether it
    flips the conclusion.
 """
@@ -44,6 +46,7 @@ ANCHORS = {
     "break_even": "tab-break-even",
     "season": "tab-months",
     "assumption": "fig-sensitivity",
+    "scope": "sec-assumptions",
 }
 #: Plain words (with units) for the metrics a sentence may name.
 METRIC_WORDS = {
@@ -245,11 +248,21 @@ def _break_even_sentence(
     return Sentence("break_even", text, ANCHORS["break_even"])
 
 
+def _year_sentence() -> Sentence:
+    """The season clause of a table without months: the figures are for the year."""
+    text = (
+        "These figures are for the year as a whole: the study models no daylight, weather or "
+        "season (its tables have no month), so they do not say in which months the flights "
+        "can be flown."
+    )
+    return Sentence("season", text, ANCHORS["scope"])
+
+
 def _season_sentence(
     metrics: pd.DataFrame, sensor: str, scenario: str | None, budget_km: float | None
 ) -> Sentence | None:
-    if "month" not in metrics.columns:
-        return None
+    if "month" not in metrics.columns or metrics["month"].isna().all():
+        return _year_sentence()
     months = sorted(
         int(m) for m in pd.to_numeric(metrics["month"], errors="coerce").dropna().unique()
     )
