@@ -209,7 +209,7 @@ def _break_even_sentence(
         return None
     cand_n = names.get(cand, cand)
     inc_n = fig.short_name(names.get(inc, inc))
-    parts = []
+    found: list[tuple[tuple[float, ...] | None, str, str]] = []  # (key, claim, how)
     for scen in _BREAK_EVEN_SCENARIOS:
         row = fig._break_even_row(break_even, scen, sensor, "flights_100pct", None)
         if row is None:
@@ -224,6 +224,10 @@ def _break_even_sentence(
             "single_state": "as a Belarus-only airfield",
             "added_osa": f"when added beside {inc_n}",
         }[scen]
+        floor = fig.metric_rows(metrics, "min_budget_annex_e_km", sensor=sensor)
+        floor_km = _value(floor, scen)
+        if np.isfinite(floor_km) and (not np.isfinite(be) or floor_km > be):
+            how += f" (which Annex E para 5(A) allows only from {fig.fmt_km(floor_km)})"
         if np.isfinite(be):
             bracket = (
                 f" (bracketed {fig.fmt_km(lo)}–{fig.fmt_km(hi)})"
@@ -231,15 +235,26 @@ def _break_even_sentence(
                 else ""
             )
             if scen == "added_osa" and not grid.empty and np.isclose(be, grid.min()):
-                parts.append(f"at every distance studied (from {fig.fmt_km(be)}) {how}")
+                found.append((None, f"at every distance studied (from {fig.fmt_km(be)})", how))
             else:
-                lead = "from a maximum flight distance of" if not parts else "from"
-                parts.append(f"{lead} {fig.fmt_km(be)}{bracket} {how}")
+                found.append(((be, lo, hi), f"{fig.fmt_km(be)}{bracket}", how))
         else:
             top = fig.fmt_km(float(grid.max())) if not grid.empty else "the grid's end"
-            parts.append(f"never within the grid (up to {top}) {how}")
-        if len(parts) == 2:
+            found.append((None, f"never within the grid (up to {top})", how))
+        if len(found) == 2:
             break
+    # the same distance for two options is said once: "from 3,531 km ... when it replaces
+    # Kubinka or as a Belarus-only airfield"
+    parts = []
+    for k, (key, claim, how) in enumerate(found):
+        if key is not None and k > 0 and found[k - 1][0] is not None and found[k - 1][0] == key:
+            parts[-1] += f" or {how}"
+            continue
+        if key is not None:
+            lead = "from a maximum flight distance of" if not parts else "from"
+            parts.append(f"{lead} {claim} {how}")
+        else:
+            parts.append(f"{claim} {how}")
     if not parts:
         return None
     text = (
@@ -315,6 +330,10 @@ def _assumption_sentence(
     top = fig.assumption_ranking(case).iloc[0]
     metric = str(case["metric"].iloc[0])
     scen = fig.scenario_label(str(case["scenario"].iloc[0]), names, inc, cand)
+    if "budget_km" in case.columns:
+        b = pd.to_numeric(case["budget_km"], errors="coerce").iloc[0]
+        if np.isfinite(b):
+            scen += f" at {fig.fmt_km(b)}"
     words = METRIC_WORDS.get(metric, metric)
     if top["spread"] == 0:
         text = (
@@ -322,19 +341,47 @@ def _assumption_sentence(
             f"{words} ({scen}, {case['sensor'].iloc[0]})."
         )
         return Sentence("assumption", text, ANCHORS["assumption"])
+    # the setting reported: one that flips the conclusion when there is one (the largest
+    # change among those), else the one that moves the result most
+    g = case[case["assumption"] == top["assumption"]]
+    d = (g["value"] - g["baseline"]).abs().fillna(np.inf)
+    flipping = g[g["flips"] > 0]
+    row = flipping.loc[d[flipping.index].idxmax()] if len(flipping) else g.loc[d.idxmax()]
+
+    def show(x: float) -> str:
+        if metric == "break_even_km":
+            return fig.fmt_km(x) if np.isfinite(x) else "never within the grid"
+        return _n(x) if np.isfinite(x) else "n/a"
+
     if metric == "break_even_km":
-        base = fig.fmt_km(top["baseline"]) if np.isfinite(top["baseline"]) else "never"
-        new = fig.fmt_km(top["value"]) if np.isfinite(top["value"]) else "never within the grid"
         words = "break-even distance"
-    else:
-        base, new = _n(top["baseline"]), _n(top["value"]) if np.isfinite(top["value"]) else "n/a"
-    text = (
-        f"The assumption that matters most is {top['assumption']}: at {top['setting']} the "
-        f"{words} ({scen}, {case['sensor'].iloc[0]}) moves from {base} to {new}"
+    verb = "go" if metric.startswith("flights") else "goes"
+    base, new = float(row["baseline"]), float(row["value"])
+    move = (
+        (f"stay at {show(base)}" if metric.startswith("flights") else f"stays at {show(base)}")
+        if base == new
+        else f"{verb} from {show(base)} to {show(new)}"
     )
+    text = (
+        f"The assumption that matters most is {top['assumption']}: at {row['setting']}, the "
+        f"{words} ({scen}, {case['sensor'].iloc[0]}) {move}"
+    )
+    # the status quo is planned again under the same setting: its change is part of the flip
+    sq = sensitivity[
+        (sensitivity["scenario"] == "status_quo")
+        & (sensitivity["assumption"] == top["assumption"])
+        & (sensitivity["setting"] == row["setting"])
+        & (sensitivity["sensor"] == case["sensor"].iloc[0])
+        & (sensitivity["metric"] == metric)
+    ]
+    if len(sq):
+        qb, qv = (pd.to_numeric(sq[c], errors="coerce").iloc[0] for c in ("baseline", "value"))
+        if np.isfinite(qb) and np.isfinite(qv) and qb != qv:
+            who = fig.short_name(names.get(inc, inc))
+            text += f" while {who}'s {verb} from {show(qb)} to {show(qv)}"
     text += (
         ", which flips the conclusion."
-        if top["flips"] > 0
+        if len(flipping)
         else "; no setting tried flips the conclusion."
     )
     return Sentence("assumption", text, ANCHORS["assumption"])
@@ -430,9 +477,11 @@ def break_even_table(
                 "scenario": fig.scenario_label(str(row.scenario), nm, inc, cand),
                 "sensor": str(row.sensor),
                 "result": METRIC_WORDS.get(str(row.metric), str(row.metric)),
-                "break-even (km)": fig.fmt_num(be) if np.isfinite(be) else "never in the grid",
+                "break-even (km)": (
+                    fig.fmt_num(be, digits=0) if np.isfinite(be) else "never in the grid"
+                ),
                 "bracket (km)": (
-                    f"{fig.fmt_num(lo)}–{fig.fmt_num(hi)}"
+                    f"{fig.fmt_num(lo, digits=0)}–{fig.fmt_num(hi, digits=0)}"
                     if np.isfinite(lo) and np.isfinite(hi)
                     else ""
                 ),

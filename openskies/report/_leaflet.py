@@ -162,6 +162,7 @@ table.os-popup td { padding: 1px 0; }
 figure.os-figure { margin: 14px 0 20px; break-inside: avoid; page-break-inside: avoid; }
 figure.os-figure svg, figure.os-figure img { display: block; width: 100%; max-width: 1000px;
   height: auto; }
+figure.os-figure.os-small svg { max-width: 640px; }
 figure.os-figure figcaption { font-size: 0.9rem; color: #3d444d; max-width: 900px; }
 .os-summary { font-size: 1.05rem; font-weight: 600; cursor: pointer; margin: 0.4em 0; }
 .os-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 6px;

@@ -399,10 +399,14 @@ def _option_figures(study: Any, sensor: str, names: Mapping[str, str]) -> list[K
         def draw_sens(f: Any = None) -> Any:
             case = figs.sensitivity_focus(sens[sens["sensor"] == sensor] if sensor else sens)
             met = str(case["metric"].iloc[0])
+            label = figs.scenario_label(str(case["scenario"].iloc[0]), names, inc, cand)
+            if "budget_km" in case.columns:
+                b = pd.to_numeric(case["budget_km"], errors="coerce").iloc[0]
+                label += f" at {figs.fmt_km(b)}" if np.isfinite(b) else ""
             return figs.sensitivity_figure(
                 case,
                 metric_label=_axis_label(metric_words(met), _unit_of(m, met)),
-                scenario_text=figs.scenario_label(str(case["scenario"].iloc[0]), names, inc, cand),
+                scenario_text=label,
                 fig=f,
             )
 

@@ -44,22 +44,18 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     fig = Figure(figsize=(7.0, 3.6))
     FigureCanvasSVG(fig)
     ax = fig.add_subplot(1, 1, 1)
-    colors = [
-        PALETTE["route"],
-        PALETTE["route_alt"],
-        PALETTE["observed"],
-        PALETTE["skipped"],
-        PALETTE["footprint"],
-        "#000000",
-    ]
-    for k, ((icao, sensor), grp) in enumerate(curves.groupby(["icao", "sensor"], sort=False)):
+    icaos = list(dict.fromkeys(curves["icao"]))
+    sensors_ = list(dict.fromkeys(curves["sensor"]))
+    colors = dict(zip(icaos, _role_colours(icaos), strict=True))
+    styles = ["-", "--", ":", "-."]
+    for (icao, sensor), grp in curves.groupby(["icao", "sensor"], sort=False):
         g = grp.sort_values("budget_km")
         tag = " (hyp.)" if icao in hypothetical else ""
         ax.plot(
             g["budget_km"],
             100 * g["fraction"],
-            color=colors[k % len(colors)],
-            linestyle="-" if k % 2 == 0 else "--",
+            color=colors[icao],
+            linestyle=styles[sensors_.index(sensor) % len(styles)],
             label=f"{icao}{tag} {sensor}",
         )
     ax.set_xlabel("maximum flight distance (km)")
@@ -150,17 +146,35 @@ def _markdown_option_tables(study: Any) -> list[str]:
 
 
 def _sensitivity_rows(study: Any, names: dict[str, str]) -> tuple[list[list[Any]], int]:
-    """Sensitivity rows in plain words, those that flip first; and the number that flip."""
+    """Rows that flip, in plain words, with the status quo's value beside; how many flip.
+
+    A conclusion compares Minsk with the status quo, and both are planned again under each
+    setting: the status quo's value under the setting is what makes an unchanged Minsk value
+    flip.
+    """
     sens = study.sensitivity
     if not len(sens):
         return [], 0
     inc, cand = study.params["candidates"][0], study.params["candidates"][-1]
     units = study.metrics.drop_duplicates("metric").set_index("metric")["unit"]
     flips = sens[sens["flips"] == 1]
-    shown = flips if len(flips) else sens.head(0)
+    order = {s: k for k, s in enumerate(study.params["sensors"])}
+    flips = flips.assign(_o=flips["sensor"].map(order)).sort_values("_o", kind="stable")
+    sq = sens[sens["scenario"] == "status_quo"].set_index(
+        ["assumption", "setting", "sensor", "metric"]
+    )
     rows = []
-    for r in shown.itertuples(index=False):
+    for r in flips.itertuples(index=False):
         unit = "km" if r.metric == "break_even_km" else units.get(r.metric, "")
+        key = (r.assumption, r.setting, r.sensor, r.metric)
+        if key in sq.index:
+            q = sq.loc[[key]].iloc[0]
+            inc_text = (
+                f"{_summary.number(q['baseline'], unit) or 'never'} → "
+                f"{_summary.number(q['value'], unit) or 'never'}"
+            )
+        else:
+            inc_text = ""
         rows.append(
             [
                 str(r.assumption),
@@ -169,11 +183,26 @@ def _sensitivity_rows(study: Any, names: dict[str, str]) -> tuple[list[list[Any]
                 str(r.sensor),
                 _summary.metric_words(str(r.metric)),
                 _km(r.budget_km),
-                _summary.number(r.baseline, unit) or "never",
-                _summary.number(r.value, unit) or "never",
+                f"{_summary.number(r.baseline, unit) or 'never'} → "
+                f"{_summary.number(r.value, unit) or 'never'}",
+                inc_text,
             ]
         )
     return rows, len(flips)
+
+
+def _break_even_words(study: Any, names: dict[str, str]) -> pd.DataFrame | None:
+    """The break-even table in plain words, the headline sensor first (None: no table)."""
+    if not (getattr(study, "scenario_study", False) and len(study.break_even)):
+        return None
+    t = _answer.break_even_table(study.break_even, names=names, metrics=study.metrics)
+    order = {s: k for k, s in enumerate(study.params["sensors"])}
+    return (
+        t.assign(_o=t["sensor"].map(order))
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
 
 
 def _figures_html(figures: list[_summary.KeyFigure]) -> str:
@@ -327,19 +356,13 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         ("Imaged by both (the tints mix)", _mix(colours[0], colours[-1])),
         ("Hypothetical airfield", PALETTE["hypothetical"]),
         ("Observed territory (outline)", PALETTE["territory"]),
-        ("Reach layer: short round trip", ramp(0.0)),
-        ("Reach layer: long round trip", ramp(1.0)),
     ]
     _html.add_legend(m, legend, title="Legend", position="bottomleft")
     _html.add_layer_control(m, collapsed=True)
 
     # -- above the map: the answer, then the figures
     anchors = {f.anchor for f in summ.figures} | {"sec-tables", "sec-assumptions", "tab-months"}
-    be_table = (
-        _answer.break_even_table(study.break_even, names=names, metrics=study.metrics)
-        if getattr(study, "scenario_study", False) and len(study.break_even)
-        else None
-    )
+    be_table = _break_even_words(study, names)
     if be_table is not None:
         anchors.add("tab-break-even")
     scope = f'<p class="os-scope">{_esc(summ.scope)}.</p>'
@@ -354,7 +377,7 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     reach_fig = ""
     if len(study.reach_curves):
         reach_fig = (
-            '<figure class="os-figure" id="fig-reach">\n'
+            '<figure class="os-figure os-small" id="fig-reach">\n'
             f"{_reach_chart_svg(study.reach_curves, hyp)}\n<figcaption>Share of the territory "
             "one flight can reach and image, against the maximum flight distance (reach model, "
             "an upper bound).</figcaption>\n</figure>"
@@ -370,8 +393,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
         m,
         "<p>Every airfield's best single flight and its footprint are shown "
         f"({_esc(first_sensor)}); the layer button (top right) switches on the full-coverage "
-        "flights, the reach of each airfield and the other sensors. Click a route for its "
-        "counted length.</p>",
+        "flights, the reach of each airfield (cells from blue, a short round trip, to pink, a "
+        "long one) and the other sensors. Click a route for its counted length.</p>",
         title="Interactive map",
         section_id="sec-map",
         above_map=True,
@@ -393,6 +416,7 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     if getattr(study, "scenario_study", False) and len(study.sensitivity):
         rows, n_flip = _sensitivity_rows(study, names)
         n_all = len(study.sensitivity)
+        inc_icao, cand_icao = p["candidates"][0], p["candidates"][-1]
         text = (
             f"<p>{n_flip} of {n_all} comparisons flip under another assumption"
             + (": they are listed below." if n_flip else "; no conclusion changes.")
@@ -407,8 +431,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
                     "sensor",
                     "result",
                     "Minsk distance (km)",
-                    "baseline",
-                    "under the setting",
+                    f"{figs.short_name(names.get(cand_icao, cand_icao))}: baseline → setting",
+                    f"{figs.short_name(names.get(inc_icao, inc_icao))}: baseline → setting",
                 ],
                 rows,
             )
@@ -567,15 +591,10 @@ def _pdf_tables(study: Any, names: dict[str, str]) -> list[tuple[str, pd.DataFra
 
     out: list[tuple[str, pd.DataFrame]] = []
     if getattr(study, "scenario_study", False) and len(study.break_even):
-        out.append(
-            (
-                "Break-even Minsk distance (km)",
-                _answer.break_even_table(study.break_even, names=names, metrics=study.metrics),
-            )
-        )
+        out.append(("Break-even Minsk distance (km)", _break_even_words(study, names)))
     if getattr(study, "scenario_study", False) and len(study.sensitivity):
         rows, n_flip = _sensitivity_rows(study, names)
-        cols = ["assumption", "setting", "option", "sensor", "result", "km", "base", "then"]
+        cols = ["assumption", "setting", "option", "sensor", "result", "km", "Minsk", "status quo"]
         out.append(
             (
                 f"Sensitivity: {n_flip} of {len(study.sensitivity)} comparisons flip",
