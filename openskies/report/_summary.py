@@ -242,7 +242,8 @@ def _maps_figure(
     inc, cand = _candidates(study)
     hyp = _hypothetical(study)
     routes, afs = [], []
-    for icao, role in ((inc, "incumbent"), (cand, "candidate")):
+    pairs = [(inc, "incumbent")] + ([(cand, "candidate")] if cand != inc else [])
+    for icao, role in pairs:
         budget = budgets.get(icao)
         if budget is None:
             continue
@@ -264,7 +265,7 @@ def _maps_figure(
         )
     if not routes:
         return None
-    for icao, role in ((inc, "incumbent"), (cand, "candidate")):
+    for icao, role in pairs:
         try:
             a = reg.airfield(icao)
         except KeyError:
@@ -289,7 +290,7 @@ def _maps_figure(
     land = _geodata.countries("land")
     members = set(getattr(terr, "members", ()) or ())
     group_codes: set[str] = set()
-    for icao in (inc, cand):
+    for icao, _role in pairs:
         try:
             g = reg.airfield(icao).group
         except KeyError:
@@ -451,6 +452,18 @@ def _plain_answer(study: Any, sensor: str, names: Mapping[str, str]) -> list[_an
         return [_answer.Sentence("helps", text, "sec-tables")]
     sq_v = float(sq["value"].iloc[0])
     out = []
+    if len(study.params["candidates"]) < 2:
+        lo = lows[lows["icao"] == inc]
+        lo_t = f" (proved minimum {figs.fmt_num(float(lo['value'].iloc[0]))})" if len(lo) else ""
+        out.append(
+            _answer.Sentence(
+                "helps",
+                f"From {names.get(inc, inc)} at {figs.fmt_km(sq['budget_km'].iloc[0])}, imaging "
+                f"all of {terr.name} with the {sensor_text(sensor)} sensor takes "
+                f"{figs.fmt_num(sq_v)} flights{lo_t}.",
+                "fig-maps",
+            )
+        )
     for r in rows[rows["icao"] != inc].itertuples(index=False):
         v = float(r.value)
         lo = lows[(lows["icao"] == r.icao) & np.isclose(lows["budget_km"], r.budget_km)]
@@ -502,6 +515,8 @@ def summary(study: Any) -> Summary:
     title = (
         f"Is {terr.name} easier to inspect from {figs.short_name(names.get(cand, cand))} "
         f"than from {figs.short_name(names.get(inc, inc))}?"
+        if cand != inc
+        else f"How easy is {terr.name} to inspect from {figs.short_name(names.get(inc, inc))}?"
     )
     labels = [
         f"{names.get(c, c)} ({c}){' (hypothetical)' if c in hyp else ''}" for c in p["candidates"]

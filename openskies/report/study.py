@@ -195,7 +195,11 @@ def _break_even_words(study: Any, names: dict[str, str]) -> pd.DataFrame | None:
     """The break-even table in plain words, the headline sensor first (None: no table)."""
     if not (getattr(study, "scenario_study", False) and len(study.break_even)):
         return None
-    t = _answer.break_even_table(study.break_even, names=names, metrics=study.metrics)
+    # the scenario labels name the status quo's airfield: from the metrics when they have it
+    with_sq = "status_quo" in set(study.metrics["scenario"])
+    t = _answer.break_even_table(
+        study.break_even, names=names, metrics=study.metrics if with_sq else None
+    )
     order = {s: k for k, s in enumerate(study.params["sensors"])}
     return (
         t.assign(_o=t["sensor"].map(order))
