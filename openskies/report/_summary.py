@@ -161,7 +161,8 @@ class Summary:
 # --------------------------------------------------------------------------- building it
 
 
-def _target(study: Any) -> Any:
+def target(study: Any) -> Any:
+    """The territory studied: the study's own (it may be a part of one) or the bundled one."""
     from .. import data
 
     target = getattr(study, "target", None)
@@ -237,10 +238,10 @@ def _maps_figure(
     """Side-by-side maps of each candidate's best single flight, at the same scale."""
     from .. import data
 
-    terr = _target(study)
+    terr = target(study)
     reg = data.regime(study.params["year"])
     inc, cand = _candidates(study)
-    hyp = _hypothetical(study)
+    hyp = hypothetical(study)
     routes, afs = [], []
     pairs = [(inc, "incumbent")] + ([(cand, "candidate")] if cand != inc else [])
     for icao, role in pairs:
@@ -329,7 +330,8 @@ def _maps_figure(
     return _try(KeyFigure("maps", caption, draw))
 
 
-def _hypothetical(study: Any) -> set[str]:
+def hypothetical(study: Any) -> set[str]:
+    """Candidates that are hypothetical designations (never Open Skies airfields)."""
     p = study.params
     if "hypothetical" in p:
         return set(p["hypothetical"])
@@ -354,7 +356,7 @@ def headline_budgets(study: Any, sensor: str) -> dict[str, float]:
 
 def _option_figures(study: Any, sensor: str, names: Mapping[str, str]) -> list[KeyFigure]:
     m = study.metrics
-    terr = _target(study)
+    terr = target(study)
     be = study.break_even if len(study.break_even) else None
     kw = {"sensor": sensor, "territory_name": terr.name, "sensor_label": sensor_text(sensor)}
     out: list[KeyFigure | None] = [
@@ -442,7 +444,7 @@ def _unit_of(metrics: pd.DataFrame, metric: str) -> str:
 def _plain_answer(study: Any, sensor: str, names: Mapping[str, str]) -> list[_answer.Sentence]:
     """The answer of a plain comparison of candidates (no legal options): flights per candidate."""
     m = study.metrics
-    terr = _target(study)
+    terr = target(study)
     inc, _cand = _candidates(study)
     rows = m[(m["metric"] == "flights_100pct") & (m["sensor"] == sensor)]
     lows = m[(m["metric"] == "flights_lower_bound") & (m["sensor"] == sensor)]
@@ -507,11 +509,11 @@ def summary(study: Any) -> Summary:
         demand), the headline sensor and the airfields' names.
     """
     p = study.params
-    terr = _target(study)
+    terr = target(study)
     sensor = str(p["sensors"][0])
     names = _names(study)
     inc, cand = _candidates(study)
-    hyp = _hypothetical(study)
+    hyp = hypothetical(study)
     title = (
         f"Is {terr.name} easier to inspect from {figs.short_name(names.get(cand, cand))} "
         f"than from {figs.short_name(names.get(inc, inc))}?"

@@ -72,23 +72,10 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _target(study: Any) -> Any:
-    """The territory studied: the study's own (it may be a part of one) or the bundled one."""
-    from .. import data
-
-    target = getattr(study, "target", None)
-    if target is not None:
-        return target
-    return data.territory(study.params["territory"], year=study.params["year"])
-
-
-def _hypothetical(study: Any) -> set[str]:
-    """Candidates that are hypothetical designations (never Open Skies airfields)."""
-    p = study.params
-    if "hypothetical" in p:
-        return set(p["hypothetical"])
-    m = study.metrics
-    return {c for c in p["candidates"] if bool(m.loc[m["icao"] == c, "hypothetical"].any())}
+#: The territory studied, and the candidates that are hypothetical designations
+#: (defined once, in the summary the page shares with the PDF and the notebook view).
+_target = _summary.target
+_hypothetical = _summary.hypothetical
 
 
 def _km(v: Any) -> str:
