@@ -60,6 +60,19 @@ def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     page = (out / "ranking.html").read_text()
     assert "Minsk National" in page
     assert _html.external_references(page) == []
+    # the same order as the study's report: the answer, the figure, the map, the tables
+    order = [
+        page.index('id="answer"'),
+        page.index('id="figures"'),
+        page.index('class="folium-map'),
+        page.index('id="tab-ranking-1"'),
+    ]
+    assert order == sorted(order)
+    answer = page[order[0] : order[1]]
+    best = csv[(csv["status"] == "ok") & (csv["rank"] == csv["rank"].min())].iloc[0]
+    assert f"the best of {int((csv['status'] == 'ok').sum())} candidates" in answer
+    assert str(best["icao"]) in answer
+    assert 'href="#tab-ranking-1"' in answer
 
 
 @pytest.mark.slow

@@ -21,3 +21,21 @@ def test_exercise_html_renders_offline(tmp_path, chromium, browser_artifacts_dir
     assert res.requests == []
     # Belarus outline + 4 discs + 2 routes + 2 entry points + home base
     assert res.count_class("leaflet-interactive") >= 10
+    # the answer first (generated from the tables), then the figure, the map, the tables
+    dom = res.dom
+    order = [
+        dom.index('id="answer"'),
+        dom.index('id="fig-time"'),
+        dom.index('class="folium-map'),
+        dom.index('id="tab-obligations"'),
+        dom.index('id="tab-time"'),
+    ]
+    assert order == sorted(order)
+    import pandas as pd
+
+    summary = pd.read_csv(out / "time_to_image.csv")
+    answer = dom[order[0] : order[1]]
+    for label in summary.loc[summary["imageable"], "label"]:
+        assert label in answer
+    hours = summary.loc[summary["imageable"], "hours_to_image"].min()
+    assert f"{hours:.1f} h after the trigger" in answer
