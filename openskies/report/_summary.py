@@ -171,14 +171,20 @@ def target(study: Any) -> Any:
     return data.territory(study.params["territory"], year=study.params["year"])
 
 
-def sensor_text(name: str) -> str:
-    """A sensor preset in words: ``"panoramic optical (optical_high_pan)"``."""
+def sensor_text(name: str, *, title: bool = False) -> str:
+    """A sensor preset in words: ``"panoramic optical (optical_high_pan)"``.
+
+    ``title=True`` gives the form for a figure title, which is already in parentheses:
+    ``"optical_high_pan: panoramic optical"``.
+    """
     try:
         s = sensors.preset(str(name))
     except (KeyError, ValueError):
         return str(name)
     words = " ".join(str(w) for w in (s.scan, s.kind) if w)
-    return f"{words} ({name})" if words else str(name)
+    if not words:
+        return str(name)
+    return f"{name}: {words}" if title else f"{words} ({name})"
 
 
 def _names(study: Any) -> dict[str, str]:
@@ -307,7 +313,7 @@ def _maps_figure(
         ~land["adm0_a3"].isin(members | group_codes) & land.intersects(window)
     ].sort_values("name")
     neighbours = {str(r.name): r.geometry for r in others.itertuples(index=False)}
-    title = f"Best single flight from each airfield ({sensor_text(sensor)}), same scale"
+    title = f"Best single flight from each airfield ({sensor_text(sensor, title=True)}), same scale"
 
     def draw(fig: Any = None) -> Any:
         return figs.route_maps_figure(
@@ -358,7 +364,11 @@ def _option_figures(study: Any, sensor: str, names: Mapping[str, str]) -> list[K
     m = study.metrics
     terr = target(study)
     be = study.break_even if len(study.break_even) else None
-    kw = {"sensor": sensor, "territory_name": terr.name, "sensor_label": sensor_text(sensor)}
+    kw = {
+        "sensor": sensor,
+        "territory_name": terr.name,
+        "sensor_label": sensor_text(sensor, title=True),
+    }
     out: list[KeyFigure | None] = [
         _try(
             KeyFigure(
