@@ -157,8 +157,8 @@ table.os-popup td { padding: 1px 0; }
 .os-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 10px; font-size: 12px;
   line-height: 1.5; }
 .os-legend-title { font-weight: 600; margin-bottom: 2px; }
-.os-answer p { font-size: 1.05rem; line-height: 1.55; margin: 0.3em 0; }
-.os-answer a.os-evidence { font-size: 0.85rem; white-space: nowrap; }
+section#answer p { font-size: 1.05rem; line-height: 1.55; margin: 0.3em 0; }
+section#answer a.os-evidence { font-size: 0.85rem; white-space: nowrap; }
 figure.os-figure { margin: 14px 0 20px; break-inside: avoid; page-break-inside: avoid; }
 figure.os-figure svg, figure.os-figure img { display: block; width: 100%; max-width: 1000px;
   height: auto; }
