@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -412,7 +413,9 @@ def _hours_chart_svg(res: Mapping[str, Any]) -> str | None:
         height=0.6,
         label="waiting for daylight",
     )
-    ax.set_yticks(y, [str(r["label"]) for r in rows], fontsize=8)
+    # a label may be long (a user's config): cut, so that the bars keep their room
+    labels = [textwrap.shorten(str(r["label"]), 40, placeholder="…") for r in rows]
+    ax.set_yticks(y, labels, fontsize=8)
     for yy, t in zip(y, total, strict=True):
         ax.text(t, yy, f" {_hours(t)}", va="center", fontsize=8)
     ax.set_xlim(0, float(total.max()) * 1.2 or 1.0)

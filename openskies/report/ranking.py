@@ -10,6 +10,7 @@ import html as _htmllib
 import json
 import logging
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -244,7 +245,12 @@ def _score_chart_svg(ranking: pd.DataFrame, *, top: int = 10) -> str:
     colors = [figs.COLORS["incumbent"] if i == ref else figs.COLORS["candidate"] for i in g["icao"]]
     vals = g[metric].astype(float).to_numpy()
     ax.barh(y, vals, color=colors, height=0.6)
-    ax.set_yticks(y, [f"{_RANK_TEXT(r)}. {n}" for r, n in zip(g["rank"], g["name"], strict=True)])
+    # a name may be long (a user's designation): cut, so that the bars keep their room
+    labels = [
+        f"{_RANK_TEXT(r)}. {textwrap.shorten(str(n), 40, placeholder='…')}"
+        for r, n in zip(g["rank"], g["name"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
     for yy, v in zip(y, vals, strict=True):
         ax.text(v, yy, f" {_fmt(v, unit)}", va="center", fontsize=7)
     ax.tick_params(labelsize=7.5)
