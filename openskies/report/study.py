@@ -168,7 +168,7 @@ def _sensitivity_rows(study: Any, names: dict[str, str]) -> tuple[list[list[Any]
                 str(r.setting),
                 figs.scenario_label(str(r.scenario), names, inc, cand),
                 str(r.sensor),
-                _summary.metric_words(str(r.metric)),
+                _answer.METRIC_WORDS.get(str(r.metric), _summary.metric_words(str(r.metric))),
                 _km(r.budget_km),
                 f"{_summary.number(r.baseline, unit) or 'never'} → "
                 f"{_summary.number(r.value, unit) or 'never'}",
