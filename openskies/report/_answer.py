@@ -112,15 +112,20 @@ def _flights_word(x: float) -> str:
 def _headline(
     metrics: pd.DataFrame, sensor: str, month: int | None
 ) -> tuple[str | None, float | None, dict[str, float]]:
-    """The scenario with the largest saving in flights at the reference budget, and numbers."""
+    """The scenario with the largest saving in flights at the reference budget, and numbers.
+
+    An option the 35 % rule of Annex E para 5(A) allows at that distance (``annex_e_ok`` not
+    0) goes before one it does not; ``nums["legal"]`` is 0.0 when the best is not allowed.
+    """
     up = fig.metric_rows(metrics, "flights_100pct", sensor=sensor, month=month)
     lo = fig.metric_rows(metrics, "flights_lower_bound", sensor=sensor, month=month)
+    ok = fig.metric_rows(metrics, "annex_e_ok", sensor=sensor, month=month)
     sq_up, sq_lo = _value(up, "status_quo"), _value(lo, "status_quo")
     sq_budget = _value(
         up.assign(value=up["budget_km"]), "status_quo"
     )  # the status quo's own distance
-    best: tuple[float, int, str, float] | None = None
-    for k, scen in enumerate(fig.SCENARIO_ORDER[1:]):
+    best: tuple[bool, float, str, float] | None = None
+    for scen in fig.SCENARIO_ORDER[1:]:
         g = up[up["scenario"] == scen]
         if g.empty:
             continue
@@ -129,13 +134,15 @@ def _headline(
         v = _value(up, scen, b)
         if not np.isfinite(v):
             continue
+        legal = _value(ok, scen, b) != 0.0  # unknown (NaN) counts as allowed
         saving = sq_up - v
-        if best is None or saving > best[0]:
-            best = (saving, k, scen, b)
+        if best is None or (legal, saving) > (best[0], best[1]):
+            best = (legal, saving, scen, b)
     if best is None:
         return None, None, {"sq_up": sq_up, "sq_lo": sq_lo}
-    _s, _k, scen, b = best
+    legal, _s, scen, b = best
     nums = {
+        "legal": 1.0 if legal else 0.0,
         "sq_up": sq_up,
         "sq_lo": sq_lo,
         "up": _value(up, scen, b),
@@ -186,6 +193,11 @@ def _helps_sentence(
             text += (
                 f", or {n['years']:.1f} instead of {n['sq_years']:.1f} years of the "
                 "observer's quota"
+            )
+        if n.get("legal") == 0.0:
+            text += (
+                "; but the 35 % rule of Annex E para 5(A) does not allow this option at that "
+                "distance"
             )
         text += "."
         return Sentence("helps", text, ANCHORS["helps"]), scen, b

@@ -81,3 +81,18 @@ def test_metric_words_and_numbers() -> None:
     assert _summary.sensor_text("optical_high_pan", title=True) == (
         "optical_high_pan: panoramic optical"
     )
+
+
+def test_headline_prefers_an_option_the_35_percent_rule_allows() -> None:
+    m, b, s = make_tables(sensors=(SENSOR,), months=(None,))
+    assert ans_mod.answer(m, b, s)[0].text.startswith("Minsk added beside Kubinka")
+    m = m.copy()
+    m.loc[(m.metric == "annex_e_ok") & (m.scenario == "added_osa"), "value"] = 0.0
+    text = ans_mod.answer(m, b, s)[0].text
+    assert not text.startswith("Minsk added beside Kubinka")
+    assert "does not allow" not in text
+    # when no option is allowed the best is still named, and said to be not allowed
+    m.loc[m.metric == "annex_e_ok", "value"] = 0.0
+    text = ans_mod.answer(m, b, s)[0].text
+    assert text.startswith("Minsk added beside Kubinka")
+    assert "Annex E para 5(A) does not allow this option at that distance" in text
