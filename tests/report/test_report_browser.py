@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from _report_order import assert_in_order
 
 from openskies import coverage, data, report, routing, study
 
@@ -69,15 +70,14 @@ def _check_study_page(result, candidates: int) -> dict:
     assert len(page["routes"]) == candidates, page["routes"]
     assert {figs.COLORS["incumbent"], figs.COLORS["candidate"]} <= set(page["routes"])
     assert page["rawOpen"] is False  # the raw tables are last and collapsed
-    dom = result.dom
-    order = [
-        dom.index('id="answer"'),
-        dom.index('id="figures"'),
-        dom.index('class="folium-map'),
-        dom.index('id="sec-assumptions"'),
-        dom.index('id="sec-tables"'),
-    ]
-    assert order == sorted(order), order
+    assert_in_order(
+        result.dom,
+        'id="answer"',
+        'id="figures"',
+        'class="folium-map',
+        'id="sec-assumptions"',
+        'id="sec-tables"',
+    )
     return page
 
 
