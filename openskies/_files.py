@@ -64,6 +64,7 @@ __all__ = [
     "read_marker",
     "staged_dir",
     "write_bytes",
+    "write_inside",
 ]
 
 #: Name of the marker file in every output directory openskies writes.
@@ -313,6 +314,44 @@ def write_bytes(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = 
     with atomic_write(path, "wb", overwrite=overwrite) as fh:
         fh.write(data)
     return Path(path)
+
+
+def write_inside(
+    out_dir: str | os.PathLike[str], relative: str, data: bytes, *, overwrite: bool = True
+) -> Path:
+    """Write ``data`` atomically at ``relative`` inside the directory ``out_dir``.
+
+    ``relative`` is a ``/``-separated path below ``out_dir`` (``figures/flights.svg``): no
+    absolute path, no ``..``, no empty part. Missing subdirectories are created (mode 0777
+    minus the umask); an existing one must be a real directory, not a symbolic link, so the
+    file cannot land outside ``out_dir``. Returns the path written.
+    """
+    if not _valid_name(relative):
+        msg = (
+            f"output name {relative!r} is not a relative path inside the output directory; "
+            "give parts separated by '/', without '..' or a leading '/'"
+        )
+        raise OutputError(msg)
+    base = Path(out_dir)
+    parts = relative.split("/")
+    here = base
+    for depth, part in enumerate(parts[:-1], start=1):
+        here = here / part
+        try:
+            os.mkdir(here)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            msg = f"cannot create {relative!r} in the output directory: {_strerror(exc)}"
+            raise OutputError(msg) from None
+        st = os.lstat(here)
+        if not stat.S_ISDIR(st.st_mode):
+            msg = (
+                f"{'/'.join(parts[:depth])!r} in the output directory is not a "
+                "directory (a symbolic link or a file); remove it or choose another -o"
+            )
+            raise OutputError(msg)
+    return write_bytes(data, here / parts[-1], overwrite=overwrite)
 
 
 # --------------------------------------------------------------------------- the marker

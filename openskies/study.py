@@ -268,12 +268,11 @@ class EntryPointStudy:
                             f"{what} {a:,.0f} -> {b:,.0f}"
                             + (f" ({rel:+.0%})" if np.isfinite(rel) else "")
                         )
-                small = abs(v.get("flights_100pct", 0) - base.get("flights_100pct", 0)) <= 1
-                verdict = (
-                    " The difference in flights needed is small (at most one flight)."
-                    if small
-                    else ""
-                )
+                # a difference of one flight can be half of the flights needed: only equal
+                # counts are called the same (the counts and their change are given above)
+                a_f, b_f = base.get("flights_100pct"), v.get("flights_100pct")
+                same = a_f is not None and b_f is not None and a_f == b_f
+                verdict = " Both need as many flights for full coverage." if same else ""
                 out.append(f"[{s}] {label} vs {sq}: " + "; ".join(parts) + "." + verdict)
         return out
 
@@ -306,14 +305,10 @@ class EntryPointStudy:
         return report.write_study_report(self, path, **kwargs)
 
     def _repr_html_(self) -> str:
-        from .report import _leaflet as _html
+        """The answer and key figures, as at the top of the report (a notebook's view)."""
+        from .report import study as _page
 
-        w = self.summary().round(3)
-        return _html.html_table(
-            list(map(str, w.columns)),
-            w.itertuples(index=False),
-            caption=f"Entry-point study: {self.params['territory']}",
-        )
+        return _page.study_summary_html(self)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -23,3 +23,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def study_reduced_output(tmp_path_factory):
+    """``openskies compare`` of the golden reduced study, run once per session (slow: ~1 min).
+
+    The config is given by its absolute path and written into a fresh temporary directory, so
+    that tests can look for either path in the outputs. Returns ``(output dir, config path)``.
+    """
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from openskies.cli import app
+
+    cfg = Path(__file__).resolve().parent / "golden" / "configs" / "study-reduced.yaml"
+    out = tmp_path_factory.mktemp("study-reduced") / "out"
+    r = CliRunner().invoke(app, ["compare", str(cfg), "-o", str(out), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    return out, cfg

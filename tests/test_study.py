@@ -143,7 +143,13 @@ def test_sites_time_and_labels(reduced) -> None:
         assert row["delta_abs"] == pytest.approx(row["value"] - base)
     assert "(hypothetical)" in reduced.to_markdown()
     assert "hypothetical" in reduced.to_csv().splitlines()[0]
-    assert reduced._repr_html_().startswith("<table")
+    # a notebook shows the answer and the key figures, as the report's top does
+    view = reduced._repr_html_()
+    assert view.startswith('<div class="openskies-study">')
+    assert "<script" not in view
+    assert '<figure class="os-figure" id="fig-maps">' in view
+    flights = _value(reduced, "UMMS", "flights_100pct")
+    assert f"takes {flights:.0f} flights" in view
 
 
 def test_default_budget_sweep_respects_the_35_percent_floor() -> None:

@@ -576,3 +576,22 @@ def test_five_option_inputs_are_checked_before_any_work(east) -> None:
         study.compare_entry_points("LVA", scenarios="all", progress=False)
     with pytest.raises(ValidationError, match="executor="):
         study.compare_entry_points(east, scenarios="all", executor="nowhere", progress=False)
+
+
+@pytest.mark.slow
+def test_notebook_view_shows_the_reports_answer(options, tmp_path) -> None:
+    import html
+
+    from openskies.report import _summary
+
+    view = options._repr_html_()
+    page = options.to_html(tmp_path / "r.html").read_text()
+    sentences = _summary.summary(options).sentences
+    assert 2 <= len(sentences) <= 4
+    for s in sentences:
+        assert html.escape(s.text) in view
+        assert html.escape(s.text) in page
+    assert 'id="fig-flights"' in view
+    assert "<script" not in view
+    sq = _one(options, "status_quo", "flights_100pct")
+    assert f"against {sq:.0f} " in sentences[0].text

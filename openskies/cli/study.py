@@ -185,9 +185,10 @@ def compare_cmd(
 ) -> None:
     """Compare entry airfields for inspecting a territory (default: Belarus, Kubinka vs Minsk).
 
-    Writes report.html, metrics.csv, metrics.md, the GeoJSON layers and provenance.json; a
-    study of the legal options (study.scenarios) also writes break_even.csv and
-    sensitivity.csv.
+    Writes report.html (the answer first, then the figures, the map and the tables),
+    report.pdf (the same for print), figures/*.png and *.svg (each key figure), metrics.csv,
+    metrics.md, the GeoJSON layers and provenance.json; a study of the legal options
+    (study.scenarios) also writes break_even.csv and sensitivity.csv.
     """
     from .. import _files, _geodata, data, study
     from .. import config as cfgmod
@@ -226,7 +227,10 @@ def compare_cmd(
     for line in st.findings():
         console.print(f"- {line}")
     extra = ", break_even.csv, sensitivity.csv" if st.scenario_study else ""
-    console.print(f"wrote {output}/ (report.html, metrics.csv{extra}, metrics.md, layers)")
+    console.print(
+        f"wrote {output}/ (report.html, report.pdf, figures/, metrics.csv{extra}, metrics.md, "
+        "layers)"
+    )
 
 
 def write_study_outputs(st: Any, out: Path) -> None:
@@ -236,6 +240,7 @@ def write_study_outputs(st: Any, out: Path) -> None:
     from ..io import write_geojson_layer
 
     st.to_html(out / "report.html")
+    report.write_study_documents(st, out)
     for s in st.params["sensors"]:
         report.study_png(st, out / f"map_{s}.png", sensor=s)
     st.to_csv(out / "metrics.csv")

@@ -31,7 +31,14 @@ from ._layers import (
 from ._tables import metrics_table_html
 from .coverage import coverage_map, write_coverage_report
 from .plan import plan_map, plan_png, plan_summary_rows, write_plan_report
-from .study import study_map, study_png, write_study_report
+from .study import (
+    study_map,
+    study_pdf,
+    study_png,
+    study_summary_html,
+    write_study_documents,
+    write_study_report,
+)
 
 __all__ = [
     "BASE_SIMPLIFY_DEG",
@@ -48,9 +55,12 @@ __all__ = [
     "plan_png",
     "plan_summary_rows",
     "study_map",
+    "study_pdf",
     "study_png",
+    "study_summary_html",
     "targets_layer",
     "write_coverage_report",
     "write_plan_report",
+    "write_study_documents",
     "write_study_report",
 ]

@@ -19,7 +19,9 @@ The four claims:
    flights than Kubinka, with its bracket, for each scenario where that is a question
    (``replacement``, ``single_state``; or says it never breaks even within the grid);
 3. **season** - the months for which the gain of claim 1 holds, and those in which no optical
-   imaging is possible (metric ``imageable`` = 0), when the table has months;
+   imaging is possible (metric ``imageable`` = 0), when the table has months; else that the
+   figures are for the year, with no daylight or season modelled (linked to the assumptions,
+   ``sec-assumptions``);
 4. **assumption** - the assumption that moves the result most (sensitivity), and whether it
    flips the conclusion.
 """
@@ -44,6 +46,7 @@ ANCHORS = {
     "break_even": "tab-break-even",
     "season": "tab-months",
     "assumption": "fig-sensitivity",
+    "scope": "sec-assumptions",
 }
 #: Plain words (with units) for the metrics a sentence may name.
 METRIC_WORDS = {
@@ -109,15 +112,20 @@ def _flights_word(x: float) -> str:
 def _headline(
     metrics: pd.DataFrame, sensor: str, month: int | None
 ) -> tuple[str | None, float | None, dict[str, float]]:
-    """The scenario with the largest saving in flights at the reference budget, and numbers."""
+    """The scenario with the largest saving in flights at the reference budget, and numbers.
+
+    An option the 35 % rule of Annex E para 5(A) allows at that distance (``annex_e_ok`` not
+    0) goes before one it does not; ``nums["legal"]`` is 0.0 when the best is not allowed.
+    """
     up = fig.metric_rows(metrics, "flights_100pct", sensor=sensor, month=month)
     lo = fig.metric_rows(metrics, "flights_lower_bound", sensor=sensor, month=month)
+    ok = fig.metric_rows(metrics, "annex_e_ok", sensor=sensor, month=month)
     sq_up, sq_lo = _value(up, "status_quo"), _value(lo, "status_quo")
     sq_budget = _value(
         up.assign(value=up["budget_km"]), "status_quo"
     )  # the status quo's own distance
-    best: tuple[float, int, str, float] | None = None
-    for k, scen in enumerate(fig.SCENARIO_ORDER[1:]):
+    best: tuple[bool, float, str, float] | None = None
+    for scen in fig.SCENARIO_ORDER[1:]:
         g = up[up["scenario"] == scen]
         if g.empty:
             continue
@@ -126,13 +134,15 @@ def _headline(
         v = _value(up, scen, b)
         if not np.isfinite(v):
             continue
+        legal = _value(ok, scen, b) != 0.0  # unknown (NaN) counts as allowed
         saving = sq_up - v
-        if best is None or saving > best[0]:
-            best = (saving, k, scen, b)
+        if best is None or (legal, saving) > (best[0], best[1]):
+            best = (legal, saving, scen, b)
     if best is None:
         return None, None, {"sq_up": sq_up, "sq_lo": sq_lo}
-    _s, _k, scen, b = best
+    legal, _s, scen, b = best
     nums = {
+        "legal": 1.0 if legal else 0.0,
         "sq_up": sq_up,
         "sq_lo": sq_lo,
         "up": _value(up, scen, b),
@@ -184,6 +194,11 @@ def _helps_sentence(
                 f", or {n['years']:.1f} instead of {n['sq_years']:.1f} years of the "
                 "observer's quota"
             )
+        if n.get("legal") == 0.0:
+            text += (
+                "; but the 35 % rule of Annex E para 5(A) does not allow this option at that "
+                "distance"
+            )
         text += "."
         return Sentence("helps", text, ANCHORS["helps"]), scen, b
     text = (
@@ -206,7 +221,7 @@ def _break_even_sentence(
         return None
     cand_n = names.get(cand, cand)
     inc_n = fig.short_name(names.get(inc, inc))
-    parts = []
+    found: list[tuple[tuple[float, ...] | None, str, str]] = []  # (key, claim, how)
     for scen in _BREAK_EVEN_SCENARIOS:
         row = fig._break_even_row(break_even, scen, sensor, "flights_100pct", None)
         if row is None:
@@ -221,6 +236,10 @@ def _break_even_sentence(
             "single_state": "as a Belarus-only airfield",
             "added_osa": f"when added beside {inc_n}",
         }[scen]
+        floor = fig.metric_rows(metrics, "min_budget_annex_e_km", sensor=sensor)
+        floor_km = _value(floor, scen)
+        if np.isfinite(floor_km) and (not np.isfinite(be) or floor_km > be):
+            how += f" (which Annex E para 5(A) allows only from {fig.fmt_km(floor_km)})"
         if np.isfinite(be):
             bracket = (
                 f" (bracketed {fig.fmt_km(lo)}–{fig.fmt_km(hi)})"
@@ -228,15 +247,26 @@ def _break_even_sentence(
                 else ""
             )
             if scen == "added_osa" and not grid.empty and np.isclose(be, grid.min()):
-                parts.append(f"at every distance studied (from {fig.fmt_km(be)}) {how}")
+                found.append((None, f"at every distance studied (from {fig.fmt_km(be)})", how))
             else:
-                lead = "from a maximum flight distance of" if not parts else "from"
-                parts.append(f"{lead} {fig.fmt_km(be)}{bracket} {how}")
+                found.append(((be, lo, hi), f"{fig.fmt_km(be)}{bracket}", how))
         else:
             top = fig.fmt_km(float(grid.max())) if not grid.empty else "the grid's end"
-            parts.append(f"never within the grid (up to {top}) {how}")
-        if len(parts) == 2:
+            found.append((None, f"never within the grid (up to {top})", how))
+        if len(found) == 2:
             break
+    # the same distance for two options is said once: "from 3,531 km ... when it replaces
+    # Kubinka or as a Belarus-only airfield"
+    parts = []
+    for k, (key, claim, how) in enumerate(found):
+        if key is not None and k > 0 and found[k - 1][0] is not None and found[k - 1][0] == key:
+            parts[-1] += f" or {how}"
+            continue
+        if key is not None:
+            lead = "from a maximum flight distance of" if not parts else "from"
+            parts.append(f"{lead} {claim} {how}")
+        else:
+            parts.append(f"{claim} {how}")
     if not parts:
         return None
     text = (
@@ -245,11 +275,21 @@ def _break_even_sentence(
     return Sentence("break_even", text, ANCHORS["break_even"])
 
 
+def _year_sentence() -> Sentence:
+    """The season clause of a table without months: the figures are for the year."""
+    text = (
+        "These figures are for the year as a whole: the study models no daylight, weather or "
+        "season (its tables have no month), so they do not say in which months the flights "
+        "can be flown."
+    )
+    return Sentence("season", text, ANCHORS["scope"])
+
+
 def _season_sentence(
     metrics: pd.DataFrame, sensor: str, scenario: str | None, budget_km: float | None
 ) -> Sentence | None:
-    if "month" not in metrics.columns:
-        return None
+    if "month" not in metrics.columns or metrics["month"].isna().all():
+        return _year_sentence()
     months = sorted(
         int(m) for m in pd.to_numeric(metrics["month"], errors="coerce").dropna().unique()
     )
@@ -302,6 +342,10 @@ def _assumption_sentence(
     top = fig.assumption_ranking(case).iloc[0]
     metric = str(case["metric"].iloc[0])
     scen = fig.scenario_label(str(case["scenario"].iloc[0]), names, inc, cand)
+    if "budget_km" in case.columns:
+        b = pd.to_numeric(case["budget_km"], errors="coerce").iloc[0]
+        if np.isfinite(b):
+            scen += f" at {fig.fmt_km(b)}"
     words = METRIC_WORDS.get(metric, metric)
     if top["spread"] == 0:
         text = (
@@ -309,19 +353,47 @@ def _assumption_sentence(
             f"{words} ({scen}, {case['sensor'].iloc[0]})."
         )
         return Sentence("assumption", text, ANCHORS["assumption"])
+    # the setting reported: one that flips the conclusion when there is one (the largest
+    # change among those), else the one that moves the result most
+    g = case[case["assumption"] == top["assumption"]]
+    d = (g["value"] - g["baseline"]).abs().fillna(np.inf)
+    flipping = g[g["flips"] > 0]
+    row = flipping.loc[d[flipping.index].idxmax()] if len(flipping) else g.loc[d.idxmax()]
+
+    def show(x: float) -> str:
+        if metric == "break_even_km":
+            return fig.fmt_km(x) if np.isfinite(x) else "never within the grid"
+        return _n(x) if np.isfinite(x) else "n/a"
+
     if metric == "break_even_km":
-        base = fig.fmt_km(top["baseline"]) if np.isfinite(top["baseline"]) else "never"
-        new = fig.fmt_km(top["value"]) if np.isfinite(top["value"]) else "never within the grid"
         words = "break-even distance"
-    else:
-        base, new = _n(top["baseline"]), _n(top["value"]) if np.isfinite(top["value"]) else "n/a"
-    text = (
-        f"The assumption that matters most is {top['assumption']}: at {top['setting']} the "
-        f"{words} ({scen}, {case['sensor'].iloc[0]}) moves from {base} to {new}"
+    verb = "go" if metric.startswith("flights") else "goes"
+    base, new = float(row["baseline"]), float(row["value"])
+    move = (
+        (f"stay at {show(base)}" if metric.startswith("flights") else f"stays at {show(base)}")
+        if base == new
+        else f"{verb} from {show(base)} to {show(new)}"
     )
+    text = (
+        f"The assumption that matters most is {top['assumption']}: at {row['setting']}, the "
+        f"{words} ({scen}, {case['sensor'].iloc[0]}) {move}"
+    )
+    # the status quo is planned again under the same setting: its change is part of the flip
+    sq = sensitivity[
+        (sensitivity["scenario"] == "status_quo")
+        & (sensitivity["assumption"] == top["assumption"])
+        & (sensitivity["setting"] == row["setting"])
+        & (sensitivity["sensor"] == case["sensor"].iloc[0])
+        & (sensitivity["metric"] == metric)
+    ]
+    if len(sq):
+        qb, qv = (pd.to_numeric(sq[c], errors="coerce").iloc[0] for c in ("baseline", "value"))
+        if np.isfinite(qb) and np.isfinite(qv) and qb != qv:
+            who = fig.short_name(names.get(inc, inc))
+            text += f" while {who}'s {verb} from {show(qb)} to {show(qv)}"
     text += (
         ", which flips the conclusion."
-        if top["flips"] > 0
+        if len(flipping)
         else "; no setting tried flips the conclusion."
     )
     return Sentence("assumption", text, ANCHORS["assumption"])
@@ -417,9 +489,11 @@ def break_even_table(
                 "scenario": fig.scenario_label(str(row.scenario), nm, inc, cand),
                 "sensor": str(row.sensor),
                 "result": METRIC_WORDS.get(str(row.metric), str(row.metric)),
-                "break-even (km)": fig.fmt_num(be) if np.isfinite(be) else "never in the grid",
+                "break-even (km)": (
+                    fig.fmt_num(be, digits=0) if np.isfinite(be) else "never in the grid"
+                ),
                 "bracket (km)": (
-                    f"{fig.fmt_num(lo)}–{fig.fmt_num(hi)}"
+                    f"{fig.fmt_num(lo, digits=0)}–{fig.fmt_num(hi, digits=0)}"
                     if np.isfinite(lo) and np.isfinite(hi)
                     else ""
                 ),

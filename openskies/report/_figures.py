@@ -866,7 +866,15 @@ def sensitivity_figure(
                 height=0.55,
                 lw=0,
             )
+        # settings giving the same value share one label ("0 %, 20 %: 2"), not two on top
+        merged: dict[Any, list[Any]] = {}
         for setting, v, flip in zip(g["setting"], vals, g["flips"], strict=True):
+            key = round(float(v), 9) if np.isfinite(v) else "never"
+            entry = merged.setdefault(key, [[], v, 0])
+            entry[0].append(str(setting))
+            entry[2] = max(entry[2], int(flip))
+        for settings_, v, flip in merged.values():
+            setting = ", ".join(settings_)
             tag = " (flips)" if flip else ""
             if np.isfinite(v):
                 ha = "left" if v >= base else "right"
@@ -905,7 +913,10 @@ def sensitivity_figure(
     ax.set_yticks(range(n)[::-1], [str(a) for a in rank["assumption"]], fontsize=8)
     ax.set_xlim(*xlim)
     ax.set_ylim(-0.6, n - 0.4)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    whole = np.r_[finite.to_numpy(), base]
+    if np.allclose(whole, np.round(whole)):  # counts: integer ticks only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_num(v)))
     met = str(case["metric"].iloc[0])
     ax.set_xlabel(metric_label or met, fontsize=8)
     ax.tick_params(axis="x", labelsize=7.5)

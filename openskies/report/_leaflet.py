@@ -157,6 +157,14 @@ table.os-popup td { padding: 1px 0; }
 .os-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 10px; font-size: 12px;
   line-height: 1.5; }
 .os-legend-title { font-weight: 600; margin-bottom: 2px; }
+section#answer p { font-size: 1.05rem; line-height: 1.55; margin: 0.3em 0; }
+section#answer a.os-evidence { font-size: 0.85rem; white-space: nowrap; }
+figure.os-figure { margin: 14px 0 20px; break-inside: avoid; page-break-inside: avoid; }
+figure.os-figure svg, figure.os-figure img { display: block; width: 100%; max-width: 1000px;
+  height: auto; }
+figure.os-figure.os-small svg { max-width: 640px; }
+figure.os-figure figcaption { font-size: 0.9rem; color: #3d444d; max-width: 900px; }
+.os-summary { font-size: 1.05rem; font-weight: 600; cursor: pointer; margin: 0.4em 0; }
 .os-swatch { display: inline-block; width: 14px; height: 14px; margin-right: 6px;
   vertical-align: -2px; border: 1px solid rgba(0, 0, 0, 0.35); }
 @media print {
@@ -187,7 +195,8 @@ class _MapState:
 
 @dataclass
 class _DocState:
-    sections: list[str] = field(default_factory=list)
+    lead: list[str] = field(default_factory=list)  #: sections above the map
+    sections: list[str] = field(default_factory=list)  #: sections under the map
 
 
 _MAP_STATE: weakref.WeakKeyDictionary[Element, _MapState] = weakref.WeakKeyDictionary()
@@ -764,8 +773,16 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Layer
     return control
 
 
-def add_html_section(m_or_doc: Element, html: str, *, title: str | None = None) -> None:
-    """Append a block of HTML under the map (metrics tables, notes).
+def add_html_section(
+    m_or_doc: Element,
+    html: str,
+    *,
+    title: str | None = None,
+    section_id: str | None = None,
+    above_map: bool = False,
+    collapsed: bool = False,
+) -> None:
+    """Append a block of HTML under the map (metrics tables, notes), or above it.
 
     Parameters
     ----------
@@ -776,15 +793,36 @@ def add_html_section(m_or_doc: Element, html: str, *, title: str | None = None) 
         first (:func:`html_table` does). It must not reference external resources.
     title : str, optional
         Section heading (escaped text).
+    section_id : str, optional
+        The section's ``id`` (an anchor links to it): letters, digits, ``-`` and ``_``.
+    above_map : bool
+        Put the section above the map (in the order added), e.g. the answer of a study.
+    collapsed : bool
+        Wrap the section in a closed ``<details>`` element, its title the summary (raw
+        tables a reader opens on demand; they print closed).
     """
     if not isinstance(html, str):
         msg = f"html must be a str of markup, got {type(html).__name__}"
         raise ValidationError(msg)
+    if section_id is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,63}", section_id):
+        msg = (
+            f"section_id {section_id!r} is not a usable HTML id; give letters, digits, '-' "
+            "or '_', starting with a letter"
+        )
+        raise ValidationError(msg)
     root = _root_figure(m_or_doc)
-    heading = f"<h2>{htmllib.escape(title)}</h2>\n" if title else ""
-    _DOC_STATE.setdefault(root, _DocState()).sections.append(
-        f'<section class="os-section">\n{heading}{html}\n</section>'
-    )
+    ident = f' id="{section_id}"' if section_id else ""
+    if collapsed:
+        summary = htmllib.escape(title or "Details")
+        block = (
+            f'<section class="os-section"{ident}>\n<details>\n'
+            f'<summary class="os-summary">{summary}</summary>\n{html}\n</details>\n</section>'
+        )
+    else:
+        heading = f"<h2>{htmllib.escape(title)}</h2>\n" if title else ""
+        block = f'<section class="os-section"{ident}>\n{heading}{html}\n</section>'
+    state = _DOC_STATE.setdefault(root, _DocState())
+    (state.lead if above_map else state.sections).append(block)
 
 
 def html_table(
@@ -1136,6 +1174,7 @@ def _render_page(fig: Figure, title: str) -> str:
     )
     doc = _DOC_STATE.get(fig)
     sections = "\n".join(doc.sections) if doc else ""
+    lead = "\n".join(doc.lead) + "\n" if doc and doc.lead else ""
     shown = sum(_MAP_STATE[mp].features_shown for mp in maps if mp in _MAP_STATE)
     safe_title = htmllib.escape(title)
     page = (
@@ -1153,7 +1192,7 @@ def _render_page(fig: Figure, title: str) -> str:
         + f"\n<style>{_PAGE_CSS}</style>\n"
         "</head>\n<body>\n"
         f'<header class="os-header"><h1>{safe_title}</h1></header>\n'
-        f"<main>\n{body}\n{sections}\n</main>\n"
+        f"<main>\n{lead}{body}\n{sections}\n</main>\n"
         f"<script>\n{script}\n{chr(10).join(extra_js)}\n</script>\n"
         "</body>\n</html>\n"
     )

@@ -172,8 +172,10 @@ def report_pdf(
         page.text(_MARGIN, 1 - _MARGIN, _wrap(title, 70), fontsize=15, weight="bold", va="top")
         y = 1 - _MARGIN - 0.035 * (_wrap(title, 70).count("\n") + 1)
         if subtitle:
-            page.text(_MARGIN, y, _wrap(subtitle, 110), fontsize=8.5, color="#555555", va="top")
-            y -= 0.03
+            sub = _wrap(subtitle, 110)
+            page.text(_MARGIN, y, sub, fontsize=8.5, color="#555555", va="top")
+            # one line of 8.5 pt text (1.45 line spacing) per wrapped line, and a gap
+            y -= (sub.count("\n") + 1) * 8.5 * 1.45 / 72.0 / A4_IN[1] + 0.015
         page.text(_MARGIN, y, "The answer", fontsize=11.5, weight="bold", va="top")
         y = _text_block(page, texts, top=y - 0.025, size=10, width=98)
         if key_figure is not None:

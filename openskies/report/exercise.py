@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -317,6 +318,115 @@ def _geojson(feats: list[dict[str, Any]]) -> bytes:
     return (json.dumps(fc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
+def answer(res: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The exercise's answer, generated from its tables: (sentence, anchor id) pairs.
+
+    First what the regimes require (notification, observers), then how soon the exercise
+    area can be imaged from each entry point, the fastest first.
+    """
+    ex = res["exercise"]
+    obl = res["obligations"]
+    notify = [str(r["name"]) for r in obl.to_dict("records") if r.get("notify") is True]
+    observe = [str(r["name"]) for r in obl.to_dict("records") if r.get("observe") is True]
+    out = []
+    parts = []
+    if notify:
+        parts.append(f"must be notified under {_join(notify)}")
+    if observe:
+        parts.append(f"observers must be invited under {_join(observe)}")
+    else:
+        parts.append("no regime studied requires observers to be invited")
+    out.append((f"{ex.name} {'; '.join(parts)}.", "tab-obligations"))
+    summ = res["summary"]
+    rows = [r for r in summ.to_dict("records") if r.get("imageable")]
+    if not rows:
+        out.append(
+            ("From no entry point studied can the area be imaged in the window.", "tab-time")
+        )
+        return out
+    rows.sort(key=lambda r: float(r["hours_to_image"]))
+    hours = {round(float(r["hours_to_image"]), 6) for r in rows}
+    if len(rows) > 1 and len(hours) == 1:
+        r0 = rows[0]
+        text = (
+            f"From every entry point studied ({_join([str(r['label']) for r in rows])}) the area "
+            f"is imaged first at {_cell(r0['earliest_imaging_utc'])}, "
+            f"{_hours(r0['hours_to_image'])} after the trigger: waiting for daylight, "
+            "not the distance, sets the time; the flights are "
+            + _join([f"{_km(r['flight_km'])} from {r['label']}" for r in rows])
+            + "."
+        )
+    else:
+        text = (
+            "The area is imaged soonest from "
+            + "; then from ".join(
+                f"{r['label']}, {_hours(r['hours_to_image'])} after the trigger "
+                f"({_cell(r['earliest_imaging_utc'])}, a flight of "
+                f"{_km(r['flight_km'])})"
+                for r in rows
+            )
+            + "."
+        )
+    out.append((text, "tab-time"))
+    return out
+
+
+def _km(value: Any) -> str:
+    return format_number(float(value), decimals=0, unit="km")
+
+
+def _hours(value: Any) -> str:
+    return format_number(float(value), decimals=1, unit="h")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _hours_chart_svg(res: Mapping[str, Any]) -> str | None:
+    """Inline SVG: hours from the trigger to imaging per entry point, the daylight wait apart."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import _figures as figs
+
+    rows = [r for r in res["summary"].to_dict("records") if r.get("imageable")]
+    if not rows:
+        return None
+    fig = Figure(figsize=(7.2, 0.5 * len(rows) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    total = np.array([float(r["hours_to_image"]) for r in rows])
+    wait = np.array([float(r.get("daylight_wait_h") or 0.0) for r in rows])
+    ax.barh(
+        y,
+        total - wait,
+        color=figs.COLORS["candidate"],
+        height=0.6,
+        label="notice, transit and flight",
+    )
+    ax.barh(
+        y,
+        wait,
+        left=total - wait,
+        color=figs.OKABE_ITO["orange"],
+        height=0.6,
+        label="waiting for daylight",
+    )
+    # a label may be long (a user's config): cut, so that the bars keep their room
+    labels = [textwrap.shorten(str(r["label"]), 40, placeholder="…") for r in rows]
+    ax.set_yticks(y, labels, fontsize=8)
+    for yy, t in zip(y, total, strict=True):
+        ax.text(t, yy, f" {_hours(t)}", va="center", fontsize=8)
+    ax.set_xlim(0, float(total.max()) * 1.2 or 1.0)
+    ax.set_xlabel("hours from the trigger to imaging", fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=7.5, frameon=False)
+    fig.suptitle("Time to image the exercise area", fontsize=10, x=0.01, ha="left")
+    svg = figs.figure_bytes(fig, "svg").decode("utf-8")
+    return svg[svg.index("<svg") :]
+
+
 def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any]]) -> str | None:
     try:
         from . import _leaflet as _html
@@ -411,6 +521,24 @@ def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any
         title="Exercise observation",
     )
     _html.add_layer_control(m, collapsed=True)
+    import html as htmllib
+
+    sentences = "".join(
+        f'<p>{htmllib.escape(t)} <a class="os-evidence" href="#{a}">(evidence)</a></p>'
+        for t, a in answer(res)
+    )
+    _html.add_html_section(m, sentences, title="The answer", section_id="answer", above_map=True)
+    chart = _hours_chart_svg(res)
+    if chart is not None:
+        _html.add_html_section(
+            m,
+            f'<figure class="os-figure" id="fig-time">{chart}<figcaption>Hours from the trigger '
+            "to the first imaging of the area; the map below shows the area and the estimated "
+            "routes.</figcaption></figure>",
+            title="Key figures",
+            section_id="figures",
+            above_map=True,
+        )
     obl = res["obligations"]
     _html.add_html_section(
         m,
@@ -419,6 +547,7 @@ def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any
             [[_cell(r[c]) for c in _OBL_COLS] for r in obl.to_dict("records")],
         ),
         title="CSBM obligations per regime",
+        section_id="tab-obligations",
     )
     _html.add_html_section(
         m,
@@ -427,6 +556,7 @@ def _html(cfg: ExerciseConfig, res: Mapping[str, Any], feats: list[dict[str, Any
             [[_cell(r[c]) for c in _SUM_COLS] for r in res["summary"].to_dict("records")],
         ),
         title="Time to image",
+        section_id="tab-time",
     )
     for _ep, grp in res["steps"].groupby("entry_point", sort=False):
         _html.add_html_section(

@@ -10,6 +10,7 @@ import html as _htmllib
 import json
 import logging
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -30,7 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["findings", "ranking_html", "ranking_layer", "ranking_markdown", "write_ranking"]
+__all__ = [
+    "answer",
+    "findings",
+    "ranking_html",
+    "ranking_layer",
+    "ranking_markdown",
+    "write_ranking",
+]
 
 
 def _meta(ranking: pd.DataFrame) -> dict[str, Any]:
@@ -156,6 +164,113 @@ def findings(ranking: pd.DataFrame, *, highlight: Sequence[str] = ()) -> list[st
             + ", ".join(sorted(failed))
         )
     return out
+
+
+def answer(ranking: pd.DataFrame, *, highlight: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The ranking's answer: one sentence per budget x sensor (at most three), with its anchor.
+
+    Each names the best site with the value of the first objective and says where the
+    reference (and each ``highlight`` site) ranks; generated from the table, plain text.
+    Returns ``(sentence, anchor id of its ranking table)`` pairs.
+    """
+    meta = _meta(ranking)
+    p = meta["params"]
+    units = meta["metric_units"]
+    first = p["objective"][0].split(":")[0]
+    unit = units.get(first, "")
+    out = []
+    for k, ((b, s), g) in enumerate(ranking.groupby(["budget_km", "sensor"], sort=False)):
+        if len(out) == 3:
+            break
+        ok = g[g["status"] == "ok"].sort_values("rank", kind="stable")
+        anchor = f"tab-ranking-{k + 1}"
+        if ok.empty:
+            out.append((f"At {_scenario_label(b, s)} every candidate failed.", anchor))
+            continue
+        best = ok.iloc[0]
+        hyp = " (hypothetical)" if best["hypothetical"] else ""
+        ties = int((ok["rank"] == best["rank"]).sum()) - 1
+        text = (
+            f"At {_scenario_label(b, s)}, the best of {len(ok)} candidates is {best['name']} "
+            f"({best['icao']}){hyp}, with {first.replace('_', ' ')} "
+            f"{_fmt(best[first], unit)} {unit}".rstrip()
+        )
+        text += f" (tied with {ties} other site(s))" if ties > 0 else ""
+        others = []
+        for c in dict.fromkeys(x for x in (p.get("reference"), *highlight) if x):
+            if c == best["icao"]:
+                continue
+            row = g[g["icao"] == c]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            role = "the reference" if c == p.get("reference") else "compared"
+            if r["status"] != "ok":
+                others.append(f"{r['name']} ({c}, {role}) failed")
+                continue
+            others.append(
+                f"{r['name']} ({c}, {role}) ranks {_RANK_TEXT(r['rank'])} with "
+                f"{_fmt(r[first], unit)} {unit}".rstrip()
+            )
+        text += ("; " + "; ".join(others) if others else "") + "."
+        out.append((text, anchor))
+    return out
+
+
+def _score_chart_svg(ranking: pd.DataFrame, *, top: int = 10) -> str:
+    """Inline SVG: the best ``top`` candidates of the first budget x sensor and the reference.
+
+    Bars show the first objective metric whose values differ among them (the lexicographic
+    objective breaks ties with the next metric), the first one named in the title.
+    """
+    from matplotlib.figure import Figure
+
+    from . import _figures as figs
+
+    meta = _meta(ranking)
+    units = meta["metric_units"]
+    objective = [o.split(":")[0] for o in meta["params"]["objective"]]
+    b, s = next(iter(zip(ranking["budget_km"], ranking["sensor"], strict=True)))
+    g = ranking[
+        (ranking["budget_km"] == b) & (ranking["sensor"] == s) & (ranking["status"] == "ok")
+    ]
+    g = g.sort_values("rank", kind="stable")
+    ref = meta["params"].get("reference")
+    g = pd.concat([g.head(top), g[(g["icao"] == ref) & ~g.index.isin(g.head(top).index)]])
+    metric = next((o for o in objective if g[o].astype(float).nunique() > 1), objective[0])
+    unit = units.get(metric, "")
+    fig = Figure(figsize=(7.2, 0.3 * max(len(g), 1) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(g))[::-1]
+    colors = [figs.COLORS["incumbent"] if i == ref else figs.COLORS["candidate"] for i in g["icao"]]
+    vals = g[metric].astype(float).to_numpy()
+    ax.barh(y, vals, color=colors, height=0.6)
+    # a name may be long (a user's designation): cut, so that the bars keep their room
+    labels = [
+        f"{_RANK_TEXT(r)}. {textwrap.shorten(str(n), 40, placeholder='…')}"
+        for r, n in zip(g["rank"], g["name"], strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    for yy, v in zip(y, vals, strict=True):
+        ax.text(v, yy, f" {_fmt(v, unit)}", va="center", fontsize=7)
+    ax.tick_params(labelsize=7.5)
+    words = metric.replace("_", " ")
+    ax.set_xlabel(words + (f" ({unit})" if unit and unit not in words.split() else ""), fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    tie = (
+        f"\nall tie on {objective[0].replace('_', ' ')}: the next objective separates them"
+        if metric != objective[0] and g[objective[0]].astype(float).nunique() == 1
+        else ""
+    )
+    fig.suptitle(
+        f"The best {min(top, len(g))} candidates at {_scenario_label(b, s)} and the "
+        f"reference (vermillion){tie}",
+        fontsize=9.5,
+        x=0.01,
+        ha="left",
+    )
+    svg = figs.figure_bytes(fig, "svg").decode("utf-8")
+    return svg[svg.index("<svg") :]
 
 
 def _table_columns(ranking: pd.DataFrame) -> list[str]:
@@ -319,6 +434,23 @@ def ranking_html(
     ]
     _html.add_legend(m, legend, title="Candidates (large: airfields; thick ring: reference)")
     _html.add_layer_control(m)
+    sentences = "".join(
+        f'<p>{_htmllib.escape(t)} <a class="os-evidence" href="#{a}">(evidence)</a></p>'
+        for t, a in answer(ranking, highlight=highlight)
+    )
+    _html.add_html_section(m, sentences, title="The answer", section_id="answer", above_map=True)
+    if (ranking["status"] == "ok").any():
+        _html.add_html_section(
+            m,
+            '<figure class="os-figure" id="fig-ranking">'
+            f"{_score_chart_svg(ranking)}<figcaption>The best candidates by the first objective "
+            "that separates them; the map below shows every candidate coloured by its score."
+            "</figcaption>"
+            "</figure>",
+            title="Key figures",
+            section_id="figures",
+            above_map=True,
+        )
     items = "".join(
         f"<li>{_htmllib.escape(f)}</li>" for f in findings(ranking, highlight=highlight)
     )
@@ -330,7 +462,7 @@ def ranking_html(
         title="Findings",
     )
     cols = _table_columns(ranking)
-    for b, s in scenarios:
+    for k, (b, s) in enumerate(scenarios):
         g = ranking[(ranking["budget_km"] == b) & (ranking["sensor"] == s)]
         shown = g if len(g) <= 60 else g[(g["rank"].fillna(10**9) <= 25) | (g["kind"] != "grid")]
         rows = [
@@ -352,7 +484,10 @@ def ranking_html(
             else (f" (the top 25 and every airfield of {len(g)} sites; the CSV has all)")
         )
         _html.add_html_section(
-            m, _html.html_table(cols, rows), title=f"Ranking: {_scenario_label(b, s)}{note}"
+            m,
+            _html.html_table(cols, rows),
+            title=f"Ranking: {_scenario_label(b, s)}{note}",
+            section_id=f"tab-ranking-{k + 1}",
         )
     if meta.get("failed"):
         _html.add_html_section(

@@ -17,6 +17,8 @@ from shapely.geometry.base import BaseGeometry
 
 from .. import _geodata
 from .._text import markdown_text
+from . import _answer, _summary
+from . import _figures as figs
 from . import _leaflet as _html
 from ._layers import (
     DISPLAY_PRECISION,
@@ -42,22 +44,18 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     fig = Figure(figsize=(7.0, 3.6))
     FigureCanvasSVG(fig)
     ax = fig.add_subplot(1, 1, 1)
-    colors = [
-        PALETTE["route"],
-        PALETTE["route_alt"],
-        PALETTE["observed"],
-        PALETTE["skipped"],
-        PALETTE["footprint"],
-        "#000000",
-    ]
-    for k, ((icao, sensor), grp) in enumerate(curves.groupby(["icao", "sensor"], sort=False)):
+    icaos = list(dict.fromkeys(curves["icao"]))
+    sensors_ = list(dict.fromkeys(curves["sensor"]))
+    colors = dict(zip(icaos, _role_colours(icaos), strict=True))
+    styles = ["-", "--", ":", "-."]
+    for (icao, sensor), grp in curves.groupby(["icao", "sensor"], sort=False):
         g = grp.sort_values("budget_km")
         tag = " (hyp.)" if icao in hypothetical else ""
         ax.plot(
             g["budget_km"],
             100 * g["fraction"],
-            color=colors[k % len(colors)],
-            linestyle="-" if k % 2 == 0 else "--",
+            color=colors[icao],
+            linestyle=styles[sensors_.index(sensor) % len(styles)],
             label=f"{icao}{tag} {sensor}",
         )
     ax.set_xlabel("maximum flight distance (km)")
@@ -74,23 +72,10 @@ def _reach_chart_svg(curves: pd.DataFrame, hypothetical: set[str]) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _target(study: Any) -> Any:
-    """The territory studied: the study's own (it may be a part of one) or the bundled one."""
-    from .. import data
-
-    target = getattr(study, "target", None)
-    if target is not None:
-        return target
-    return data.territory(study.params["territory"], year=study.params["year"])
-
-
-def _hypothetical(study: Any) -> set[str]:
-    """Candidates that are hypothetical designations (never Open Skies airfields)."""
-    p = study.params
-    if "hypothetical" in p:
-        return set(p["hypothetical"])
-    m = study.metrics
-    return {c for c in p["candidates"] if bool(m.loc[m["icao"] == c, "hypothetical"].any())}
+#: The territory studied, and the candidates that are hypothetical designations
+#: (defined once, in the summary the page shares with the PDF and the notebook view).
+_target = _summary.target
+_hypothetical = _summary.hypothetical
 
 
 def _km(v: Any) -> str:
@@ -147,14 +132,83 @@ def _markdown_option_tables(study: Any) -> list[str]:
     return lines
 
 
+def _sensitivity_rows(study: Any, names: dict[str, str]) -> tuple[list[list[Any]], int]:
+    """Rows that flip, in plain words, with the status quo's value beside; how many flip.
+
+    A conclusion compares Minsk with the status quo, and both are planned again under each
+    setting: the status quo's value under the setting is what makes an unchanged Minsk value
+    flip.
+    """
+    sens = study.sensitivity
+    if not len(sens):
+        return [], 0
+    inc, cand = study.params["candidates"][0], study.params["candidates"][-1]
+    units = study.metrics.drop_duplicates("metric").set_index("metric")["unit"]
+    flips = sens[sens["flips"] == 1]
+    order = {s: k for k, s in enumerate(study.params["sensors"])}
+    flips = flips.assign(_o=flips["sensor"].map(order)).sort_values("_o", kind="stable")
+    sq = sens[sens["scenario"] == "status_quo"].set_index(
+        ["assumption", "setting", "sensor", "metric"]
+    )
+    rows = []
+    for r in flips.itertuples(index=False):
+        unit = "km" if r.metric == "break_even_km" else units.get(r.metric, "")
+        key = (r.assumption, r.setting, r.sensor, r.metric)
+        if key in sq.index:
+            q = sq.loc[[key]].iloc[0]
+            inc_text = (
+                f"{_summary.number(q['baseline'], unit) or 'never'} → "
+                f"{_summary.number(q['value'], unit) or 'never'}"
+            )
+        else:
+            inc_text = ""
+        rows.append(
+            [
+                str(r.assumption),
+                str(r.setting),
+                figs.scenario_label(str(r.scenario), names, inc, cand),
+                str(r.sensor),
+                _answer.METRIC_WORDS.get(str(r.metric), _summary.metric_words(str(r.metric))),
+                _km(r.budget_km),
+                f"{_summary.number(r.baseline, unit) or 'never'} → "
+                f"{_summary.number(r.value, unit) or 'never'}",
+                inc_text,
+            ]
+        )
+    return rows, len(flips)
+
+
+def _break_even_words(study: Any, names: dict[str, str]) -> pd.DataFrame | None:
+    """The break-even table in plain words, the headline sensor first (None: no table)."""
+    if not (getattr(study, "scenario_study", False) and len(study.break_even)):
+        return None
+    # the scenario labels name the status quo's airfield: from the metrics when they have it
+    with_sq = "status_quo" in set(study.metrics["scenario"])
+    t = _answer.break_even_table(
+        study.break_even, names=names, metrics=study.metrics if with_sq else None
+    )
+    order = {s: k for k, s in enumerate(study.params["sensors"])}
+    return (
+        t.assign(_o=t["sensor"].map(order))
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def _figures_html(figures: list[_summary.KeyFigure]) -> str:
+    return "\n".join(_summary.figure_html(f) for f in figures)
+
+
 def study_map(study: Any, *, online_tiles: bool = False, title: str | None = None) -> str:
     """Build the HTML report of an :class:`~openskies.study.EntryPointStudy`.
 
-    A layer per candidate (airfield, best single flight and its footprint,
-    full-coverage flights, reach heat map) for the first budget of each
-    candidate and each sensor, the sites, a legend and layer control, the
-    findings, the metrics tables, a chart of the reach curves and a methods
-    section listing every assumption with its source.
+    In reading order: the answer (generated sentences, each linked to its evidence), the key
+    figures as inline SVG (they print and need no script) with the side-by-side maps of the
+    best flights, the interactive map (every candidate's best flight shown at load; reach,
+    footprints and full-coverage flights as layers), the break-even table, the sensitivity
+    (which conclusions flip), the assumptions with their sources, the metrics in plain words
+    with units and the provenance, and last the raw tables, collapsed.
     """
     from .. import data
 
@@ -162,6 +216,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     terr = _target(study)
     reg = data.regime(p["year"])
     hyp = _hypothetical(study)
+    summ = _summary.summary(study)
+    names = summ.names
     geoms = [terr.geometry]
     af_objs = []
     for c in p["candidates"]:
@@ -178,11 +234,11 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     bounds = _display_bounds(geoms)
     m = _html.new_map(online_tiles=online_tiles)
     base_layers(m, bounds, territory=terr)
-    colours = [PALETTE["route"], PALETTE["route_alt"], PALETTE["observed"], PALETTE["skipped"]]
     first_sensor = p["sensors"][0]
+    colours = _role_colours(p["candidates"])
+    shown_budget = _map_budgets(study, first_sensor)
     for k, c in enumerate(p["candidates"]):
-        col = colours[k % len(colours)]
-        budget = p["budgets_km"][c][0]
+        col = colours[k]
         tag = " (hypothetical)" if c in hyp else ""
         cells = study.reach[study.reach["icao"] == c]
         if len(cells):
@@ -203,13 +259,14 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
                 precision=3,
                 fit=False,
             )
+        budget = shown_budget.get(c, p["budgets_km"][c][0])
         for s in p["sensors"]:
             sel = (
                 (study.routes["icao"] == c)
                 & (study.routes["budget_km"] == budget)
                 & (study.routes["sensor"] == s)
             )
-            on = k == 0 and s == first_sensor
+            on = s == first_sensor
             fp = study.footprints[
                 (study.footprints["icao"] == c)
                 & (study.footprints["budget_km"] == budget)
@@ -228,7 +285,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
                 _html.add_geojson_layer(
                     m,
                     best[["kind", "length_km", "geometry"]].assign(
-                        length_km=best["length_km"].round(1)
+                        kind=f"best single flight from {names.get(c, c)}{tag}",
+                        length_km=best["length_km"].round(1),
                     ),
                     name=f"{c}{tag} {budget:,.0f} km {s}: best single flight",
                     show=on,
@@ -278,68 +336,110 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
             fit=False,
         )
     legend = [
-        (f"{c}{' (hypothetical)' if c in hyp else ''}", colours[k % len(colours)])
+        (
+            f"{figs.short_name(names.get(c, c))}{' (hypothetical)' if c in hyp else ''}: best "
+            f"flight at {shown_budget.get(c, p['budgets_km'][c][0]):,.0f} km, its footprint",
+            colours[k],
+        )
         for k, c in enumerate(p["candidates"])
     ]
     legend += [
+        ("Imaged by both (the tints mix)", _mix(colours[0], colours[-1])),
         ("Hypothetical airfield", PALETTE["hypothetical"]),
-        ("Observed territory", PALETTE["territory"]),
-        ("Reach: short round trip", ramp(0.0)),
-        ("Reach: long round trip", ramp(1.0)),
+        ("Observed territory (outline)", PALETTE["territory"]),
     ]
-    _html.add_legend(m, legend, title="Legend")
+    _html.add_legend(m, legend, title="Legend", position="bottomleft")
     _html.add_layer_control(m, collapsed=True)
-    findings = "".join(f"<li>{_esc(f)}</li>" for f in study.findings())
-    _html.add_html_section(m, f"<ul>{findings}</ul>", title="Findings")
-    for s in p["sensors"]:
-        w = study.wide()
-        cols = [c for c in w.columns if c.endswith(f" {s}")]
-        t = w[cols].reset_index()
-        rows = [
-            [r[0], r[1], *[round_for_display(v) for v in r[2:]]] for r in t.itertuples(index=False)
-        ]
-        _html.add_html_section(
-            m, _html.html_table(["metric", "unit", *cols], rows), title=f"Metrics: {s}"
-        )
-    if getattr(study, "scenario_study", False) and len(study.break_even):
-        be = _break_even_table(study)
-        _html.add_html_section(
-            m,
-            _html.html_table(list(be.columns), [list(r) for r in be.itertuples(index=False)]),
-            title="Break-even Minsk distance (km)",
-        )
-        sens = _sensitivity_table(study)
-        if len(sens):
-            _html.add_html_section(
-                m,
-                _html.html_table(
-                    list(sens.columns), [list(r) for r in sens.itertuples(index=False)]
-                ),
-                title="Sensitivity (conclusions that flip under another assumption)",
-            )
-    if not study.metrics.empty:
-        deltas = study.metrics[study.metrics["scenario"] != "status_quo"][
-            ["scenario", "icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
-        ]
-        _html.add_html_section(
-            m,
-            _html.html_table(
-                list(deltas.columns),
-                [
-                    [
-                        *r[:5],
-                        round_for_display(r[5]),
-                        round_for_display(r[6]),
-                        round_for_display(r[7]),
-                    ]
-                    for r in deltas.itertuples(index=False)
-                ],
-            ),
-            title=f"Differences from the status quo ({p['candidates'][0]})",
-        )
+
+    # -- above the map: the answer, then the figures
+    anchors = {f.anchor for f in summ.figures} | {"sec-tables", "sec-assumptions", "tab-months"}
+    be_table = _break_even_words(study, names)
+    if be_table is not None:
+        anchors.add("tab-break-even")
+    scope = f'<p class="os-scope">{_esc(summ.scope)}.</p>'
+    _html.add_html_section(
+        m,
+        f"{_summary.answer_html(summ.sentences, anchors)}\n{scope}",
+        title="The answer",
+        section_id="answer",
+        above_map=True,
+    )
+    main_figs = [f for f in summ.figures if f.key != "sensitivity"]
+    reach_fig = ""
     if len(study.reach_curves):
-        _html.add_html_section(m, _reach_chart_svg(study.reach_curves, hyp), title="Reach curves")
+        reach_fig = (
+            '<figure class="os-figure os-small" id="fig-reach">\n'
+            f"{_reach_chart_svg(study.reach_curves, hyp)}\n<figcaption>Share of the territory "
+            "one flight can reach and image, against the maximum flight distance (reach model, "
+            "an upper bound).</figcaption>\n</figure>"
+        )
+    _html.add_html_section(
+        m,
+        _figures_html(main_figs) + reach_fig,
+        title="Key figures",
+        section_id="figures",
+        above_map=True,
+    )
+    _html.add_html_section(
+        m,
+        "<p>Every airfield's best single flight and its footprint are shown "
+        f"({_esc(first_sensor)}); the layer button (top right) switches on the full-coverage "
+        "flights, the reach of each airfield (cells from blue, a short round trip, to pink, a "
+        "long one) and the other sensors. Click a route for its counted length.</p>",
+        title="Interactive map",
+        section_id="sec-map",
+        above_map=True,
+    )
+
+    # -- under the map: the evidence tables, sensitivity, assumptions, raw tables
+    if be_table is not None:
+        _html.add_html_section(
+            m,
+            '<div id="tab-break-even">'
+            + _html.html_table(list(be_table.columns), be_table.itertuples(index=False))
+            + "</div><p>The smallest Minsk maximum flight distance at which Minsk does as well "
+            "as the status quo, found by bisection; blank bracket: at the first distance "
+            "studied.</p>",
+            title="Break-even Minsk distance (km)",
+            section_id="sec-break-even",
+        )
+    sens_fig = summ.figure("sensitivity")
+    if getattr(study, "scenario_study", False) and len(study.sensitivity):
+        rows, n_flip = _sensitivity_rows(study, names)
+        n_all = len(study.sensitivity)
+        inc_icao, cand_icao = p["candidates"][0], p["candidates"][-1]
+        text = (
+            f"<p>{n_flip} of {n_all} comparisons flip under another assumption"
+            + (": they are listed below." if n_flip else "; no conclusion changes.")
+            + " sensitivity.csv has every row.</p>"
+        )
+        table = (
+            _html.html_table(
+                [
+                    "assumption",
+                    "setting",
+                    "option",
+                    "sensor",
+                    "result",
+                    "Minsk distance (km)",
+                    f"{figs.short_name(names.get(cand_icao, cand_icao))}: baseline → setting",
+                    f"{figs.short_name(names.get(inc_icao, inc_icao))}: baseline → setting",
+                ],
+                rows,
+            )
+            if rows
+            else ""
+        )
+        _html.add_html_section(
+            m,
+            (_summary.figure_html(sens_fig) if sens_fig is not None else "") + text + table,
+            title="Sensitivity: which conclusions flip",
+            section_id="sec-sensitivity",
+        )
     methods = _html.html_table(["Assumption", "Source or note"], study.assumptions)
+    words = _html.html_table(
+        ["Metric", "Unit", "Name in metrics.csv"], _summary.metric_table_rows(study.metrics)
+    )
     prov = _html.html_table(
         ["Item", "Value"],
         [
@@ -353,13 +453,198 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
             ],
         ],
     )
-    _html.add_html_section(m, methods + prov, title="Methods, assumptions and provenance")
-    return _html.render_offline(m, title=title or f"openskies entry-point study: {terr.name}")
+    _html.add_html_section(
+        m,
+        "<p>The figures are for the year as a whole unless a table has a month; every "
+        "assumption behind them, with its source:</p>"
+        + methods
+        + "<h3>Metrics in plain words</h3>"
+        + words
+        + "<h3>Provenance</h3>"
+        + prov,
+        title="Methods, assumptions and provenance",
+        section_id="sec-assumptions",
+    )
+    _raw_tables(m, study, names)
+    return _html.render_offline(m, title=title or summ.title)
+
+
+def _raw_tables(m: Any, study: Any, names: dict[str, str]) -> None:
+    """The raw tables, last and collapsed: metrics per sensor, differences, findings."""
+    p = study.params
+    w = study.wide()
+    parts = []
+    for s in p["sensors"]:
+        cols = [c for c in w.columns if c.endswith(f" {s}")]
+        t = w[cols].reset_index()
+        rows = [
+            [
+                _summary.metric_words(r[0]),
+                _summary.unit_words(r[1]),
+                *[_summary.number(v, r[1]) for v in r[2:]],
+            ]
+            for r in t.itertuples(index=False)
+        ]
+        parts.append(_html.html_table(["metric", "unit", *cols], rows, caption=f"Metrics: {s}"))
+    if not study.metrics.empty:
+        mt = study.metrics[study.metrics["scenario"] != "status_quo"]
+        rows = [
+            [
+                str(r.scenario),
+                str(r.icao),
+                _km(r.budget_km),
+                str(r.sensor),
+                _summary.metric_words(str(r.metric)),
+                _summary.number(r.value, r.unit),
+                _summary.number(r.delta_abs, r.unit if r.unit != "fraction" else ""),
+                _summary.number(r.delta_rel, "fraction"),
+            ]
+            for r in mt.itertuples(index=False)
+        ]
+        parts.append(
+            _html.html_table(
+                [
+                    "option",
+                    "airfield",
+                    "Minsk distance (km)" if getattr(study, "scenario_study", False) else "km",
+                    "sensor",
+                    "metric",
+                    "value",
+                    "difference",
+                    "relative difference",
+                ],
+                rows,
+                caption=f"Differences from the status quo ({p['candidates'][0]})",
+            )
+        )
+    findings = "".join(f"<li>{_esc(f)}</li>" for f in study.findings())
+    parts.append(f"<h3>Every comparison, one line each</h3><ul>{findings}</ul>")
+    _html.add_html_section(
+        m,
+        "\n".join(parts),
+        title="Raw tables (metrics.csv has every value)",
+        section_id="sec-tables",
+        collapsed=True,
+    )
+
+
+def _role_colours(candidates: list[str]) -> list[str]:
+    """The status quo vermillion, the others blue, then the rest of the palette."""
+    rest = [figs.OKABE_ITO["green"], figs.OKABE_ITO["purple"], figs.OKABE_ITO["orange"]]
+    out = [figs.COLORS["incumbent"], figs.COLORS["candidate"], *rest]
+    return [out[min(k, len(out) - 1)] for k in range(len(candidates))]
+
+
+def _mix(a: str, b: str) -> str:
+    """The colour two translucent fills of ``a`` and ``b`` make where they overlap."""
+    ca = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
+    cb = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{(x + y) // 2:02X}" for x, y in zip(ca, cb, strict=True))
+
+
+def _map_budgets(study: Any, sensor: str) -> dict[str, float]:
+    """The distance each candidate's best flight is shown at (the maps figure's choice)."""
+    return _summary.headline_budgets(study, sensor)
 
 
 def write_study_report(study: Any, path: str | Path, **kwargs: Any) -> Path:
     """Write :func:`study_map` to ``path`` atomically."""
     return _html.write_html(study_map(study, **kwargs), path)
+
+
+def study_summary_html(study: Any) -> str:
+    """The answer and the key figures of a study as an HTML fragment (a notebook's view).
+
+    The same sentences and figures as the top of :func:`study_map`, without the page around
+    them; a claim links to its figure when the fragment holds it.
+    """
+    summ = _summary.summary(study)
+    figures = [f for f in summ.figures if f.key in ("flights", "maps", "sensitivity")]
+    anchors = {f.anchor for f in figures}
+    w = study.summary()
+    table = _html.html_table(
+        [_summary.metric_words(c) if c in _summary.PLAIN_METRICS else str(c) for c in w.columns],
+        [[round_for_display(v) for v in r] for r in w.itertuples(index=False)],
+        caption="Key metrics (headline sensor)",
+    )
+    return (
+        f'<div class="openskies-study">\n<h3>{_esc(summ.title)}</h3>\n'
+        f"{_summary.answer_html(summ.sentences, anchors, fallback=None)}\n"
+        f"<p><small>{_esc(summ.scope)}.</small></p>\n"
+        + "\n".join(_summary.figure_html(f) for f in figures)
+        + f"\n{table}\n</div>"
+    )
+
+
+def _pdf_tables(study: Any, names: dict[str, str]) -> list[tuple[str, pd.DataFrame]]:
+    """The PDF's tables: break-even, the comparisons that flip, the assumptions."""
+    import textwrap
+
+    out: list[tuple[str, pd.DataFrame]] = []
+    if getattr(study, "scenario_study", False) and len(study.break_even):
+        out.append(("Break-even Minsk distance (km)", _break_even_words(study, names)))
+    if getattr(study, "scenario_study", False) and len(study.sensitivity):
+        rows, n_flip = _sensitivity_rows(study, names)
+        cols = ["assumption", "setting", "option", "sensor", "result", "km", "Minsk", "status quo"]
+        out.append(
+            (
+                f"Sensitivity: {n_flip} of {len(study.sensitivity)} comparisons flip",
+                pd.DataFrame(rows, columns=cols),
+            )
+        )
+    rows = []
+    for name, source in study.assumptions:
+        for k, line in enumerate(textwrap.wrap(str(source), 46) or [""]):
+            rows.append((textwrap.shorten(str(name), 40) if k == 0 else "", line))
+    out.append(
+        ("Assumptions and their sources", pd.DataFrame(rows, columns=["assumption", "source"]))
+    )
+    return out
+
+
+def study_pdf(study: Any, *, summary: _summary.Summary | None = None) -> bytes:
+    """The study as a print-ready PDF (A4): page 1 the answer above the key figure.
+
+    Drawn by matplotlib alone (:func:`openskies.report._pdf.report_pdf`); deterministic, no
+    path of the machine in it. ``summary`` (optional) is the study's
+    :func:`openskies.report._summary.summary`, when the caller has it already.
+    """
+    from .. import __version__
+    from ._pdf import report_pdf
+
+    summ = summary or _summary.summary(study)
+    key = summ.figure("flights") or (summ.figures[0] if summ.figures else None)
+    rest = [f for f in summ.figures if f is not key]
+    return report_pdf(
+        summ.sentences,
+        title=summ.title,
+        subtitle=f"{summ.scope}; openskies {__version__}",
+        key_figure=key.draw if key is not None else None,
+        figures=[f.draw for f in rest],
+        tables=_pdf_tables(study, summ.names),
+        footer=f"openskies {__version__}: {summ.title}",
+    )
+
+
+def write_study_documents(study: Any, out_dir: str | Path) -> list[Path]:
+    """Write ``report.pdf`` and every key figure as ``figures/<name>.png`` and ``.svg``.
+
+    Every file is written atomically inside ``out_dir`` (:func:`openskies._files.write_inside`).
+    """
+    from .. import _files
+
+    summ = _summary.summary(study)
+    paths = [_files.write_inside(out_dir, "report.pdf", study_pdf(study, summary=summ))]
+    for f in summ.figures:
+        drawn = f.figure()
+        for fmt in ("png", "svg"):
+            paths.append(
+                _files.write_inside(
+                    out_dir, f"figures/{f.key}.{fmt}", figs.figure_bytes(drawn, fmt)
+                )
+            )
+    logger.info("wrote the PDF and %d figure files", len(paths) - 1)
+    return paths
 
 
 def study_png(study: Any, path: str | Path, *, sensor: str | None = None) -> Path:

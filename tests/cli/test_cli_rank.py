@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _report_order import assert_in_order
 from typer.testing import CliRunner
 
 from openskies.cli import app
@@ -60,6 +61,13 @@ def test_cli_writes_every_output_and_reports_failures(tmp_path) -> None:
     page = (out / "ranking.html").read_text()
     assert "Minsk National" in page
     assert _html.external_references(page) == []
+    # the same order as the study's report: the answer, the figure, the map, the tables
+    assert_in_order(page, 'id="answer"', 'id="figures"', 'class="folium-map', 'id="tab-ranking-1"')
+    answer = page[page.index('id="answer"') : page.index('id="figures"')]
+    best = csv[(csv["status"] == "ok") & (csv["rank"] == csv["rank"].min())].iloc[0]
+    assert f"the best of {int((csv['status'] == 'ok').sum())} candidates" in answer
+    assert str(best["icao"]) in answer
+    assert 'href="#tab-ranking-1"' in answer
 
 
 @pytest.mark.slow

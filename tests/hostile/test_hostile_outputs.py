@@ -883,3 +883,39 @@ def test_gdal_writer_sees_the_final_file_name(tmp_path) -> None:
         gdf.to_file(tmp, driver="GeoJSON")
     assert json.loads((tmp_path / "routes.geojson").read_text())["name"] == "routes"
     assert sorted(os.listdir(tmp_path)) == ["routes.geojson"]
+
+
+# --------------------------------------------------------------------------- write_inside
+
+
+def test_write_inside_creates_subdirectories_and_stays_inside(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    p = _files.write_inside(out, "figures/flights.svg", b"<svg/>")
+    assert p == out / "figures" / "flights.svg"
+    assert p.read_bytes() == b"<svg/>"
+    # a second file in the same subdirectory, and a replaced one
+    _files.write_inside(out, "figures/flights.png", b"png")
+    _files.write_inside(out, "figures/flights.svg", b"<svg></svg>")
+    assert sorted(x.name for x in (out / "figures").iterdir()) == ["flights.png", "flights.svg"]
+    assert p.read_bytes() == b"<svg></svg>"
+
+
+@pytest.mark.parametrize("name", ["../escape.svg", "/abs.svg", "figures/../../x", "a//b", ""])
+def test_write_inside_refuses_names_outside(tmp_path, name) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(_files.OutputError, match="not a relative path inside"):
+        _files.write_inside(out, name, b"x")
+    assert list(tmp_path.rglob("*")) == [out]
+
+
+def test_write_inside_refuses_a_symlinked_subdirectory(tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "figures").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(_files.OutputError, match=r"figures.*not a directory"):
+        _files.write_inside(out, "figures/flights.svg", b"x")
+    assert list(elsewhere.iterdir()) == []

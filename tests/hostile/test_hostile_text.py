@@ -39,6 +39,7 @@ import geopandas as gpd
 import pytest
 import shapely
 import yaml
+from _pdftotext import PDFTOTEXT, pages_text
 from typer.testing import CliRunner
 
 from openskies import _ranking, coverage, data, report, study
@@ -90,11 +91,19 @@ def designate(reg, code: str, party: str, lonlat: tuple[float, float], name: str
 
 
 def text_files(out: Path) -> dict[str, str]:
-    """Every output file readable as UTF-8 text (PNGs are checked by their exit status)."""
+    """Every output file as text: UTF-8 files as they are, a PDF by pdftotext when installed.
+
+    PNGs are checked by their exit status (no text in them to evaluate).
+    """
     files = {}
     for p in sorted(out.rglob("*")):
-        if p.is_file() and p.suffix != ".png":
-            files[p.relative_to(out).as_posix()] = p.read_text(encoding="utf-8")
+        if not p.is_file() or p.suffix == ".png":
+            continue
+        if p.suffix == ".pdf":
+            if PDFTOTEXT is not None:
+                files[p.relative_to(out).as_posix()] = pages_text(p, 1)
+            continue
+        files[p.relative_to(out).as_posix()] = p.read_text(encoding="utf-8")
     return files
 
 

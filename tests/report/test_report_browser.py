@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from _report_order import assert_in_order
 
 from openskies import coverage, data, report, routing, study
 
@@ -27,6 +28,57 @@ def _check(result, expected: int) -> None:
     loopback = ("http://127.0.0.1:", "https://127.0.0.1:")
     assert [u for u in result.background_requests if not u.startswith(loopback)] == []
     assert '<img src="x"' not in result.dom
+
+
+# what a reader sees at load: the answer, the figures (drawn, with a size), the routes drawn
+# in the map (Leaflet SVG paths of weight 3: the best single flights), the evidence anchors
+_READ_PAGE_JS = """(() => {
+  const ans = document.querySelector('section#answer');
+  const figs = Array.from(document.querySelectorAll(
+      'section#figures figure svg, section#figures figure img'))
+    .map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; });
+  const routes = Array.from(document.querySelectorAll('path.leaflet-interactive'))
+    .filter(p => p.getAttribute('stroke-width') === '3')
+    .map(p => p.getAttribute('stroke').toUpperCase());
+  const links = ans ? Array.from(ans.querySelectorAll('a.os-evidence'))
+    .map(a => a.getAttribute('href')) : [];
+  const raw = document.querySelector('#sec-tables details');
+  return {
+    answer: ans ? ans.innerText : '',
+    claims: ans ? ans.querySelectorAll('p[data-claim]').length : 0,
+    figures: figs,
+    routes: routes,
+    links: links,
+    dangling: links.filter(h => !document.getElementById(h.slice(1))),
+    rawOpen: raw ? raw.open : null,
+  };
+})()"""
+
+
+def _check_study_page(result, candidates: int) -> dict:
+    """The answer first and non-empty, figures drawn, every candidate's route at load."""
+    from openskies.report import _figures as figs
+
+    page = result.evaluated
+    assert 2 <= page["claims"] <= 4, page["answer"]
+    assert len(page["answer"].strip()) > 100
+    assert page["figures"], "no figure in section#figures"
+    assert all(w > 50 and h > 50 for w, h in page["figures"]), page["figures"]
+    assert page["dangling"] == [], f"evidence links to nothing: {page['dangling']}"
+    assert len(page["links"]) == page["claims"]
+    # one best-flight path per candidate, drawn at load, in the role colours
+    assert len(page["routes"]) == candidates, page["routes"]
+    assert {figs.COLORS["incumbent"], figs.COLORS["candidate"]} <= set(page["routes"])
+    assert page["rawOpen"] is False  # the raw tables are last and collapsed
+    assert_in_order(
+        result.dom,
+        'id="answer"',
+        'id="figures"',
+        'class="folium-map',
+        'id="sec-assumptions"',
+        'id="sec-tables"',
+    )
+    return page
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +125,33 @@ def test_study_report(chromium, browser_artifacts_dir, tmp_path) -> None:
     path = st.to_html(tmp_path / "study.html")
     html = path.read_text()
     assert path.stat().st_size < 5_000_000
-    result = chromium.render(path, screenshot=browser_artifacts_dir / "report_study.png")
+    result = chromium.render(
+        path, screenshot=browser_artifacts_dir / "report_study.png", evaluate=_READ_PAGE_JS
+    )
     _check(result, _shown(html))
+    _check_study_page(result, candidates=2)
     assert "Minsk National (UMMS) (hypothetical)" in result.dom
     assert "Methods, assumptions and provenance" in result.dom
-    assert "<svg" in result.dom  # the reach-curve chart
+    assert 'id="fig-reach"' in result.dom  # the reach-curve chart
+
+
+def test_study_report_of_the_legal_options(chromium, browser_artifacts_dir, study_reduced_output):
+    out, _cfg = study_reduced_output
+    path = out / "report.html"
+    html = path.read_text()
+    size = path.stat().st_size
+    assert size <= 5_000_000, f"report.html is {size:,} bytes"
+    result = chromium.render(
+        path, screenshot=browser_artifacts_dir / "report_study_options.png", evaluate=_READ_PAGE_JS
+    )
+    _check(result, _shown(html))
+    page = _check_study_page(result, candidates=2)
+    # the key figures of the five options, each drawn
+    for key in ("flights", "share", "quota-years", "ferry", "maps"):
+        assert f'id="fig-{key}"' in result.dom, key
+    assert len(page["figures"]) >= 5
+    assert 'id="fig-sensitivity"' in result.dom
+    assert "Break-even Minsk distance" in result.dom
+    assert "#tab-break-even" in page["links"]
+    # the metrics have no month: the season clause says the figures are for the year
+    assert "for the year as a whole" in page["answer"]

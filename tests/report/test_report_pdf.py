@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 
 import pytest
+from _pdftotext import needs_pdftotext, pages_text
+from _pdftotext import words as _words
 from _report_tables import make_tables
 
 from openskies.report import _answer as ans_mod
@@ -15,20 +14,6 @@ from openskies.report import _figures as figs
 from openskies.report import _pdf as pdf_mod
 
 SENSOR = "optical_high_pan"
-PDFTOTEXT = shutil.which("pdftotext")
-# Locally a missing pdftotext skips these tests; under CI (CI set) they run and fail without it
-# (.ci/run installs poppler-utils through scripts/install-system-packages.sh)
-_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
-needs_pdftotext = pytest.mark.skipif(
-    PDFTOTEXT is None and not _CI,
-    reason="pdftotext (Debian poppler-utils) is not installed: scripts/install-system-packages.sh",
-)
-
-
-def _pdftotext() -> str:
-    if PDFTOTEXT is None:
-        pytest.fail("pdftotext is not installed (CI is set: the PDF tests must run)")
-    return PDFTOTEXT
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +37,16 @@ def report(tmp_path_factory):
     return ans, data, path
 
 
-def _words(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @pytest.mark.slow
 @needs_pdftotext
 def test_page_one_holds_the_answer(report):
     ans, _data, path = report
-    page1 = subprocess.run(
-        [_pdftotext(), "-f", "1", "-l", "1", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    words = _words(page1)
+    words = _words(pages_text(path, 1, 1))
     for s in ans:
         assert _words(s.text) in words, s.text
     assert "Is Belarus easier to inspect from Minsk?" in words
     # and the rest of the document is there too, after page 1
-    rest = subprocess.run(
-        [_pdftotext(), "-f", "2", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    rest = pages_text(path, 2)
     assert "Sensitivity" in rest
     assert _words(ans[0].text) not in _words(rest)
 
@@ -110,9 +83,9 @@ def test_pdf_text_is_literal(tmp_path):
     text = "Minsk {{7*7}} <script>alert(1)</script> $x$ helps."
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf_mod.report_pdf([text], title="$a$ title"))
-    out = subprocess.run([_pdftotext(), str(path), "-"], capture_output=True, text=True, check=True)
-    assert text in _words(out.stdout)
-    assert "$a$ title" in out.stdout
+    out = pages_text(path, 1)
+    assert text in _words(out)
+    assert "$a$ title" in out
 
 
 def test_pdf_needs_an_answer():
