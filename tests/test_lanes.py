@@ -3,7 +3,9 @@
 References: the band count of a rectangle (``ceil(width / spacing)``); the fewest
 parallel passes across a strip whose outer passes lie ``headland_offset * swath``
 inside its edges (``ceil((W - 2 * 0.4 w) / s) + 1``); geodesic lengths recomputed
-with GeographicLib (Karney); the treaty-free definition of the ideal (area / spacing).
+with GeographicLib (Karney); the treaty-free definition of the ideal (area / spacing); the
+open path over a rectangle in closed form (headland ring, contour ring, one hop of a spacing)
+with its imaged share recomputed with shapely in a local projection.
 """
 
 from __future__ import annotations
