@@ -17,7 +17,8 @@ Definitions (the same for both tools, measured in the shape's AEQD plane):
 - **swath** ``w``: the imaged strip's width; **spacing** ``s = w (1 - overlap)``
   (overlap 0.1): openskies' lane spacing, and F2C's coverage width (the
   distance between its swaths).
-- **path km**: length of one continuous path through every lane (openskies) or
+- **path km**: length of one continuous path through every lane (openskies: the lanes
+  with ``ring_openings="aligned"``, ordered by ``_ordering.open_path``) or
   swath (F2C) from the first to the last, lanes plus the connections between
   them (no legs to or from an airfield). openskies connects lane ends with
   straight geodesic transfers routed inside the polygon (``_lanes.Router``, the
@@ -152,7 +153,13 @@ def run_openskies(shape: Shape, w_km: float) -> dict:
     """openskies' lanes, ordered into one open path, transfers routed inside the polygon."""
     t0 = time.perf_counter()
     sensor = Sensor(f"swath {w_km:g} km", swath_km=w_km)
-    ls = coverage.lanes(shape.lonlat, sensor, overlap=OVERLAP, headland_offset=HEADLAND_OFFSET)
+    ls = coverage.lanes(
+        shape.lonlat,
+        sensor,
+        overlap=OVERLAP,
+        headland_offset=HEADLAND_OFFSET,
+        ring_openings="aligned",
+    )
     seq, _ = _ordering.open_path(ls)
     router = _lanes.Router(
         shape.lonlat, geodesy.centre_of(shape.lonlat), margin_km=0.25, simplify_km=0.5

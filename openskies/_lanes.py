@@ -85,6 +85,8 @@ ONE_SIDED_MIN_KEPT = 0.99
 ONE_SIDED_ANGLE_STEP_DEG = 5.0
 #: Route legs must stay this far (m) inside the allowed region.
 CHECK_MARGIN_M = 50.0
+#: Where closed rings open (see build_lanes).
+RING_OPENINGS = ("longest", "aligned")
 
 
 #: A cell's lane before it is made: (band, centre line (2, 2) projected, reversible).
@@ -1070,6 +1072,7 @@ def build_lanes(
     min_cell_frac: float = 0.02,
     border_margin_km: float = 0.5,
     rings: int | None = None,
+    ring_openings: str = "longest",
 ) -> LaneSet:
     """Lanes covering ``area`` (lon, lat) for a swath; cached per (area, swath, overlap).
 
@@ -1101,7 +1104,14 @@ def build_lanes(
         Contour passes inside the headland, one spacing apart (None: as many as
         fit; 0: the headland alone, the interior swept by lanes). They are
         lanes of kind ``"headland"``.
+    ring_openings : {"longest", "aligned"}
+        Where a closed ring starts (its pieces are cut from there): each in the
+        middle of its longest segment, or nested rings side by side
+        (:func:`_open_rings`), for a lane set flown as one path.
     """
+    if ring_openings not in RING_OPENINGS:
+        msg = f"ring_openings={ring_openings!r}: use one of {', '.join(RING_OPENINGS)}"
+        raise ValidationError(msg)
     key = (
         shapely.to_wkb(area),
         tuple(round(v, 9) for v in cross_track_km),
@@ -1113,6 +1123,7 @@ def build_lanes(
         min_cell_frac,
         border_margin_km,
         rings,
+        ring_openings,
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -1129,6 +1140,7 @@ def build_lanes(
         min_cell_frac=min_cell_frac,
         border_margin_km=border_margin_km,
         rings=rings,
+        ring_openings=ring_openings,
     )
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
@@ -1153,6 +1165,7 @@ def _build(
     min_cell_frac: float,
     border_margin_km: float,
     rings: int | None,
+    ring_openings: str,
 ) -> LaneSet:
     lo, hi = cross_track_km
     width_m = (hi - lo) * 1000.0
@@ -1266,8 +1279,11 @@ def _build(
                     ]
                 cell_specs.append((cell, angle, segs))
         dropped_m2 += _drop_redundant(cell_specs, head_fp, target, centre_strip_km, spacing)
-        ends = [xy[j] for _, _, segs in cell_specs for _, xy, _ in segs for j in (0, -1)]
-        sources = _open_rings(sources, width_m / 2.0, ends)
+        if ring_openings == "aligned":
+            ends = [xy[j] for _, _, segs in cell_specs for _, xy, _ in segs for j in (0, -1)]
+            sources = _open_rings(sources, width_m / 2.0, ends)
+        else:
+            sources = [(_open_ring_at_straight(xy) if c else xy, c) for xy, c in sources]
         # ---- excursions: a small cell next to the headland is flown from it, out and back
         # from one point of the ring, rather than as a separate trip (which would pass the
         # ring's corridor a third time)

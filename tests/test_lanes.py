@@ -152,7 +152,7 @@ def test_open_path_order_counts_no_depot_legs() -> None:
 def _rect_path(swath_km: float) -> tuple[Polygon, _lanes.LaneSet, np.ndarray]:
     """The 200 x 100 km rectangle around SITE, its lanes and its open path (lon, lat)."""
     rect = _lonlat(box(-100 * KM, -50 * KM, 100 * KM, 50 * KM))
-    ls = coverage.lanes(rect, _sensor(swath_km))
+    ls = coverage.lanes(rect, _sensor(swath_km), ring_openings="aligned")
     seq, _ = _ordering.open_path(ls)
     router = _lanes.Router(rect, geodesy.centre_of(rect), margin_km=0.25, simplify_km=0.5)
     return rect, ls, _ordering.path_coords(ls, seq, router)
@@ -205,10 +205,38 @@ def test_nested_rings_open_one_spacing_apart() -> None:
     assert hops == pytest.approx([ls.spacing_km] * len(hops), rel=2e-3)
 
 
+def test_rings_open_on_their_longest_segment_by_default() -> None:
+    # the default cut of the rings (where flights for full coverage split them): the middle
+    # of each ring's longest segment, here the rectangle's northern side (x = 0 in SITE's
+    # plane, the first of the two long sides); "aligned" opens the innermost ring next to the
+    # core's lanes instead, and the others beside it, one spacing apart
+    rect = _lonlat(box(-100 * KM, -50 * KM, 100 * KM, 50 * KM))
+    fwd, _, _ = geodesy.aeqd(*SITE)
+    starts = {}
+    for openings in ("longest", "aligned"):
+        ls = coverage.lanes(rect, _sensor(5.0), ring_openings=openings)
+        starts[openings] = np.array(
+            [
+                fwd.transform(*ln.fwd[0])
+                for ln in ls.lanes
+                if ln.kind == "headland" and ln.order == 0 and ls.groups[ln.group].closed
+            ]
+        )
+        assert len(starts[openings]) > 5
+        ys = np.sort(np.abs(starts[openings][:, 1]))
+        assert np.allclose(np.diff(ys), ls.spacing_km * KM, rtol=2e-3)
+    assert np.allclose(starts["longest"][:, 0], 0.0, atol=50.0)
+    assert np.all(starts["longest"][:, 1] > 0.0)
+    assert np.ptp(starts["aligned"][:, 0]) < 50.0
+    assert not np.allclose(starts["aligned"], starts["longest"])
+    with pytest.raises(ValueError, match="ring_openings"):
+        coverage.lanes(rect, _sensor(5.0), ring_openings="nearest")
+
+
 @pytest.mark.parametrize("name", ["L", "comb"])
 def test_the_open_path_stays_inside_the_area(name: str) -> None:
     area = _shape(name)
-    ls = coverage.lanes(area, _sensor(35.0))
+    ls = coverage.lanes(area, _sensor(35.0), ring_openings="aligned")
     seq, _ = _ordering.open_path(ls)
     router = _lanes.Router(area, geodesy.centre_of(area), margin_km=0.25, simplify_km=0.5)
     path = geodesy.densify_coords(_ordering.path_coords(ls, seq, router), 1.0)
