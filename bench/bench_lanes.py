@@ -17,7 +17,8 @@ Definitions (the same for both tools, measured in the shape's AEQD plane):
 - **swath** ``w``: the imaged strip's width; **spacing** ``s = w (1 - overlap)``
   (overlap 0.1): openskies' lane spacing, and F2C's coverage width (the
   distance between its swaths).
-- **path km**: length of one continuous path through every lane (openskies) or
+- **path km**: length of one continuous path through every lane (openskies: the lanes
+  with ``ring_openings="aligned"``, ordered by ``_ordering.open_path``) or
   swath (F2C) from the first to the last, lanes plus the connections between
   them (no legs to or from an airfield). openskies connects lane ends with
   straight geodesic transfers routed inside the polygon (``_lanes.Router``, the
@@ -43,7 +44,7 @@ repository), and otherwise runs openskies alone and says so.
 Usage (from the repository root)::
 
     .venv/bin/python bench/bench_lanes.py                      # both tables
-    .venv/bin/python bench/bench_lanes.py --table swaths --swaths 5,10,20,27.5,35
+    .venv/bin/python bench/bench_lanes.py --table swaths --swaths optical_low,5,27.5
     .venv/bin/python bench/bench_lanes.py --table shapes --shapes rectangle --swaths 35
 """
 
@@ -64,7 +65,7 @@ from shapely.geometry import LineString, Polygon, box
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from openskies import _lanes, _ordering, coverage, data, geodesy  # noqa: E402
+from openskies import _lanes, _ordering, coverage, data, geodesy, sensors  # noqa: E402
 from openskies.sensors import Sensor  # noqa: E402
 
 #: Where the synthetic shapes are placed (lon, lat): central Belarus.
@@ -76,6 +77,9 @@ TURN_RADIUS_KM = 3.5
 #: Belarus is simplified by this much (km, in its AEQD) for both tools.
 SIMPLIFY_KM = 1.0
 SHAPES = ("rectangle", "L", "comb", "belarus")
+#: Rows of the swaths table: the two optical presets (at the swath each derives from its
+#: flying height) and fixed swaths (km).
+SWATHS = ("optical_low", "5", "10", "20", "optical_high_pan", "27.5", "35")
 
 
 @dataclass
@@ -149,26 +153,22 @@ def run_openskies(shape: Shape, w_km: float) -> dict:
     """openskies' lanes, ordered into one open path, transfers routed inside the polygon."""
     t0 = time.perf_counter()
     sensor = Sensor(f"swath {w_km:g} km", swath_km=w_km)
-    ls = coverage.lanes(shape.lonlat, sensor, overlap=OVERLAP, headland_offset=HEADLAND_OFFSET)
-    blocks = _ordering._blocks(ls, set(range(len(ls.lanes))))
-    orderer = _ordering._Orderer(ls, blocks, None)
-    tour = min(orderer.candidates(), key=orderer.cost)
-    seq = [item for b, v in tour for item in blocks[b].variants[v]]
+    ls = coverage.lanes(
+        shape.lonlat,
+        sensor,
+        overlap=OVERLAP,
+        headland_offset=HEADLAND_OFFSET,
+        ring_openings="aligned",
+    )
+    seq, _ = _ordering.open_path(ls)
     router = _lanes.Router(
         shape.lonlat, geodesy.centre_of(shape.lonlat), margin_km=0.25, simplify_km=0.5
     )
-    pts: list[np.ndarray] = []
-    lanes_xy = []
-    for i, forward in seq:
-        track = ls.lanes[i].track(forward)
-        lanes_xy.append(_project(shape, geodesy.densify_coords(track, 1.0)))
-        if pts and not np.allclose(pts[-1][-1], track[0], atol=1e-9):
-            a, b = pts[-1][-1], track[0]
-            mid = router.route((float(a[0]), float(a[1])), (float(b[0]), float(b[1])))
-            leg = np.vstack([a, *(np.array(mid) if mid else []), b]) if mid else np.array([a, b])
-            pts.append(leg[1:])
-        pts.append(track if not pts else track[1:])
-    path_ll = geodesy.densify_coords(np.vstack(pts), 1.0)
+    lanes_xy = [
+        _project(shape, geodesy.densify_coords(ls.lanes[i].track(forward), 1.0))
+        for i, forward in seq
+    ]
+    path_ll = geodesy.densify_coords(_ordering.path_coords(ls, seq, router), 1.0)
     out = _measure(shape, lanes_xy, _project(shape, path_ll), w_km)
     out["ratio"] = ls.total_km / ls.ideal_km
     out["seconds"] = time.perf_counter() - t0
@@ -236,24 +236,91 @@ def run_f2c(f2c: object, shape: Shape, w_km: float, *, decompose: bool) -> dict:
     return best
 
 
-def table_swaths(swaths: list[float]) -> str:
+def _swath_sensor(token: str) -> Sensor:
+    """A swath in km (``"27.5"``) or a sensor preset's name (its swath as the preset sets it)."""
+    try:
+        w = float(token)
+    except ValueError:
+        return sensors.preset(token)
+    return Sensor(f"swath {w:g} km", swath_km=w)
+
+
+def table_swaths(swaths: list[str]) -> str:
     blr = data.territory("BLR")
     rows = [
-        "| swath km | spacing km | total_km | ideal_km | total / ideal | imaged % | lanes | s |"
+        "| sensor | swath km | spacing km | total_km | ideal_km | total / ideal | imaged % "
+        "| lanes | s |"
     ]
-    rows.append("|---|---|---|---|---|---|---|---|")
-    for w in swaths:
+    rows.append("|---|---|---|---|---|---|---|---|---|")
+    for token in swaths:
+        sen = _swath_sensor(token)
         _lanes.clear_cache()
         t0 = time.perf_counter()
-        ls = coverage.lanes(blr, Sensor(f"swath {w:g} km", swath_km=w), overlap=OVERLAP)
+        ls = coverage.lanes(blr, sen, overlap=OVERLAP)
         dt = time.perf_counter() - t0
         frac = coverage.coverage(ls.footprint(), blr).fraction
         rows.append(
-            f"| {w:g} | {ls.spacing_km:.2f} | {ls.total_km:,.0f} | {ls.ideal_km:,.0f} | "
+            f"| {sen.name} | {sen.swath_km:.2f} | {ls.spacing_km:.2f} | {ls.total_km:,.0f} | "
+            f"{ls.ideal_km:,.0f} | "
             f"{ls.total_km / ls.ideal_km:.4f} | {100 * frac:.3f} | {len(ls.lanes)} | {dt:.1f} |"
         )
         print(rows[-1], file=sys.stderr, flush=True)
     return "\n".join(rows)
+
+
+def dubins_u_turn_km(d_km: float, r_km: float) -> float:
+    """Shortest Dubins path (km) reversing onto a parallel lane ``d_km`` to the side.
+
+    From (0, 0) heading +x to (0, d) heading -x with turning radius r: for
+    d >= 2r a half turn split by a straight, pi r + (d - 2r); for d < 2r the
+    omega turn RLR (circles of centres (0, -r) and (0, d + r), a middle circle
+    tangent to both): r (3 pi - 4 b), b = asin((d + 2r) / 4r), which is pi r at
+    d = 2r.
+    """
+    if d_km >= 2.0 * r_km:
+        return math.pi * r_km + d_km - 2.0 * r_km
+    b = math.asin((d_km + 2.0 * r_km) / (4.0 * r_km))
+    return r_km * (3.0 * math.pi - 4.0 * b)
+
+
+def swath_loop_rectangle(shape: Shape, w_km: float, *, headland: bool) -> dict:
+    """Fields2Cover's swaths on the rectangle, re-laid from its source (not F2C itself).
+
+    Fields2Cover 2.1.0, ``src/fields2cover/swath_generator/swath_generator_base.cpp``,
+    ``SwathGeneratorBase::generateSwaths``: in the field rotated to the sweep, swath
+    centres start at ``-0.5 * op_width`` and step ``op_width`` while ``field_height >
+    curve_y + 0.5 * op_width``; each line is clipped to the field (a centre beyond it
+    is lost). ``OBJ_NSwath`` (fewest swaths) sweeps a rectangle along its long side.
+    The field is the rectangle, or (``headland``) the rectangle shrunk by the
+    headland (``HG_Const_gen``, as :func:`run_f2c` gives it). Swaths are joined in
+    boustrophedon order by straight legs, shorter than F2C's Dubins turns, so the
+    path km is a lower bound for F2C's; ``dubins_km`` is the path with each turn
+    replaced by its Dubins U-turn of :data:`TURN_RADIUS_KM` (:func:`dubins_u_turn_km`).
+    Imaged % is measured as for both tools. Used when the ``fields2cover`` module
+    is missing.
+    """
+    t0 = time.perf_counter()
+    s = w_km * 1000.0 * (1.0 - OVERLAP)
+    field = shape.xy
+    if headland:
+        field = field.buffer(-HEADLAND_OFFSET * w_km * 1000.0, join_style="mitre")
+    xmin, ymin, xmax, ymax = field.bounds
+    lanes_xy = []
+    curve_y = -0.5 * s
+    while (ymax - ymin) > curve_y + 0.5 * s:
+        curve_y += s
+        line = LineString([(xmin - 1.0, ymin + curve_y), (xmax + 1.0, ymin + curve_y)])
+        piece = line.intersection(field)
+        if piece.is_empty or piece.length <= 0:
+            continue
+        xy = np.asarray(piece.coords)
+        lanes_xy.append(xy if len(lanes_xy) % 2 == 0 else xy[::-1])
+    res = _measure(shape, lanes_xy, np.vstack(lanes_xy), w_km)
+    res["dubins_km"] = res["lanes_km"] + (len(lanes_xy) - 1) * dubins_u_turn_km(
+        s / 1000.0, TURN_RADIUS_KM
+    )
+    res["seconds"] = time.perf_counter() - t0
+    return res
 
 
 def table_shapes(shapes: list[str], swaths: list[float]) -> str:
@@ -270,6 +337,17 @@ def table_shapes(shapes: list[str], swaths: list[float]) -> str:
                 results.append(
                     ("Fields2Cover", run_f2c(f2c, shape, w, decompose=name != "rectangle"))
                 )
+            elif name == "rectangle":
+                for headland in (False, True):
+                    label = "with" if headland else "no"
+                    r = swath_loop_rectangle(shape, w, headland=headland)
+                    results.append(
+                        (
+                            f"F2C swath loop, {label} headland (re-laid; straight turns; "
+                            f"Dubins turns: {r['dubins_km']:,.0f} km)",
+                            r,
+                        )
+                    )
             for tool, r in results:
                 rows.append(
                     f"| {name} | {w:g} | {tool} | {r['path_km']:,.0f} | {r['lanes_km']:,.0f} | "
@@ -280,7 +358,9 @@ def table_shapes(shapes: list[str], swaths: list[float]) -> str:
     if f2c is None:
         rows.append("")
         rows.append(
-            "Fields2Cover is missing (no importable `fields2cover` module): openskies alone."
+            "Fields2Cover is missing (no importable `fields2cover` module): openskies alone, "
+            "and on the rectangle F2C's swaths re-laid from its source "
+            "(`swath_loop_rectangle`)."
         )
     return "\n".join(rows)
 
@@ -288,14 +368,15 @@ def table_shapes(shapes: list[str], swaths: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--table", choices=("swaths", "shapes", "both"), default="both")
-    parser.add_argument("--swaths", help="comma-separated swaths in km")
+    parser.add_argument(
+        "--swaths", help="comma-separated swaths in km or sensor preset names (swaths table)"
+    )
     parser.add_argument("--shapes", default=",".join(SHAPES))
     args = parser.parse_args()
     load0 = os.getloadavg()[0]
     out = []
     if args.table in ("swaths", "both"):
-        sw = [float(v) for v in (args.swaths or "5,10,20,27.5,35").split(",")]
-        out.append(table_swaths(sw))
+        out.append(table_swaths((args.swaths or ",".join(SWATHS)).split(",")))
     if args.table in ("shapes", "both"):
         sw = [float(v) for v in (args.swaths or "5,35").split(",")]
         out.append(table_shapes(args.shapes.split(","), sw))

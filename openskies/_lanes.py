@@ -39,7 +39,7 @@ import shapely.ops
 from numpy.typing import NDArray
 from pyproj import Transformer
 from shapely import affinity
-from shapely.geometry import LineString, MultiLineString, Polygon, box
+from shapely.geometry import LineString, MultiLineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from . import _paths, geodesy
@@ -85,6 +85,8 @@ ONE_SIDED_MIN_KEPT = 0.99
 ONE_SIDED_ANGLE_STEP_DEG = 5.0
 #: Route legs must stay this far (m) inside the allowed region.
 CHECK_MARGIN_M = 50.0
+#: Where closed rings open (see build_lanes).
+RING_OPENINGS = ("longest", "aligned")
 
 
 #: A cell's lane before it is made: (band, centre line (2, 2) projected, reversible).
@@ -731,18 +733,35 @@ def _radius(line: LineString) -> float:
     return float(np.max(np.hypot(*(xy - xy.mean(axis=0)).T)))
 
 
-def _open_ring_at_straight(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Re-start a closed ring at the middle of its longest segment.
+def _open_ring_at_straight(
+    xy: NDArray[np.float64], near: NDArray[np.float64] | None = None, margin: float = 0.0
+) -> NDArray[np.float64]:
+    """Re-start a closed ring on a straight stretch: its longest segment, or near a point.
 
     Flights split the headland where its pieces meet; a split on a straight
     stretch leaves no gap between the flat ends of the two strips, a split at a
-    bend would leave a wedge.
+    bend would leave a wedge. Without ``near`` the ring opens at the middle of
+    its longest segment. With ``near`` (projected, the opening of the ring
+    around it) it opens at its point nearest ``near``, moved along that segment
+    to keep ``margin`` (projected units; half the swath: the flat strip ends then
+    meet square on a straight stretch) or half the segment from its ends: nested
+    rings open side by side, and a path flying them one after the other hops one
+    spacing between them instead of travelling round to the next opening.
     """
     seg = np.hypot(*np.diff(xy, axis=0).T)
-    k = int(np.argmax(seg))
-    mid = (xy[k] + xy[k + 1]) / 2.0
+    if near is None:
+        k = int(np.argmax(seg))
+        point = (xy[k] + xy[k + 1]) / 2.0
+    else:
+        d = xy[1:] - xy[:-1]
+        t = np.einsum("ij,ij->i", near - xy[:-1], d) / np.maximum(seg**2, 1e-12)
+        lo = np.minimum(margin / np.maximum(seg, 1e-12), 0.5)
+        t = np.clip(t, lo, 1.0 - lo)
+        foot = xy[:-1] + d * t[:, None]
+        k = int(np.argmin(np.hypot(*(foot - near).T)))
+        point = foot[k]
     body = np.vstack([xy[k + 1 : -1], xy[: k + 1]])
-    return np.vstack([mid, body, mid])
+    return np.vstack([point, body, point])
 
 
 def _clip_segment(
@@ -790,6 +809,39 @@ def _union_intervals(items: list[tuple[float, float]]) -> list[tuple[float, floa
         else:
             merged.append((a, b))
     return merged
+
+
+def _open_rings(
+    sources: list[tuple[NDArray[np.float64], bool]],
+    margin: float,
+    lane_ends: list[NDArray[np.float64]],
+) -> list[tuple[NDArray[np.float64], bool]]:
+    """Open the closed rings of ``sources`` (projected, outermost first) side by side.
+
+    Of several rings the innermost opens next to the lane end (projected, of the
+    cells' lanes) nearest it; a single ring, or one without lanes near, on its
+    longest segment (:func:`_open_ring_at_straight`); each ring around it opens next to the opening
+    of the ring nearest it, inside out: a ring one spacing outside another has a
+    point one spacing from any of the inner ring's (the inner ring is the outer
+    one's level shrunk by a spacing), not the other way round. A path flying the
+    rings one after the other then hops about a spacing from each to the next.
+    """
+    out = list(sources)
+    openings: list[NDArray[np.float64]] = []
+    closed_idx = [k for k, (_, closed) in enumerate(out) if closed]
+    for k in range(len(out) - 1, -1, -1):
+        xy, closed = out[k]
+        if not closed:
+            continue
+        line = LineString(xy)
+        # nested rings: the innermost opens next to the core's lanes (flown just before
+        # or after it); a ring on its own opens on its longest segment
+        targets = openings or (lane_ends if len(closed_idx) > 1 else [])
+        near = min(targets, key=lambda p, line=line: line.distance(Point(p))) if targets else None
+        opened = _open_ring_at_straight(xy, near, margin)
+        openings.append(opened[0])
+        out[k] = (opened, closed)
+    return out
 
 
 def _cut_intervals(
@@ -1020,6 +1072,7 @@ def build_lanes(
     min_cell_frac: float = 0.02,
     border_margin_km: float = 0.5,
     rings: int | None = None,
+    ring_openings: str = "longest",
 ) -> LaneSet:
     """Lanes covering ``area`` (lon, lat) for a swath; cached per (area, swath, overlap).
 
@@ -1051,7 +1104,14 @@ def build_lanes(
         Contour passes inside the headland, one spacing apart (None: as many as
         fit; 0: the headland alone, the interior swept by lanes). They are
         lanes of kind ``"headland"``.
+    ring_openings : {"longest", "aligned"}
+        Where a closed ring starts (its pieces are cut from there): each in the
+        middle of its longest segment, or nested rings side by side
+        (:func:`_open_rings`), for a lane set flown as one path.
     """
+    if ring_openings not in RING_OPENINGS:
+        msg = f"ring_openings={ring_openings!r}: use one of {', '.join(RING_OPENINGS)}"
+        raise ValidationError(msg)
     key = (
         shapely.to_wkb(area),
         tuple(round(v, 9) for v in cross_track_km),
@@ -1063,6 +1123,7 @@ def build_lanes(
         min_cell_frac,
         border_margin_km,
         rings,
+        ring_openings,
     )
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -1079,6 +1140,7 @@ def build_lanes(
         min_cell_frac=min_cell_frac,
         border_margin_km=border_margin_km,
         rings=rings,
+        ring_openings=ring_openings,
     )
     _CACHE[key] = result
     while len(_CACHE) > _CACHE_SIZE:
@@ -1103,6 +1165,7 @@ def _build(
     min_cell_frac: float,
     border_margin_km: float,
     rings: int | None,
+    ring_openings: str,
 ) -> LaneSet:
     lo, hi = cross_track_km
     width_m = (hi - lo) * 1000.0
@@ -1164,8 +1227,6 @@ def _build(
                 xy = np.asarray(src.coords)
                 if len(xy) < 2 or src.length < min_lane_km * 1000.0:
                     continue
-                if src.is_closed:
-                    xy = _open_ring_at_straight(xy)
                 sources.append((xy, bool(src.is_closed)))
         # ---- interior cells and their lanes (projected)
         inside = region.window.buffer(-border_margin_km * 1000.0, quad_segs=4)
@@ -1218,6 +1279,11 @@ def _build(
                     ]
                 cell_specs.append((cell, angle, segs))
         dropped_m2 += _drop_redundant(cell_specs, head_fp, target, centre_strip_km, spacing)
+        if ring_openings == "aligned":
+            ends = [xy[j] for _, _, segs in cell_specs for _, xy, _ in segs for j in (0, -1)]
+            sources = _open_rings(sources, width_m / 2.0, ends)
+        else:
+            sources = [(_open_ring_at_straight(xy) if c else xy, c) for xy, c in sources]
         # ---- excursions: a small cell next to the headland is flown from it, out and back
         # from one point of the ring, rather than as a separate trip (which would pass the
         # ring's corridor a third time)

@@ -1,7 +1,7 @@
-"""Order a lane set into one path: serpentines per cell, headland chains, 2-opt/or-opt.
+"""Order a lane set into one path: serpentines per cell, headland rings, 2-opt/or-opt.
 
 Used where a whole :class:`~openskies._lanes.LaneSet` is flown as one open path
-(the lanes benchmark beside Fields2Cover, ``bench/bench_lanes.py``). Flights for
+(:func:`open_path`; the lanes benchmark beside Fields2Cover, ``bench/bench_lanes.py``). Flights for
 full coverage are assigned and ordered by the fleet optimiser
 (:mod:`openskies._fleet`) instead. Distances are planar, km, in an azimuthal
 equidistant projection centred on the area (local to the piece ordered).
@@ -17,10 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import geodesy
-from ._lanes import Lane, LaneSet
+from ._lanes import Lane, LaneSet, Router
 
-#: The headland ring is ordered in chains of about this length (km).
+#: :func:`open_path` also tries the headland rings in chains of about this length (km).
 HEADLAND_CHAIN_KM = 500.0
+#: ... and, for lane sets of at most SHORT_CHAIN_MAX_LANES lanes (the local search grows
+#: with the cube of the blocks), in chains of SHORT_CHAIN_KM.
+SHORT_CHAIN_KM = 200.0
+SHORT_CHAIN_MAX_LANES = 200
 
 
 @dataclass
@@ -65,12 +69,13 @@ def _excursion(ls: LaneSet, members: list[Lane], at: NDArray) -> list[tuple[int,
     return min(_serpentines(members), key=cost)
 
 
-def _blocks(ls: LaneSet, keep: set[int]) -> list[_Block]:
+def _blocks(ls: LaneSet, keep: set[int], *, chain_km: float | None = None) -> list[_Block]:
     """Ordering blocks of the lanes in ``keep`` (indices into ``ls.lanes``).
 
-    A cell is a block (its serpentines); a headland ring is cut into chains of
-    about :data:`HEADLAND_CHAIN_KM`, each carrying the small cells flown as
-    excursions from its pieces.
+    A cell is a block (its serpentines); a headland ring is one block, or with
+    ``chain_km`` cut into chains of about that length (km), each carrying the
+    small cells flown as excursions from its pieces. A closed ring flown whole may
+    start at any of its pieces.
     """
     by_group: dict[int, list[Lane]] = {}
     for lane in ls.lanes:
@@ -98,7 +103,7 @@ def _blocks(ls: LaneSet, keep: set[int]) -> list[_Block]:
                 step.extend(_excursion(ls, by_group[cid], ln.fwd[-1]))
             steps.append(step)
         total = sum(ls.lanes[i].length_km for step in steps for i, _ in step)
-        n_chains = max(1, round(total / HEADLAND_CHAIN_KM))
+        n_chains = 1 if chain_km is None else max(1, round(total / chain_km))
         if n_chains == 1 and group.closed and len(steps) > 1:
             # a closed ring flown as one chain may start at any of its pieces
             rotations = [steps[r:] + steps[:r] for r in range(len(steps))]
@@ -328,3 +333,57 @@ class _Orderer:
                 seen.add(key)
                 out.append(tour)
         return out
+
+
+def open_path(ls: LaneSet) -> tuple[list[tuple[int, bool]], float]:
+    """Every lane of ``ls`` in one open path: (lane index, forwards) in flying order.
+
+    Several blockings are ordered (:class:`_Orderer`, its candidate tours): each
+    headland ring whole (nested rings flown one after the other, hopping about a
+    spacing between their openings) and the rings cut into chains of
+    :data:`HEADLAND_CHAIN_KM` (small cells can then be flown between the parts),
+    and of :data:`SHORT_CHAIN_KM` for a set of at most
+    :data:`SHORT_CHAIN_MAX_LANES` lanes; the shortest path wins (ties: the first),
+    so the result is deterministic.
+
+    Returns
+    -------
+    sequence : list of (int, bool)
+    length_km : float
+        Lanes plus straight transfers (km, in the AEQD projection centred on the
+        area), the :meth:`_Orderer.cost` of the open tour.
+    """
+    keep = set(range(len(ls.lanes)))
+    best: tuple[float, list[tuple[int, bool]]] | None = None
+    chains: list[float | None] = [None, HEADLAND_CHAIN_KM]
+    if len(ls.lanes) <= SHORT_CHAIN_MAX_LANES:
+        chains.append(SHORT_CHAIN_KM)
+    for chain_km in chains:
+        blocks = _blocks(ls, keep, chain_km=chain_km)
+        orderer = _Orderer(ls, blocks, None)
+        tour = min(orderer.candidates(), key=orderer.cost)
+        cost = orderer.cost(tour)
+        if best is None or cost < best[0] - 1e-9:
+            best = (cost, [item for b, v in tour for item in blocks[b].variants[v]])
+    if best is None:
+        return [], 0.0
+    return best[1], best[0]
+
+
+def path_coords(
+    ls: LaneSet, sequence: list[tuple[int, bool]], router: Router
+) -> NDArray[np.float64]:
+    """The open path flying ``sequence``: (n, 2) (lon, lat) degrees, geodesic legs.
+
+    Consecutive lanes that do not meet are joined by ``router``'s shortest path
+    inside its allowed region (a straight leg where it finds none).
+    """
+    pts: list[NDArray[np.float64]] = []
+    for i, forward in sequence:
+        track = ls.lanes[i].track(forward)
+        if pts and not np.allclose(pts[-1][-1], track[0], atol=1e-9):
+            a, b = pts[-1][-1], track[0]
+            mid = router.route((float(a[0]), float(a[1])), (float(b[0]), float(b[1])))
+            pts.append(np.vstack([*(np.array(mid) if mid else []), b]))
+        pts.append(track if not pts else track[1:])
+    return np.vstack(pts) if pts else np.empty((0, 2))

@@ -383,6 +383,7 @@ def lanes(
     *,
     overlap: float = 0.1,
     headland_offset: float = 0.4,
+    ring_openings: str = "longest",
 ) -> LaneSet:
     """Lanes that image a whole area with a sensor (cached; independent of airfield and budget).
 
@@ -406,6 +407,13 @@ def lanes(
         Headland distance inside the border as a fraction of the swath, in
         (0, 1]; 0.4 lets its strip reach 0.1 swath beyond the border, which
         catches the small bulges of a ragged border.
+    ring_openings : {"longest", "aligned"}
+        Where each closed headland ring or contour pass starts, i.e. where it
+        is cut into pieces: ``"longest"`` in the middle of its longest segment
+        (what flights for full coverage are planned with); ``"aligned"`` nested
+        rings side by side, for the lanes flown as one path
+        (:func:`openskies._ordering.open_path`: it hops about a spacing from
+        ring to ring). The lanes' geometry and length are the same.
 
     Returns
     -------
@@ -429,6 +437,7 @@ def lanes(
         overlap=float(overlap),
         headland_offset=float(headland_offset),
         border_margin_km=LANE_BORDER_MARGIN_KM,
+        ring_openings=ring_openings,
     )
 
 

@@ -3,7 +3,9 @@
 References: the band count of a rectangle (``ceil(width / spacing)``); the fewest
 parallel passes across a strip whose outer passes lie ``headland_offset * swath``
 inside its edges (``ceil((W - 2 * 0.4 w) / s) + 1``); geodesic lengths recomputed
-with GeographicLib (Karney); the treaty-free definition of the ideal (area / spacing).
+with GeographicLib (Karney); the treaty-free definition of the ideal (area / spacing); the
+open path over a rectangle in closed form (headland ring, contour ring, one hop of a spacing)
+with its imaged share recomputed with shapely in a local projection.
 """
 
 from __future__ import annotations
@@ -129,19 +131,121 @@ def test_a_wider_swath_needs_fewer_lane_km() -> None:
 def test_open_path_order_counts_no_depot_legs() -> None:
     area = _shape("L")
     ls = coverage.lanes(area, _sensor(35.0))
-    blocks = _ordering._blocks(ls, set(range(len(ls.lanes))))
-    orderer = _ordering._Orderer(ls, blocks, None)
-    tour = min(orderer.candidates(), key=orderer.cost)
+    seq, cost = _ordering.open_path(ls)
     # independent: the lanes plus the straight transfers between consecutive lanes
     fwd, _, _ = geodesy.aeqd(*geodesy.centre_of(ls.area))
-    seq = [item for b, v in tour for item in blocks[b].variants[v]]
     total = sum(ls.lanes[i].length_km for i, _ in seq)
     for (i, fi), (j, fj) in itertools.pairwise(seq):
         a = np.array(fwd.transform(*ls.lanes[i].track(fi)[-1]))
         b = np.array(fwd.transform(*ls.lanes[j].track(fj)[0]))
         total += float(np.hypot(*(a - b))) / 1000.0
-    assert orderer.cost(tour) == pytest.approx(total, rel=1e-9)
-    assert {i for i, _ in seq} == set(range(len(ls.lanes)))
+    assert cost == pytest.approx(total, rel=1e-9)
+    assert sorted(i for i, _ in seq) == list(range(len(ls.lanes)))
+    # every blocking is a candidate: the path is no longer than the rings whole or chained
+    keep = set(range(len(ls.lanes)))
+    for chain_km in (None, _ordering.HEADLAND_CHAIN_KM):
+        blocks = _ordering._blocks(ls, keep, chain_km=chain_km)
+        orderer = _ordering._Orderer(ls, blocks, None)
+        assert cost <= min(orderer.cost(t) for t in orderer.candidates()) + 1e-9
+
+
+def _rect_path(swath_km: float) -> tuple[Polygon, _lanes.LaneSet, np.ndarray]:
+    """The 200 x 100 km rectangle around SITE, its lanes and its open path (lon, lat)."""
+    rect = _lonlat(box(-100 * KM, -50 * KM, 100 * KM, 50 * KM))
+    ls = coverage.lanes(rect, _sensor(swath_km), ring_openings="aligned")
+    seq, _ = _ordering.open_path(ls)
+    router = _lanes.Router(rect, geodesy.centre_of(rect), margin_km=0.25, simplify_km=0.5)
+    return rect, ls, _ordering.path_coords(ls, seq, router)
+
+
+def _imaged_share(area_xy: Polygon, lanes_xy: list[np.ndarray], swath_km: float) -> float:
+    """Share of a projected area inside flat-ended strips along projected centre lines."""
+    strips = [
+        LineString(xy).buffer(swath_km * KM / 2.0, cap_style="flat", join_style="round")
+        for xy in lanes_xy
+    ]
+    return shapely.union_all(strips).intersection(area_xy).area / area_xy.area
+
+
+def test_a_rectangle_path_has_its_closed_form_length() -> None:
+    # 200 x 100 km at a 35 km swath (spacing s = 31.5 km, headland h = 0.4 w = 14 km): the
+    # headland ring (200 - 2h) x (100 - 2h); inside it the interior, 100 - 2(h + w/2) = 37 km
+    # high, is more than one lane's swath, so the contour pass one spacing further in,
+    # (200 - 2h - 2s) x (100 - 2h - 2s), whose long sides image it (4 passes across, see
+    # test_a_strip_is_crossed_by_the_fewest_passes); the path hops s from ring to ring.
+    w, s, h = 35.0, 31.5, 14.0
+    rect, ls, path = _rect_path(w)
+    ring0 = 2 * ((200 - 2 * h) + (100 - 2 * h))
+    ring1 = 2 * ((200 - 2 * h - 2 * s) + (100 - 2 * h - 2 * s))
+    assert ls.total_km == pytest.approx(ring0 + ring1, rel=2e-3)
+    assert geodesy.path_length_km(path) == pytest.approx(ring0 + ring1 + s, rel=2e-3)
+    # imaged share recomputed in SITE's AEQD plane with shapely, beside coverage.coverage
+    fwd, _, _ = geodesy.aeqd(*SITE)
+    area_xy = box(-100 * KM, -50 * KM, 100 * KM, 50 * KM)
+    lanes_xy = [
+        np.column_stack(fwd.transform(*geodesy.densify_coords(ln.centre, 1.0).T)) for ln in ls.lanes
+    ]
+    share = _imaged_share(area_xy, lanes_xy, w)
+    assert share >= 0.995
+    assert coverage.coverage(ls.footprint(), rect).fraction == pytest.approx(share, abs=1e-3)
+
+
+def test_nested_rings_open_one_spacing_apart() -> None:
+    # 200 x 100 km at a 5 km swath: headland and contour passes are nested rectangles one
+    # spacing (4.5 km) apart; each opens next to the opening of the ring around it, so the
+    # path hops one spacing from ring to ring
+    _, ls, _ = _rect_path(5.0)
+    starts = [
+        next(ln.fwd[0] for ln in ls.lanes if ln.group == g.index and ln.order == 0)
+        for g in ls.groups
+        if g.kind == "headland" and g.closed
+    ]
+    assert len(starts) > 5
+    hops = [geodesy.distance_km(*a, *b) for a, b in itertools.pairwise(starts)]
+    assert hops == pytest.approx([ls.spacing_km] * len(hops), rel=2e-3)
+
+
+def test_rings_open_on_their_longest_segment_by_default() -> None:
+    # the default cut of the rings (where flights for full coverage split them): the middle
+    # of each ring's longest segment, here the rectangle's northern side (x = 0 in SITE's
+    # plane, the first of the two long sides); "aligned" opens the innermost ring next to the
+    # core's lanes instead, and the others beside it, one spacing apart
+    rect = _lonlat(box(-100 * KM, -50 * KM, 100 * KM, 50 * KM))
+    fwd, _, _ = geodesy.aeqd(*SITE)
+    starts = {}
+    for openings in ("longest", "aligned"):
+        ls = coverage.lanes(rect, _sensor(5.0), ring_openings=openings)
+        starts[openings] = np.array(
+            [
+                fwd.transform(*ln.fwd[0])
+                for ln in ls.lanes
+                if ln.kind == "headland" and ln.order == 0 and ls.groups[ln.group].closed
+            ]
+        )
+        assert len(starts[openings]) > 5
+        ys = np.sort(np.abs(starts[openings][:, 1]))
+        assert np.allclose(np.diff(ys), ls.spacing_km * KM, rtol=2e-3)
+    assert np.allclose(starts["longest"][:, 0], 0.0, atol=50.0)
+    assert np.all(starts["longest"][:, 1] > 0.0)
+    assert np.ptp(starts["aligned"][:, 0]) < 50.0
+    assert not np.allclose(starts["aligned"], starts["longest"])
+    with pytest.raises(ValueError, match="ring_openings"):
+        coverage.lanes(rect, _sensor(5.0), ring_openings="nearest")
+
+
+@pytest.mark.parametrize("name", ["L", "comb"])
+def test_the_open_path_stays_inside_the_area(name: str) -> None:
+    area = _shape(name)
+    ls = coverage.lanes(area, _sensor(35.0), ring_openings="aligned")
+    seq, _ = _ordering.open_path(ls)
+    router = _lanes.Router(area, geodesy.centre_of(area), margin_km=0.25, simplify_km=0.5)
+    path = geodesy.densify_coords(_ordering.path_coords(ls, seq, router), 1.0)
+    fwd, _, _ = geodesy.aeqd(*SITE)
+    area_xy = shapely.transform(area, lambda c: np.column_stack(fwd.transform(*c.T)))
+    path_xy = LineString(np.column_stack(fwd.transform(*path.T)))
+    assert area_xy.buffer(1.0).covers(path_xy)
+    # and it flies every lane once
+    assert sorted(i for i, _ in seq) == list(range(len(ls.lanes)))
 
 
 @pytest.mark.slow
