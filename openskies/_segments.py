@@ -51,8 +51,11 @@ line (unit direction ``u``), with projections ``g_k`` on ``u`` increasing by at 
 sqrt(tol^2 - (p + w)^2)``. Then the segments of the run within ``tol`` of ``e`` form one
 interval (possibly empty).
 
-*Proof.* Put ``g = 0`` at the foot of ``e``. A point ``x`` of a segment is within ``w`` of
-the line (a cylinder is convex), so ``|x - e|^2 = g^2 + q^2`` with ``max(0, p - w) <= q
+*Proof.* The gap grows with ``p`` (for ``p > w`` its derivative is ``(p + w) / B -
+(p - w) / A`` with ``A >= B`` the two square roots; for ``p <= w`` only the second
+root moves, down), so take ``p`` to be the distance of ``e`` from the line. Put
+``g = 0`` at the foot of ``e``. A point ``x`` of a segment is within ``w`` of the line
+(a cylinder is convex), so ``|x - e|^2 = g^2 + q^2`` with ``max(0, p - w) <= q
 <= p + w``. So a segment whose projection (the interval between its vertices'
 projections) meets ``[-G_in, G_in]``, ``G_in = sqrt(tol^2 - (p + w)^2)``, is within
 ``tol`` ("in"); one whose projection misses ``[-G_out, G_out]``, ``G_out = sqrt(tol^2 -
@@ -64,7 +67,7 @@ it is empty, at most one in all), and the segments within ``tol`` are an interva
 
 An event of segments ``i`` and ``j`` of the run is the midpoint of two points within
 ``w`` of the line, so within ``w`` of it (``p = w``: the gap is ``tol -
-sqrt(tol^2 - 4 w^2)``, 0.4 m for ``w`` = 15 m); an event of ``i`` and a segment of
+sqrt(tol^2 - 4 w^2)``, 0.45 m for ``w`` = 15 m); an event of ``i`` and a segment of
 another pass is within ``tol / 2`` of ``i`` (``p = tol / 2 + w``).
 
 Circling: :func:`circling_runs` is the waypoint-by-waypoint search of the exact

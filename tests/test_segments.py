@@ -313,6 +313,10 @@ def test_tube_gap_is_the_difference_of_the_chords() -> None:
     expected = math.sqrt(tol**2 - (p - w) ** 2) - math.sqrt(tol**2 - (p + w) ** 2)
     assert _segments.tube_gap(p, w, tol) == pytest.approx(expected)
     assert _segments.tube_gap(600.0, 400.0, tol) == np.inf  # p + w >= tol: no lemma
+    # the gap grows with p (the lemma may take any bound on the event's distance)
+    for w in (0.5, 5.0, 15.0, 60.0):
+        gaps = _segments.tube_gap(np.linspace(0.0, tol - w - 1e-6, 2001), w, tol)
+        assert np.all(np.diff(gaps) >= 0.0)
 
 
 def test_fast_rule6_equals_brute_force_on_a_noisy_track() -> None:
