@@ -40,6 +40,36 @@ the other one, every event of ``(i, j)`` has at most two passes; so does an even
 two segments of one pass when the only other block is a very straight retrace close
 enough for the lemma (:func:`two_pass_certificates`).
 
+A GPS track is not straight at the scale of one step (3 m of noise on 28 m steps turns
+segments by 10 deg and more), but it stays in a thin tube: :func:`tube_certificates`
+proves one pass per block without directions.
+
+*Tube lemma.* Let the vertices of a run of consecutive segments lie within ``w`` of a
+line (unit direction ``u``), with projections ``g_k`` on ``u`` increasing by at least
+``step`` from each vertex to the next, and let ``e`` lie within ``p`` of the line, with
+``p + w < tol`` and ``step >= tube_gap(p, w, tol) = sqrt(tol^2 - max(0, p - w)^2) -
+sqrt(tol^2 - (p + w)^2)``. Then the segments of the run within ``tol`` of ``e`` form one
+interval (possibly empty).
+
+*Proof.* The gap grows with ``p`` (for ``p > w`` its derivative is ``(p + w) / B -
+(p - w) / A`` with ``A >= B`` the two square roots; for ``p <= w`` only the second
+root moves, down), so take ``p`` to be the distance of ``e`` from the line. Put
+``g = 0`` at the foot of ``e``. A point ``x`` of a segment is within ``w`` of the line
+(a cylinder is convex), so ``|x - e|^2 = g^2 + q^2`` with ``max(0, p - w) <= q
+<= p + w``. So a segment whose projection (the interval between its vertices'
+projections) meets ``[-G_in, G_in]``, ``G_in = sqrt(tol^2 - (p + w)^2)``, is within
+``tol`` ("in"); one whose projection misses ``[-G_out, G_out]``, ``G_out = sqrt(tol^2 -
+max(0, p - w)^2)``, is not ("out"). The projections increase, so the in segments form
+one interval and the not-out ones an interval around it; a segment that is neither lies
+wholly beyond ``G_in`` (say), and the next one starts beyond ``G_in + step >= G_out``: it
+is out. So at most one undecided segment lies at each end of the in interval (or, when
+it is empty, at most one in all), and the segments within ``tol`` are an interval. []
+
+An event of segments ``i`` and ``j`` of the run is the midpoint of two points within
+``w`` of the line, so within ``w`` of it (``p = w``: the gap is ``tol -
+sqrt(tol^2 - 4 w^2)``, 0.45 m for ``w`` = 15 m); an event of ``i`` and a segment of
+another pass is within ``tol / 2`` of ``i`` (``p = tol / 2 + w``).
+
 Circling: :func:`circling_runs` is the waypoint-by-waypoint search of the exact
 check, with each waypoint's look-ahead done on arrays and the cumulative turn
 summed exactly as the exact check sums it wherever the turn could reach 360 deg.
@@ -70,6 +100,15 @@ STRAIGHT_DEG = 20.0
 FINE_DEG = 3.0
 
 _CHUNK = 10_000
+
+#: Window sizes (segments) of :func:`tube_certificates`: windows of each size start at
+#: every multiple of half the size, so a block of ``m`` consecutive segments lies in a
+#: window of each size of at least ``2 m``.
+TUBE_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+
+#: Rounding allowance (m) of the tube certificates: ECEF coordinates are rounded to about
+#: 1e-9 m, the events to a little more.
+_TUBE_EPS_M = 1e-3
 
 
 def reach_fraction(alpha_deg: float) -> float:
@@ -270,6 +309,113 @@ def point_segment_distance(
     return np.linalg.norm(a + d * t[:, None] - p, axis=1)
 
 
+def tube_gap(p_m: NDArray[np.float64], w_m: NDArray[np.float64], tol_m: float) -> NDArray:
+    """Smallest projected step (m) of the tube lemma (module docstring).
+
+    ``sqrt(tol^2 - max(0, p - w)^2) - sqrt(tol^2 - (p + w)^2)``; ``inf`` where
+    ``p + w >= tol`` (the lemma does not apply).
+    """
+    p = np.asarray(p_m, float)
+    w = np.asarray(w_m, float)
+    inner = tol_m * tol_m - (p + w) ** 2
+    outer = np.sqrt(tol_m * tol_m - np.maximum(0.0, p - w) ** 2)
+    return np.where(inner > 0.0, outer - np.sqrt(np.maximum(inner, 0.0)), np.inf)
+
+
+def tube_windows(
+    xyz: NDArray[np.float64], size: int, *, starts: NDArray[np.int64] | None = None
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Tubes around windows of ``size`` consecutive segments (starts every ``size // 2``).
+
+    The line of a window is its chord (first to last vertex); ``w`` is the largest
+    distance of the window's vertices from that line and ``step`` the smallest increase
+    of their projections on it from one vertex to the next (negative when the path
+    turns back; ``-inf`` for a window of zero chord).
+
+    ``starts`` (first segments, each below the number of segments) selects windows;
+    by default every multiple of ``size // 2``.
+
+    Returns
+    -------
+    starts, w_m, step_m : arrays, one entry per window
+        First segment of each window (the window holds segments ``start`` to
+        ``min(start + size, n_seg) - 1``), metres.
+    """
+    n_seg = len(xyz) - 1
+    half = max(1, size // 2)
+    if starts is None:
+        starts = np.arange(0, max(n_seg, 0), half, dtype=np.int64)
+    if starts.size == 0:
+        return starts, np.zeros(0), np.zeros(0)
+    ends = np.minimum(starts + size, n_seg)  # last vertex of each window
+    offs = np.arange(size + 1)
+    idx = starts[:, None] + offs[None, :]
+    inside = idx <= ends[:, None]
+    idx = np.minimum(idx, ends[:, None])
+    p0 = xyz[starts]
+    chord = xyz[ends] - p0
+    length = np.linalg.norm(chord, axis=1)
+    ok = length > 1.0
+    u = chord / np.where(ok, length, 1.0)[:, None]
+    rel = xyz[idx] - p0[:, None, :]
+    g = np.einsum("wkc,wc->wk", rel, u)
+    lateral = np.linalg.norm(rel - g[:, :, None] * u[:, None, :], axis=2)
+    w = np.max(np.where(inside, lateral, 0.0), axis=1)
+    dg = np.diff(g, axis=1)
+    step = np.min(np.where(inside[:, 1:], dg, np.inf), axis=1)
+    step = np.where(ok, step, -np.inf)
+    return starts, w, step
+
+
+def tube_certificates(
+    lo: NDArray[np.int64],
+    hi: NDArray[np.int64],
+    xyz: NDArray[np.float64],
+    tol_m: float,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Blocks ``lo..hi`` of segments that hold at most one pass through an event.
+
+    A block is certified when it lies in one window of :func:`tube_windows` (some
+    size of :data:`TUBE_SIZES`) whose steps meet the tube lemma (module docstring).
+
+    Parameters
+    ----------
+    lo, hi : int arrays
+        First and last segment of each block (``-1``: no block).
+    xyz : (n + 1, 3) array
+        Vertices of the path, ECEF metres.
+    tol_m : float
+        The rule's same-point tolerance (m).
+
+    Returns
+    -------
+    same, other : bool arrays
+        ``same``: the block holds at most one pass through any event of two of its own
+        segments (``p = w``); ``other``: through any event within ``tol / 2`` of one of
+        its segments (``p = tol / 2 + w``).
+    """
+    same = np.zeros(lo.shape, bool)
+    other = np.zeros(lo.shape, bool)
+    valid = np.flatnonzero(lo >= 0)
+    n_seg = len(xyz) - 1
+    for size in TUBE_SIZES:
+        if valid.size == 0:
+            break
+        half = max(1, size // 2)
+        # only the windows holding a block still uncertified
+        first, k = np.unique(lo[valid] // half * half, return_inverse=True)
+        k = k.ravel()
+        starts, w, step = tube_windows(xyz, size, starts=first)
+        fits = hi[valid] < np.minimum(starts[k] + size, n_seg)
+        we = w[k] + _TUBE_EPS_M
+        ok_same = fits & (step[k] >= tube_gap(we, we, tol_m) + _TUBE_EPS_M)
+        ok_other = fits & (step[k] >= tube_gap(0.5 * tol_m + we, we, tol_m) + _TUBE_EPS_M)
+        same[valid] |= ok_same
+        other[valid] |= ok_other
+        valid = valid[~(same[valid] & other[valid])]
+    return same, other
+
+
 @dataclass(frozen=True)
 class TwoPassTest:
     """The test of :func:`two_pass_certificates`: call it with ``(i, j, e)``.
@@ -327,7 +473,10 @@ def two_pass_certificates(
         block over two straight stretches (a corner) with ``i`` and ``j`` on
         either side or the event within the lemma's reach of the corner vertex.
         Its ``regardless_of_event(i, j)`` is the part of the test that needs no
-        event (the first two cases).
+        event (the first two cases). A block that is not straight (GPS noise) may
+        instead lie in a thin tube (:func:`tube_certificates`, the tube lemma):
+        with ``p = w`` where ``j`` is in ``i``'s own block, ``p = tol / 2 + w`` for
+        a crossing.
     """
     coarse = straight_stretches(xyz, max_angle_deg=STRAIGHT_DEG)
     fine = straight_stretches(xyz, max_angle_deg=FINE_DEG)
@@ -347,8 +496,17 @@ def two_pass_certificates(
     own_ok = straight(blocks["own_lo"], blocks["own_hi"], coarse)
     other_ok = straight(blocks["other_lo"], blocks["other_hi"], coarse)
     other_fine = straight(blocks["other_lo"], blocks["other_hi"], fine)
-    one = (nb == 1) & own_ok
-    two = (nb == 2) & own_ok
+    # noisy passes: thin tubes (the tube lemma) instead of straight directions
+    # (only for blocks that are not straight already)
+    own_same, own_cross = tube_certificates(
+        np.where(own_ok, -1, blocks["own_lo"]), blocks["own_hi"], xyz, tol_m
+    )
+    _, other_cross = tube_certificates(
+        np.where(other_ok, -1, blocks["other_lo"]), blocks["other_hi"], xyz, tol_m
+    )
+    one = (nb == 1) & (own_ok | own_same)
+    two = (nb == 2) & (own_ok | own_same)  # j in the own block: the event near its line
+    cross = (nb == 2) & (own_ok | own_cross) & (other_ok | other_cross)
     # one block over two straight stretches (a corner): each holds at most one pass
     # when the event is near a segment of it (i or j) or near the corner vertex
     c_lo = coarse[np.maximum(blocks["own_lo"], 0)]
@@ -365,7 +523,7 @@ def two_pass_certificates(
 
     def regardless_of_event(i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.bool_]:
         # the first two cases hold for any event of (i, j): no distance needed
-        return one[i] | (two[i] & (lo[i] <= j) & (j <= hi[i]) & other_ok[i])
+        return one[i] | (cross[i] & (lo[i] <= j) & (j <= hi[i]))
 
     def certified(
         i: NDArray[np.int64], j: NDArray[np.int64], e: NDArray[np.float64]

@@ -197,19 +197,8 @@ def _no_certificates(blocks, xyz, tol_m) -> _segments.TwoPassTest:
     return _segments.TwoPassTest(none, none)
 
 
-@pytest.mark.slow  # the exact pass count of every event of a 28 m track: 10-25 s
-def test_certificates_skip_many_pairs_and_change_nothing(monkeypatch) -> None:
-    """At 28 m spacing (too dense for the brute force) many pairs are skipped unmeasured.
-
-    On a survey pattern (lines 5 to 22 km long, no jitter: GPS noise of a few metres
-    breaks the straight stretches) with a third pass through one crossing, the
-    violations equal those of the exact pass count of every event (no certificate),
-    and the certificates that need no event cover a large share of the candidate
-    pairs (most of those away from the 11 corners and 4 crossings).
-    """
-    # across the antimeridian: the events are unwrapped like the segments
-    plan = _dense_plan("survey", (179.99, 65.0), spacing_m=28.0, jitter_m=0.0, scale=2.5)
-    seen = []
+def _counting_certificates(seen: list[float]):
+    """``two_pass_certificates`` that appends the share of pairs certified without event."""
     real = _segments.two_pass_certificates
 
     def counting(blocks, xyz, tol_m) -> _segments.TwoPassTest:
@@ -222,7 +211,23 @@ def test_certificates_skip_many_pairs_and_change_nothing(monkeypatch) -> None:
 
         return _segments.TwoPassTest(test.certified, regardless)
 
-    monkeypatch.setattr(_segments, "two_pass_certificates", counting)
+    return counting
+
+
+@pytest.mark.slow  # the exact pass count of every event of a 28 m track: 10-25 s
+def test_certificates_skip_many_pairs_and_change_nothing(monkeypatch) -> None:
+    """At 28 m spacing (too dense for the brute force) many pairs are skipped unmeasured.
+
+    On a survey pattern (lines 5 to 22 km long, no jitter: GPS noise of a few metres
+    breaks the straight stretches) with a third pass through one crossing, the
+    violations equal those of the exact pass count of every event (no certificate),
+    and the certificates that need no event cover a large share of the candidate
+    pairs (most of those away from the 11 corners and 4 crossings).
+    """
+    # across the antimeridian: the events are unwrapped like the segments
+    plan = _dense_plan("survey", (179.99, 65.0), spacing_m=28.0, jitter_m=0.0, scale=2.5)
+    seen: list[float] = []
+    monkeypatch.setattr(_segments, "two_pass_certificates", _counting_certificates(seen))
     fast = legality._check_self_intersection(plan)
     assert seen[0] > 0.3
     assert [v.amount for v in fast] == [3.0]  # the diagonal's crossing
@@ -243,3 +248,126 @@ def test_sort_pairs_is_lexsort_order() -> None:
         assert np.array_equal(sj, j[order])
     si, sj = _segments.sort_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
     assert si.size == sj.size == 0
+
+
+# -- noisy recorded tracks: the tube lemma (GPS noise breaks the straight stretches)
+
+
+def _runs_within(e: np.ndarray, xyz: np.ndarray, tol_m: float) -> int:
+    """Maximal runs of consecutive segments of ``xyz`` within ``tol_m`` of ``e`` (brute force)."""
+    n = len(xyz) - 1
+    near = legality._point_seg_distance(np.broadcast_to(e, (n, 3)), xyz[:-1], xyz[1:]) <= tol_m
+    return int(near[0]) + int(np.sum(near[1:] & ~near[:-1]))
+
+
+@pytest.mark.parametrize("sigma_m", [0.0, 1.0, 3.0, 6.0, 10.0])
+def test_tube_lemma_holds_on_noisy_passes(sigma_m: float) -> None:
+    """Where ``tube_certificates`` certifies a noisy straight pass, no event has two runs.
+
+    Passes of 200 steps of 28 m with normal noise on a local plane, placed in ECEF at
+    84 deg N; events as the rule makes them: the midpoint of points of two segments of
+    the pass (``same``), or points within ``tol / 2`` of a segment, half of them close
+    to ``tol / 2`` (``other``: grazing the tube lemma's worst case). The runs are
+    counted segment by segment.
+    """
+    tol = 1000.0
+    rng = np.random.default_rng(int(sigma_m * 10) + 1)
+    certified = {"same": 0, "other": 0}
+    for _ in range(30):
+        m = 200
+        xy = np.column_stack([np.arange(m + 1) * 28.0, np.zeros(m + 1)])
+        xy += rng.normal(0.0, sigma_m, xy.shape) if sigma_m else 0.0
+        az = rng.uniform(0.0, 360.0)
+        ll = _dense_tracks.to_lonlat(
+            (xy - xy[m // 2])
+            @ np.array([[math.cos(az), -math.sin(az)], [math.sin(az), math.cos(az)]]),
+            (10.0, 84.0),
+        )
+        xyz = legality._ecef(ll[:, 0], ll[:, 1])
+        lo, hi = np.array([0]), np.array([m - 1])
+        same, other = _segments.tube_certificates(lo, hi, xyz, tol)
+        for _ in range(40):
+            a, b = rng.integers(0, m, 2)
+            ta, tb = rng.uniform(0.0, 1.0, 2)
+            pa = xyz[a] + ta * (xyz[a + 1] - xyz[a])
+            pb = xyz[b] + tb * (xyz[b + 1] - xyz[b])
+            if same[0]:
+                assert _runs_within(0.5 * (pa + pb), xyz, tol) <= 1
+                certified["same"] += 1
+            if other[0]:
+                d = rng.normal(0.0, 1.0, 3)
+                r = 0.5 * tol * (rng.uniform(0.98, 1.0) if rng.uniform() < 0.5 else rng.uniform())
+                assert _runs_within(pa + r * d / np.linalg.norm(d), xyz, tol) <= 1
+                certified["other"] += 1
+    if sigma_m <= 3.0:  # the certificate is not vacuous at GPS noise of a few metres
+        assert certified["same"] == 30 * 40
+    if sigma_m <= 1.0:
+        assert certified["other"] == 30 * 40
+
+
+def test_tube_gap_is_the_difference_of_the_chords() -> None:
+    # at p = w the gap is tol - sqrt(tol^2 - 4 w^2): the analytic form of the docstring
+    tol, w = 1000.0, 15.0
+    assert _segments.tube_gap(w, w, tol) == pytest.approx(tol - math.sqrt(tol**2 - 4 * w * w))
+    p = 0.5 * tol + w
+    expected = math.sqrt(tol**2 - (p - w) ** 2) - math.sqrt(tol**2 - (p + w) ** 2)
+    assert _segments.tube_gap(p, w, tol) == pytest.approx(expected)
+    assert _segments.tube_gap(600.0, 400.0, tol) == np.inf  # p + w >= tol: no lemma
+    # the gap grows with p (the lemma may take any bound on the event's distance)
+    for w in (0.5, 5.0, 15.0, 60.0):
+        gaps = _segments.tube_gap(np.linspace(0.0, tol - w - 1e-6, 2001), w, tol)
+        assert np.all(np.diff(gaps) >= 0.0)
+
+
+def test_fast_rule6_equals_brute_force_on_a_noisy_track() -> None:
+    plan = _dense_plan("cross", (179.99, 65.0), spacing_m=28.0, jitter_m=3.0, scale=0.3)
+    assert legality._check_self_intersection(plan) == self_intersection(plan)
+
+
+#: (kind, centre, noise m): crossings and none, retraces, grazes, corners, at several
+#: noise levels; Belarus, both sides of the antimeridian, 78 and 84 deg N
+NOISY = [
+    (kind, centre, sigma)
+    for n, (kind, centre) in enumerate(
+        (k, c)
+        for k in ("cross", "outback", "survey", "retrace", "parallel", "corners")
+        for c in (_dense_tracks.CENTRES[0], _dense_tracks.CENTRES[2], _dense_tracks.CENTRES[4])
+    )
+    for sigma in [(1.0, 3.0, 6.0)[n % 3]]
+]
+
+
+@pytest.mark.slow  # 18 tracks of 300-900 points at 28 m, each against the O(n^2) brute force
+@pytest.mark.parametrize(("kind", "centre", "sigma_m"), NOISY)
+def test_fast_rule6_equals_brute_force_on_noisy_tracks(kind, centre, sigma_m) -> None:
+    plan = _dense_plan(kind, centre, spacing_m=28.0, jitter_m=sigma_m, scale=0.3)
+    assert legality._check_self_intersection(plan) == self_intersection(plan)
+    assert legality._check_circling(plan) == circling(plan)
+
+
+@pytest.mark.slow  # the exact pass count of every event of a noisy 28 m track
+def test_tube_certificates_skip_noisy_pairs_and_change_nothing(monkeypatch) -> None:
+    """A 28 m survey with 3 m noise: many pairs certified, the answers of the exact count.
+
+    Without the tube lemma the noise leaves straight stretches of a few segments and
+    hardly any pair is certified; with it, the pairs along each pass are (the pairs
+    across a crossing mostly go to the event test: ``tol / 2 + w`` of the tube lemma
+    needs steps longer than 3 m noise leaves on every step of a window).
+    """
+    plan = _dense_plan("survey", (-179.995, 66.5), spacing_m=28.0, jitter_m=3.0, scale=2.5)
+    seen: list[float] = []
+    monkeypatch.setattr(_segments, "two_pass_certificates", _counting_certificates(seen))
+    real_tubes = _segments.tube_certificates
+    monkeypatch.setenv("OPENSKIES_MAX_SELF_PAIRS", "100000000")  # straight only: refused
+    monkeypatch.setattr(
+        _segments, "tube_certificates", lambda lo, *a: (np.zeros(lo.shape, bool),) * 2
+    )
+    straight_only = legality._check_self_intersection(plan)
+    monkeypatch.setattr(_segments, "tube_certificates", real_tubes)
+    fast = legality._check_self_intersection(plan)
+    assert straight_only == fast
+    assert seen[1] > 0.2
+    assert seen[1] > 5 * seen[0]  # the tubes certify what the straight stretches cannot
+    assert len(fast) >= 1  # the diagonal's crossing (noise may add runs where it grazes)
+    monkeypatch.setattr(_segments, "two_pass_certificates", _no_certificates)
+    assert fast == legality._check_self_intersection(plan)  # every event counted
