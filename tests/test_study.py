@@ -37,7 +37,7 @@ def reduced():
 
 
 def _value(st, icao, metric, sensor="optical_high_pan"):
-    m = st.metrics
+    m = st.month_metrics(None)  # the year's rows
     row = m[(m["icao"] == icao) & (m["metric"] == metric) & (m["sensor"] == sensor)]
     assert len(row) == 1, (icao, metric)
     return float(row["value"].iloc[0])
@@ -125,7 +125,7 @@ def test_sites_time_and_labels(reduced) -> None:
         assert _value(reduced, icao, "sites_observed_best_route") == 4
         assert _value(reduced, icao, "flights_all_sites") == 1
         assert _value(reduced, icao, "fits_96h_window") == 1
-    m = reduced.metrics
+    m = reduced.month_metrics(None)
     assert not m[m["icao"] == "UUMB"]["hypothetical"].any()
     assert m[m["icao"] == "UMMS"]["hypothetical"].all()
     # a comparison of candidates as they are: the first is the status quo, the others
@@ -181,9 +181,17 @@ def test_times_use_the_study_aircraft(reduced) -> None:
         assert _value(reduced, icao, "flight_hours_best_flight") == pytest.approx(
             km / ac.cruise_speed_kmh, rel=0.01
         )
-        assert _value(reduced, icao, "refuel_stops_best_flight") == max(
-            0, int(np.ceil(km / ac.range_km)) - 1
-        )
+        # stops with the usable range (range less reserve): at least ceil(km / usable) - 1
+        # when the flight can be flown at all (placed at allowed airfields, openskies.refuel)
+        stops = _value(reduced, icao, "refuel_stops_best_flight")
+        feasible = _value(reduced, icao, "best_flight_feasible")
+        usable = ac.range_km - ac.reserve_km
+        if feasible:
+            assert stops >= max(0, int(np.ceil(km / usable)) - 1)
+            assert (stops == 0) == (km <= usable)
+        else:
+            assert math.isnan(stops)
+        assert bool(best["feasible"].iloc[0]) == bool(feasible)
 
 
 @pytest.mark.slow

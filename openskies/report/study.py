@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import _geodata
 from .._text import markdown_text
 from . import _leaflet as _html
+from ._figures import month_rows
 from ._layers import (
     DISPLAY_PRECISION,
     PALETTE,
@@ -318,7 +319,8 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
                 title="Sensitivity (conclusions that flip under another assumption)",
             )
     if not study.metrics.empty:
-        deltas = study.metrics[study.metrics["scenario"] != "status_quo"][
+        year = month_rows(study.metrics, None)  # the year's rows (the months: their own table)
+        deltas = year[year["scenario"] != "status_quo"][
             ["scenario", "icao", "budget_km", "sensor", "metric", "value", "delta_abs", "delta_rel"]
         ]
         _html.add_html_section(
