@@ -655,6 +655,21 @@ def _generic_study(
                 }
             )
 
+    def evaluate(sc: _Scenario, sen: Any) -> tuple[dict[str, float], dict[str, Any]]:
+        return _evaluate(
+            terr,
+            sc,
+            sen,
+            overlap=overlap,
+            reach_cells=reach_cache[sc.icao],
+            sites=sites,
+            home_bases=home_bases,
+            aircraft=ac,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            quota=quota,
+        )
+
     steps = [(sc, s) for sc in scenarios for s in sensors]
     bar = _progress(len(steps)) if progress else None
     try:
@@ -684,19 +699,7 @@ def _generic_study(
                     cv["icao"] = sc.icao
                     cv["sensor"] = sname
                     curves.append(cv)
-            metrics, extras = _evaluate(
-                terr,
-                sc,
-                sens_objs[s],
-                overlap=overlap,
-                reach_cells=reach_cache[sc.icao],
-                sites=sites,
-                home_bases=home_bases,
-                aircraft=ac,
-                time_limit_s=time_limit_s,
-                seed=seed,
-                quota=quota,
-            )
+            metrics, extras = evaluate(sc, sens_objs[s])
             year_metrics[(id(sc), s)] = dict(metrics)
             emit(sc, s, metrics, None)
             common = {
@@ -721,18 +724,8 @@ def _generic_study(
                 if seas.imageable(sen, month) and b < sc.budget_km:
                     key = (sc.icao, b, s)
                     if key not in capped:
-                        capped[key], _ = _evaluate(
-                            terr,
-                            _Scenario(sc.icao, b, sc.regime, sc.hypothetical),
-                            sen,
-                            overlap=overlap,
-                            reach_cells=reach_cache[sc.icao],
-                            sites=sites,
-                            home_bases=home_bases,
-                            aircraft=ac,
-                            time_limit_s=time_limit_s,
-                            seed=seed,
-                            quota=quota,
+                        capped[key], _ = evaluate(
+                            _Scenario(sc.icao, b, sc.regime, sc.hypothetical), sen
                         )
                     m = capped[key]
                 emit(sc, s, m, month)
