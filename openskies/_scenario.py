@@ -143,6 +143,9 @@ METRICS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Metrics of a study's months and weather (:func:`_season`), not of one evaluation.
+MONTH_METRICS: frozenset[str] = frozenset({"imageable", "expected_flights_100pct"})
+
 #: Metrics that need imaging: blank in a month without it (``imageable`` = 0).
 IMAGING_METRICS: frozenset[str] = frozenset(
     {

@@ -1369,9 +1369,11 @@ def _season_assumptions(
         (
             "Weather",
             "expected_flights_100pct = flights_100pct / q, q the chance that a mission window "
-            "of 3 daylight days has a usable day (relative sunshine of six Belarusian stations "
-            f"2004-2020, persistence 0.4; docs/weather.md); the year rows use the year-average "
-            f"q = {seas.q_year:.3f}",
+            f"of {weather.DEFAULT_DAYS_PER_WINDOW} daylight days has a usable day (column "
+            f"{weather.DEFAULT_COLUMN} of the bundled sunshine table, the mean of its "
+            f"{weather.sunshine_table()['station'].nunique()} stations; persistence "
+            f"{weather.DEFAULT_PERSISTENCE:g}; docs/weather.md); the year rows use the "
+            f"year-average q = {seas.q_year:.3f}",
         ),
     ]
     for m in seas.months:
