@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import aircraft as _aircraft
 from . import airfields as _airfields
-from . import coverage, geodesy, routing, sensors
+from . import coverage, geodesy, refuel, routing, sensors
 from . import territory as _territory
 from ._errors import InfeasibleError
 
@@ -110,12 +110,74 @@ METRICS: dict[str, tuple[str, str]] = {
     "flight_hours_best_flight": ("h", "flight time of the best single flight"),
     "refuel_stops_best_flight": (
         "stops",
-        "refuelling stops the best single flight needs with the aircraft's unrefuelled range "
-        "(ceil(length / range) - 1); stop times are not added to mission_hours",
+        "refuelling stops the best single flight needs with the aircraft's usable range (range "
+        "less reserve), placed exactly by openskies.refuel.plan_refuelling at airfields the "
+        "regime allows; blank when no placement works (best_flight_feasible = 0); stop times "
+        "are not added to mission_hours",
+    ),
+    "best_flight_feasible": (
+        "bool",
+        "1 if the best single flight can be flown: every stretch between refuellings within "
+        "the usable range, the 96-hour window and the maximum flight distance (detours "
+        "included) kept (openskies.refuel.plan_refuelling)",
     ),
     "mission_hours": ("h", "pre-flight time + flight time of the best single flight"),
     "fits_96h_window": ("bool", "1 if the mission fits the 96-hour window (Art. VI Sec. I para 9)"),
+    "altitude_agl_m": (
+        "m",
+        "height above ground the sensor is flown at on the study's aircraft "
+        "(openskies.sensors.Sensor.operating_height_m)",
+    ),
+    "swath_km": ("km", "swath width at that height (2 H tan(FOV / 2); a radar's own swath)"),
+    "imageable": (
+        "bool",
+        "1 if the sensor can image the whole territory in the month: for optical and video "
+        "sensors every point of it has the sun at or above the study's threshold on the "
+        "month's representative day; year rows: in some month",
+    ),
+    "expected_flights_100pct": (
+        "flights",
+        "expected quota flights (mission windows) for full coverage with the weather: "
+        "flights_100pct / q, q the chance that a window has a usable day (openskies.weather; "
+        "year rows: the year-average q; radar: q = 1)",
+    ),
 }
+
+#: Metrics of a study's months and weather (:func:`_season`), not of one evaluation.
+MONTH_METRICS: frozenset[str] = frozenset({"imageable", "expected_flights_100pct"})
+
+#: Metrics that need imaging: blank in a month without it (``imageable`` = 0).
+IMAGING_METRICS: frozenset[str] = frozenset(
+    {
+        "km_outside_target_per_flight",
+        "budget_share_over_territory",
+        "reach_fraction",
+        "best_flight_area_km2",
+        "best_flight_fraction",
+        "flights_50pct",
+        "flights_90pct",
+        "flights_100pct",
+        "flights_100pct_quota_share",
+        "flights_lower_bound",
+        "full_coverage_fraction",
+        "sites_observed_best_route",
+        "sites_value_observed",
+        "flights_all_sites",
+        "sites_not_observable",
+        "flight_hours_best_flight",
+        "refuel_stops_best_flight",
+        "best_flight_feasible",
+        "mission_hours",
+        "fits_96h_window",
+        "years_of_observer_quota_100pct",
+        "expected_flights_100pct",
+    }
+)
+
+#: Sensor kinds that need daylight (the sun at or above the threshold) to image.
+DAYLIGHT_KINDS = ("optical", "video")
+#: Sensor kinds that need a cloud-free line of sight (the weather model applies).
+CLEAR_SKY_KINDS = ("optical", "video", "ir")
 
 
 def _farthest_km(geometry: BaseGeometry, lon: float, lat: float) -> float:
@@ -243,6 +305,9 @@ def _evaluate(
     sens = sensor_name if isinstance(sensor_name, sensors.Sensor) else sensors.preset(sensor_name)
     sensor_name = sens.name
     m: dict[str, float] = {"budget_km": sc.budget_km}
+    if sens.height_agl_m is not None:
+        m["altitude_agl_m"] = float(sens.height_agl_m)
+    m["swath_km"] = float(sens.width_km)
     # 1. transit
     m["transit_nearest_km"] = float(
         reach_cells.attrs.get("nearest_km", terr.distance_to_km(af.lon, af.lat))
@@ -298,9 +363,12 @@ def _evaluate(
         ac_ = _aircraft.as_aircraft(aircraft)
         hours = best_plan.geodesic_length_km / ac_.cruise_speed_kmh
         m["flight_hours_best_flight"] = float(hours)
-        m["refuel_stops_best_flight"] = float(
-            max(0, math.ceil(best_plan.geodesic_length_km / ac_.range_km) - 1)
+        refuelled = _refuelled(best_plan, ac_)
+        m["refuel_stops_best_flight"] = (
+            float(len(refuelled.stops)) if refuelled.feasible else math.nan
         )
+        m["best_flight_feasible"] = float(refuelled.feasible)
+        extras["best_refuel"] = refuelled
         m["mission_hours"] = float(best_plan.preflight_h + hours)
         window = float(reg.parameter("timing", "observation_window"))
         m["fits_96h_window"] = float(m["mission_hours"] <= window)
@@ -320,6 +388,32 @@ def _evaluate(
         m[f"ferry_km_{hb}"] = km
         m[f"ferry_hours_{hb}"] = km / ac.cruise_speed_kmh
     return m, extras
+
+
+def _refuelled(plan: Any, aircraft: Any) -> Any:
+    """The flight with its refuelling stops (:func:`openskies.refuel.plan_refuelling`)."""
+    return refuel.plan_refuelling(plan, aircraft=_aircraft.as_aircraft(aircraft))
+
+
+def _season(m: dict[str, float], *, imageable: bool, q: float | None) -> dict[str, float]:
+    """``m`` with ``imageable`` and ``expected_flights_100pct``; imaging metrics blank if dark.
+
+    ``q`` is the chance that a mission window has a usable day (None: the sensor sees
+    through cloud, q = 1).
+    """
+    out = dict(m)
+    out["imageable"] = float(imageable)
+    if not imageable:
+        for k in IMAGING_METRICS:
+            if k in out:
+                out[k] = math.nan
+        out["expected_flights_100pct"] = math.nan
+        return out
+    n = out.get("flights_100pct")
+    if n is not None and math.isfinite(n):
+        qq = 1.0 if q is None else float(q)
+        out["expected_flights_100pct"] = n / qq if qq > 0 else math.inf
+    return out
 
 
 def _full_coverage(

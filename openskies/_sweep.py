@@ -39,9 +39,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from . import _entry_options as _eo
-from . import _scenario, coverage, geodesy, sensors
+from . import _scenario, coverage, daylight, geodesy, io, sensors, weather
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
@@ -203,31 +204,59 @@ def _summary(fs: coverage.FlightSet | None) -> dict[str, Any]:
     }
 
 
-def _layers(extras: Mapping[str, Any], metrics: Mapping[str, float]) -> dict[str, list]:
-    """Route, footprint and site-route rows (no keys) of one evaluation."""
+def _flight_rows(plan: Any, refuelled: Any, *, kind: str, flight: int) -> list[dict[str, Any]]:
+    """The route row of one flight and a Point row per refuelling stop placed on it.
+
+    The line is the planned flight (its imaging legs); ``feasible``, ``refuel_stops`` and
+    ``refuel_added_km`` come from :func:`openskies.refuel.plan_refuelling`, and each stop is
+    a Point at its airfield (:func:`openskies.io.stop_features`, ``"kind": "refuel"``).
+    """
+    feasible = bool(refuelled.feasible)
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": kind,
+            "flight": flight,
+            "length_km": plan.length_km,
+            "feasible": feasible,
+            "refuel_stops": len(refuelled.stops) if feasible else None,
+            "refuel_added_km": float(refuelled.added_km) if feasible else None,
+            "geometry": geodesy.split_antimeridian(plan.path_densified(10.0)),
+        }
+    ]
+    if feasible and refuelled.stops:
+        for feat in io.stop_features(refuelled.plan):
+            props = feat["properties"]
+            if props["kind"] != "refuel":
+                continue
+            rows.append(
+                {
+                    "kind": "refuel",
+                    "flight": flight,
+                    "flight_kind": kind,
+                    "feasible": feasible,
+                    "airfield": props["airfield"],
+                    "ground_time_h": float(props["ground_time_h"]),
+                    "geometry": shapely.geometry.shape(feat["geometry"]),
+                }
+            )
+    return rows
+
+
+def _layers(
+    extras: Mapping[str, Any], metrics: Mapping[str, float], aircraft: _aircraft.Aircraft
+) -> dict[str, list]:
+    """Route (with refuelling stops), footprint and site-route rows (no keys) of one evaluation."""
     out: dict[str, list] = {"routes": [], "footprints": [], "site_routes": []}
     if "best_plan" in extras:
         best = extras["best_plan"]
-        out["routes"].append(
-            {
-                "kind": "best single flight",
-                "flight": 1,
-                "length_km": best.length_km,
-                "geometry": geodesy.split_antimeridian(best.path_densified(10.0)),
-            }
-        )
+        best_refuel = extras.get("best_refuel") or _scenario._refuelled(best, aircraft)
+        out["routes"] += _flight_rows(best, best_refuel, kind="best single flight", flight=1)
         out["footprints"].append(
             {"area_km2": metrics["best_flight_area_km2"], "geometry": extras["best_footprint"]}
         )
         for k, f in enumerate(extras["flights"], start=1):
-            out["routes"].append(
-                {
-                    "kind": "full coverage",
-                    "flight": k,
-                    "length_km": f.length_km,
-                    "geometry": geodesy.split_antimeridian(f.path_densified(10.0)),
-                }
-            )
+            r = best_refuel if f is best else _scenario._refuelled(f, aircraft)
+            out["routes"] += _flight_rows(f, r, kind="full coverage", flight=k)
     sp = extras.get("site_plan")
     if sp is not None:
         out["site_routes"].append(
@@ -272,6 +301,8 @@ def _unit_task(spec: Mapping[str, Any]) -> dict[tuple[float, str], dict[str, Any
     icao = spec["airfield"]
     sens: list[sensors.Sensor] = list(spec["sensors"])
     out: dict[tuple[float, str], dict[str, Any]] = {}
+    # budgets only the months' daylight caps need: no layers (the routes are the year's)
+    drawn = set(spec.get("layer_budgets", spec["budgets"]))
     for b in spec["budgets"]:
         own = {(x.name, b): _plan(terr, icao, reg, x, b, spec["overlap"]) for x in sens}
         comb = coverage.combine_sensor_plans(terr, own, sens, regime=reg)
@@ -299,7 +330,9 @@ def _unit_task(spec: Mapping[str, Any]) -> dict[tuple[float, str], dict[str, Any
             least = 2.0 * float(terr.distance_to_km(af.lon, af.lat))
             out[(float(b), x.name)] = {
                 "metrics": metrics,
-                "layers": _layers(extras, metrics),
+                "layers": _layers(extras, metrics, spec["aircraft"])
+                if b in drawn
+                else {"routes": [], "footprints": [], "site_routes": []},
                 "summary": _summary(fs),
                 "capacity_km": fs.summary.capacity_km
                 if fs is not None
@@ -417,6 +450,7 @@ class Sweep:
     params: dict[str, Any]
     assumptions: list[tuple[str, str]] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
+    season: Season | None = None
 
 
 def _grid_extension(grid: Sequence[float], floor_km: float) -> tuple[float, ...]:
@@ -511,6 +545,150 @@ def _added_osa(kub: Mapping[str, Any], minsk: Mapping[str, Any]) -> tuple[dict[s
     return out, ("kub" if use_kub else "minsk")
 
 
+#: Months the default study reports (besides the year).
+DEFAULT_MONTHS = (3, 6, 9, 12)
+
+
+@dataclass
+class Season:
+    """The daylight and weather of the study's months (:func:`season`).
+
+    Attributes
+    ----------
+    months : tuple of int
+        The months reported (1-12).
+    min_elevation_deg : float
+        Lowest solar elevation for optical imaging, degrees.
+    windows : dict
+        Month (1-12, all twelve) -> :class:`openskies.daylight.AreaWindow` over the territory.
+    common_h : dict
+        Month -> hours of the day when every point of the territory has the sun at or above
+        the threshold: the shortest window over its latitudes less its longitude span / 15
+        deg per hour (0 when some part has none).
+    caps_km : dict
+        Airfield ICAO -> month -> the daylight cap on a flight's counted distance, km:
+        ``floor((1 + turn margin) * (common_h * cruise speed + 2 * nearest))``, nearest the
+        geodesic distance from the airfield to the territory.
+    q : dict
+        Month -> chance that a mission window has a usable day (openskies.weather).
+    q_year : float
+        The year-average of ``q`` (:func:`openskies.weather.year_window_probability`).
+    """
+
+    months: tuple[int, ...]
+    min_elevation_deg: float
+    windows: dict[int, daylight.AreaWindow]
+    common_h: dict[int, float]
+    caps_km: dict[str, dict[int, float]]
+    q: dict[int, float]
+    q_year: float
+
+    def imageable(self, sen: sensors.Sensor, month: int | None) -> bool:
+        """Whether ``sen`` can image the whole territory in ``month`` (None: in some month)."""
+        if sen.kind not in _scenario.DAYLIGHT_KINDS:
+            return True
+        if month is None:
+            return any(h > 0 for h in self.common_h.values())
+        return self.common_h[month] > 0
+
+    def budget(self, icao: str, budget_km: float, sen: sensors.Sensor, month: int) -> float:
+        """The counted km a flight of ``sen`` may have in ``month``: min(budget, daylight cap)."""
+        if sen.kind not in _scenario.DAYLIGHT_KINDS:
+            return float(budget_km)
+        return min(float(budget_km), self.caps_km[icao][month])
+
+    def window_q(self, sen: sensors.Sensor, month: int | None) -> float | None:
+        """The window probability of ``sen`` (None: it sees through cloud, q = 1)."""
+        if sen.kind not in _scenario.CLEAR_SKY_KINDS:
+            return None
+        return self.q_year if month is None else self.q[month]
+
+    def as_params(self) -> dict[str, Any]:
+        """The season as JSON-ready study parameters."""
+        return {
+            "months": list(self.months),
+            "min_sun_elevation_deg": self.min_elevation_deg,
+            "daylight": {
+                str(m): {
+                    "date": w.day.isoformat(),
+                    "shortest_window_h": w.hours,
+                    "common_window_h": self.common_h[m],
+                    "lowest_noon_sun_deg": w.lowest_noon_deg,
+                    "highest_noon_sun_deg": w.highest_noon_deg,
+                    "imageable": int(self.common_h[m] > 0),
+                }
+                for m, w in self.windows.items()
+            },
+            "daylight_caps_km": {
+                icao: {str(m): v for m, v in caps.items()} for icao, caps in self.caps_km.items()
+            },
+            "window_probability": {str(m): v for m, v in self.q.items()},
+            "window_probability_year": self.q_year,
+        }
+
+
+def season(
+    terr: _territory.Territory,
+    regimes: Mapping[str, _airfields.Regime],
+    *,
+    months: Sequence[int],
+    min_elevation_deg: float,
+    aircraft: _aircraft.Aircraft,
+    year: int,
+) -> Season:
+    """Daylight windows, daylight caps and weather of a study's months (``docs/methodology.md``).
+
+    Parameters
+    ----------
+    terr : Territory
+        The territory (its bounds fix the latitudes and longitudes of the windows).
+    regimes : mapping
+        Airfield ICAO -> the regime its flights are planned in (turn margin).
+    months : sequence of int
+        Months reported (1-12).
+    min_elevation_deg : float
+        Lowest solar elevation for optical imaging, degrees.
+    aircraft : Aircraft
+        Its cruise speed turns hours of daylight into km.
+    year : int
+        Year of the months' representative days (:data:`openskies.daylight.REPRESENTATIVE_DAY`).
+    """
+    import datetime as dt
+
+    x0, _, x1, _ = terr.geometry.bounds
+    shift_h = (x1 - x0) / 15.0
+    windows = {
+        m: daylight.area_window(
+            terr.geometry,
+            dt.date(int(year), m, daylight.REPRESENTATIVE_DAY[m]),
+            min_elevation_deg=min_elevation_deg,
+        )
+        for m in range(1, 13)
+    }
+    common = {m: max(0.0, w.hours - shift_h) if w.hours > 0 else 0.0 for m, w in windows.items()}
+    caps: dict[str, dict[int, float]] = {}
+    for icao, reg in regimes.items():
+        af = reg.airfield(icao)
+        margin = float(reg.parameter("max_flight_distance", "turn_margin"))
+        near = float(terr.distance_to_km(af.lon, af.lat))
+        caps[icao] = {
+            m: float(
+                math.floor((1.0 + margin) * (common[m] * aircraft.cruise_speed_kmh + 2.0 * near))
+            )
+            for m in range(1, 13)
+        }
+    q_all = weather.window_probabilities()
+    return Season(
+        months=tuple(months),
+        min_elevation_deg=float(min_elevation_deg),
+        windows=windows,
+        common_h=common,
+        caps_km=caps,
+        q={int(m): float(v) for m, v in q_all.items()},
+        q_year=weather.year_window_probability(q_all),
+    )
+
+
 def run(
     terr: _territory.Territory,
     reg: _airfields.Regime,
@@ -533,8 +711,17 @@ def run(
     workers: int | None,
     progress: bool,
     on_step: Callable[[str], None] | None,
+    months: Sequence[int] = DEFAULT_MONTHS,
+    min_elevation_deg: float = daylight.DEFAULT_MIN_ELEVATION_DEG,
 ) -> Sweep:
-    """The five-option study: every unit of work, then the rows of the study's tables."""
+    """The five-option study: every unit of work, then the rows of the study's tables.
+
+    Rows of the year (``month`` None: the flights as planned, any month) and of each of
+    ``months``, whose flights fit the daylight at the territory (:func:`season`): each
+    sensor needing daylight is planned with the budget capped by the month's daylight,
+    ``min(budget, cap)`` (the fleet answers of the grid reused where the cap is above the
+    budget; one extra unit budget per airfield and month otherwise).
+    """
     t_start = time.perf_counter()
     opts = {n: _eo.option(n) for n in names}
     swept = [n for n in names if opts[n].uses_minsk_distance]
@@ -584,6 +771,37 @@ def run(
             cv["sensor"] = sname
             curves.append(cv)
 
+    # -- the months: daylight caps and weather ------------------------------------------------
+    seas = season(
+        terr,
+        {kub_icao: reg, **({minsk_icao: rs_top} if swept else {})},
+        months=months,
+        min_elevation_deg=min_elevation_deg,
+        aircraft=aircraft,
+        year=reg.year,
+    )
+    dark_needed = any(x.kind in _scenario.DAYLIGHT_KINDS for x in sensors_.values())
+
+    def month_budgets(icao: str, top: float) -> list[float]:
+        """Daylight caps below ``top``: budgets only the months need (one per cap)."""
+        if not dark_needed:
+            return []
+        return sorted(
+            {
+                seas.caps_km[icao][m]
+                for m in seas.months
+                if seas.common_h[m] > 0 and seas.caps_km[icao][m] < top
+            },
+            reverse=True,
+        )
+
+    kub_extra = month_budgets(kub_icao, kub_budget)
+    minsk_extra = (
+        [b for b in month_budgets(minsk_icao, max(minsk_budgets)) if b not in minsk_budgets]
+        if swept
+        else []
+    )
+
     # -- phase 1: Kubinka and the Minsk grid -------------------------------------------------
     sens_list = list(sensors_.values())
     common = {
@@ -605,7 +823,8 @@ def run(
             "airfield": kub_icao,
             "regime": reg,
             "hypothetical": False,
-            "budgets": [kub_budget],
+            "budgets": [kub_budget, *kub_extra],
+            "layer_budgets": [kub_budget],
             "reach_cells": reach_cells[kub_icao],
         }
     ]
@@ -614,7 +833,8 @@ def run(
     if swept:
         # this process: one unit for the whole grid (the flight problems stay cached); else
         # one unit per distance so that the workers finish together
-        chunks = [list(minsk_budgets)] if n_workers == 1 else [[b] for b in minsk_budgets]
+        every = [*minsk_budgets, *minsk_extra]
+        chunks = [every] if n_workers == 1 else [[b] for b in every]
         for chunk in chunks:
             specs.append(
                 {
@@ -624,6 +844,7 @@ def run(
                     "regime": rs_top,
                     "hypothetical": True,
                     "budgets": chunk,
+                    "layer_budgets": [b for b in chunk if b in minsk_budgets],
                     "reach_cells": reach_cells[minsk_icao],
                 }
             )
@@ -670,54 +891,65 @@ def run(
         kub_units = {s: units[("kub", kub_budget, s)] for s in sensors_}
         rows: list[dict[str, Any]] = []
         annex: dict[tuple[str, float | None], float] = {}
-        for n in names:
-            opt = opts[n]
-            for b in grids.get(n, (None,)):
-                key = (n, b)
-                if key not in annex:
-                    annex[key] = float(opt.annex_e_ok(reg, minsk_icao=minsk_icao, budget_km=b))
-                fields = opt.row_fields(reg, minsk_icao=minsk_icao, budget_km=b)
-                for s in sensors_:
-                    k = kub_units[s]
-                    start = kub_icao
-                    if n in ("status_quo", "poe_only"):
-                        m = dict(k["metrics"])
-                    elif n == "added_osa":
-                        m, who = _added_osa(k, units[("minsk", b, s)])
-                        start = kub_icao if who == "kub" else minsk_icao
-                    else:
-                        m = dict(units[("minsk", b, s)]["metrics"])
-                        start = minsk_icao
-                    m = _option_metrics(
-                        m,
-                        name=n,
-                        reg=reg,
-                        entry=fields["entry_point"],
-                        start=start,
-                        home_bases=home_bases,
-                        aircraft=aircraft,
-                        five=five,
-                        annex_ok=annex[key],
-                        floor=floors.get(n),
-                        per_year=per_year.get(n),
-                        budget_km=fields["budget_km"],
-                    )
-                    name_ = reg.airfield(fields["icao"]).name
-                    for metric, value in m.items():
-                        rows.append(
-                            {
-                                "scenario": n,
-                                "icao": fields["icao"],
-                                "entry_point": fields["entry_point"],
-                                "name": name_,
-                                "budget_km": fields["budget_km"],
-                                "sensor": s,
-                                "metric": metric,
-                                "value": float(value),
-                                "unit": _unit(metric),
-                                "hypothetical": n != "status_quo",
-                            }
+        for month in (None, *seas.months):
+            for n in names:
+                opt = opts[n]
+                for b in grids.get(n, (None,)):
+                    key = (n, b)
+                    if key not in annex:
+                        annex[key] = float(opt.annex_e_ok(reg, minsk_icao=minsk_icao, budget_km=b))
+                    fields = opt.row_fields(reg, minsk_icao=minsk_icao, budget_km=b)
+                    for s, sen in sensors_.items():
+                        lit = seas.imageable(sen, month)
+                        k, mu = kub_units[s], None
+                        if month is not None and lit:
+                            # the month's flights: the budgets capped by its daylight
+                            k = units[("kub", seas.budget(kub_icao, kub_budget, sen, month), s)]
+                            if b is not None:
+                                mu = units[("minsk", seas.budget(minsk_icao, b, sen, month), s)]
+                        elif b is not None:
+                            mu = units[("minsk", b, s)]
+                        start = kub_icao
+                        if n in ("status_quo", "poe_only"):
+                            m = dict(k["metrics"])
+                        elif n == "added_osa":
+                            m, who = _added_osa(k, mu)
+                            start = kub_icao if who == "kub" else minsk_icao
+                        else:
+                            m = dict(mu["metrics"])
+                            start = minsk_icao
+                        m = _option_metrics(
+                            m,
+                            name=n,
+                            reg=reg,
+                            entry=fields["entry_point"],
+                            start=start,
+                            home_bases=home_bases,
+                            aircraft=aircraft,
+                            five=five,
+                            annex_ok=annex[key],
+                            floor=floors.get(n),
+                            per_year=per_year.get(n),
+                            budget_km=fields["budget_km"],
                         )
+                        m = _scenario._season(m, imageable=lit, q=seas.window_q(sen, month))
+                        name_ = reg.airfield(fields["icao"]).name
+                        for metric, value in m.items():
+                            rows.append(
+                                {
+                                    "scenario": n,
+                                    "icao": fields["icao"],
+                                    "entry_point": fields["entry_point"],
+                                    "name": name_,
+                                    "budget_km": fields["budget_km"],
+                                    "sensor": s,
+                                    "month": month,
+                                    "metric": metric,
+                                    "value": float(value),
+                                    "unit": _unit(metric),
+                                    "hypothetical": n != "status_quo",
+                                }
+                            )
         # -- layers ----------------------------------------------------------------------------
         layers: dict[str, list[dict[str, Any]]] = {
             "routes": [],
@@ -866,8 +1098,10 @@ def run(
         },
         "sensitivity": [f"{a} {s}" for a, s, _ in SENSITIVITY] if sensitivity else [],
         "sensitivity_budgets_km": sens_budgets,
+        **seas.as_params(),
     }
     assumptions = _assumptions(names, floors, quota_notes, five, sensitivity)
+    assumptions += _season_assumptions(seas, terr, aircraft)
     logger.info(
         "five-option study: %d scenarios, %d Minsk distances, %d sensors, %d + %d tasks, %.1f s",
         len(names),
@@ -889,6 +1123,7 @@ def run(
         params=params,
         assumptions=assumptions,
         run={"phase1": run1, "phase2": run2, "cpu_seconds": timing},
+        season=seas,
     )
 
 
@@ -1110,6 +1345,50 @@ def _assumptions(
                 "and Minsk planned again, each sensor on its own lanes, at the two Minsk "
                 "distances of the grid that bracket the break-even of flights_100pct "
                 "(sensitivity.csv)",
+            )
+        )
+    return out
+
+
+def _season_assumptions(
+    seas: Season, terr: _territory.Territory, aircraft: _aircraft.Aircraft
+) -> list[tuple[str, str]]:
+    """The daylight and weather assumptions of the month rows, with the numbers used."""
+    import calendar
+
+    out = [
+        (
+            f"Daylight (optical imaging at a solar elevation >= {seas.min_elevation_deg:g} deg)",
+            "month rows: each flight of an optical sensor fits the month's daylight at "
+            f"{terr.code} on its representative day (openskies.daylight.REPRESENTATIVE_DAY): "
+            "its counted km are capped at (1 + turn margin) x (the hours every point of the "
+            f"territory has that sun x {aircraft.cruise_speed_kmh:g} km/h + 2 x the airfield's "
+            "distance to the territory); conservative in where and when the flight images, "
+            "not in the day of the month (docs/methodology.md, Months)",
+        ),
+        (
+            "Weather",
+            "expected_flights_100pct = flights_100pct / q, q the chance that a mission window "
+            f"of {weather.DEFAULT_DAYS_PER_WINDOW} daylight days has a usable day (column "
+            f"{weather.DEFAULT_COLUMN} of the bundled sunshine table, the mean of its "
+            f"{weather.sunshine_table()['station'].nunique()} stations; persistence "
+            f"{weather.DEFAULT_PERSISTENCE:g}; docs/weather.md); the year rows use the "
+            f"year-average q = {seas.q_year:.3f}",
+        ),
+    ]
+    for m in seas.months:
+        w = seas.windows[m]
+        if seas.common_h[m] > 0:
+            continue
+        out.append(
+            (
+                f"No optical imaging of all of {terr.code} in {calendar.month_name[m]}",
+                f"on {w.day.isoformat()} no hour has the sun at or above "
+                f"{seas.min_elevation_deg:g} deg over every point of the territory (noon sun "
+                f"{w.lowest_noon_deg:.1f} deg at its far edge, {w.highest_noon_deg:.1f} deg at "
+                "its best point): the whole territory becomes imageable at a threshold below "
+                f"{w.lowest_noon_deg:.1f} deg, some part of it at {w.highest_noon_deg:.1f} deg "
+                "or lower",
             )
         )
     return out

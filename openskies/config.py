@@ -172,6 +172,25 @@ class StudyConfig(_Strict):
     seed: Int = 0
     #: With scenarios: the sensitivity runs (swath, overlap, turn margin).
     sensitivity: Annotated[bool, Strict()] = True
+    #: Months (1-12) reported besides the year, their flights fitted to the month's daylight
+    #: and weather (docs/methodology.md, Months); [] for the year only.
+    months: tuple[Any, ...] = (3, 6, 9, 12)
+    #: Lowest solar elevation (degrees) for optical imaging.
+    min_sun_elevation_deg: Num = 15.0
+
+    @field_validator("months", mode="before")
+    @classmethod
+    def _months(cls, v: Any) -> Any:
+        from .study import check_months
+
+        return _as_value_error(check_months, v)
+
+    @field_validator("min_sun_elevation_deg")
+    @classmethod
+    def _sun(cls, v: float) -> float:
+        from .daylight import _threshold
+
+        return _as_value_error(lambda x: _threshold(x, "min_sun_elevation_deg"), v)
 
     @field_validator("scenarios", mode="before")
     @classmethod

@@ -12,6 +12,9 @@ Optical observation legs need the sun at or above a threshold (default 15 deg,
   (:data:`REPRESENTATIVE_DAY`, Klein's mean days, see below);
 - :func:`imaging_threshold_deg`: the highest sun over an area on a day, i.e.
   the threshold at or below which imaging becomes possible somewhere in it;
+- :func:`area_window`: the shortest window over an area on a day and the
+  threshold at or below which every point of it has one (the study's
+  daylight-fitted flights, ``docs/methodology.md``);
 - :func:`fit_flight`: whether an imaging task of a given duration fits one
   day's window, or how it splits over consecutive days.
 
@@ -49,8 +52,10 @@ __all__ = [
     "DEFAULT_MIN_ELEVATION_DEG",
     "MAX_SPLIT_DAYS",
     "REPRESENTATIVE_DAY",
+    "AreaWindow",
     "DaylightWindow",
     "FlightFit",
+    "area_window",
     "daylight_window",
     "equation_of_time_min",
     "fit_flight",
@@ -114,14 +119,14 @@ def _lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     return x, y
 
 
-def _threshold(value: Any) -> float:
+def _threshold(value: Any, name: str = "min_elevation_deg") -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
         v = math.nan
-    if not (math.isfinite(v) and -5.0 <= v < 90.0):
+    if isinstance(value, bool) or not (math.isfinite(v) and -5.0 <= v < 90.0):
         msg = (
-            f"min_elevation_deg={value!r} must be a solar elevation in degrees in [-5, 90), "
+            f"{name}={value!r} must be a solar elevation in degrees in [-5, 90), "
             f"e.g. {DEFAULT_MIN_ELEVATION_DEG:g}"
         )
         raise ValidationError(msg)
@@ -398,6 +403,90 @@ def imaging_threshold_deg(area: Any, day: dt.date, *, refraction: bool = True) -
     lon = (x0 + x1) / 2.0
     w = daylight_window(d, lon, lat, min_elevation_deg=-5.0, refraction=refraction)
     return w.max_elevation_deg
+
+
+#: Latitudes sampled between an area's southern and northern edges by :func:`area_window`.
+AREA_LATITUDES = 9
+
+
+@dataclass(frozen=True)
+class AreaWindow:
+    """The daylight of one day over an area (:func:`area_window`).
+
+    Attributes
+    ----------
+    day : datetime.date
+        The day.
+    min_elevation_deg : float
+        The threshold, degrees.
+    hours : float
+        The shortest window (sun at or above the threshold) over the area's
+        latitudes, hours; 0 when some part of the area has none.
+    lowest_noon_deg : float
+        The lowest of the day's highest sun over the area (deg): every point of
+        the area has a window for a threshold at or below it.
+    highest_noon_deg : float
+        The highest sun anywhere over the area (deg,
+        :func:`imaging_threshold_deg`): no point has a window above it.
+    lat_shortest : float
+        Latitude (deg) of the shortest window.
+    """
+
+    day: dt.date
+    min_elevation_deg: float
+    hours: float
+    lowest_noon_deg: float
+    highest_noon_deg: float
+    lat_shortest: float
+
+    @property
+    def imageable(self) -> bool:
+        """Every point of the area has the sun at or above the threshold on this day."""
+        return self.hours > 0.0
+
+
+def area_window(
+    area: Any,
+    day: dt.date,
+    *,
+    min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
+    refraction: bool = True,
+) -> AreaWindow:
+    """The shortest daylight window over an area on a day, and the noon sun's range.
+
+    The window's length depends on latitude (longitude shifts it in time only),
+    so it is computed (:func:`daylight_window`) at :data:`AREA_LATITUDES`
+    latitudes evenly spaced from the area's southern to its northern edge, at
+    the middle longitude, and the shortest is kept: a flight whose imaging
+    fits it fits the window wherever in the area it images (on that day).
+
+    Parameters
+    ----------
+    area : shapely geometry, Territory, (lon, lat) or bounds
+        The area, degrees (its bounding latitudes are used).
+    day : datetime.date
+        The day (e.g. a month's :data:`REPRESENTATIVE_DAY`).
+    min_elevation_deg : float
+        Threshold, degrees (default 15).
+    refraction : bool
+        Apparent (True) or geometric elevation.
+
+    Returns
+    -------
+    AreaWindow
+    """
+    x0, y0, x1, y1 = _bounds(area)
+    d = _day(day)
+    thr = _threshold(min_elevation_deg)
+    lon = (x0 + x1) / 2.0
+    found = [
+        daylight_window(d, lon, float(lat), min_elevation_deg=thr, refraction=refraction)
+        for lat in np.linspace(y0, y1, AREA_LATITUDES)
+    ]
+    short = min(found, key=lambda w: (w.hours, w.max_elevation_deg))
+    lowest = min(w.max_elevation_deg for w in found)
+    highest = imaging_threshold_deg(area, d, refraction=refraction)
+    return AreaWindow(d, thr, short.hours, lowest, highest, short.lat)
 
 
 @dataclass(frozen=True)

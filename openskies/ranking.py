@@ -173,6 +173,8 @@ _MAX_DIRECTIONS = {
     "sites_value_observed",
     "fits_96h_window",
     "best_flight_area_km2",
+    "best_flight_feasible",
+    "swath_km",
 }
 
 
@@ -188,7 +190,7 @@ def level_metrics(level: str) -> dict[str, tuple[str, str, str]]:
 
     out = {k: RANK_METRICS[k] for k in _LEVEL_METRICS["reach"]}
     for k, (unit, text) in _scenario.METRICS.items():
-        if k == "budget_km":
+        if k == "budget_km" or k in _scenario.MONTH_METRICS:
             continue
         better = "max" if unit == "fraction" or k in _MAX_DIRECTIONS else "min"
         out.setdefault(k, (unit, better, text))

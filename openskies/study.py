@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import _entry_options as _eo
-from . import _geodata, _limits, _sweep, _validate, coverage, geodesy, sensors
+from . import _geodata, _limits, _sweep, _validate, coverage, daylight, sensors
 from . import aircraft as _aircraft
 from . import airfields as _airfields
 from . import territory as _territory
@@ -42,7 +42,8 @@ from ._scenario import (
     _reach_for_sensor,
     _Scenario,
 )
-from ._sweep import BREAK_EVEN_COLUMNS, DEFAULT_GRID_KM, SENSITIVITY_COLUMNS
+from ._scenario import _season as _scenario_season
+from ._sweep import BREAK_EVEN_COLUMNS, DEFAULT_GRID_KM, DEFAULT_MONTHS, SENSITIVITY_COLUMNS
 from ._text import csv_frame
 from .ranking import rank_entry_points
 
@@ -51,10 +52,12 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "BREAK_EVEN_COLUMNS",
     "DEFAULT_GRID_KM",
+    "DEFAULT_MONTHS",
     "METRICS",
     "SCENARIOS",
     "SENSITIVITY_COLUMNS",
     "EntryPointStudy",
+    "check_months",
     "compare_entry_points",
     "default_budgets",
     "rank_entry_points",
@@ -103,11 +106,14 @@ class EntryPointStudy:
     Attributes
     ----------
     metrics : pandas.DataFrame
-        Tidy: one row per scenario x airfield x budget x sensor x metric, columns
+        Tidy: one row per scenario x airfield x budget x sensor x month x metric, columns
         ``scenario``, ``icao``, ``entry_point``, ``name``, ``budget_km``, ``sensor``,
+        ``month`` (1-12; blank (NA) for the year: the flights as planned, in any month),
         ``metric``, ``value``, ``unit``, ``hypothetical``, ``delta_abs``,
-        ``delta_rel`` (deltas from the ``status_quo`` rows of the same sensor and
-        metric). A study of the five options (``scenarios=``) has the scenario names
+        ``delta_rel`` (deltas from the ``status_quo`` rows of the same sensor, metric
+        and month). The year's rows come first; a month's rows fit its daylight and
+        weather (``params["months"]``), and are blank where it allows no imaging
+        (``imageable`` = 0). A study of the five options (``scenarios=``) has the scenario names
         of :data:`SCENARIOS`; ``icao`` is the starting OSA the row describes and
         ``budget_km`` the Minsk maximum flight distance (Kubinka's own for
         ``status_quo`` and ``poe_only``). Any other study has ``status_quo`` for the
@@ -181,9 +187,20 @@ class EntryPointStudy:
         return _write_csv(self.sensitivity, SENSITIVITY_COLUMNS, path)
 
     # -- tables ------------------------------------------------------------------------------
-    def wide(self) -> pd.DataFrame:
-        """Metrics as a wide table: one row per metric, one column per scenario."""
-        m = self.metrics.copy()
+    def month_metrics(self, month: int | None = None) -> pd.DataFrame:
+        """The rows of one month (1-12), or of the year (blank month) when ``month`` is None."""
+        m = self.metrics
+        if "month" not in m.columns:
+            return m
+        keep = m["month"].isna() if month is None else (m["month"] == int(month))
+        return m[keep.fillna(False).to_numpy(dtype=bool)]
+
+    def wide(self, month: int | None = None) -> pd.DataFrame:
+        """Metrics as a wide table: one row per metric, one column per scenario.
+
+        ``month``: the rows of that month (1-12); None (default): the year's.
+        """
+        m = self.month_metrics(month).copy()
         tag = m["scenario"] + " " if self.scenario_study else ""
         m["case"] = tag + pd.Series(
             [
@@ -220,7 +237,8 @@ class EntryPointStudy:
             "flights_all_sites",
             "reach_fraction",
         ]
-        m = self.metrics[(self.metrics["sensor"] == s) & self.metrics["metric"].isin(keys)]
+        y = self.month_metrics(None)
+        m = y[(y["sensor"] == s) & y["metric"].isin(keys)]
         index = ["icao", "hypothetical", "budget_km"]
         if self.scenario_study:
             index = ["scenario", *index]
@@ -241,8 +259,9 @@ class EntryPointStudy:
         sq = self.params["candidates"][0]
         if self.metrics.empty:
             return out
+        year = self.month_metrics(None)
         for s in self.params["sensors"]:
-            m = self.metrics[self.metrics["sensor"] == s]
+            m = year[year["sensor"] == s]
             base = m[m["scenario"] == "status_quo"].set_index("metric")["value"]
             for (icao, budget), grp in m[m["scenario"] != "status_quo"].groupby(
                 ["icao", "budget_km"], sort=False
@@ -274,7 +293,7 @@ class EntryPointStudy:
                 same = a_f is not None and b_f is not None and a_f == b_f
                 verdict = " Both need as many flights for full coverage." if same else ""
                 out.append(f"[{s}] {label} vs {sq}: " + "; ".join(parts) + "." + verdict)
-        return out
+        return out + _month_findings(self)
 
     def to_markdown(self) -> str:
         """The study as Markdown: parameters, findings, the metrics table, assumptions.
@@ -371,6 +390,8 @@ def compare_entry_points(
     sensitivity: bool = True,
     executor: Any = "sync",
     workers: int | None = None,
+    months: Sequence[int] = DEFAULT_MONTHS,
+    min_sun_elevation_deg: float = daylight.DEFAULT_MIN_ELEVATION_DEG,
 ) -> EntryPointStudy:
     """Compare candidate entry airfields for inspecting a territory.
 
@@ -442,6 +463,15 @@ def compare_entry_points(
         dask cluster). The results do not depend on it.
     workers : int, optional
         Worker processes for ``"local"`` and None (default: the CPUs).
+    months : sequence of int
+        Months (1-12) reported besides the year (default March, June, September and
+        December, :data:`DEFAULT_MONTHS`; empty: the year only). In a month's rows the
+        flights of an optical sensor fit the month's daylight over the territory (their
+        counted km capped, ``docs/methodology.md``, Months), ``imageable`` says whether
+        any imaging is possible, and ``expected_flights_100pct`` uses the month's weather.
+    min_sun_elevation_deg : float
+        Lowest solar elevation for optical imaging, degrees (default 15,
+        :data:`openskies.daylight.DEFAULT_MIN_ELEVATION_DEG`).
 
     Returns
     -------
@@ -463,14 +493,17 @@ def compare_entry_points(
     sens_objs = _sensor_objects(sensors)
     _validate.unique([reg.airfield(hb).icao for hb in home_bases], "home_bases")
     names = _check_scenarios(scenarios)
+    month_list = check_months(months)
+    sun_deg = _check_sun(min_sun_elevation_deg)
     if names:
         _check_executor(executor)
         kub_icao, minsk_icao = _check_option_study(terr, candidates, reg)
     # caps, before any work: lanes of the full-coverage flights, reach grid cells
+    ac = _aircraft.as_aircraft(aircraft)
+    sens_objs = {k: _on_aircraft(v, ac) for k, v in sens_objs.items()}
     for sen in sens_objs.values():
         coverage.estimate_lane_km(terr, sen, overlap=overlap)
     coverage.check_reach_grid(terr, reach_cell_km)
-    ac = _aircraft.as_aircraft(aircraft)
     if targets is None:
         try:
             sites = data.sites(terr.code)
@@ -506,6 +539,8 @@ def compare_entry_points(
             workers=workers,
             progress=progress,
             on_step=on_step,
+            months=month_list,
+            min_sun_elevation_deg=sun_deg,
         )
     scen = _scenarios(terr, candidates, reg, budgets_km)
     _limits.cap("study_scenarios").check(
@@ -531,6 +566,8 @@ def compare_entry_points(
         quota=quota,
         progress=progress,
         on_step=on_step,
+        months=month_list,
+        min_sun_elevation_deg=sun_deg,
     )
 
 
@@ -551,6 +588,8 @@ def _generic_study(
     quota: float | None,
     progress: bool,
     on_step: Callable[[str], None] | None,
+    months: Sequence[int],
+    min_sun_elevation_deg: float,
 ) -> EntryPointStudy:
     """The comparison of candidates as they are (``scenarios=None``)."""
     ac = aircraft
@@ -567,6 +606,65 @@ def _generic_study(
     reach_frames: list[gpd.GeoDataFrame] = []
     curves: list[pd.DataFrame] = []
     reach_cache: dict[str, gpd.GeoDataFrame] = {}
+    seas = _sweep.season(
+        terr,
+        {sc.icao: sc.regime for sc in reversed(scenarios)},
+        months=months,
+        min_elevation_deg=min_sun_elevation_deg,
+        aircraft=ac,
+        year=reg.year,
+    )
+    year_metrics: dict[tuple[int, str], dict[str, float]] = {}
+
+    def emit(sc: _Scenario, s: str, metrics: dict[str, float], month: int | None) -> None:
+        """The tidy rows of one scenario x sensor (x month)."""
+        af = sc.regime.airfield(sc.icao)
+        entry = _poe_for(sc.regime, af).icao
+        metrics = {**metrics, "budget_km": sc.budget_km}
+        if per_year:
+            metrics["observer_quota_flights_per_year"] = per_year
+            if "flights_100pct" in metrics and math.isfinite(metrics["flights_100pct"]):
+                metrics["years_of_observer_quota_100pct"] = _eo.years_of_quota(
+                    metrics["flights_100pct"], per_year
+                )
+        sen = sens_objs[s]
+        metrics = _scenario_season(
+            metrics, imageable=seas.imageable(sen, month), q=seas.window_q(sen, month)
+        )
+        for key, value in metrics.items():
+            base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
+            unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
+            rows.append(
+                {
+                    "scenario": "status_quo" if sc.icao == status_quo else "candidate",
+                    "icao": sc.icao,
+                    "entry_point": entry,
+                    "name": af.name,
+                    "budget_km": sc.budget_km,
+                    "sensor": s,
+                    "month": month,
+                    "metric": key,
+                    "value": float(value),
+                    "unit": unit,
+                    "hypothetical": sc.hypothetical,
+                }
+            )
+
+    def evaluate(sc: _Scenario, sen: Any) -> tuple[dict[str, float], dict[str, Any]]:
+        return _evaluate(
+            terr,
+            sc,
+            sen,
+            overlap=overlap,
+            reach_cells=reach_cache[sc.icao],
+            sites=sites,
+            home_bases=home_bases,
+            aircraft=ac,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            quota=quota,
+        )
+
     steps = [(sc, s) for sc in scenarios for s in sensors]
     bar = _progress(len(steps)) if progress else None
     try:
@@ -596,92 +694,36 @@ def _generic_study(
                     cv["icao"] = sc.icao
                     cv["sensor"] = sname
                     curves.append(cv)
-            metrics, extras = _evaluate(
-                terr,
-                sc,
-                sens_objs[s],
-                overlap=overlap,
-                reach_cells=reach_cache[sc.icao],
-                sites=sites,
-                home_bases=home_bases,
-                aircraft=ac,
-                time_limit_s=time_limit_s,
-                seed=seed,
-                quota=quota,
-            )
-            name = sc.regime.airfield(sc.icao).name
-            af = sc.regime.airfield(sc.icao)
-            entry = _poe_for(sc.regime, af).icao
-            if per_year:
-                metrics["observer_quota_flights_per_year"] = per_year
-                if "flights_100pct" in metrics:
-                    metrics["years_of_observer_quota_100pct"] = _eo.years_of_quota(
-                        metrics["flights_100pct"], per_year
-                    )
-            for key, value in metrics.items():
-                base_key = key.rsplit("_", 1)[0] if key.startswith("ferry_") else key
-                unit = (METRICS.get(key) or HOME_METRICS.get(base_key) or ("", ""))[0]
-                rows.append(
-                    {
-                        "scenario": "status_quo" if sc.icao == status_quo else "candidate",
-                        "icao": sc.icao,
-                        "entry_point": entry,
-                        "name": name,
-                        "budget_km": sc.budget_km,
-                        "sensor": s,
-                        "metric": key,
-                        "value": float(value),
-                        "unit": unit,
-                        "hypothetical": sc.hypothetical,
-                    }
-                )
+            metrics, extras = evaluate(sc, sens_objs[s])
+            year_metrics[(id(sc), s)] = dict(metrics)
+            emit(sc, s, metrics, None)
             common = {
                 "icao": sc.icao,
                 "budget_km": sc.budget_km,
                 "sensor": s,
                 "hypothetical": sc.hypothetical,
             }
-            if "best_plan" in extras:
-                route_rows.append(
-                    {
-                        **common,
-                        "kind": "best single flight",
-                        "flight": 1,
-                        "length_km": extras["best_plan"].length_km,
-                        "geometry": geodesy.split_antimeridian(
-                            extras["best_plan"].path_densified(10.0)
-                        ),
-                    }
-                )
-                fp_rows.append(
-                    {
-                        **common,
-                        "area_km2": metrics["best_flight_area_km2"],
-                        "geometry": extras["best_footprint"],
-                    }
-                )
-                for k, f in enumerate(extras["flights"], start=1):
-                    route_rows.append(
-                        {
-                            **common,
-                            "kind": "full coverage",
-                            "flight": k,
-                            "length_km": f.length_km,
-                            "geometry": geodesy.split_antimeridian(f.path_densified(10.0)),
-                        }
-                    )
-            if extras.get("site_plan") is not None:
-                sp = extras["site_plan"]
-                site_rows.append(
-                    {
-                        **common,
-                        "observed": len(sp.route.observed),
-                        "length_km": sp.length_km,
-                        "geometry": geodesy.split_antimeridian(sp.path_densified(10.0)),
-                    }
-                )
+            drawn = _sweep._layers(extras, metrics, ac)
+            route_rows += [{**common, **r} for r in drawn["routes"]]
+            fp_rows += [{**common, **r} for r in drawn["footprints"]]
+            site_rows += [{**common, **r} for r in drawn["site_routes"]]
             if bar:
                 bar.advance()
+        # the months: flights of a daylight sensor capped by the month's daylight
+        capped: dict[tuple[str, float, str], dict[str, float]] = {}
+        for month in seas.months:
+            for sc, s in steps:
+                sen = sens_objs[s]
+                m = year_metrics[(id(sc), s)]
+                b = seas.budget(sc.icao, sc.budget_km, sen, month)
+                if seas.imageable(sen, month) and b < sc.budget_km:
+                    key = (sc.icao, b, s)
+                    if key not in capped:
+                        capped[key], _ = evaluate(
+                            _Scenario(sc.icao, b, sc.regime, sc.hypothetical), sen
+                        )
+                    m = capped[key]
+                emit(sc, s, m, month)
     finally:
         if bar:
             bar.close()
@@ -710,6 +752,7 @@ def _generic_study(
         "seed": seed,
         "passive_quota": quota,
         "hypothetical": list(dict.fromkeys(sc.icao for sc in scenarios if sc.hypothetical)),
+        **seas.as_params(),
     }
     phash = _geodata.params_sha256(params)
     crs = "EPSG:4326"
@@ -731,7 +774,10 @@ def _generic_study(
         sites=sites,
         params=params,
         provenance=_geodata.provenance(params_sha256=phash),
-        assumptions=_assumptions(reg, scenarios, sens_objs, ac),
+        assumptions=[
+            *_assumptions(reg, scenarios, sens_objs, ac),
+            *_sweep._season_assumptions(seas, terr, ac),
+        ],
         target=terr,
     )
     logger.info(
@@ -744,15 +790,69 @@ def _preset(name: str) -> sensors.Sensor:
     return sensors.preset(name)
 
 
+def _on_aircraft(sen: sensors.Sensor, ac: _aircraft.Aircraft) -> sensors.Sensor:
+    """A preset flown on the study's aircraft (its height and swath); other sensors as given."""
+    if sen.name in sensors.PRESETS and sen == sensors.preset(sen.name):
+        return sensors.preset(sen.name, aircraft=ac)
+    return sen
+
+
+def check_months(months: Any, *, field: str = "months") -> tuple[int, ...]:
+    """The months of a study, sorted: whole numbers 1-12, each once (empty: the year only).
+
+    Raises
+    ------
+    ValidationError
+        Not a list, a value that is not a whole month 1-12, or a month given twice; the
+        message names the field, the value and the fix.
+    """
+    if isinstance(months, str | bytes) or not hasattr(months, "__iter__"):
+        msg = (
+            f"{field}={months!r} must be a list of months 1-12, e.g. [3, 6, 9, 12] "
+            "(or [] for the year only)"
+        )
+        raise ValidationError(msg)
+    out = []
+    for v in months:
+        ok = isinstance(v, int | np.integer) and not isinstance(v, bool) and 1 <= int(v) <= 12
+        if not ok:
+            msg = (
+                f"{field} contains {v!r}: give whole months 1-12 (1 = January), e.g. [3, 6, 9, 12]"
+            )
+            raise ValidationError(msg)
+        out.append(int(v))
+    _validate.unique(out, field)
+    return tuple(sorted(out))
+
+
+def _check_sun(value: Any) -> float:
+    return daylight._threshold(value, "min_sun_elevation_deg")
+
+
 def _with_deltas(df: pd.DataFrame) -> pd.DataFrame:
-    """Deltas from the ``status_quo`` rows of the same sensor and metric."""
+    """Deltas from the ``status_quo`` rows of the same sensor, metric and month."""
     if df.empty:
         return df
-    sq = df[df["scenario"] == "status_quo"].drop_duplicates(["sensor", "metric"])
-    base = sq.set_index(["sensor", "metric"])["value"]
-    keys = list(zip(df["sensor"], df["metric"], strict=True))
-    ref = np.array([base.get(k, np.nan) for k in keys], dtype=float)
     df = df.copy()
+    if "month" not in df.columns:
+        df["month"] = None
+    df["month"] = pd.array(
+        [None if v is None or pd.isna(v) else int(v) for v in df["month"]], dtype="Int64"
+    )
+    # the month beside the sensor, in the column order of the output contract
+    cols = [c for c in df.columns if c != "month"]
+    cols.insert(cols.index("sensor") + 1, "month")
+    df = df[cols]
+    month_key = [-1 if pd.isna(v) else int(v) for v in df["month"]]
+    sq_mask = (df["scenario"] == "status_quo").to_numpy()
+    base: dict[tuple[str, str, int], float] = {}
+    for sen, met, mo, val, is_sq in zip(
+        df["sensor"], df["metric"], month_key, df["value"], sq_mask, strict=True
+    ):
+        if is_sq:
+            base.setdefault((sen, met, mo), float(val))
+    keys = list(zip(df["sensor"], df["metric"], month_key, strict=True))
+    ref = np.array([base.get(k, np.nan) for k in keys], dtype=float)
     df["delta_abs"] = df["value"] - ref
     with np.errstate(divide="ignore", invalid="ignore"):
         df["delta_rel"] = np.where(ref != 0, (df["value"] - ref) / np.abs(ref), np.nan)
@@ -839,6 +939,8 @@ def _option_study(
     workers: int | None,
     progress: bool,
     on_step: Callable[[str], None] | None,
+    months: Sequence[int],
+    min_sun_elevation_deg: float,
 ) -> EntryPointStudy:
     """The study of the five legal options (``scenarios=``), run by :mod:`openskies._sweep`."""
     swept = any(_eo.option(n).uses_minsk_distance for n in names)
@@ -871,6 +973,8 @@ def _option_study(
         workers=workers,
         progress=progress,
         on_step=on_step,
+        months=months,
+        min_elevation_deg=min_sun_elevation_deg,
     )
     # the grid from its top down (reports draw the first), then replacement's extension
     grid_desc = sorted(sw.params["budget_grid_km"], reverse=True)
@@ -1026,7 +1130,7 @@ _BREAK_EVEN_WORDS = {
 def _scenario_findings(study: EntryPointStudy) -> list[str]:
     """Findings of a five-option study: the break-even distances, the rules, the ferry."""
     p = study.params
-    m = study.metrics
+    m = study.month_metrics(None)
     out: list[str] = []
     if m.empty:
         return out
@@ -1108,6 +1212,29 @@ def _scenario_findings(study: EntryPointStudy) -> list[str]:
             out.append("Sensitivity: the comparison flips under " + "; ".join(items) + ".")
         else:
             out.append("Sensitivity: no comparison flips under the settings tried.")
+    return out + _month_findings(study)
+
+
+def _month_findings(study: EntryPointStudy) -> list[str]:
+    """The months without optical imaging, and the threshold at which it becomes possible."""
+    import calendar
+
+    p = study.params
+    out: list[str] = []
+    daylight_ = p.get("daylight", {})
+    thr = p.get("min_sun_elevation_deg")
+    for mo in p.get("months", []):
+        d = daylight_.get(str(mo))
+        if not d or d["imageable"]:
+            continue
+        out.append(
+            f"{calendar.month_name[mo]}: no optical imaging of all of {p['territory']} at a "
+            f"solar elevation of {thr:g} deg (on {d['date']} the noon sun reaches "
+            f"{d['lowest_noon_sun_deg']:.1f} deg at the territory's far edge, "
+            f"{d['highest_noon_sun_deg']:.1f} deg at its best point): the whole territory "
+            f"becomes imageable below {d['lowest_noon_sun_deg']:.1f} deg, some part of it at "
+            f"{d['highest_noon_sun_deg']:.1f} deg or lower (imageable = 0, values blank)."
+        )
     return out
 
 

@@ -63,7 +63,9 @@ __all__ = [
     "probability_done_within",
     "read_table",
     "sunshine_table",
+    "window_probabilities",
     "window_probability",
+    "year_window_probability",
 ]
 
 #: Bundled climatology (``geodata/sunshine_blr.csv``).
@@ -128,6 +130,66 @@ def window_probability(
         msg = f"days={days!r} must be an integer from 1 to {MAX_DAYS_PER_WINDOW}"
         raise ValidationError(msg)
     return 1.0 - (1.0 - pp) * (1.0 - pp * (1.0 - r)) ** (int(days) - 1)
+
+
+def window_probabilities(
+    table: pd.DataFrame | str | Path | None = None,
+    *,
+    column: str = DEFAULT_COLUMN,
+    days: int = DEFAULT_DAYS_PER_WINDOW,
+    persistence: float = DEFAULT_PERSISTENCE,
+) -> pd.Series:
+    """Probability ``q`` that a mission window has a usable day, per month (1-12).
+
+    :func:`window_probability` of each month's :func:`monthly_probability` (the mean of
+    the stations of ``table``, default the bundled one).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by month, named ``q_window``.
+    """
+    p = monthly_probability(table, column=column)
+    q = pd.Series(
+        {
+            int(m): window_probability(float(v), days=days, persistence=persistence)
+            for m, v in p.items()
+        },
+        name="q_window",
+    )
+    q.index.name = "month"
+    return q
+
+
+#: Days of each month (a common year), the weights of :func:`year_window_probability`.
+MONTH_DAYS = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def year_window_probability(q_by_month: pd.Series) -> float:
+    """The year-average window probability: the monthly ``q`` weighted by the days of each month.
+
+    The chance that a mission window starting on a day drawn at random from the year has a
+    usable day (``docs/weather.md``, "The year"). Every month 1-12 must be given.
+
+    Parameters
+    ----------
+    q_by_month : pandas.Series
+        ``q`` per month (:func:`window_probabilities`), indexed 1-12.
+
+    Returns
+    -------
+    float
+        sum(days_m * q_m) / 365.
+    """
+    missing = [m for m in MONTH_DAYS if m not in q_by_month.index]
+    if missing:
+        msg = (
+            f"q_by_month lacks months {missing}: the year-average needs all twelve; give a "
+            "climatology table with every month"
+        )
+        raise ValidationError(msg)
+    total = sum(MONTH_DAYS.values())
+    return float(sum(MONTH_DAYS[m] * float(q_by_month.loc[m]) for m in MONTH_DAYS) / total)
 
 
 def _flights(n: Any) -> int:

@@ -225,6 +225,30 @@ EX = "exercise: {troops: 3, start: 2021-09-10, end: 2021-09-11, location: Brests
             "time_to_image.timeline.sun_elevation_min_deg (line 2): Input should be less than "
             "90; got 90",
         ),
+        # the study's months and daylight threshold (issue 15)
+        (
+            "study:\n  months: [0, 6]\n",
+            STUDY,
+            "study.months (line 2): months contains 0: give whole months 1-12 (1 = January), "
+            "e.g. [3, 6, 9, 12]",
+        ),
+        (
+            "study:\n  months: [3, 3]\n",
+            STUDY,
+            "study.months (line 2): months lists 3 twice (items 0 and 1): give each value once",
+        ),
+        (
+            "study:\n  months: march\n",
+            STUDY,
+            "study.months (line 2): months='march' must be a list of months 1-12, e.g. "
+            "[3, 6, 9, 12] (or [] for the year only)",
+        ),
+        (
+            "study:\n  min_sun_elevation_deg: 95\n",
+            STUDY,
+            "study.min_sun_elevation_deg (line 2): min_sun_elevation_deg=95.0 must be a solar "
+            "elevation in degrees in [-5, 90), e.g. 15",
+        ),
         # missing, repeated and unknown values
         ("plan:\n  name: x\n", PLAN, "plan.start (line 1): Field required"),
         (

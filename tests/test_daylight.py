@@ -166,3 +166,26 @@ def test_bad_inputs_name_the_field() -> None:
         daylight.monthly_windows(*MINSK, months=[2], day=30)
     with pytest.raises(ValidationError, match="area"):
         daylight.imaging_threshold_deg("Belarus", dt.date(2019, 1, 1))
+
+
+def test_area_window_is_the_shortest_over_the_latitudes_and_brackets_the_noon_sun() -> None:
+    """area_window: the shortest window of its edges; noon sun 90 - |phi - delta| at the edges."""
+    blr = data.territory("BLR")
+    x0, y0, x1, y1 = blr.geometry.bounds
+    for month in (3, 6, 9, 12):
+        day = dt.date(2019, month, daylight.REPRESENTATIVE_DAY[month])
+        w = daylight.area_window(blr, day)
+        edges = [daylight.daylight_window(day, (x0 + x1) / 2.0, lat) for lat in (y0, y1)]
+        assert w.hours <= min(e.hours for e in edges) + 1e-12
+        assert w.lowest_noon_deg <= w.highest_noon_deg
+        assert w.highest_noon_deg == daylight.imaging_threshold_deg(blr, day)
+        # the lowest noon sun is at the edge farther from the declination (geometric + refraction)
+        decl = daylight.solar_declination_deg(dt.datetime(2019, month, day.day, 12, tzinfo=dt.UTC))
+        far = max(abs(y0 - decl), abs(y1 - decl))
+        assert w.lowest_noon_deg == pytest.approx(90.0 - far, abs=0.1)
+        assert w.imageable == (w.lowest_noon_deg >= daylight.DEFAULT_MIN_ELEVATION_DEG)
+    # a point: its own window
+    day = dt.date(2019, 6, 11)
+    assert daylight.area_window((27.5, 53.9), day).hours == pytest.approx(
+        daylight.daylight_window(day, 27.5, 53.9).hours
+    )

@@ -37,7 +37,7 @@ def reduced():
 
 
 def _value(st, icao, metric, sensor="optical_high_pan"):
-    m = st.metrics
+    m = st.month_metrics(None)  # the year's rows
     row = m[(m["icao"] == icao) & (m["metric"] == metric) & (m["sensor"] == sensor)]
     assert len(row) == 1, (icao, metric)
     return float(row["value"].iloc[0])
@@ -125,7 +125,7 @@ def test_sites_time_and_labels(reduced) -> None:
         assert _value(reduced, icao, "sites_observed_best_route") == 4
         assert _value(reduced, icao, "flights_all_sites") == 1
         assert _value(reduced, icao, "fits_96h_window") == 1
-    m = reduced.metrics
+    m = reduced.month_metrics(None)
     assert not m[m["icao"] == "UUMB"]["hypothetical"].any()
     assert m[m["icao"] == "UMMS"]["hypothetical"].all()
     # a comparison of candidates as they are: the first is the status quo, the others
@@ -187,9 +187,17 @@ def test_times_use_the_study_aircraft(reduced) -> None:
         assert _value(reduced, icao, "flight_hours_best_flight") == pytest.approx(
             km / ac.cruise_speed_kmh, rel=0.01
         )
-        assert _value(reduced, icao, "refuel_stops_best_flight") == max(
-            0, int(np.ceil(km / ac.range_km)) - 1
-        )
+        # stops with the usable range (range less reserve): at least ceil(km / usable) - 1
+        # when the flight can be flown at all (placed at allowed airfields, openskies.refuel)
+        stops = _value(reduced, icao, "refuel_stops_best_flight")
+        feasible = _value(reduced, icao, "best_flight_feasible")
+        usable = ac.range_km - ac.reserve_km
+        if feasible:
+            assert stops >= max(0, int(np.ceil(km / usable)) - 1)
+            assert (stops == 0) == (km <= usable)
+        else:
+            assert math.isnan(stops)
+        assert bool(best["feasible"].iloc[0]) == bool(feasible)
 
 
 @pytest.mark.slow
@@ -214,3 +222,54 @@ def test_targets_none_means_the_bundled_sites(monkeypatch) -> None:
     assert seen["UUMB"] is None
     with pytest.raises(ValidationError, match="targets="):
         study.compare_entry_points("BLR", ("UUMB",), targets="all", **kw)
+
+
+@pytest.mark.slow
+def test_months_of_a_comparison_of_candidates_as_they_are() -> None:
+    """scenarios=None has month rows too: the radar ignores daylight and cloud, optics do not."""
+    blr = data.territory("BLR")
+    from openskies import territory
+
+    cut = shapely.box(27.2, 53.6, 28.8, 54.2)
+    part = territory.Territory(
+        "BLR-MINSK",
+        "Belarus around Minsk",
+        ("BLR",),
+        geodesy.as_multipolygon(blr.geometry.intersection(cut)),
+        geodesy.as_multipolygon(blr.treaty_geometry.intersection(cut)),
+    )
+    st = study.compare_entry_points(
+        part,
+        ("UUMB", "UMMS"),
+        budgets_km=[1200.0],
+        sensors=("optical_high_pan", "sar"),
+        targets="none",
+        reach_cell_km=25.0,
+        progress=False,
+        months=(6, 12),
+        min_sun_elevation_deg=12.8,
+    )
+    assert st.params["months"] == [6, 12]
+    for icao in ("UUMB", "UMMS"):
+        for sensor in ("optical_high_pan", "sar"):
+
+            def v(month, metric, icao=icao, sensor=sensor):
+                m = st.month_metrics(month)
+                r = m[(m["icao"] == icao) & (m["sensor"] == sensor) & (m["metric"] == metric)]
+                assert len(r) == 1
+                return float(r["value"].iloc[0])
+
+            year = v(None, "flights_100pct")
+            assert v(12, "flights_100pct") >= v(6, "flights_100pct")
+            if sensor == "sar":  # day and night, through cloud: every month is the year
+                for mo in (6, 12):
+                    assert v(mo, "flights_100pct") == year
+                    assert v(mo, "expected_flights_100pct") == year
+            else:
+                q = st.params["window_probability"]
+                assert v(6, "expected_flights_100pct") == pytest.approx(
+                    v(6, "flights_100pct") / q["6"]
+                )
+                assert v(None, "expected_flights_100pct") == pytest.approx(
+                    year / st.params["window_probability_year"]
+                )

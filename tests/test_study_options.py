@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openskies import _entry_options as eo
-from openskies import _sweep, coverage, data, geodesy, sensors, study, territory
+from openskies import _sweep, aircraft, coverage, data, daylight, geodesy, sensors, study, territory
 from openskies._errors import InfeasibleError, ValidationError
 
 G = Geodesic.WGS84
@@ -35,6 +35,7 @@ CONTRACT_COLUMNS = [
     "name",
     "budget_km",
     "sensor",
+    "month",
     "metric",
     "value",
     "unit",
@@ -81,7 +82,7 @@ def options(east):
 
 
 def _rows(st_, scenario, metric, sensor="optical_high_pan"):
-    m = st_.metrics
+    m = st_.month_metrics(None)  # the year's rows: the flights as planned
     return m[(m["scenario"] == scenario) & (m["metric"] == metric) & (m["sensor"] == sensor)]
 
 
@@ -102,6 +103,7 @@ def test_output_contract_columns_and_keys(options) -> None:
     assert list(dict.fromkeys(m["scenario"])) == list(eo.SCENARIOS)
     header = options.to_csv().splitlines()[0].split(",")
     assert header == CONTRACT_COLUMNS
+    m = options.month_metrics(None)
     reg = data.regime(2019)
     kub_budget = reg.max_flight_distance_km("UUMB")
     for name in eo.SCENARIOS:
@@ -142,7 +144,7 @@ def test_output_contract_columns_and_keys(options) -> None:
 
 
 def test_flight_counts_are_bounded_and_years_follow(options) -> None:
-    m = options.metrics
+    m = options.month_metrics(None)
     up = m[m["metric"] == "flights_100pct"].set_index(["scenario", "budget_km"])["value"]
     lo = m[m["metric"] == "flights_lower_bound"].set_index(["scenario", "budget_km"])["value"]
     yrs = m[m["metric"] == "years_of_observer_quota_100pct"].set_index(["scenario", "budget_km"])
@@ -219,7 +221,7 @@ def test_added_osa_is_never_worse_than_the_status_quo(options) -> None:
 
 
 def test_minsk_only_flights_are_shared_and_planned_once(options) -> None:
-    m = options.metrics
+    m = options.month_metrics(None)
     shared = [
         "flights_100pct",
         "flights_lower_bound",
@@ -507,7 +509,17 @@ def test_results_do_not_depend_on_how_the_grid_is_split(east) -> None:
     }
     one = study.compare_entry_points(east, **kw)  # one unit, in order, caches warm
     split = study.compare_entry_points(east, executor=_FreshProcessExecutor(), workers=3, **kw)
-    assert len([k for k in split.timings["cpu_seconds"] if k.startswith("UMMS")]) == 3
+    # one unit per Minsk distance: the grid, replacement's extension and the months' daylight
+    # caps below the top of the grid (optical_high_pan needs daylight)
+    p = split.params
+    grid = {float(b) for b in p["budgets_km"]["UMMS"]}
+    caps = {
+        v
+        for mo, v in p["daylight_caps_km"]["UMMS"].items()
+        if int(mo) in p["months"] and p["daylight"][mo]["imageable"] and v < max(grid)
+    }
+    units = [k for k in split.timings["cpu_seconds"] if k.startswith("UMMS")]
+    assert len(units) == len(grid | caps) == 3 + len(caps - grid)
     assert one.to_csv() == split.to_csv()
     assert one.break_even_csv() == split.break_even_csv()
 
@@ -595,3 +607,208 @@ def test_notebook_view_shows_the_reports_answer(options, tmp_path) -> None:
     assert "<script" not in view
     sq = _one(options, "status_quo", "flights_100pct")
     assert f"against {sq:.0f} " in sentences[0].text
+# --------------------------------------------------------------------------- months (issue 15)
+
+#: An aircraft whose usable range (range less reserve) is shorter than the flights around
+#: Minsk, so that they need a refuelling stop; cruise and ceiling as the An-30B.
+SHORT_RANGE = aircraft.Aircraft(
+    "short-range",
+    cruise_speed_kmh=430.0,
+    range_km=700.0,
+    min_altitude_m=300.0,
+    max_altitude_m=8300.0,
+)
+#: A threshold at which the December sun over the area around Minsk clears it for less than
+#: an hour (its noon sun is about 13 deg): the December cap binds, June's does not.
+LOW_SUN_DEG = 12.8
+
+
+@pytest.fixture(scope="module")
+def around_minsk():
+    """About 7,000 km² of central Belarus around Minsk (53.6-54.2 N)."""
+    return _part_of_belarus((27.2, 53.6, 28.8, 54.2), "BLR-MINSK")
+
+
+@pytest.fixture(scope="module")
+def seasons(around_minsk):
+    return study.compare_entry_points(
+        around_minsk,
+        ("UUMB", "UMMS"),
+        scenarios="all",
+        budgets_km=(600.0, 1200.0),
+        sensors=("optical_high_pan",),
+        targets="none",
+        reach_cell_km=25.0,
+        progress=False,
+        months=(6, 12),
+        min_sun_elevation_deg=LOW_SUN_DEG,
+        sensitivity=False,
+        aircraft=SHORT_RANGE,
+    )
+
+
+def _by_case(st_, metric, month):
+    rows = st_.month_metrics(month)
+    rows = rows[rows["metric"] == metric]
+    return {
+        (r.scenario, r.budget_km, r.sensor): (math.inf if pd.isna(r.value) else r.value)
+        for r in rows.itertuples()
+    }
+
+
+@pytest.mark.parametrize("which", ["options", "seasons"])
+def test_december_never_needs_fewer_flights_than_june(which, request) -> None:
+    """For every case, December's flights (blank: none possible) are at least June's."""
+    st_ = request.getfixturevalue(which)
+    for metric in ("flights_100pct", "expected_flights_100pct"):
+        june, dec = _by_case(st_, metric, 6), _by_case(st_, metric, 12)
+        assert june.keys() == dec.keys()
+        assert june
+        for case, n in june.items():
+            assert math.isfinite(n), case
+            assert dec[case] >= n, (metric, case)
+    dark = st_.params["daylight"]["12"]
+    if which == "options":
+        # 15 deg: the December noon sun over eastern Belarus stays below it: blank, imageable 0
+        assert not dark["imageable"]
+        assert dark["lowest_noon_sun_deg"] < 15.0
+        rows = st_.month_metrics(12)
+        assert set(rows.loc[rows["metric"] == "imageable", "value"]) == {0.0}
+        assert rows.loc[rows["metric"] == "flights_100pct", "value"].isna().all()
+        assert any("December: no optical imaging" in f for f in st_.findings())
+    else:
+        # the December cap binds: some case needs strictly more flights than in June
+        june, dec = _by_case(st_, "flights_100pct", 6), _by_case(st_, "flights_100pct", 12)
+        assert dark["imageable"]
+        assert any(dec[c] > june[c] for c in june)
+
+
+def test_month_flights_are_the_plans_within_the_daylight_cap(seasons, around_minsk) -> None:
+    """A month's Minsk flights are the fleet plan at min(budget, cap), cap from the window."""
+    p = seasons.params
+    reg = data.regime(2019)
+    minsk = eo.option("single_state").regime_for(reg, "UMMS", 6000.0)
+    margin = float(reg.parameter("max_flight_distance", "turn_margin"))
+    x0, y0, x1, y1 = around_minsk.geometry.bounds
+    for mo in ("6", "12"):
+        d = p["daylight"][mo]
+        # the shortest window over the area's latitudes, from the hour angle of the threshold
+        # (cos H = (sin h - sin phi sin delta) / (cos phi cos delta)), at the two edges
+        day = pd.Timestamp(d["date"]).date()
+        import datetime as dt
+
+        delta = math.radians(
+            daylight.solar_declination_deg(
+                dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+            )
+        )
+        hours = []
+        for phi in (math.radians(y0), math.radians(y1)):
+            c = (math.sin(math.radians(LOW_SUN_DEG)) - math.sin(phi) * math.sin(delta)) / (
+                math.cos(phi) * math.cos(delta)
+            )
+            hours.append(0.0 if c >= 1 else 2.0 * math.degrees(math.acos(c)) / 15.0)
+        # refraction (NOAA, about 0.07 deg at 13 deg) lengthens the ephemeris' window a little
+        assert min(hours) <= d["shortest_window_h"] <= min(hours) + (0.35 if mo == "12" else 0.05)
+        common = d["shortest_window_h"] - (x1 - x0) / 15.0
+        assert d["common_window_h"] == pytest.approx(common)
+        cap = math.floor((1.0 + margin) * common * SHORT_RANGE.cruise_speed_kmh)  # Minsk inside
+        assert p["daylight_caps_km"]["UMMS"][mo] == cap
+        sen = sensors.preset("optical_high_pan", aircraft=SHORT_RANGE)
+        for b in (600.0, 1200.0):
+            fs = coverage.plan_full_coverage(
+                around_minsk,
+                airfield="UMMS",
+                sensor=sen,
+                budget_km=min(b, cap),
+                overlap=0.1,
+                regime=minsk,
+            )
+            assert _one_month(seasons, "single_state", "flights_100pct", b, int(mo)) == len(fs)
+            assert max(f.length_km for f in fs) <= min(b, cap) + 1e-6
+
+
+def _one_month(st_, scenario, metric, budget, month) -> float:
+    m = st_.month_metrics(month)
+    r = m[(m["scenario"] == scenario) & (m["metric"] == metric) & (m["budget_km"] == budget)]
+    assert len(r) == 1
+    return float(r["value"].iloc[0])
+
+
+@pytest.mark.parametrize("which", ["options", "seasons"])
+def test_no_planned_flight_above_the_ceiling_or_below_the_resolution_height(which, request) -> None:
+    """Every row's sensor height lies in its aircraft's band, above the treaty-limit height."""
+    st_ = request.getfixturevalue(which)
+    ac = SHORT_RANGE if which == "seasons" else aircraft.preset("An-30B")
+    m = st_.metrics
+    for name in st_.params["sensors"]:
+        sen = sensors.preset(name)
+        h = m[(m["sensor"] == name) & (m["metric"] == "altitude_agl_m")]["value"]
+        w = m[(m["sensor"] == name) & (m["metric"] == "swath_km")]["value"]
+        assert len(h)
+        assert h.notna().all()
+        assert (h <= ac.max_altitude_m - ac.ceiling_margin_m).all()
+        assert (h >= max(ac.min_altitude_m, sen.min_height_agl_m)).all()
+        # the swath follows from the height: 2 H tan(FOV / 2)
+        expect = 2.0 * h / 1000.0 * math.tan(math.radians(sen.fov_deg / 2.0))
+        assert np.allclose(w.to_numpy(), expect.to_numpy())
+        # the resolution at that height is no finer than the treaty limit (Art. IV para 2)
+        for v in set(h):
+            assert sen.nadir_gsd_m(v) >= sen.resolution_limit_m * (1 - 1e-12)
+
+
+def test_refuelling_stops_are_points_of_the_routes_layer(seasons, around_minsk, tmp_path) -> None:
+    """Flights beyond the usable range get stops at allowed airfields, as refuel Points."""
+    import json
+
+    from openskies import io, refuel
+
+    usable = SHORT_RANGE.range_km - max(
+        SHORT_RANGE.reserve_fraction * SHORT_RANGE.range_km,
+        SHORT_RANGE.reserve_min / 60.0 * SHORT_RANGE.cruise_speed_kmh,
+    )
+    path = io.write_geojson_layer(seasons.routes, tmp_path / "routes.geojson")
+    feats = json.loads(path.read_text())["features"]
+    lines = [f for f in feats if f["properties"]["kind"] != "refuel"]
+    points = [f for f in feats if f["properties"]["kind"] == "refuel"]
+    assert lines
+    assert points
+    assert all(isinstance(f["properties"]["feasible"], bool) for f in feats)
+    allowed = {
+        a.icao
+        for a in refuel.refuel_airfields(
+            eo.option("single_state").regime_for(data.regime(2019), "UMMS", 6000.0), around_minsk
+        )
+    }
+    assert {p["properties"]["airfield"] for p in points} <= allowed
+    for f in lines:
+        pr = f["properties"]
+        km = geodesy.path_length_km(shapely.geometry.shape(f["geometry"]))
+        if pr["feasible"]:
+            # a flight within the usable range needs no stop; a longer one needs one at least
+            assert (pr["refuel_stops"] == 0) == (km <= usable + 1e-6), pr
+            mine = [
+                p
+                for p in points
+                if p["properties"]["flight"] == pr["flight"]
+                and p["properties"]["flight_kind"] == pr["kind"]
+                and p["properties"]["sensor"] == pr["sensor"]
+                and p["properties"]["budget_km"] == pr["budget_km"]
+                and p["properties"]["icao"] == pr["icao"]
+            ]
+            assert len(mine) == pr["refuel_stops"]
+    # Kubinka's flights (about 1,500 km) cannot refuel over central Belarus in the 2019 regime
+    kub = [f for f in lines if f["properties"]["icao"] == "UUMB"]
+    assert kub
+    assert not any(f["properties"]["feasible"] for f in kub)
+    # the metric counts the best flight's stops, blank where it cannot be flown
+    for f in lines:
+        pr = f["properties"]
+        if pr["kind"] != "best single flight":
+            continue
+        scen = "status_quo" if pr["icao"] == "UUMB" else "single_state"
+        if pr["icao"] == "UMMS" and pr["budget_km"] not in (600.0, 1200.0):
+            continue
+        v = _one(seasons, scen, "refuel_stops_best_flight", pr["budget_km"])
+        assert (v == pr["refuel_stops"]) if pr["feasible"] else math.isnan(v)
+        assert _one(seasons, scen, "best_flight_feasible", pr["budget_km"]) == pr["feasible"]

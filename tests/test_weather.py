@@ -196,3 +196,18 @@ def test_bad_parameters_name_the_field() -> None:
         weather.monthly_probability(column="cloud_cover")
     with pytest.raises(ValidationError, match="spacing_days"):
         weather.expected_flights_table(1, spacing_days=0)
+
+
+def test_year_window_probability_weights_the_months_by_their_days() -> None:
+    q = weather.window_probabilities()
+    assert list(q.index) == list(range(1, 13))
+    p = weather.monthly_probability()
+    for m in range(1, 13):
+        assert q.loc[m] == weather.window_probability(float(p.loc[m]))
+    # analytic: a constant q is its own average; q = 1 in January only gives 31/365
+    assert weather.year_window_probability(pd.Series(0.3, index=range(1, 13))) == pytest.approx(0.3)
+    jan = pd.Series([1.0] + [0.0] * 11, index=range(1, 13))
+    assert weather.year_window_probability(jan) == pytest.approx(31.0 / 365.0)
+    assert min(q) < weather.year_window_probability(q) < max(q)
+    with pytest.raises(ValidationError, match="lacks months"):
+        weather.year_window_probability(q.drop(index=12))

@@ -215,6 +215,8 @@ def compare_cmd(
                 reach_cell_km=cfg.reach_cell_km,
                 time_limit_s=cfg.time_limit_s,
                 seed=cfg.seed,
+                months=cfg.months,
+                min_sun_elevation_deg=cfg.min_sun_elevation_deg,
             )
             st.provenance["config_sha256"] = cfgmod.config_hash(cfg)
             st.provenance["config"] = cfgmod.display_name(path)

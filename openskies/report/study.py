@@ -20,6 +20,7 @@ from .._text import markdown_text
 from . import _answer, _summary
 from . import _figures as figs
 from . import _leaflet as _html
+from ._figures import month_rows
 from ._layers import (
     DISPLAY_PRECISION,
     PALETTE,
@@ -487,7 +488,8 @@ def _raw_tables(m: Any, study: Any, names: dict[str, str]) -> None:
         ]
         parts.append(_html.html_table(["metric", "unit", *cols], rows, caption=f"Metrics: {s}"))
     if not study.metrics.empty:
-        mt = study.metrics[study.metrics["scenario"] != "status_quo"]
+        year = month_rows(study.metrics, None)  # the year's rows (the months: their own table)
+        mt = year[year["scenario"] != "status_quo"]
         rows = [
             [
                 str(r.scenario),
