@@ -607,6 +607,8 @@ def test_notebook_view_shows_the_reports_answer(options, tmp_path) -> None:
     assert "<script" not in view
     sq = _one(options, "status_quo", "flights_100pct")
     assert f"against {sq:.0f} " in sentences[0].text
+
+
 # --------------------------------------------------------------------------- months (issue 15)
 
 #: An aircraft whose usable range (range less reserve) is shorter than the flights around
