@@ -189,9 +189,10 @@ def month_rows(df: pd.DataFrame, month: int | None) -> pd.DataFrame:
     """Rows of ``month`` (1-12), or of the year (blank month) when ``month`` is None."""
     if "month" not in df.columns:
         return df
-    m = pd.to_numeric(df["month"], errors="coerce")
-    keep = m.isna() if month is None else (m == int(month))
-    return df[keep.to_numpy()]
+    # the study's column is nullable Int64 (blank: the year); compare as floats, NaN blank
+    m = pd.to_numeric(df["month"], errors="coerce").astype("float64").to_numpy()
+    keep = np.isnan(m) if month is None else (m == float(int(month)))
+    return df[keep]
 
 
 def metric_rows(
