@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import aircraft as _aircraft
 from . import airfields as _airfields
-from . import coverage, geodesy, refuel, routing, sensors
+from . import coverage, geodesy, refuel, routing, sensors, weather
 from . import territory as _territory
 from ._errors import InfeasibleError
 
@@ -84,6 +84,19 @@ METRICS: dict[str, tuple[str, str]] = {
         "and image (upper bound, reach model)",
     ),
     "best_flight_area_km2": ("km2", "area of the territory imaged by the best single flight"),
+    "best_flight_area_fine_km2": (
+        "km2",
+        "part of best_flight_area_km2 imaged at a ground resolution of 0.5 m or finer "
+        "(openskies.sensors.Sensor.resolution_widths_km at the flying height)",
+    ),
+    "best_flight_area_medium_km2": (
+        "km2",
+        "part of best_flight_area_km2 imaged at a ground resolution coarser than 0.5 m, up to 1 m",
+    ),
+    "best_flight_area_coarse_km2": (
+        "km2",
+        "part of best_flight_area_km2 imaged at a ground resolution coarser than 1 m",
+    ),
     "best_flight_fraction": ("fraction", "share of the territory imaged by the best single flight"),
     "flights_50pct": ("flights", "flights needed to image 50 % of the territory"),
     "flights_90pct": ("flights", "flights needed to image 90 % of the territory"),
@@ -141,10 +154,18 @@ METRICS: dict[str, tuple[str, str]] = {
         "flights_100pct / q, q the chance that a window has a usable day (openskies.weather; "
         "year rows: the year-average q; radar: q = 1)",
     ),
+    "expected_calendar_days_100pct": (
+        "days",
+        "expected calendar time for full coverage: expected_flights_100pct windows one after "
+        "another, each window's start 5 days after the last (the 96-hour window plus the 24 "
+        "hours allowed for departure; openskies.weather.DEFAULT_SPACING_DAYS)",
+    ),
 }
 
 #: Metrics of a study's months and weather (:func:`_season`), not of one evaluation.
-MONTH_METRICS: frozenset[str] = frozenset({"imageable", "expected_flights_100pct"})
+MONTH_METRICS: frozenset[str] = frozenset(
+    {"imageable", "expected_flights_100pct", "expected_calendar_days_100pct"}
+)
 
 #: Metrics that need imaging: blank in a month without it (``imageable`` = 0).
 IMAGING_METRICS: frozenset[str] = frozenset(
@@ -153,6 +174,9 @@ IMAGING_METRICS: frozenset[str] = frozenset(
         "budget_share_over_territory",
         "reach_fraction",
         "best_flight_area_km2",
+        "best_flight_area_fine_km2",
+        "best_flight_area_medium_km2",
+        "best_flight_area_coarse_km2",
         "best_flight_fraction",
         "flights_50pct",
         "flights_90pct",
@@ -171,6 +195,7 @@ IMAGING_METRICS: frozenset[str] = frozenset(
         "fits_96h_window",
         "years_of_observer_quota_100pct",
         "expected_flights_100pct",
+        "expected_calendar_days_100pct",
     }
 )
 
@@ -347,6 +372,7 @@ def _evaluate(
         best = int(order[0])
         best_plan = fs[best]
         m["best_flight_area_km2"] = float(singles[best])
+        m.update(_area_by_resolution(best_plan, sens, terr, float(singles[best])))
         m["best_flight_fraction"] = float(singles[best] / area)
         m["budget_share_over_territory"] = (
             _length_inside_km(best_plan, terr.geometry) / best_plan.length_km
@@ -408,12 +434,54 @@ def _season(m: dict[str, float], *, imageable: bool, q: float | None) -> dict[st
             if k in out:
                 out[k] = math.nan
         out["expected_flights_100pct"] = math.nan
+        out["expected_calendar_days_100pct"] = math.nan
         return out
     n = out.get("flights_100pct")
     if n is not None and math.isfinite(n):
         qq = 1.0 if q is None else float(q)
         out["expected_flights_100pct"] = n / qq if qq > 0 else math.inf
+        out["expected_calendar_days_100pct"] = (
+            out["expected_flights_100pct"] * weather.DEFAULT_SPACING_DAYS
+        )
     return out
+
+
+def _area_by_resolution(
+    plan: Any, sens: sensors.Sensor, terr: _territory.Territory, total_km2: float
+) -> dict[str, float]:
+    """The best flight's imaged area (km², geodesic) per ground-resolution class.
+
+    The class ``<= b`` of a panoramic camera or line scanner is a centred strip narrower
+    than the swath (:meth:`~openskies.sensors.Sensor.resolution_widths_km`): its
+    footprint along the same flight, clipped to the territory, is the area imaged at
+    ``b`` or finer (where legs overlap, the finest wins). A frame camera or radar puts its
+    whole swath in one class. A one-sided sensor with classes inside its strip is split
+    in proportion to the widths (not exact at turns; no such preset exists).
+    """
+    height = sens.height_agl_m
+    names = ("best_flight_area_fine_km2", "best_flight_area_medium_km2")
+    if height is None:
+        return {}
+    widths = sens.resolution_widths_km(float(height), classes_m=sensors.RESOLUTION_CLASSES_M)
+    swath = float(sens.width_km)
+    upto, cum = [], 0.0
+    for key in list(widths)[: len(names)]:
+        cum += float(widths[key])
+        if cum <= 1e-9 * swath:
+            upto.append(0.0)
+        elif cum >= swath * (1.0 - 1e-9):
+            upto.append(total_km2)
+        elif sens.side == "both":
+            fp = coverage.footprint(plan, sens.with_swath(cum))
+            upto.append(min(total_km2, float(coverage.coverage(fp, terr).covered_km2)))
+        else:
+            upto.append(total_km2 * cum / swath)
+    fine, medium = upto[0], max(0.0, upto[1] - upto[0])
+    return {
+        names[0]: fine,
+        names[1]: medium,
+        "best_flight_area_coarse_km2": max(0.0, total_km2 - upto[1]),
+    }
 
 
 def _full_coverage(

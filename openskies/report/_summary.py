@@ -55,6 +55,9 @@ PLAIN_METRICS: dict[str, str] = {
     "budget_share_over_territory": "share of the best flight's distance over the territory",
     "reach_fraction": "share of the territory one flight can reach (upper bound)",
     "best_flight_area_km2": "area imaged by the best single flight",
+    "best_flight_area_fine_km2": "of it, imaged at 0.5 m ground resolution or finer",
+    "best_flight_area_medium_km2": "of it, imaged at a resolution coarser than 0.5 m, up to 1 m",
+    "best_flight_area_coarse_km2": "of it, imaged at a resolution coarser than 1 m",
     "best_flight_fraction": "share of the territory imaged by the best single flight",
     "flights_50pct": "flights to image half of the territory",
     "flights_90pct": "flights to image 90 % of the territory",
@@ -71,6 +74,7 @@ PLAIN_METRICS: dict[str, str] = {
     "refuel_stops_best_flight": "refuelling stops of the best single flight",
     "mission_hours": "mission time of the best single flight, ferry included",
     "fits_96h_window": "mission fits the 96 hours of the treaty (1 yes, 0 no)",
+    "expected_calendar_days_100pct": "expected calendar days to image everything, weather allowing",
 }
 #: Units of the metrics table in words.
 UNIT_WORDS = {"fraction": "share (0-1)", "bool": "yes/no (1/0)", "km2": "km²", "h": "hours"}
