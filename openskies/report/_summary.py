@@ -75,6 +75,11 @@ PLAIN_METRICS: dict[str, str] = {
     "mission_hours": "mission time of the best single flight, ferry included",
     "fits_96h_window": "mission fits the 96 hours of the treaty (1 yes, 0 no)",
     "expected_calendar_days_100pct": "expected calendar days to image everything, weather allowing",
+    "expected_flights_100pct": "expected quota flights to image everything, weather allowing",
+    "imageable": "daylight allows optical imaging of the whole territory (1 yes, 0 no)",
+    "altitude_agl_m": "height above ground the sensor is flown at",
+    "swath_km": "swath width at that height",
+    "best_flight_feasible": "the best single flight can be flown with its refuelling (1 yes, 0 no)",
 }
 #: Units of the metrics table in words.
 UNIT_WORDS = {"fraction": "share (0-1)", "bool": "yes/no (1/0)", "km2": "km²", "h": "hours"}
