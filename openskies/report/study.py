@@ -353,10 +353,21 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     _html.add_layer_control(m, collapsed=True)
 
     # -- above the map: the answer, then the figures
-    anchors = {f.anchor for f in summ.figures} | {"sec-tables", "sec-assumptions", "tab-months"}
+    anchors = {f.anchor for f in summ.figures} | {"sec-tables", "sec-assumptions"}
     be_table = _break_even_words(study, names)
     if be_table is not None:
         anchors.add("tab-break-even")
+    # the season claim's evidence: the headline sensor's flights by month (with months only)
+    has_months = "month" in study.metrics.columns and study.metrics["month"].notna().any()
+    mo_table = (
+        _answer.months_table(study.metrics, sensor=first_sensor, names=names)
+        if has_months
+        else None
+    )
+    if mo_table is not None and len(mo_table):
+        anchors.add("tab-months")
+    else:
+        mo_table = None
     scope = f'<p class="os-scope">{_esc(summ.scope)}.</p>'
     _html.add_html_section(
         m,
@@ -403,6 +414,18 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
             "studied.</p>",
             title="Break-even Minsk distance (km)",
             section_id="sec-break-even",
+        )
+    if mo_table is not None:
+        _html.add_html_section(
+            m,
+            '<div id="tab-months">'
+            + _html.html_table(list(mo_table.columns), mo_table.itertuples(index=False))
+            + f"</div><p>Flights for full coverage with {_esc(first_sensor)} by month, planned "
+            "(≥ proved minimum), each option at the status quo's own distance where it sweeps "
+            'Minsk\'s; "no imaging": no optical imaging of the whole territory that month '
+            "(imageable = 0).</p>",
+            title="Flights by month",
+            section_id="sec-months",
         )
     sens_fig = summ.figure("sensitivity")
     if getattr(study, "scenario_study", False) and len(study.sensitivity):

@@ -141,7 +141,6 @@ def test_compare_writes_the_report_pdf_figures_and_tables(study_reduced_output) 
         assert any(calendar.month_name[k] in text for k in months), text
     else:
         assert "year as a whole" in text
-    assert "month" not in m.columns
 
 
 @pytest.mark.slow
