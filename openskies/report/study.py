@@ -358,7 +358,13 @@ def study_map(study: Any, *, online_tiles: bool = False, title: str | None = Non
     if be_table is not None:
         anchors.add("tab-break-even")
     # the season claim's evidence: the headline sensor's flights by month (with months only)
-    has_months = "month" in study.metrics.columns and study.metrics["month"].notna().any()
+    m_ = study.metrics
+    has_months = (
+        "month" in m_.columns
+        and bool(m_["month"].notna().any())
+        and "scenario" in m_.columns
+        and bool((m_["scenario"] == "status_quo").any())  # the table compares against it
+    )
     mo_table = (
         _answer.months_table(study.metrics, sensor=first_sensor, names=names)
         if has_months
