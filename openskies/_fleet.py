@@ -58,6 +58,10 @@ flights' groups, shares 0 or 1, its own transfers as the matching), so the
 programme's optimum, or HiGHS's proved dual bound on it if the search stops at
 its node limit, rounded up, is at most the fewest flights. A clique of items no
 two of which fit one flight (straight legs) is the other bound; the larger wins.
+On request (:meth:`Fleet.refined_bound`, not yet in the study: it costs up to a minute
+per case) the bound is refined by column generation over the set-covering model of the
+flights (Farley's bound with an exact programme over relaxed flights,
+:mod:`openskies._fleet_colgen`), a plan's own flights the first columns.
 Distances in the bound are WGS84 geodesics, never longer than any route.
 """
 
@@ -118,6 +122,11 @@ ROTATIONS = 8
 BOUND_GROUPS = 40
 #: How the bound of :func:`_volume_bound` is proved (reports name it).
 BOUND_METHOD = "radial bin-packing and end-point matching MIP (HiGHS)"
+#: The column-generation bound (:mod:`openskies._fleet_colgen`) is computed where the plan
+#: has more than ``max(1, floor(BOUND_REFINE_GAP * bound))`` flights above the bound above.
+BOUND_REFINE_GAP = 0.1
+#: How that bound is proved (reports name it).
+COLGEN_METHOD = "set-covering LP by column generation, Farley bound (HiGHS)"
 #: Nearest end points of other items listed per end point in the bound's matching.
 MATCH_NEIGHBOURS = 12
 #: Sample step (km) along items for the lower bound's distance profile.
@@ -706,6 +715,7 @@ class _BoundData:
     pair: NDArray  # (n, n) shortest flight over items i and j alone (straight legs)
     solo: NDArray  # (n,) shortest flight over item i alone (straight legs)
     match: _Matching  # transfers as a matching of the items' end points
+    relax: Any  # _fleet_colgen.Relaxation: relaxed flights for the column-generation bound
 
 
 def _bound_data(
@@ -813,6 +823,27 @@ def _bound_data(
         pair=pair,
         solo=solo,
         match=_matching(geo, ends, depot, rev, MATCH_NEIGHBOURS),
+        relax=_relaxation(geo, ends, depot, len2, rev),
+    )
+
+
+def _relaxation(geo: NDArray, ends: NDArray, depot: int, len2: NDArray, rev: NDArray) -> Any:
+    """Oriented-node distances (the shorter of each pair's two ways) for the colgen bound."""
+    from ._fleet_colgen import relaxation
+
+    geo = np.minimum(geo, geo.T)
+    entry = ends[
+        :, [0, 2]
+    ].ravel()  # node 2 i + o enters at ends[i, 2 o], leaves at ends[i, 2 o + 1]
+    exit_ = ends[:, [1, 3]].ravel()
+    lengths = len2.ravel().copy()
+    lengths[1::2][~rev] = np.inf
+    return relaxation(
+        geo[np.ix_(exit_, entry)],
+        geo[np.ix_(entry, entry)],
+        geo[depot, entry],
+        geo[exit_, depot],
+        lengths,
     )
 
 
@@ -1191,6 +1222,7 @@ class Fleet:
         self._checked: dict[Route, tuple[float, list[int]]] = {}
         self._bound_data = _bound_data(lengths, d, ends, depot, rev, tracks, depot_lonlat)
         self._bounds: dict[float, Bound] = {}
+        self._refined: dict[tuple[float, tuple[Route, ...]], Bound] = {}
         self._splits: list[_SplitDP] | None = None
         self._ladders: dict[int, _Ladder] = {}
 
@@ -1308,6 +1340,34 @@ class Fleet:
                 bound = Bound(flights, BOUND_METHOD, value, seconds)
             self._bounds[key] = bound
         return self._bounds[key]
+
+    def refined_bound(self, budget_km: float, flights: Sequence[Route]) -> Bound:
+        """The larger of :meth:`lower_bound` and the column-generation bound, given a plan.
+
+        The column-generation bound (:mod:`openskies._fleet_colgen`) is computed only where
+        ``flights`` (a plan within ``budget_km``, its flights the master's first columns)
+        has more than ``max(1, floor(BOUND_REFINE_GAP * bound))`` flights above
+        :meth:`lower_bound`, and stops once it proves the plan optimal. The result depends
+        on the budget and the plan alone.
+        """
+        import time
+
+        lb = self.lower_bound(budget_km)
+        k = len(flights)
+        if k - lb.flights <= max(1, math.floor(BOUND_REFINE_GAP * lb.flights)):
+            return lb
+        key = (float(budget_km), tuple(flights))
+        if key not in self._refined:
+            t0 = time.perf_counter()
+            cap = float(budget_km) / (1.0 + self.margin)
+            cols = [[i for i, _ in f] for f in flights]
+            value, _lp, _its = self._bound_data.relax.farley(cap, columns=cols, stop_at=k)
+            flights_lb = max(1, math.ceil(value - 1e-6))
+            seconds = lb.seconds + time.perf_counter() - t0
+            self._refined[key] = (
+                Bound(flights_lb, COLGEN_METHOD, value, seconds) if flights_lb > lb.flights else lb
+            )
+        return self._refined[key]
 
     # ---- plan ------------------------------------------------------------------------------
     def plan(self, budget_km: float) -> FleetPlan:
