@@ -30,7 +30,7 @@ def main(argv: list[str]) -> None:
         fleet = case.fleet
         radial = fleet.lower_bound(b).flights
         t0 = time.perf_counter()
-        value, lp, its = fleet._bound_data.relax.farley(b / (1.0 + margin))
+        value, lp, its = fleet._bound_data.relax().farley(b / (1.0 + margin))
         s = time.perf_counter() - t0
         lb = max(radial, math.ceil(value - 1e-6))
         print(f"| {spec} | {radial} | {lb} | {value:.3f} | {lp:.3f} | {its} | {s:.1f} |")

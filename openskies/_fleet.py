@@ -67,6 +67,7 @@ Distances in the bound are WGS84 geodesics, never longer than any route.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import random
@@ -715,7 +716,7 @@ class _BoundData:
     pair: NDArray  # (n, n) shortest flight over items i and j alone (straight legs)
     solo: NDArray  # (n,) shortest flight over item i alone (straight legs)
     match: _Matching  # transfers as a matching of the items' end points
-    relax: Any  # _fleet_colgen.Relaxation: relaxed flights for the column-generation bound
+    relax: Callable[[], Any]  # builds the _fleet_colgen.Relaxation (on first use, see Fleet)
 
 
 def _bound_data(
@@ -823,7 +824,7 @@ def _bound_data(
         pair=pair,
         solo=solo,
         match=_matching(geo, ends, depot, rev, MATCH_NEIGHBOURS),
-        relax=_relaxation(geo, ends, depot, len2, rev),
+        relax=functools.partial(_relaxation, geo, ends, depot, len2, rev),
     )
 
 
@@ -1223,6 +1224,7 @@ class Fleet:
         self._bound_data = _bound_data(lengths, d, ends, depot, rev, tracks, depot_lonlat)
         self._bounds: dict[float, Bound] = {}
         self._refined: dict[tuple[float, tuple[Route, ...]], Bound] = {}
+        self._relax: Any = None
         self._splits: list[_SplitDP] | None = None
         self._ladders: dict[int, _Ladder] = {}
 
@@ -1361,7 +1363,9 @@ class Fleet:
             t0 = time.perf_counter()
             cap = float(budget_km) / (1.0 + self.margin)
             cols = [[i for i, _ in f] for f in flights]
-            value, _lp, _its = self._bound_data.relax.farley(cap, columns=cols, stop_at=k)
+            if self._relax is None:
+                self._relax = self._bound_data.relax()
+            value, _lp, _its = self._relax.farley(cap, columns=cols, stop_at=k)
             flights_lb = max(1, math.ceil(value - 1e-6))
             seconds = lb.seconds + time.perf_counter() - t0
             self._refined[key] = (
