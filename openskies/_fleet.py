@@ -58,10 +58,12 @@ flights' groups, shares 0 or 1, its own transfers as the matching), so the
 programme's optimum, or HiGHS's proved dual bound on it if the search stops at
 its node limit, rounded up, is at most the fewest flights. A clique of items no
 two of which fit one flight (straight legs) is the other bound; the larger wins.
-On request (:meth:`Fleet.refined_bound`, not yet in the study: it costs up to a minute
-per case) the bound is refined by column generation over the set-covering model of the
-flights (Farley's bound with an exact programme over relaxed flights,
-:mod:`openskies._fleet_colgen`), a plan's own flights the first columns.
+Where a plan is farther above it than the issue's target, the bound is refined by column
+generation over the set-covering model of the flights (:meth:`Fleet.refined_bound`:
+Farley's bound with an exact programme over relaxed flights,
+:mod:`openskies._fleet_colgen`, the plan's own flights the first columns), by default only
+where the pricing programme is small (:data:`BOUND_REFINE_WORK`; on large problems it
+costs minutes per case).
 Distances in the bound are WGS84 geodesics, never longer than any route.
 """
 
@@ -126,6 +128,11 @@ BOUND_METHOD = "radial bin-packing and end-point matching MIP (HiGHS)"
 #: The column-generation bound (:mod:`openskies._fleet_colgen`) is computed where the plan
 #: has more than ``max(1, floor(BOUND_REFINE_GAP * bound))`` flights above the bound above.
 BOUND_REFINE_GAP = 0.1
+#: ... and, unless asked for outright, only where one pass of its pricing programme has at
+#: most this many states (oriented nodes x length units x transfers per node), about 5 s of
+#: one core per pass of 100 million: the panoramic camera's 122 pieces up to about 2,000 km,
+#: not the 5 km camera's 491 (minutes per case; see bench/bench_colgen.py).
+BOUND_REFINE_WORK = 1.2e8
 #: How that bound is proved (reports name it).
 COLGEN_METHOD = "set-covering LP by column generation, Farley bound (HiGHS)"
 #: Nearest end points of other items listed per end point in the bound's matching.
@@ -1343,20 +1350,42 @@ class Fleet:
             self._bounds[key] = bound
         return self._bounds[key]
 
-    def refined_bound(self, budget_km: float, flights: Sequence[Route]) -> Bound:
+    def refine_work(self, budget_km: float) -> float:
+        """States of one pass of the column-generation pricing programme within ``budget_km``.
+
+        Oriented nodes x length units x transfers per node (:mod:`openskies._fleet_colgen`);
+        :meth:`refined_bound` compares it with :data:`BOUND_REFINE_WORK`.
+        """
+        from . import _fleet_colgen as cg
+
+        cap = float(budget_km) / (1.0 + self.margin)
+        units = min(cap / cg.UNIT_KM, float(cg.MAX_UNITS))
+        return 2.0 * self.n * units * (cg.NEAREST + cg.CELLS)
+
+    def refined_bound(
+        self,
+        budget_km: float,
+        flights: Sequence[Route],
+        *,
+        work_limit: float | None = BOUND_REFINE_WORK,
+    ) -> Bound:
         """The larger of :meth:`lower_bound` and the column-generation bound, given a plan.
 
         The column-generation bound (:mod:`openskies._fleet_colgen`) is computed only where
         ``flights`` (a plan within ``budget_km``, its flights the master's first columns)
         has more than ``max(1, floor(BOUND_REFINE_GAP * bound))`` flights above
-        :meth:`lower_bound`, and stops once it proves the plan optimal. The result depends
-        on the budget and the plan alone.
+        :meth:`lower_bound` and, unless ``work_limit`` is None, where
+        :meth:`refine_work` is at most ``work_limit``; it stops once it proves the plan
+        optimal or at its iteration cap. The result depends on the budget, the plan and
+        the limit alone.
         """
         import time
 
         lb = self.lower_bound(budget_km)
         k = len(flights)
         if k - lb.flights <= max(1, math.floor(BOUND_REFINE_GAP * lb.flights)):
+            return lb
+        if work_limit is not None and self.refine_work(budget_km) > work_limit:
             return lb
         key = (float(budget_km), tuple(flights))
         if key not in self._refined:
@@ -1368,6 +1397,15 @@ class Fleet:
             value, _lp, _its = self._relax.farley(cap, columns=cols, stop_at=k)
             flights_lb = max(1, math.ceil(value - 1e-6))
             seconds = lb.seconds + time.perf_counter() - t0
+            logger.info(
+                "fleet: column-generation bound %.3f (radial %d) for %d flights within %.0f km, "
+                "%.1f s",
+                value,
+                lb.flights,
+                k,
+                budget_km,
+                seconds - lb.seconds,
+            )
             self._refined[key] = (
                 Bound(flights_lb, COLGEN_METHOD, value, seconds) if flights_lb > lb.flights else lb
             )

@@ -966,6 +966,7 @@ def plan_full_coverage(
     overlap: float = 0.1,
     target_fraction: float = 1.0,
     regime: Regime | None = None,
+    refine_bound: bool | None = None,
 ) -> FlightSet:
     """Flights from an Open Skies airfield that together image an area.
 
@@ -999,6 +1000,12 @@ def plan_full_coverage(
         the airfield are dropped first (estimate: lane length x spacing).
     regime : Regime, optional
         Default :func:`openskies.data.regime` (2019).
+    refine_bound : bool, optional
+        Refine ``flights_lower_bound`` by column generation where the plan is more than
+        ``max(1, 10 %)`` of flights above the radial bound (:meth:`Fleet.refined_bound
+        <openskies._fleet.Fleet.refined_bound>`): ``None`` (default) where its pricing
+        programme is small (seconds), ``True`` wherever it is needed (minutes on large
+        problems, e.g. a 5 km swath over Belarus), ``False`` never.
 
     Returns
     -------
@@ -1024,6 +1031,9 @@ def plan_full_coverage(
     tf = float(target_fraction)
     if not 0.0 < tf <= 1.0:
         msg = f"target_fraction={target_fraction!r} must be a fraction in (0, 1]"
+        raise ValidationError(msg)
+    if refine_bound is not None and not isinstance(refine_bound, bool):
+        msg = f"refine_bound={refine_bound!r} must be True, False or None (automatic)"
         raise ValidationError(msg)
     margin = float(reg.parameter("max_flight_distance", "turn_margin"))
 
@@ -1069,10 +1079,16 @@ def plan_full_coverage(
     least_rt = 2.0 * _nearest_km(area.geometry, af.lon, af.lat)
     capacity = budget / (1.0 + margin) - least_rt
     lb_lanes = max(1, math.ceil(lane_km / capacity - 1e-9)) if capacity > 0 else n
-    lb = max(lb_lanes, best.lower_bound.flights)
+    if refine_bound is None:
+        bound = fleet.refined_bound(budget, best.flights)
+    elif refine_bound:
+        bound = fleet.refined_bound(budget, best.flights, work_limit=None)
+    else:
+        bound = best.lower_bound
+    lb = max(lb_lanes, bound.flights)
     lb_method = (
-        best.lower_bound.method
-        if best.lower_bound.flights >= lb_lanes
+        bound.method
+        if bound.flights >= lb_lanes
         else "lane km / (budget / (1 + turn margin) - least round trip)"
     )
     summary = CoverageSummary(

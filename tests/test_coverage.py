@@ -17,7 +17,7 @@ from geographiclib.geodesic import Geodesic
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon, box
 
-from openskies import _lanes, coverage, data, geodesy, sensors
+from openskies import _fleet, _lanes, coverage, data, geodesy, sensors
 from openskies._errors import InfeasibleError, ValidationError
 from openskies.flightplan import FlightPlan
 from openskies.sensors import Sensor
@@ -376,6 +376,8 @@ def test_unusable_numbers_raise() -> None:
         coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=PAN, target_fraction=0)
     with pytest.raises(ValidationError, match="overlap"):
         coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=PAN, overlap=1.0)
+    with pytest.raises(ValidationError, match="refine_bound='yes'"):
+        coverage.plan_full_coverage("BLR", airfield="UUMB", sensor=PAN, refine_bound="yes")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="cell_km"):
         coverage.reach("BLR", "UUMB", cell_km=0)
     with pytest.raises(ValidationError, match="swath_km"):
@@ -423,3 +425,18 @@ def test_lanes_keep_the_stand_off_from_non_party_borders() -> None:
 
 def _parts(geometry: object) -> list[Polygon]:
     return geodesy.explode_polygons(geometry)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_minsk_pan_1500_bound_meets_the_target_by_column_generation() -> None:
+    # issue 14's target for the wide sensor: at most one flight above the proved bound; at
+    # 1,500 km the radial programme alone proves too little, column generation enough
+    reg = data.regime().designate("UMMS", party="BLR", max_flight_distance_km=1500)
+    radial = coverage.plan_full_coverage(
+        "BLR", airfield="UMMS", sensor=PAN, regime=reg, refine_bound=False
+    )
+    fs = coverage.plan_full_coverage("BLR", airfield="UMMS", sensor=PAN, regime=reg)
+    assert len(fs) == len(radial)
+    assert len(radial) - radial.summary.flights_lower_bound > 1
+    assert fs.summary.lower_bound_method == _fleet.COLGEN_METHOD
+    assert len(fs) - fs.summary.flights_lower_bound <= 1

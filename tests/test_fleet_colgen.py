@@ -135,3 +135,17 @@ def test_the_fleet_keeps_the_cheap_bound_where_the_gap_is_narrow():
     plan = fleet.plan(900.0)
     assert len(plan) - fleet.lower_bound(900.0).flights <= 1
     assert fleet.refined_bound(900.0, plan.flights) == fleet.lower_bound(900.0)
+
+
+def test_the_refinement_respects_its_work_limit():
+    # the pricing programme's size: 28 oriented nodes x 700 units x (NEAREST + CELLS)
+    fleet, _ = _scattered(16)
+    plan = fleet.plan(700.0)
+    size = 2 * 14 * 700 * (_fleet_colgen.NEAREST + _fleet_colgen.CELLS)
+    assert fleet.refine_work(700.0) == size
+    volume = fleet.lower_bound(700.0)
+    assert fleet.refined_bound(700.0, plan.flights, work_limit=size - 1) == volume
+    limited = fleet.refined_bound(700.0, plan.flights, work_limit=size)
+    unlimited = fleet.refined_bound(700.0, plan.flights, work_limit=None)
+    assert limited == unlimited
+    assert unlimited.flights > volume.flights
