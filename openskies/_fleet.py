@@ -129,9 +129,10 @@ BOUND_METHOD = "radial bin-packing and end-point matching MIP (HiGHS)"
 #: has more than ``max(1, floor(BOUND_REFINE_GAP * bound))`` flights above the bound above.
 BOUND_REFINE_GAP = 0.1
 #: ... and, unless asked for outright, only where one pass of its pricing programme has at
-#: most this many states (oriented nodes x length units x transfers per node), about 5 s of
-#: one core per pass of 100 million: the panoramic camera's 122 pieces up to about 2,000 km,
-#: not the 5 km camera's 491 (minutes per case; see bench/bench_colgen.py).
+#: most this many states (oriented nodes x length units x transfers per node): the panoramic
+#: camera's 122 pieces over Belarus up to a cap of about 2,200 km (4.7 s and 10.0 s at
+#: 1,000 and 1,500 km in the default study), not the 5 km camera's 491 (1-6 minutes per
+#: case; see bench/README.md, "Column-generation bound").
 BOUND_REFINE_WORK = 1.2e8
 #: How that bound is proved (reports name it).
 COLGEN_METHOD = "set-covering LP by column generation, Farley bound (HiGHS)"
@@ -1359,8 +1360,7 @@ class Fleet:
         from . import _fleet_colgen as cg
 
         cap = float(budget_km) / (1.0 + self.margin)
-        units = min(cap / cg.UNIT_KM, float(cg.MAX_UNITS))
-        return 2.0 * self.n * units * (cg.NEAREST + cg.CELLS)
+        return 2.0 * self.n * (cap / cg.unit_km(cap)) * (cg.NEAREST + cg.CELLS)
 
     def refined_bound(
         self,
@@ -1396,7 +1396,8 @@ class Fleet:
                 self._relax = self._bound_data.relax()
             value, _lp, _its = self._relax.farley(cap, columns=cols, stop_at=k)
             flights_lb = max(1, math.ceil(value - 1e-6))
-            seconds = lb.seconds + time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0
+            seconds = lb.seconds + elapsed
             logger.info(
                 "fleet: column-generation bound %.3f (radial %d) for %d flights within %.0f km, "
                 "%.1f s",
@@ -1404,7 +1405,7 @@ class Fleet:
                 lb.flights,
                 k,
                 budget_km,
-                seconds - lb.seconds,
+                elapsed,
             )
             self._refined[key] = (
                 Bound(flights_lb, COLGEN_METHOD, value, seconds) if flights_lb > lb.flights else lb

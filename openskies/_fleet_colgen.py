@@ -141,6 +141,15 @@ def _walk(a: int, u: int, pn: NDArray, pu: NDArray, hn: NDArray, hu: NDArray) ->
             a, u = p, q
 
 
+def unit_km(cap: float, shortest_km: float = math.inf) -> float:
+    """Length unit of the pricing programme within ``cap`` km (see the module docstring).
+
+    :data:`UNIT_KM`, or ``cap / MAX_UNITS`` if larger, and never more than the shortest
+    node (``shortest_km``), so that every step of a walk costs at least one unit.
+    """
+    return min(max(UNIT_KM, cap / MAX_UNITS), shortest_km)
+
+
 def _units(x: NDArray, delta: float) -> NDArray:
     """Lengths rounded down to units (a relaxation); infinite ones past any budget."""
     out = np.full(x.shape, _BIG, np.int64)
@@ -237,9 +246,7 @@ class Relaxation:
         ok = np.isfinite(self.length)
         if not ok.any():
             return 0.0, 0.0, 0
-        delta = max(UNIT_KM, cap / MAX_UNITS)
-        if float(self.length[ok].min()) < delta:  # a unit per node keeps every step positive
-            delta = float(self.length[ok].min())
+        delta = unit_km(cap, float(self.length[ok].min()))
         units = math.floor(cap / delta + 1e-9)
         rows = np.arange(m)[:, None]
         safe = np.where(self.succ >= 0, self.succ, 0)
