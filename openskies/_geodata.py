@@ -156,9 +156,32 @@ def provenance(
     return record
 
 
+#: Significant digits a float keeps in :func:`params_sha256`. Parameters include derived
+#: values (the sun's noon elevation, the Annex E floor) whose last bits differ between CPUs,
+#: as numpy's vectorised trigonometry does (AVX-512 against AVX2 paths); 12 digits hold
+#: every input exactly as typed and drop only that noise.
+PARAMS_FLOAT_DIGITS = 12
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with every float rounded to :data:`PARAMS_FLOAT_DIGITS` significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{PARAMS_FLOAT_DIGITS}g}")
+    if isinstance(value, Mapping):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def params_sha256(params: Mapping[str, Any]) -> str:
-    """SHA-256 of a computation's parameters as JSON (sorted keys, non-JSON values as ``str``)."""
-    return hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    """SHA-256 of a computation's parameters as JSON.
+
+    Keys sorted, non-JSON values as ``str``, floats to :data:`PARAMS_FLOAT_DIGITS` significant
+    digits, so that the same parameters give the same hash on every machine.
+    """
+    text = json.dumps(_canonical(params), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def file_sha256(file: str | Path) -> str:
