@@ -47,21 +47,7 @@ def self_intersection(plan: FlightPlan) -> list[Violation]:
     dist, c1, c2 = _seg_seg_distance(xyz[i], xyz[i + 1], xyz[j], xyz[j + 1])
     close = dist <= tol_m
     events = 0.5 * (c1[close] + c2[close])
-    passes = np.zeros(len(events), int)
-    runs_of: list[list[int]] = []
-    for k, e in enumerate(events):
-        near = _point_seg_distance(np.broadcast_to(e, (n_seg, 3)), xyz[:-1], xyz[1:]) <= tol_m
-        segs = np.flatnonzero(near)
-        firsts = []
-        start = 0
-        for m in range(1, segs.size + 1):  # maximal runs of consecutive segments
-            if m == segs.size or segs[m] != segs[m - 1] + 1:
-                run = segs[start:m]
-                if np.any(~exempt[run]):
-                    firsts.append(int(run[0]))
-                start = m
-        passes[k] = len(firsts)
-        runs_of.append(firsts)
+    passes, runs_of = _passes(events, xyz, exempt, tol_m)
     bad = np.flatnonzero(passes >= 3)
     if bad.size == 0:
         return []
@@ -90,6 +76,41 @@ def self_intersection(plan: FlightPlan) -> list[Violation]:
             )
         )
     return out
+
+
+def _passes(
+    events: np.ndarray, xyz: np.ndarray, exempt: np.ndarray, tol_m: float, chunk: int = 256
+) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """How many separate passes go through each event point, and the first segment of each.
+
+    Every event against every segment (no index): the segments within ``tol_m`` of the event
+    form maximal runs of consecutive segments; a run is a pass unless all its segments are
+    exempt. Done for ``chunk`` events at once as one array (the same arithmetic per pair as
+    one event at a time): a pass's first counted segment is a segment near the event, not
+    exempt, with no such segment between its run's start and itself.
+    """
+    n_seg = len(xyz) - 1
+    idx = np.arange(n_seg)
+    passes = np.zeros(len(events), int)
+    runs_of: dict[int, list[int]] = {}
+    for lo in range(0, len(events), chunk):
+        e = events[lo : lo + chunk]
+        p = np.repeat(e, n_seg, axis=0)
+        a, b = np.tile(xyz[:-1], (len(e), 1)), np.tile(xyz[1:], (len(e), 1))
+        near = (_point_seg_distance(p, a, b) <= tol_m).reshape(len(e), n_seg)
+        starts = near & ~np.pad(near[:, :-1], ((0, 0), (1, 0)))
+        run_start = np.maximum.accumulate(np.where(starts, idx, -1), axis=1)
+        counted = near & ~exempt
+        last_before = np.pad(
+            np.maximum.accumulate(np.where(counted, idx, -1), axis=1)[:, :-1],
+            ((0, 0), (1, 0)),
+            constant_values=-1,
+        )
+        first = counted & (last_before < run_start)
+        passes[lo : lo + len(e)] = first.sum(axis=1)
+        for r in np.flatnonzero(passes[lo : lo + len(e)] >= 3):
+            runs_of[lo + int(r)] = [int(s) for s in run_start[r][first[r]]]
+    return passes, runs_of
 
 
 def circling(plan: FlightPlan) -> list[Violation]:
