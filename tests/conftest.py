@@ -8,6 +8,12 @@ left out of the fast run: ``pytest -m "not slow"``.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["chromium_plugin"]
@@ -25,21 +31,47 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+#: The repository root: the golden cases run from here, as a user would.
+REPO = Path(__file__).resolve().parent.parent
+
+
 @pytest.fixture(scope="session")
-def study_reduced_output(tmp_path_factory):
-    """``openskies compare`` of the golden reduced study, run once per session (slow: ~1 min).
+def golden_output(tmp_path_factory) -> Callable[[str], Path]:
+    """Run a case of ``tests/golden/cases.json`` once per session; returns its output directory.
 
-    The config is given by its absolute path and written into a fresh temporary directory, so
-    that tests can look for either path in the outputs. Returns ``(output dir, config path)``.
+    Each case is the ``openskies`` command of the case in a fresh process, from the repository
+    root, into a fresh temporary directory (``{out}`` of its argv). The golden test compares its
+    files with the recorded ones; other tests read the same run instead of running it again.
     """
-    from pathlib import Path
+    cases = json.loads((REPO / "tests" / "golden" / "cases.json").read_text(encoding="utf-8"))
+    done: dict[str, Path] = {}
 
-    from typer.testing import CliRunner
+    def run(name: str) -> Path:
+        if name not in done:
+            out = tmp_path_factory.mktemp(f"golden-{name}") / "out"
+            argv = [a.replace("{out}", str(out)) for a in cases["cases"][name]["argv"]]
+            proc = subprocess.run(
+                [sys.executable, "-m", "openskies", *argv],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert proc.returncode == 0, proc.stderr
+            done[name] = out
+        return done[name]
 
-    from openskies.cli import app
+    return run
 
-    cfg = Path(__file__).resolve().parent / "golden" / "configs" / "study-reduced.yaml"
-    out = tmp_path_factory.mktemp("study-reduced") / "out"
-    r = CliRunner().invoke(app, ["compare", str(cfg), "-o", str(out), "--no-progress"])
-    assert r.exit_code == 0, r.output
-    return out, cfg
+
+@pytest.fixture(scope="session")
+def study_reduced_output(golden_output):
+    """``openskies compare`` of the golden reduced study (slow: about 1.5 min, once a session).
+
+    The golden case ``study-reduced``: the config is given by its path relative to the
+    repository, and the output goes to a fresh temporary directory, so that tests can look for
+    either path (or the absolute path of the config) in the outputs. Returns ``(output dir,
+    absolute config path)``.
+    """
+    cfg = REPO / "tests" / "golden" / "configs" / "study-reduced.yaml"
+    return golden_output("study-reduced"), cfg

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -39,18 +37,9 @@ def _first_difference(expected: bytes, got: bytes, name: str) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden_outputs_are_byte_identical(name: str, tmp_path: Path) -> None:
+def test_golden_outputs_are_byte_identical(name: str, golden_output) -> None:
     case = CASES[name]
-    out = tmp_path / "out"
-    argv = [a.replace("{out}", str(out)) for a in case["argv"]]
-    proc = subprocess.run(
-        [sys.executable, "-m", "openskies", *argv],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    out = golden_output(name)  # the case's command in a fresh process (tests/conftest.py)
     recorded = GOLDEN / name
     kept = sorted(p.name for p in recorded.iterdir())
     if case["files"] == "all":
