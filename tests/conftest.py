@@ -9,12 +9,19 @@ left out of the fast run: ``pytest -m "not slow"``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# A pytest-xdist worker starts with COLUMNS=80 and LINES=24 in its environment (a plain run
+# has neither): rich would fix the CLI consoles' width at 80 when openskies.cli is imported,
+# and the tests that give CliRunner a wider COLUMNS would see their messages wrapped anyway.
+for _var in ("COLUMNS", "LINES"):
+    os.environ.pop(_var, None)
 
 pytest_plugins = ["chromium_plugin"]
 
