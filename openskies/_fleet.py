@@ -142,6 +142,16 @@ MATCH_NEIGHBOURS = 12
 BOUND_STEP_KM = 1.0
 
 
+def _oriented(ends: NDArray) -> tuple[NDArray, NDArray]:
+    """Entry and exit points of the oriented nodes ``2 i + o`` of items with end points ``ends``.
+
+    ``ends[i]`` is ``(entry forwards, exit forwards, entry backwards, exit backwards)``: node
+    ``2 i + o`` enters at ``ends[i, 2 o]`` and leaves at ``ends[i, 2 o + 1]``.
+    """
+    ends = np.asarray(ends)
+    return ends[:, [0, 2]].ravel(), ends[:, [1, 3]].ravel()
+
+
 class _Core:
     """Route arithmetic over oriented items.
 
@@ -165,11 +175,7 @@ class _Core:
         self.n = n = len(lengths)
         d = np.asarray(dist, float)
         d = np.maximum(d, d.T)  # the router is symmetric up to rounding: keep the longer
-        entry = np.empty(2 * n + 2, np.int64)
-        exit_ = np.empty(2 * n + 2, np.int64)
-        entry[0 : 2 * n : 2], exit_[0 : 2 * n : 2] = ends[:, 0], ends[:, 1]
-        entry[1 : 2 * n : 2], exit_[1 : 2 * n : 2] = ends[:, 2], ends[:, 3]
-        entry[2 * n :] = exit_[2 * n :] = depot
+        entry, exit_ = (np.append(e, [depot, depot]).astype(np.int64) for e in _oriented(ends))
         self.entry, self.exit = entry, exit_
         self.Z = 2 * n
         self.A = d[np.ix_(exit_, entry)]
@@ -841,10 +847,7 @@ def _relaxation(geo: NDArray, ends: NDArray, depot: int, len2: NDArray, rev: NDA
     from ._fleet_colgen import relaxation
 
     geo = np.minimum(geo, geo.T)
-    entry = ends[
-        :, [0, 2]
-    ].ravel()  # node 2 i + o enters at ends[i, 2 o], leaves at ends[i, 2 o + 1]
-    exit_ = ends[:, [1, 3]].ravel()
+    entry, exit_ = _oriented(ends)
     lengths = len2.ravel().copy()
     lengths[1::2][~rev] = np.inf
     return relaxation(
