@@ -8,10 +8,8 @@ left out of the fast run: ``pytest -m "not slow"``.
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,29 +40,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _regen_goldens():
+    """``scripts/regen_goldens.py`` as a module: the one place that knows how a case runs."""
+    spec = importlib.util.spec_from_file_location(
+        "regen_goldens", REPO / "scripts" / "regen_goldens.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def golden_output(tmp_path_factory) -> Callable[[str], Path]:
     """Run a case of ``tests/golden/cases.json`` once per session; returns its output directory.
 
     Each case is the ``openskies`` command of the case in a fresh process, from the repository
-    root, into a fresh temporary directory (``{out}`` of its argv). The golden test compares its
+    root, into a fresh temporary directory (``{out}`` of its argv), run by the same function
+    that records the goldens (``scripts/regen_goldens.py``). The golden test compares its
     files with the recorded ones; other tests read the same run instead of running it again.
     """
-    cases = json.loads((REPO / "tests" / "golden" / "cases.json").read_text(encoding="utf-8"))
+    regen = _regen_goldens()
+    cases = regen.cases()
     done: dict[str, Path] = {}
 
     def run(name: str) -> Path:
         if name not in done:
             out = tmp_path_factory.mktemp(f"golden-{name}") / "out"
-            argv = [a.replace("{out}", str(out)) for a in cases["cases"][name]["argv"]]
-            proc = subprocess.run(
-                [sys.executable, "-m", "openskies", *argv],
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert proc.returncode == 0, proc.stderr
+            regen.run_case(cases[name], out)  # raises with the command's stderr if it fails
             done[name] = out
         return done[name]
 
