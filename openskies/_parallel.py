@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -112,34 +113,76 @@ def _run_pool(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Dask batches: each one takes this share of the tasks not yet batched, per worker ...
+BATCH_SHARE = 1 / 6
+#: ... and at most this many tasks, so that a slow batch cannot hold the last worker long.
+BATCH_MAX = 16
+
+
+def _batches(n: int, workers: int) -> list[range]:
+    """Split ``n`` tasks into batches, largest first (guided self-scheduling).
+
+    Each batch takes ``BATCH_SHARE / workers`` of the tasks still unbatched (at least 1, at
+    most :data:`BATCH_MAX`), so the scheduler and the client handle a few dozen batches
+    instead of hundreds of tasks of a few hundredths of a second, and the last batches, a
+    task each, keep every worker busy to the end. The split depends only on ``n`` and
+    ``workers``.
+    """
+    out: list[range] = []
+    start = 0
+    while start < n:
+        size = max(1, min(BATCH_MAX, math.floor((n - start) * BATCH_SHARE / max(1, workers))))
+        out.append(range(start, start + size))
+        start += size
+    return out
+
+
+class _Batch:
+    """Run a task over a batch of specs on a worker, each spec retried on its own."""
+
+    def __init__(self, task: Task, retries: int) -> None:
+        self.task = task
+        self.retries = retries
+
+    def __call__(self, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        _run_sync(self.task, specs, self.retries, out.append)
+        return out
+
+
 def _run_distributed(
     task: Task, client: Any, specs: list[dict[str, Any]], retries: int, done: Callback
 ) -> None:
+    """Run on a Dask client in batches (:func:`_batches`), a failure recorded per spec.
+
+    A task that raises is retried on its worker up to ``retries`` times; a worker lost while
+    running a batch makes Dask run the batch again elsewhere (its ``allowed-failures``).
+    """
     from distributed import as_completed as d_as_completed
 
     token = hashlib.sha256(json.dumps([s["icao"] for s in specs]).encode()).hexdigest()[:8]
+    n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    batches = _batches(len(specs), max(1, n_workers))
+    run = _Batch(task, retries)
     futures = {}
-    for k, spec in enumerate(specs):
-        fut = client.submit(
-            task,
-            spec,
-            key=f"openskies-rank-{token}-{k}",
-            pure=False,
-            retries=retries,
-        )
-        futures[fut.key] = (fut, spec)
+    for b, idx in enumerate(batches):
+        chunk = [specs[k] for k in idx]
+        fut = client.submit(run, chunk, key=f"openskies-rank-{token}-{b}", pure=False)
+        futures[fut.key] = (fut, chunk)
     try:
         for fut in d_as_completed([f for f, _ in futures.values()], loop=client.loop):
-            spec = futures[fut.key][1]
+            chunk = futures[fut.key][1]
             if fut.status == "finished":
-                done(fut.result())
+                for res in fut.result():
+                    done(res)
             else:
                 exc = fut.exception()
-                done(
-                    _failure(
-                        spec, exc if exc is not None else RuntimeError(fut.status), retries + 1
+                for spec in chunk:
+                    done(
+                        _failure(
+                            spec, exc if exc is not None else RuntimeError(fut.status), retries + 1
+                        )
                     )
-                )
     finally:
         client.cancel([f for f, _ in futures.values()])
 

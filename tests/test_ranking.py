@@ -20,7 +20,7 @@ import shapely
 from distributed import Client, LocalCluster
 from geographiclib.geodesic import Geodesic
 
-from openskies import _ranking, coverage, data, geodesy, study
+from openskies import _parallel, _ranking, coverage, data, geodesy, study
 from openskies._errors import ValidationError
 
 G = Geodesic.WGS84
@@ -188,12 +188,12 @@ def test_a_failing_candidate_is_reported_not_dropped(cluster) -> None:
     pd.testing.assert_frame_equal(_table(r), _table(r2))
 
 
-def _crash_once(fn, marker: str, spec):
-    """Kill the worker process the first time it runs (a worker lost mid-run)."""
-    if spec["icao"] == "UMBB" and not os.path.exists(marker):
+def _crash_once(fn, marker: str, specs):
+    """Kill the worker process the first time it runs UMBB's batch (a worker lost mid-run)."""
+    if any(s["icao"] == "UMBB" for s in specs) and not os.path.exists(marker):
         Path(marker).touch()
         os._exit(1)
-    return fn(spec)
+    return fn(specs)
 
 
 class _CrashingClient:
@@ -237,6 +237,41 @@ def test_a_local_process_killed_mid_run_is_replaced(local_run, caplog) -> None:
     assert killed
     assert "a worker process died" in caplog.text
     pd.testing.assert_frame_equal(_table(r), _table(local_run))
+
+
+@pytest.mark.parametrize(("n", "workers"), [(0, 2), (1, 2), (7, 2), (341, 1), (341, 2), (1000, 8)])
+def test_dask_batches_cover_every_task_once_largest_first(n: int, workers: int) -> None:
+    batches = _parallel._batches(n, workers)
+    assert [k for b in batches for k in b] == list(range(n))  # every task once, in order
+    sizes = [len(b) for b in batches]
+    assert all(1 <= s <= _parallel.BATCH_MAX for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    if n:
+        assert sizes[-1] == 1  # the last batches are single tasks: no worker idles long
+    # each batch takes at most BATCH_SHARE / workers of what was left
+    left = n
+    for s in sizes:
+        assert s <= max(1, left * _parallel.BATCH_SHARE / workers)
+        left -= s
+    if n >= 300:
+        assert len(batches) < n / 4  # far fewer submissions than tasks
+
+
+def _flaky(tries: dict[str, int], spec):
+    tries[spec["icao"]] = tries.get(spec["icao"], 0) + 1
+    if spec["icao"] == "BAD":
+        raise RuntimeError("no good")
+    return {"icao": spec["icao"], "status": "ok", "rows": [], "seconds": 0.0}
+
+
+def test_a_failing_task_in_a_batch_fails_alone_after_its_retries() -> None:
+    tries: dict[str, int] = {}
+    run = _parallel._Batch(functools.partial(_flaky, tries), retries=2)
+    out = run([{"icao": "A"}, {"icao": "BAD"}, {"icao": "C"}])
+    assert [r["icao"] for r in out] == ["A", "BAD", "C"]
+    assert [r["status"] for r in out] == ["ok", "failed", "ok"]
+    assert out[1]["error"] == "RuntimeError after 3 attempt(s): no good"
+    assert tries == {"A": 1, "BAD": 3, "C": 1}
 
 
 def test_executor_errors_are_clear() -> None:
