@@ -37,7 +37,10 @@ Two algorithms are available:
   randomly weighted ratios. Threshold acceptance (5 % below the best) with
   periodic restarts from the best route. Its effort is a fixed iteration count
   (``_ils_effort``: ``100 + 30 * candidates``, about ``800_000 / candidates``
-  above 160 candidates) from a seeded xoshiro128** generator, so the route
+  above 160 candidates; above 400 candidates twice ``100 + 5 * candidates``, spent
+  as four seeded starts of a quarter of that count whose best goes on, with
+  acceptance 0.5 % below the best and kicks of at most 50 nodes) from a seeded
+  xoshiro128** generator, so the route
   depends only on the inputs and the seed; ``time_limit_s`` is a safety cap
   that stops it early (with a warning) only on a machine far slower than
   expected. The one-time compilation (or load from numba's on-disk cache) is
@@ -321,15 +324,28 @@ _FULL_LISTS_MAX_NODES = 80
 _ILS_CHUNK = 25
 
 
+#: Instances with more candidates than this are "large": several short starts, tighter
+#: acceptance and smaller kicks (:func:`_ils_effort`). The OPLib instances (48-400 nodes)
+#: keep the settings they were tuned on.
+_LARGE_CANDIDATES = 400
+
+
 @dataclass(frozen=True)
 class _Effort:
-    """Deterministic effort of the ILS: iterations and perturbation settings."""
+    """Deterministic effort of the ILS: iterations and perturbation settings.
+
+    ``starts`` independent searches (seeds ``1000 * seed + r``) run ``start_iterations``
+    each from the greedy route; the best of them then runs on until ``iterations`` in all.
+    With one start the search is seeded by ``seed`` itself and runs ``iterations``.
+    """
 
     iterations: int
     noise: float = 0.5
     big_kick: float = 0.2
     max_kick: int = 1_000_000
     threshold: float = 0.05
+    starts: int = 1
+    start_iterations: int = 0
 
     @property
     def restart_after(self) -> int:
@@ -342,9 +358,27 @@ def _ils_effort(n_candidates: int) -> _Effort:
     ``100 + 30 n`` iterations, fewer above ~160 candidates where one iteration costs
     more (about ``800_000 / n``, but never below ``100 + 5 n``): a few seconds at
     400 nodes on the project's machine, well inside the default 10 s safety cap.
+
+    Above :data:`_LARGE_CANDIDATES` (plan_route's hundreds of targets) one search of that
+    length depends much on its seed (on two 1,000-site instances single searches of
+    different seeds ended up to 2.3 % apart), so the effort is twice that count spent as
+    four starts of a quarter of it, the best of which goes on, with threshold acceptance
+    at 0.5 % below the best, kicks of at most 50 nodes and rare big kicks (2 %): smaller
+    moves cost a third as much each, so the whole search costs about what one search of
+    the old settings did (``bench/README.md``, route planner at scale).
     """
     n = max(1, n_candidates)
-    return _Effort(iterations=min(100 + 30 * n, max(100 + 5 * n, 800_000 // n)))
+    base = min(100 + 30 * n, max(100 + 5 * n, 800_000 // n))
+    if n <= _LARGE_CANDIDATES:
+        return _Effort(iterations=base)
+    return _Effort(
+        iterations=2 * base,
+        threshold=0.005,
+        max_kick=50,
+        big_kick=0.02,
+        starts=4,
+        start_iterations=base // 4,
+    )
 
 
 def _neighbour_lists(d: Any, nodes: Any, size: int) -> Any:
@@ -453,31 +487,55 @@ def _solve_heuristic(
     rnb_ptr, rnb_idx = _reverse_lists(nbi)
     inst = (dm, np.ascontiguousarray(dm.T), sc, cand, nb, nbi, rnb_ptr, rnb_idx)
     par = np.array([cap, tol, start, end, sym, metric], dtype=np.float64)
-    work = kern.workspace(n, nbi.shape[1])
-    state = kern.seed_state(seed)
-
-    cur = np.zeros(n + 2, dtype=np.int64)
-    best = np.zeros(n + 2, dtype=np.int64)
-    stats = np.zeros(6, dtype=np.float64)
     effort = _ils_effort(len(candidates))
     knobs = np.array(
         [effort.noise, effort.big_kick, effort.max_kick, effort.threshold, effort.restart_after],
         dtype=np.float64,
     )
-    kern.ils_run(*inst, par, *work, state, cur, best, stats, 0, knobs)  # the greedy start
-    done = 0
-    while done < effort.iterations:
-        if time.monotonic() > deadline:
-            logger.warning(
-                "orienteering ILS stopped by the time limit after %d of %d iterations: "
-                "the route depends on the machine's speed",
-                done,
-                effort.iterations,
-            )
-            break
-        chunk = min(_ILS_CHUNK, effort.iterations - done)
-        kern.ils_run(*inst, par, *work, state, cur, best, stats, chunk, knobs)
-        done += chunk
+
+    def search(state: Any) -> tuple[Any, Any, Any, Any, Any]:
+        work = kern.workspace(n, nbi.shape[1])
+        cur = np.zeros(n + 2, dtype=np.int64)
+        best = np.zeros(n + 2, dtype=np.int64)
+        stats = np.zeros(6, dtype=np.float64)
+        kern.ils_run(*inst, par, *work, state, cur, best, stats, 0, knobs)  # the greedy start
+        return work, state, cur, best, stats
+
+    def iterate(run: tuple[Any, Any, Any, Any, Any], count: int, done: int) -> tuple[int, bool]:
+        """Run ``count`` more iterations; ``done`` counts the whole search's so far."""
+        work, state, cur, best, stats = run
+        left = count
+        while left > 0:
+            if time.monotonic() > deadline:
+                logger.warning(
+                    "orienteering ILS stopped by the time limit after %d of %d iterations: "
+                    "the route depends on the machine's speed",
+                    done,
+                    effort.iterations,
+                )
+                return done, False
+            chunk = min(_ILS_CHUNK, left)
+            kern.ils_run(*inst, par, *work, state, cur, best, stats, chunk, knobs)
+            left -= chunk
+            done += chunk
+        return done, True
+
+    if effort.starts <= 1:
+        run = search(kern.seed_state(seed))
+        iterate(run, effort.iterations, 0)
+    else:
+        runs = []
+        done, going = 0, True
+        for r in range(effort.starts):
+            run = search(kern.seed_state(1000 * seed + r))
+            if going:
+                done, going = iterate(run, effort.start_iterations, done)
+            runs.append(run)
+        # the best start (higher score, then shorter; the first on a tie) goes on
+        run = max(runs, key=lambda t: (t[4][3], -t[4][4]))
+        if going:
+            iterate(run, effort.iterations - effort.starts * effort.start_iterations, done)
+    best, stats = run[3], run[4]
     return [int(v) for v in best[: int(stats[1])]]
 
 

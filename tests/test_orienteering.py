@@ -402,6 +402,47 @@ def test_large_instance_same_seed_same_route():
     assert runs[0].score == runs[1].score
 
 
+def test_effort_schedule_keeps_small_instances_and_splits_large_ones():
+    from openskies import _orienteering
+
+    big = _orienteering._LARGE_CANDIDATES
+    # up to the threshold (every OPLib instance): one search, the settings it was tuned on
+    for n in (48, 160, 400):
+        e = _orienteering._ils_effort(n)
+        assert e.starts == 1
+        assert e.iterations == min(100 + 30 * n, max(100 + 5 * n, 800_000 // n))
+        assert (e.threshold, e.max_kick, e.big_kick) == (0.05, 1_000_000, 0.2)
+    # above it: twice the count, four starts of a quarter, the best going on
+    for n in (big + 1, 1000):
+        base = 100 + 5 * n
+        e = _orienteering._ils_effort(n)
+        assert (e.iterations, e.starts, e.start_iterations) == (2 * base, 4, base // 4)
+        assert e.iterations > e.starts * e.start_iterations
+        assert (e.threshold, e.max_kick) == (0.005, 50)
+
+
+@pytest.mark.slow
+def test_large_instance_runs_four_seeded_starts_and_is_deterministic(monkeypatch):
+    from openskies import _orienteering, _orienteering_ils
+
+    d, scores, budget = rounded_instance(8, 460)
+    fits = sum(d[0][v] + d[v][0] <= budget for v in range(1, len(d)))
+    assert fits > _orienteering._LARGE_CANDIDATES  # the large-instance schedule applies
+    seeds: list[int] = []
+    real = _orienteering_ils.seed_state
+    monkeypatch.setattr(
+        _orienteering_ils, "seed_state", lambda s: seeds.append(s) or real(s), raising=True
+    )
+    runs = [
+        solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=3)
+        for _ in range(2)
+    ]
+    assert seeds == [3000, 3001, 3002, 3003] * 2
+    assert runs[0].order == runs[1].order
+    length = integer_route_check(runs[0].order, d, scores, budget, runs[0].score)
+    assert runs[0].length == length
+
+
 @pytest.mark.slow
 def test_effort_is_work_not_clock():
     # the search stops after a fixed amount of work: a larger time cap changes nothing
