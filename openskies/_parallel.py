@@ -151,9 +151,15 @@ class _Batch:
 
 
 def _run_distributed(
-    task: Task, client: Any, specs: list[dict[str, Any]], retries: int, done: Callback
+    task: Task,
+    client: Any,
+    specs: list[dict[str, Any]],
+    retries: int,
+    done: Callback,
+    *,
+    batch: bool = False,
 ) -> None:
-    """Run on a Dask client in batches (:func:`_batches`), a failure recorded per spec.
+    """Run on a Dask client, in batches (:func:`_batches`) if ``batch``; failures per spec.
 
     A task that raises is retried on its worker up to ``retries`` times; a worker lost while
     running a batch makes Dask run the batch again elsewhere (its ``allowed-failures``).
@@ -161,8 +167,11 @@ def _run_distributed(
     from distributed import as_completed as d_as_completed
 
     token = hashlib.sha256(json.dumps([s["icao"] for s in specs]).encode()).hexdigest()[:8]
-    n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
-    batches = _batches(len(specs), max(1, n_workers))
+    if batch:
+        n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
+        batches = _batches(len(specs), max(1, n_workers))
+    else:
+        batches = [range(k, k + 1) for k in range(len(specs))]
     run = _Batch(task, retries)
     futures = {}
     for b, idx in enumerate(batches):
@@ -215,8 +224,13 @@ def _execute(
     workers: int | None,
     retries: int,
     done: Callback,
+    batch: bool = False,
 ) -> dict[str, Any]:
-    """Run the tasks on the chosen executor; returns a description of it."""
+    """Run the tasks on the chosen executor; returns a description of it.
+
+    ``batch``: on Dask, submit the tasks in batches (:func:`_batches`), for many short
+    tasks such as a ranking's candidates; few long ones (a study's sweep) go one by one.
+    """
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
@@ -238,7 +252,7 @@ def _execute(
             logger.info(
                 "dask LocalCluster with %d worker processes at %s", n, cluster.scheduler_address
             )
-            _run_distributed(task, client, specs, retries, done)
+            _run_distributed(task, client, specs, retries, done, batch=batch)
         return {"executor": "dask LocalCluster", "workers": n}
     if isinstance(executor, str):
         key = executor.strip()
@@ -277,7 +291,7 @@ def _execute(
                 nw = len(client.scheduler_info(n_workers=-1).get("workers", {}))
                 if nw == 0:
                     logger.warning("the scheduler at %s has no workers yet; tasks wait", key)
-                _run_distributed(task, client, specs, retries, done)
+                _run_distributed(task, client, specs, retries, done, batch=batch)
             finally:
                 client.close()
             return {"executor": f"dask scheduler {key}", "workers": nw}
@@ -296,7 +310,7 @@ def _execute(
     if callable(getattr(executor, "submit", None)) and callable(
         getattr(executor, "scheduler_info", None)
     ):  # a distributed.Client (duck-typed)
-        _run_distributed(task, executor, specs, retries, done)
+        _run_distributed(task, executor, specs, retries, done, batch=batch)
         nw = len(executor.scheduler_info(n_workers=-1).get("workers", {}))
         return {"executor": f"dask Client {executor.scheduler.address}", "workers": nw}
     msg = (

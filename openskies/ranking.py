@@ -905,7 +905,13 @@ def rank_entry_points(
 
     try:
         run = _execute(
-            _evaluate_candidate, specs, executor, workers=workers, retries=retries, done=done
+            _evaluate_candidate,
+            specs,
+            executor,
+            workers=workers,
+            retries=retries,
+            done=done,
+            batch=True,
         )
     finally:
         if bar is not None:
