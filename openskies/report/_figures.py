@@ -441,14 +441,20 @@ def metric_by_budget_figure(
                     ax.axvspan(lo, hi, color=OKABE_ITO["black"], alpha=0.10, lw=0)
                 ax.axvline(bkm, color=OKABE_ITO["black"], lw=1.0, ls="--", zorder=2)
                 right = (bkm - xmin) < 0.5 * (xmax - xmin)
+                # at the top of the panel, or at its foot where the curve runs high there
+                seen = np.isfinite(y)
+                y_at = (
+                    float(np.interp(bkm, x[seen], np.minimum(y[seen], ytop))) if seen.any() else 0.0
+                )
+                low = y_at > 0.5 * ytop
                 ax.annotate(
                     f"break-even\n{fmt_km(bkm)}",
-                    xy=(bkm, 1.0),
+                    xy=(bkm, 0.0 if low else 1.0),
                     xycoords=("data", "axes fraction"),
-                    xytext=(3 if right else -3, -3),
+                    xytext=(3 if right else -3, 3 if low else -3),
                     textcoords="offset points",
                     ha="left" if right else "right",
-                    va="top",
+                    va="bottom" if low else "top",
                     fontsize=7.5,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
                 )
@@ -473,10 +479,16 @@ def metric_by_budget_figure(
         fin = np.flatnonzero(np.isfinite(y) & inside)
         if len(fin):
             j = fin[-1]
+            # the label sits on the side of the last point away from the line coming into it
+            # (below after a fall, above after a rise or a flat run), clear of the line
+            if len(fin) > 1 and y[fin[-2]] != y[j]:
+                dy = -9 if y[fin[-2]] > y[j] else 8
+            else:
+                dy = -9 if sq_value is not None and y[j] >= sq_value else 8
             ax.annotate(
                 f"{cand_name} {fmt_num(y[j], digits=0 if percent else 1)}{unit}",
                 xy=(x[j], y[j]),
-                xytext=(0, -9 if sq_value is not None and y[j] >= sq_value else 6),
+                xytext=(0, dy),
                 textcoords="offset points",
                 color=COLORS["candidate"],
                 fontsize=7.5,
