@@ -479,10 +479,12 @@ def metric_by_budget_figure(
         fin = np.flatnonzero(np.isfinite(y) & inside)
         if len(fin):
             j = fin[-1]
-            # the label sits on the side of the last point away from the line coming into it
-            # (below after a fall, above after a rise or a flat run), clear of the line
-            if len(fin) > 1 and y[fin[-2]] != y[j]:
-                dy = -9 if y[fin[-2]] > y[j] else 8
+            # the label sits on the side of the last point away from the line coming into it:
+            # below after a fall, above after a rise (the last value that differs decides, so
+            # a flat end keeps the side of the step before it), on a white ground
+            before = [v for v in y[fin[:-1]] if v != y[j]]
+            if before:
+                dy = -9 if before[-1] > y[j] else 8
             else:
                 dy = -9 if sq_value is not None and y[j] >= sq_value else 8
             ax.annotate(
@@ -495,6 +497,7 @@ def metric_by_budget_figure(
                 ha="right",
                 va="center",
                 annotation_clip=False,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
             )
         if sq_value is not None:
             ax.annotate(
