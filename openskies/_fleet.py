@@ -101,6 +101,10 @@ DELTA_MIN = 0.005
 ILS_ITERATIONS = 120
 #: ... and at most this many in a row without progress.
 ILS_STALL = 30
+#: Local repair of a flight that breaks a rule: at most this many of its nearest variants
+#: (an offending item flipped, swapped with a neighbour or moved, shortest by the matrix
+#: first) are checked (:meth:`Fleet._local_fix`).
+FIX_CHECKS = 40
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
 REPAIR_ROUNDS = 5
 #: ... each adding this (km) to the transfers next to the offending items ...
@@ -1256,57 +1260,131 @@ class Fleet:
                 self._checked[route] = (float(km), list(bad))
         return self._checked[route]
 
+    def _local_fix(self, r: IntArr) -> IntArr | None:
+        """A legal variant of one flight near it, or None (``r`` itself when legal).
+
+        The variants move one item the check names: flipped, swapped with a neighbour
+        (kept or both flipped), or moved to any other place of the flight in either
+        direction. The :data:`FIX_CHECKS` shortest by the matrix (ties by their nodes)
+        are checked in that order and the first legal one is returned: the answer
+        depends on the flight alone.
+        """
+        core = self.core
+        _, bad = self.check(self.as_route(r))
+        if not bad:
+            return r
+        nodes = [int(a) for a in r[1:-1]]
+        m = len(nodes)
+        offending = set(bad)
+        variants: dict[tuple[int, ...], float] = {}
+
+        def add(ns: list[int]) -> None:
+            key = tuple(ns)
+            if key not in variants:
+                km = core.length(core.route(ns))
+                if math.isfinite(km):
+                    variants[key] = km
+
+        for p in (p for p in range(m) if nodes[p] // 2 in offending):
+            flipped = nodes.copy()
+            flipped[p] ^= 1
+            add(flipped)
+            for q in (p - 1, p + 1):
+                if 0 <= q < m:
+                    lo, hi = min(p, q), max(p, q)
+                    swapped = nodes.copy()
+                    swapped[lo], swapped[hi] = nodes[hi], nodes[lo]
+                    add(swapped)
+                    swapped[lo], swapped[hi] = nodes[hi] ^ 1, nodes[lo] ^ 1
+                    add(swapped)
+            rest = nodes[:p] + nodes[p + 1 :]
+            for q in range(m):
+                for o in (0, 1):
+                    add([*rest[:q], nodes[p] ^ o, *rest[q:]])
+        ranked = sorted(variants.items(), key=lambda kv: (kv[1], kv[0]))
+        for ns, _km in ranked[:FIX_CHECKS]:
+            cand = core.route(list(ns))
+            if not self.check(self.as_route(cand))[1]:
+                return cand
+        return None
+
     def _exact(self, rung: _Rung) -> tuple[float, bool]:
         """Value of a rung in counted km (inf unless its flights can be made legal).
 
-        Repair of flights that break a rule: the transfers into and out of every item
-        the check names get a penalty of :data:`REPAIR_PENALTY_KM` in a copy of the
-        arc matrix and the local search runs again, for a longest flight no longer
-        than the rung's; at most :data:`REPAIR_ROUNDS` rounds. The result depends
-        only on the rung, so the rung's value ``max(longest by the matrix, longest as
-        flown)`` is the same for every budget (see the module docstring).
+        Two repairs of flights that break a rule, the better one kept:
+
+        - local (:meth:`_local_fix`): each illegal flight alone is replaced by the
+          shortest legal variant of it that moves one offending item;
+        - penalised: the transfers into and out of every item the check names get a
+          penalty of :data:`REPAIR_PENALTY_KM` in a copy of the arc matrix and the local
+          search runs again, for a longest flight no longer than the rung's; at most
+          :data:`REPAIR_ROUNDS` rounds.
+
+        Each repair's value is ``max(longest by the matrix, longest as flown)`` in
+        counted km (the rung's own longest by the matrix at least); the smaller value
+        wins, the local one on a tie. Both depend only on the rung, so its value is the
+        same for every budget (see the module docstring), and it is never above the
+        penalised repair's alone.
         """
         if rung.exact is None:
-            routes = [r.copy() for r in rung.routes]
-            core = self.core
-            legal = False
-            for rnd in range(REPAIR_ROUNDS + 1):
-                offenders = []
-                for r in routes:
-                    _, bad = self.check(self.as_route(r))
-                    offenders.append(set(bad))
-                if not any(offenders):
-                    legal = True
-                    break
-                if rnd == REPAIR_ROUNDS:
-                    break
-                if core is self.core:
-                    core = _Core.__new__(_Core)
-                    core.__dict__.update(self.core.__dict__)
-                    core.frozen, core._near = False, {}  # penalised below, in place
-                    core.A = self.core.A.copy()
-                for r, bad in zip(routes, offenders, strict=True):
-                    for t in np.flatnonzero(np.isin(r // 2, list(bad))):
-                        for a_, b_ in ((r[t - 1], r[t]), (r[t], r[t + 1])):
-                            for x, y in ((a_, b_), (a_, b_ ^ 1), (a_ ^ 1, b_), (a_ ^ 1, b_ ^ 1)):
-                                if x < core.Z or y < core.Z:  # not depot to depot
-                                    core.A[x, y] += REPAIR_PENALTY_KM
-                                    core.A[y ^ 1, x ^ 1] += REPAIR_PENALTY_KM
-                search = _Search(core, routes)
-                search.ils(
-                    rung.max_km * (1.0 + REPAIR_SLACK),
-                    iterations=REPAIR_ITERATIONS,
-                    stall=REPAIR_STALL,
-                    seed=7_919 * rnd + len(routes),
-                )
-                routes = [core.improve_route(r) for r in search.routes]
-            if legal:
+            fixed = [self._local_fix(r) for r in rung.routes]
+            local: tuple[float, list[IntArr]] | None = None
+            if all(f is not None for f in fixed):
+                routes = [f for f in fixed if f is not None]
+                if all(f is r for f, r in zip(routes, rung.routes, strict=True)):
+                    worst = max(self.check(self.as_route(r))[0] for r in routes)
+                    rung.exact = (max(worst, rung.max_km * (1.0 + self.margin)), True)
+                    rung.legal = routes
+                    return rung.exact
                 worst = max(self.check(self.as_route(r))[0] for r in routes)
-                rung.exact = (max(worst, rung.max_km * (1.0 + self.margin)), True)
-                rung.legal = routes
-            else:
-                rung.exact = (math.inf, False)
+                longest = max(rung.max_km, *(self.core.length(r) for r in routes))
+                local = (max(worst, longest * (1.0 + self.margin)), routes)
+            value, legal_routes = self._penalised(rung)
+            if local is not None and local[0] <= value:
+                value, legal_routes = local
+            rung.exact = (value, legal_routes is not None)
+            rung.legal = legal_routes
         return rung.exact
+
+    def _penalised(self, rung: _Rung) -> tuple[float, list[IntArr] | None]:
+        """The penalised repair of :meth:`_exact`: (value, legal routes) or (inf, None)."""
+        routes = [r.copy() for r in rung.routes]
+        core = self.core
+        legal = False
+        for rnd in range(REPAIR_ROUNDS + 1):
+            offenders = []
+            for r in routes:
+                _, bad = self.check(self.as_route(r))
+                offenders.append(set(bad))
+            if not any(offenders):
+                legal = True
+                break
+            if rnd == REPAIR_ROUNDS:
+                break
+            if core is self.core:
+                core = _Core.__new__(_Core)
+                core.__dict__.update(self.core.__dict__)
+                core.frozen, core._near = False, {}  # penalised below, in place
+                core.A = self.core.A.copy()
+            for r, bad in zip(routes, offenders, strict=True):
+                for t in np.flatnonzero(np.isin(r // 2, list(bad))):
+                    for a_, b_ in ((r[t - 1], r[t]), (r[t], r[t + 1])):
+                        for x, y in ((a_, b_), (a_, b_ ^ 1), (a_ ^ 1, b_), (a_ ^ 1, b_ ^ 1)):
+                            if x < core.Z or y < core.Z:  # not depot to depot
+                                core.A[x, y] += REPAIR_PENALTY_KM
+                                core.A[y ^ 1, x ^ 1] += REPAIR_PENALTY_KM
+            search = _Search(core, routes)
+            search.ils(
+                rung.max_km * (1.0 + REPAIR_SLACK),
+                iterations=REPAIR_ITERATIONS,
+                stall=REPAIR_STALL,
+                seed=7_919 * rnd + len(routes),
+            )
+            routes = [core.improve_route(r) for r in search.routes]
+        if legal:
+            worst = max(self.check(self.as_route(r))[0] for r in routes)
+            return max(worst, rung.max_km * (1.0 + self.margin)), routes
+        return math.inf, None
 
     # ---- giant tours and first rungs ----------------------------------------------------
     def _giant_splits(self) -> list[_SplitDP]:
