@@ -1322,23 +1322,28 @@ class Fleet:
 
         Each repair's value is ``max(longest by the matrix, longest as flown)`` in
         counted km (the rung's own longest by the matrix at least); the smaller value
-        wins, the local one on a tie. Both depend only on the rung, so its value is the
-        same for every budget (see the module docstring), and it is never above the
-        penalised repair's alone.
+        wins, the local one on a tie (the penalised search is skipped where the local value
+        is the rung's own longest by the matrix, which no repair can beat). Both depend only
+        on the rung, so its value is the same for every budget (see the module docstring),
+        and it is never above the penalised repair's alone.
         """
         if rung.exact is None:
-            fixed = [self._local_fix(r) for r in rung.routes]
+            floor = rung.max_km * (1.0 + self.margin)  # no repair is worth less
             local: tuple[float, list[IntArr]] | None = None
-            if all(f is not None for f in fixed):
-                routes = [f for f in fixed if f is not None]
-                if all(f is r for f, r in zip(routes, rung.routes, strict=True)):
-                    worst = max(self.check(self.as_route(r))[0] for r in routes)
-                    rung.exact = (max(worst, rung.max_km * (1.0 + self.margin)), True)
-                    rung.legal = routes
-                    return rung.exact
+            routes: list[IntArr] = []
+            for r in rung.routes:
+                f = self._local_fix(r)
+                if f is None:
+                    break
+                routes.append(f)
+            else:
                 worst = max(self.check(self.as_route(r))[0] for r in routes)
                 longest = max(rung.max_km, *(self.core.length(r) for r in routes))
                 local = (max(worst, longest * (1.0 + self.margin)), routes)
+            untouched = all(f is r for f, r in zip(routes, rung.routes, strict=False))
+            if local is not None and (local[0] <= floor or untouched):
+                rung.exact, rung.legal = (local[0], True), local[1]
+                return rung.exact
             value, legal_routes = self._penalised(rung)
             if local is not None and local[0] <= value:
                 value, legal_routes = local
