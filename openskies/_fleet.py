@@ -104,7 +104,7 @@ ILS_STALL = 30
 #: Local repair of a flight that breaks a rule: at most this many of its nearest variants
 #: (an offending item flipped, swapped with a neighbour or moved, shortest by the matrix
 #: first) are checked (:meth:`Fleet._local_fix`).
-FIX_CHECKS = 40
+FIX_CHECKS = 8
 #: Repair of a rung's illegal flights: rounds of penalised local search ...
 REPAIR_ROUNDS = 5
 #: ... each adding this (km) to the transfers next to the offending items ...

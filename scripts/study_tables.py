@@ -109,8 +109,9 @@ def tables(out_dir: Path) -> str:
     for s in sensors:
         g = gap[gap.index.get_level_values("sensor") == s]
         worst = g.idxmax()
+        unit = "flight" if g.max() == 1 else "flights"
         lines.append(
-            f"- {s}: {g.max():.0f} flights ({worst[0]} at {_km(worst[1])} km: "
+            f"- {s}: {g.max():.0f} {unit} ({worst[0]} at {_km(worst[1])} km: "
             f"{gaps.loc[worst, 'flights_100pct']:.0f} vs {gaps.loc[worst, 'flights_lower_bound']:.0f}); "  # noqa: E501
             f"{int((g <= 1).sum())} of {len(g)} cases within one flight"
         )
