@@ -1391,6 +1391,30 @@ class Fleet:
             return max(worst, rung.max_km * (1.0 + self.margin)), routes
         return math.inf, None
 
+    def _no_plan_message(self, budget_km: float) -> str:
+        """Why no ladder gave a legal plan: the items that break a rule even flown alone."""
+        core = self.core
+        alone = []
+        for i in range(self.n):
+            ways = [
+                f
+                for f in (True, False)
+                if math.isfinite(core.length(core.route([2 * i + (not f)])))
+            ]
+            if all(self.check(((i, f),))[1] for f in ways):
+                alone.append(i)
+        if alone:
+            shown = ", ".join(str(i) for i in alone[:5]) + (", ..." if len(alone) > 5 else "")
+            return (
+                f"no legal set of flights found: {len(alone)} item(s) ({shown}) break a rule "
+                "even when flown alone, in every direction allowed; remove them from the area "
+                "or relax the rule they break"
+            )
+        return (
+            f"no legal set of flights found within {budget_km:.0f} km: every item flown alone "
+            "is legal, but no ladder's flights could be repaired to fit; raise the budget"
+        )
+
     # ---- giant tours and first rungs ----------------------------------------------------
     def _giant_splits(self) -> list[_SplitDP]:
         if self._splits is None:
@@ -1541,8 +1565,7 @@ class Fleet:
             if chosen is None:
                 k += 1
                 if k > self.n:
-                    msg = "no legal set of flights found (every item alone breaks a rule)"
-                    raise InfeasibleError(msg)
+                    raise InfeasibleError(self._no_plan_message(budget))
         k, rung = chosen
         assert rung.legal is not None
         routes = [r.copy() for r in rung.legal]

@@ -245,6 +245,24 @@ def _counts(fleet: _fleet.Fleet, budgets: list[float]) -> list[float]:
     return out
 
 
+def test_no_plan_names_the_items_that_break_a_rule_alone() -> None:
+    # lane 1 breaks the rule in both directions, even alone: no plan, and the error says which
+    y = np.arange(3.0)
+    lengths, dist = _planar(
+        np.column_stack([np.full(3, 5.0), y]), np.column_stack([np.full(3, 15.0), y])
+    )
+
+    def check(route):
+        bad = [i for i, _ in route if i == 1]
+        return _route_length(fleet, route), bad
+
+    fleet = _fleet.Fleet(lengths, dist, check=check)
+    with pytest.raises(
+        InfeasibleError, match=r"1 item\(s\) \(1\) break a rule even when flown alone"
+    ):
+        fleet.plan(200.0)
+
+
 @pytest.mark.slow
 def test_local_repair_never_needs_more_flights_than_the_penalised_one(monkeypatch) -> None:
     # the rung's value is the better of the two repairs: never more flights at any budget
