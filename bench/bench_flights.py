@@ -81,10 +81,14 @@ def _sensor(name: str):
     return preset(name)
 
 
+def allowed_gap(sensor: str, lower: int) -> int:
+    """Issue 14's largest gap (flights) between the plan and the proved bound."""
+    return max(1, math.floor(0.1 * lower)) if sensor in NARROW else 1
+
+
 def target_met(sensor: str, upper: int, lower: int) -> bool:
     """Issue 14's target for the gap between the plan and the proved bound."""
-    allowed = max(1, math.floor(0.1 * lower)) if sensor in NARROW else 1
-    return upper - lower <= allowed
+    return upper - lower <= allowed_gap(sensor, lower)
 
 
 def _case(icao: str, budget: float, sensor: str):

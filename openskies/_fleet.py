@@ -1248,12 +1248,16 @@ class Fleet:
         """(item, forwards) pairs of an internal route."""
         return tuple((int(a) // 2, int(a) % 2 == 0) for a in r[1:-1])
 
+    @staticmethod
+    def to_nodes(route: Route) -> list[int]:
+        """Oriented nodes of (item, forwards) pairs (the inverse of :meth:`as_route`)."""
+        return [2 * i + (0 if f else 1) for i, f in route]
+
     def check(self, route: Route) -> tuple[float, list[int]]:
         """Counted length and offending items of a flight (cached)."""
         if route not in self._checked:
             if self._check is None:
-                nodes = [2 * i + (0 if f else 1) for i, f in route]
-                km = self.core.length(self.core.route(nodes)) * (1.0 + self.margin)
+                km = self.core.length(self.core.route(self.to_nodes(route))) * (1.0 + self.margin)
                 self._checked[route] = (km, [])
             else:
                 km, bad = self._check(route)
@@ -1340,10 +1344,10 @@ class Fleet:
                 worst = max(self.check(self.as_route(r))[0] for r in routes)
                 longest = max(rung.max_km, *(self.core.length(r) for r in routes))
                 local = (max(worst, longest * (1.0 + self.margin)), routes)
-            untouched = all(f is r for f, r in zip(routes, rung.routes, strict=False))
-            if local is not None and (local[0] <= floor or untouched):
-                rung.exact, rung.legal = (local[0], True), local[1]
-                return rung.exact
+                untouched = all(f is r for f, r in zip(routes, rung.routes, strict=True))
+                if local[0] <= floor or untouched:
+                    rung.exact, rung.legal = (local[0], True), routes
+                    return rung.exact
             value, legal_routes = self._penalised(rung)
             if local is not None and local[0] <= value:
                 value, legal_routes = local
@@ -1396,12 +1400,9 @@ class Fleet:
         core = self.core
         alone = []
         for i in range(self.n):
-            ways = [
-                f
-                for f in (True, False)
-                if math.isfinite(core.length(core.route([2 * i + (not f)])))
-            ]
-            if all(self.check(((i, f),))[1] for f in ways):
+            solo = [((i, f),) for f in (True, False)]
+            ways = [w for w in solo if math.isfinite(core.length(core.route(self.to_nodes(w))))]
+            if all(self.check(w)[1] for w in ways):
                 alone.append(i)
         if alone:
             shown = ", ".join(str(i) for i in alone[:5]) + (", ..." if len(alone) > 5 else "")
