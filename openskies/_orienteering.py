@@ -58,6 +58,7 @@ public routing module.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -462,8 +463,13 @@ def _solve_heuristic(
     candidates: list[int],
     seed: int,
     deadline: float,
+    *,
+    effort_scale: float = 1.0,
 ) -> list[int]:
-    """Iterated local search (compiled kernels in ``_orienteering_ils``), fixed effort."""
+    """Iterated local search (compiled kernels in ``_orienteering_ils``), fixed effort.
+
+    ``effort_scale`` multiplies the iteration counts of :func:`_ils_effort` (at least one each).
+    """
     import numpy as np
 
     from . import _orienteering_ils as kern
@@ -488,6 +494,14 @@ def _solve_heuristic(
     inst = (dm, np.ascontiguousarray(dm.T), sc, cand, nb, nbi, rnb_ptr, rnb_idx)
     par = np.array([cap, tol, start, end, sym, metric], dtype=np.float64)
     effort = _ils_effort(len(candidates))
+    if effort_scale != 1.0:
+        effort = dataclasses.replace(
+            effort,
+            iterations=max(1, round(effort.iterations * effort_scale)),
+            start_iterations=max(1, round(effort.start_iterations * effort_scale))
+            if effort.start_iterations
+            else 0,
+        )
     knobs = np.array(
         [effort.noise, effort.big_kick, effort.max_kick, effort.threshold, effort.restart_after],
         dtype=np.float64,
@@ -926,6 +940,7 @@ def solve_orienteering(
     method: str = "auto",
     time_limit_s: float = 10.0,
     seed: int = 0,
+    effort: float = 1.0,
 ) -> OrienteeringResult:
     """Solve an Orienteering Problem: the best-scoring route within a budget.
 
@@ -957,6 +972,9 @@ def solve_orienteering(
         cap is hit.
     seed : int
         Seed of the heuristic's random generator.
+    effort : float
+        Multiplies the heuristic's iteration counts (the default effort scales
+        with the instance), > 0; a cheap first look at an instance takes less.
 
     Returns
     -------
@@ -969,7 +987,7 @@ def solve_orienteering(
     ValidationError
         If an input is malformed (non-square, negative or non-finite matrix,
         bad scores, budget <= 0, index out of range, unknown method,
-        time_limit_s <= 0).
+        time_limit_s <= 0, effort <= 0).
     InfeasibleError
         If ``distances[start][end]`` alone exceeds the budget.
     """
@@ -991,6 +1009,10 @@ def solve_orienteering(
         msg = f"time_limit_s = {time_limit_s!r} is invalid; pass a number of seconds > 0"
         raise ValidationError(msg)
     seed_i = _as_int(seed, "seed", "an int; pass an int")
+    effort_f = _as_float(effort, "effort")
+    if not math.isfinite(effort_f) or effort_f <= 0:
+        msg = f"effort = {effort!r} is invalid; pass a finite number > 0 (1 is the default effort)"
+        raise ValidationError(msg)
 
     cap = budget_f * (1.0 + _REL_TOL)
     if d[start_i][end_i] > cap:
@@ -1012,7 +1034,9 @@ def solve_orienteering(
     fixed = [start_i] if start_i == end_i else [start_i, end_i]
     cheap_bound = sum(sc[v] for v in fixed) + sum(sc[v] for v in candidates)
 
-    order = _solve_heuristic(d, sc, cap, start_i, end_i, candidates, seed_i, deadline)
+    order = _solve_heuristic(
+        d, sc, cap, start_i, end_i, candidates, seed_i, deadline, effort_scale=effort_f
+    )
     order = _repair(order, d, sc, cap)
     used = "heuristic"
     optimal: bool | None = None

@@ -116,12 +116,25 @@ SWEEP_OVERLAP = 0.1
 #: geodesic legs), and the headings tried for a pass are this many degrees apart.
 PASS_MARGIN_KM = 1.0
 PASS_HEADING_STEP_DEG = 15.0
-#: One-sided sensors: times a route over the budget is solved again with the excess taken
+#: The flight differs from the solver's target-to-target model: a point target's waypoint
+#: moves within its radius towards its neighbours' chord, a one-sided sensor's pass lies
+#: beside its target. Times a route over the budget is solved again with the excess taken
 #: off the solver's budget, before targets are dropped, and times a legal route more than
-#: PASS_CAP_SLACK of the budget short of it is solved again with the slack added (the best
-#: legal route is kept).
+#: PASS_CAP_SLACK of the budget short of it is solved again with the solver's budget scaled
+#: by the budget over the length flown (the best legal route is kept).
 PASS_CAP_RETRIES = 3
 PASS_CAP_SLACK = 0.01
+#: Before the search proper, up to PROBE_ROUNDS cheap searches (PROBE_EFFORT of the
+#: default effort) scale the solver's budget the same way, aiming at PROBE_AIM of the
+#: budget (just over it: a route a little over the budget is trimmed, which costs less than
+#: another search): with hundreds of targets within a swath of each other the flight is a
+#: quarter shorter than the model (bench/README.md, route planner at scale).
+PROBE_ROUNDS = 2
+PROBE_EFFORT = 0.125
+PROBE_AIM = 1.01
+#: A route over the budget is first trimmed: at most this many rounds, each dropping the
+#: visited targets of least value per km saved until the excess is made up.
+TRIM_ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -456,7 +469,27 @@ def plan_route(
     observed: list[Any] = []
     banned: set[int] = set()
     cap_try, shrinks, grows = cap, 0, 0
-    retries = PASS_CAP_RETRIES if strip is not None else 0
+    retries = PASS_CAP_RETRIES
+    for _probe in range(PROBE_ROUNDS):
+        probe = solve_orienteering(
+            d_solver,
+            scores,
+            cap_try,
+            start=0,
+            end=0 if same_end else 1,
+            method="heuristic",
+            time_limit_s=time_limit_s,
+            seed=seed,
+            effort=PROBE_EFFORT,
+        )
+        order = [k for k in probe.order if not (same_end and k == 1)]
+        if same_end and order[-1] != 0:
+            order.append(0)
+        flown = build(order)[0].length_km
+        if len(order) >= n or abs(flown - PROBE_AIM * budget) <= PASS_CAP_SLACK / 2 * budget:
+            break  # every target on the route, or the model already close to the flight
+        cap_try *= PROBE_AIM * budget / flown
+        logger.debug("plan_route: probe flew %.1f km; solver budget %.1f km", flown, cap_try)
     legal: tuple[float, FlightPlan, list[Any], OrienteeringResult] | None = None
     for _attempt in range(n + 1 + 2 * retries):
         d_try = d_solver.copy()
@@ -492,13 +525,22 @@ def plan_route(
                 legal = (value, plan, observed, result)
             slack = budget - plan.length_km
             if grows < retries and slack > PASS_CAP_SLACK * budget and len(observed) < n - 2:
-                # the passes cut corners the model does not: solve again with the slack added
-                cap_try += slack / (1.0 + margin)
+                # the flight cuts corners the model does not: solve again with the solver's
+                # budget scaled by the budget over the length flown
+                cap_try *= PROBE_AIM * budget / plan.length_km
                 grows += 1
                 logger.debug("plan_route: %.1f km under the budget; cap %.1f km", slack, cap_try)
                 continue
             break
         over = {v.rule for v in violations} == {"max_distance"}
+        trimmed = _trim(order, plan, build, d_solver, s_try, budget, avoid_geom) if over else None
+        if trimmed is not None:
+            # over the budget by a little: the same route without its least valuable targets
+            plan_t, observed_t = trimmed
+            value = float(sum(values[t] for t in observed_t))
+            if legal is None or value > legal[0]:
+                legal = (value, plan_t, observed_t, result)
+            break
         if legal is not None and over:
             break  # a larger budget for the solver overran: keep the best legal route
         if shrinks < retries and over:
@@ -1049,6 +1091,56 @@ class _PlanBuilder:
                 if self.region.clear(pts[k - 1], cand) and self.region.clear(cand, pts[k + 1]):
                     pts[k] = cand
         return pts
+
+
+def _trim(
+    order: list[int],
+    plan: FlightPlan,
+    build: Any,
+    d: Any,
+    scores: list[float],
+    budget: float,
+    avoid: BaseGeometry | None,
+) -> tuple[FlightPlan, list[Any]] | None:
+    """The route ``order`` (over the budget, legal otherwise) without some of its targets.
+
+    Each round drops the visited targets of least score per km their visit adds by the
+    solver's matrix ``d`` (the leg between their neighbours instead), fewest first, until
+    the km saved, scaled by the flight's length over the model's, make up the excess;
+    then the flight is built and checked again, at most :data:`TRIM_ROUNDS` times.
+    Returns the legal flight and the targets it observes, or None. A target dropped may
+    still be observed from a leg that passes it.
+    """
+    cur, cur_plan = list(order), plan
+    for _ in range(TRIM_ROUNDS):
+        excess = cur_plan.length_km - budget
+        model = float(sum(d[a, b] for a, b in itertools.pairwise(cur)))
+        if model <= 0:
+            return None
+        ratio = cur_plan.length_km / model
+        saved = {
+            i: float(d[cur[i - 1], cur[i]] + d[cur[i], cur[i + 1]] - d[cur[i - 1], cur[i + 1]])
+            for i in range(1, len(cur) - 1)
+            if cur[i] >= 2
+        }
+        if not saved:
+            return None
+        ranked = sorted(saved, key=lambda i: (scores[cur[i]] / max(saved[i], 1e-9), cur[i]))
+        drop: set[int] = set()
+        got = 0.0
+        for i in ranked:
+            drop.add(i)
+            got += max(saved[i], 0.0) * ratio
+            if got >= excess:
+                break
+        cur = [k for i, k in enumerate(cur) if i not in drop]
+        cur_plan, observed = build(cur)
+        rules = {v.rule for v in cur_plan.validate(avoid=avoid)}
+        if not rules:
+            return cur_plan, observed
+        if rules != {"max_distance"}:
+            return None
+    return None
 
 
 def _turn_deg(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:

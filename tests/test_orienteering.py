@@ -264,6 +264,8 @@ GOOD_S = [0, 0, 1]
         ({"method": "greedy"}, r"method = 'greedy' is unknown"),
         ({"time_limit_s": 0}, r"time_limit_s = 0"),
         ({"time_limit_s": -1.0}, r"time_limit_s = -1\.0"),
+        ({"effort": 0}, r"effort = 0 is invalid; pass a finite number > 0"),
+        ({"effort": math.inf}, r"effort = inf"),
     ],
 )
 def test_validation_errors(kwargs, match):
@@ -534,3 +536,37 @@ def test_disabled_jit_refuses_instead_of_running_plain_python():
     )
     assert out.stdout.startswith("refused:"), out.stdout + out.stderr
     assert "NUMBA_DISABLE_JIT" in out.stdout
+
+
+def test_effort_scales_the_iteration_counts(monkeypatch):
+    # the kernel is asked for effort x the schedule's iterations (at least one), the rest alike
+    from openskies import _orienteering, _orienteering_ils
+
+    d, scores, budget = rounded_instance(4, 200)
+    calls: list[int] = []
+    real = _orienteering_ils.ils_run
+
+    def counting(*args):  # the chunk size is the second-last argument
+        calls.append(int(args[-2]))
+        return real(*args)
+
+    monkeypatch.setattr(_orienteering_ils, "ils_run", counting, raising=True)
+    schedule = []
+    real_effort = _orienteering._ils_effort
+    monkeypatch.setattr(
+        _orienteering, "_ils_effort", lambda n: schedule.append(real_effort(n)) or schedule[-1]
+    )
+    for effort in (1.0, 0.125):
+        calls.clear()
+        solve_orienteering(
+            d, scores, budget, start=0, end=0, method="heuristic", seed=7, effort=effort
+        )
+        full = schedule[-1]
+        assert full.starts == 1  # 200 nodes: one search
+        assert calls[0] == 0  # the greedy start
+        assert sum(calls) == max(1, round(full.iterations * effort))
+    default = solve_orienteering(d, scores, budget, start=0, end=0, method="heuristic", seed=7)
+    same = solve_orienteering(
+        d, scores, budget, start=0, end=0, method="heuristic", seed=7, effort=1.0
+    )
+    assert default.order == same.order

@@ -283,3 +283,42 @@ def test_radar_polygon_targets(minsk_regime) -> None:
     fp = coverage.footprint(plan, "sar")
     for poly in (small, big):
         assert geodesy.area_km2(poly.intersection(fp)) >= 0.9 * geodesy.area_km2(poly)
+
+
+def _random_sites(n: int, seed: int) -> gpd.GeoDataFrame:
+    blr = data.territory("BLR").geometry
+    rng = np.random.default_rng(seed)
+    xmin, ymin, xmax, ymax = blr.bounds
+    pts: list[Point] = []
+    while len(pts) < n:
+        p = Point(rng.uniform(xmin, xmax), rng.uniform(ymin, ymax))
+        if blr.contains(p):
+            pts.append(p)
+    return _targets([(p.x, p.y) for p in pts], rng.integers(1, 11, n).astype(float))
+
+
+@pytest.mark.slow
+def test_a_route_over_many_close_targets_flies_close_to_its_budget(minsk_regime, monkeypatch):
+    """300 sites over Belarus, more than Minsk's 1,500 km can observe. The waypoints cut
+    corners within each target's radius, so the flight is shorter than the solver's
+    target-to-target model; the solver's budget is scaled until the flight comes within
+    PASS_CAP_SLACK of the budget, and the route observes more than the unscaled search
+    (PROBE_ROUNDS = PASS_CAP_RETRIES = 0: the search alone, as before)."""
+    sites = _random_sites(300, 5)
+
+    def plan():
+        return routing.plan_route(
+            "BLR", sites, start="UMMS", regime=minsk_regime, sensor="optical_high_pan"
+        )
+
+    scaled = plan()
+    assert scaled.validate() == []
+    assert len(scaled.route.observed) < len(sites)  # the budget binds
+    assert scaled.length_km >= (1.0 - 2 * routing.PASS_CAP_SLACK) * scaled.budget_km
+    assert scaled.length_km <= scaled.budget_km
+    monkeypatch.setattr(routing, "PROBE_ROUNDS", 0)
+    monkeypatch.setattr(routing, "PASS_CAP_RETRIES", 0)
+    alone = plan()
+    assert alone.validate() == []
+    assert alone.length_km < (1.0 - 2 * routing.PASS_CAP_SLACK) * alone.budget_km
+    assert scaled.route.value_observed > alone.route.value_observed
