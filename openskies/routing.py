@@ -486,8 +486,12 @@ def plan_route(
         if same_end and order[-1] != 0:
             order.append(0)
         flown = build(order)[0].length_km
-        if len(order) >= n or abs(flown - PROBE_AIM * budget) <= PASS_CAP_SLACK / 2 * budget:
-            break  # every target on the route, or the model already close to the flight
+        if (
+            len(order) >= n
+            or flown <= 0.0
+            or abs(flown - PROBE_AIM * budget) <= PASS_CAP_SLACK / 2 * budget
+        ):
+            break  # every target on the route, none, or the model already close to the flight
         cap_try *= PROBE_AIM * budget / flown
         logger.debug("plan_route: probe flew %.1f km; solver budget %.1f km", flown, cap_try)
     legal: tuple[float, FlightPlan, list[Any], OrienteeringResult] | None = None
@@ -524,7 +528,12 @@ def plan_route(
             if legal is None or value > legal[0]:
                 legal = (value, plan, observed, result)
             slack = budget - plan.length_km
-            if grows < retries and slack > PASS_CAP_SLACK * budget and len(observed) < n - 2:
+            if (
+                grows < retries
+                and slack > PASS_CAP_SLACK * budget
+                and len(observed) < n - 2
+                and plan.length_km > 0.0
+            ):
                 # the flight cuts corners the model does not: solve again with the solver's
                 # budget scaled by the budget over the length flown
                 cap_try *= PROBE_AIM * budget / plan.length_km

@@ -322,3 +322,15 @@ def test_a_route_over_many_close_targets_flies_close_to_its_budget(minsk_regime,
     assert alone.validate() == []
     assert alone.length_km < (1.0 - 2 * routing.PASS_CAP_SLACK) * alone.budget_km
     assert scaled.route.value_observed > alone.route.value_observed
+
+
+def test_a_route_with_no_target_in_reach_is_the_empty_round_trip(minsk_regime) -> None:
+    # one target 300 km from Minsk and a 400 km budget: the round trip alone is too long, so
+    # the route stays at the airfield (nothing to scale the solver's budget by)
+    far = _targets([(23.75, 52.1)], [5.0])
+    plan = routing.plan_route(
+        "BLR", far, start="UMMS", regime=minsk_regime, sensor="optical_high_pan", budget_km=400
+    )
+    assert plan.validate() == []
+    assert plan.route.observed == []
+    assert plan.route.skipped[0].reason == "unreachable within the budget"
