@@ -129,7 +129,10 @@ PASS_CAP_SLACK = 0.01
 #: budget (just over it: a route a little over the budget is trimmed, which costs less than
 #: another search): with hundreds of targets within a swath of each other the flight is a
 #: quarter shorter than the model (bench/README.md, route planner at scale).
+#: Only above PROBE_MIN_TARGETS targets: on fewer, the search proper runs first at the
+#: solver's own budget, so the route is never less valuable than that search's.
 PROBE_ROUNDS = 2
+PROBE_MIN_TARGETS = 400
 PROBE_EFFORT = 0.125
 PROBE_AIM = 1.01
 #: A route over the budget is first trimmed: at most this many rounds, each dropping the
@@ -470,7 +473,10 @@ def plan_route(
     banned: set[int] = set()
     cap_try, shrinks, grows = cap, 0, 0
     retries = PASS_CAP_RETRIES
-    for _probe in range(PROBE_ROUNDS):
+    # only a one-sided sensor's flight can be longer than the model by more than the turn
+    # margin (its passes lie beside the targets): the others drop targets instead
+    shrink_retries = retries if strip is not None else 0
+    for _probe in range(PROBE_ROUNDS if n - 2 > PROBE_MIN_TARGETS else 0):
         probe = solve_orienteering(
             d_solver,
             scores,
@@ -486,12 +492,8 @@ def plan_route(
         if same_end and order[-1] != 0:
             order.append(0)
         flown = build(order)[0].length_km
-        if (
-            len(order) >= n
-            or flown <= 0.0
-            or abs(flown - PROBE_AIM * budget) <= PASS_CAP_SLACK / 2 * budget
-        ):
-            break  # every target on the route, none, or the model already close to the flight
+        if len(order) >= n or not 0.0 < flown < (1.0 - PASS_CAP_SLACK) * budget:
+            break  # every target on the route, none, or the flight no shorter than the model
         cap_try *= PROBE_AIM * budget / flown
         logger.debug("plan_route: probe flew %.1f km; solver budget %.1f km", flown, cap_try)
     legal: tuple[float, FlightPlan, list[Any], OrienteeringResult] | None = None
@@ -542,7 +544,9 @@ def plan_route(
                 continue
             break
         over = {v.rule for v in violations} == {"max_distance"}
-        trimmed = _trim(order, plan, build, d_solver, s_try, budget, avoid_geom) if over else None
+        # over the budget only because the solver's was raised: trim rather than search again
+        raised = over and cap_try > cap
+        trimmed = _trim(order, plan, build, d_solver, s_try, budget, avoid_geom) if raised else None
         if trimmed is not None:
             # over the budget by a little: the same route without its least valuable targets
             plan_t, observed_t = trimmed
@@ -552,7 +556,7 @@ def plan_route(
             break
         if legal is not None and over:
             break  # a larger budget for the solver overran: keep the best legal route
-        if shrinks < retries and over:
+        if shrinks < shrink_retries and over:
             # a one-sided sensor's passes lie beside its targets, so the flight differs from
             # the solver's target-to-target model: solve again with the excess taken off
             cap_try -= (plan.length_km - budget) / (1.0 + margin) + 1.0
