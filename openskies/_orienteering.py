@@ -495,10 +495,14 @@ def _solve_heuristic(
     par = np.array([cap, tol, start, end, sym, metric], dtype=np.float64)
     effort = _ils_effort(len(candidates))
     if effort_scale != 1.0:
+        iterations = max(1, round(effort.iterations * effort_scale))
+        starts = max(1, effort.starts)
         effort = dataclasses.replace(
             effort,
-            iterations=max(1, round(effort.iterations * effort_scale)),
-            start_iterations=max(1, round(effort.start_iterations * effort_scale))
+            iterations=iterations,
+            start_iterations=max(
+                1, min(round(effort.start_iterations * effort_scale), iterations // starts)
+            )
             if effort.start_iterations
             else 0,
         )

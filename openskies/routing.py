@@ -44,6 +44,7 @@ Coordinates are (lon, lat) degrees WGS84; distances are km.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -537,8 +538,12 @@ def plan_route(
                 and plan.length_km > 0.0
             ):
                 # the flight cuts corners the model does not: solve again with the solver's
-                # budget scaled by the budget over the length flown
-                cap_try *= PROBE_AIM * budget / plan.length_km
+                # budget scaled by the budget over the length flown (a one-sided sensor's
+                # with the slack added, as it always was)
+                if strip is not None:
+                    cap_try += slack / (1.0 + margin)
+                else:
+                    cap_try *= PROBE_AIM * budget / plan.length_km
                 grows += 1
                 logger.debug("plan_route: %.1f km under the budget; cap %.1f km", slack, cap_try)
                 continue
@@ -549,11 +554,21 @@ def plan_route(
         trimmed = _trim(order, plan, build, d_solver, s_try, budget, avoid_geom) if raised else None
         if trimmed is not None:
             # over the budget by a little: the same route without its least valuable targets
-            plan_t, observed_t = trimmed
+            plan_t, observed_t, order_t = trimmed
             value = float(sum(values[t] for t in observed_t))
             if legal is None or value > legal[0]:
-                legal = (value, plan_t, observed_t, result)
+                solved = dataclasses.replace(
+                    result,
+                    order=order_t,
+                    score=float(sum(s_try[k] for k in set(order_t))),
+                    length=float(sum(d_try[a, b] for a, b in itertools.pairwise(order_t))),
+                    optimal=None,
+                )
+                legal = (value, plan_t, observed_t, solved)
             break
+        if raised and legal is None and cap_try != cap:
+            cap_try = cap  # no legal route from the raised budget: back to the solver's own
+            continue
         if legal is not None and over:
             break  # a larger budget for the solver overran: keep the best legal route
         if shrinks < shrink_retries and over:
@@ -570,8 +585,9 @@ def plan_route(
         visited = [k for k in order if k >= 2]
         if not visited:
             break
-        banned.add(min(visited, key=lambda k: s_try[k] / max(d_solver[0, k], 1e-9)))
-        logger.debug("plan_route: %s; dropping node %s", violations[0].rule, max(banned))
+        drop = min(visited, key=lambda k: s_try[k] / max(d_solver[0, k], 1e-9))
+        banned.add(drop)
+        logger.debug("plan_route: %s; dropping node %s", violations[0].rule, drop)
     if legal is not None:
         _, plan, observed, result = legal
     assert plan is not None
@@ -1114,15 +1130,15 @@ def _trim(
     scores: list[float],
     budget: float,
     avoid: BaseGeometry | None,
-) -> tuple[FlightPlan, list[Any]] | None:
+) -> tuple[FlightPlan, list[Any], list[int]] | None:
     """The route ``order`` (over the budget, legal otherwise) without some of its targets.
 
     Each round drops the visited targets of least score per km their visit adds by the
     solver's matrix ``d`` (the leg between their neighbours instead), fewest first, until
     the km saved, scaled by the flight's length over the model's, make up the excess;
     then the flight is built and checked again, at most :data:`TRIM_ROUNDS` times.
-    Returns the legal flight and the targets it observes, or None. A target dropped may
-    still be observed from a leg that passes it.
+    Returns the legal flight, the targets it observes and its node order, or None. A
+    target dropped may still be observed from a leg that passes it.
     """
     cur, cur_plan = list(order), plan
     for _ in range(TRIM_ROUNDS):
@@ -1150,7 +1166,7 @@ def _trim(
         cur_plan, observed = build(cur)
         rules = {v.rule for v in cur_plan.validate(avoid=avoid)}
         if not rules:
-            return cur_plan, observed
+            return cur_plan, observed, cur
         if rules != {"max_distance"}:
             return None
     return None

@@ -570,3 +570,31 @@ def test_effort_scales_the_iteration_counts(monkeypatch):
         d, scores, budget, start=0, end=0, method="heuristic", seed=7, effort=1.0
     )
     assert default.order == same.order
+
+
+@pytest.mark.slow
+def test_effort_scales_the_four_starts_of_a_large_instance(monkeypatch):
+    # above 400 candidates: four starts of a quarter each, then the best goes on; an eighth
+    # of the effort runs an eighth of the iterations in all, four greedy starts still
+    from openskies import _orienteering, _orienteering_ils
+
+    d, scores, budget = rounded_instance(8, 460)
+    calls: list[int] = []
+    real = _orienteering_ils.ils_run
+    monkeypatch.setattr(
+        _orienteering_ils, "ils_run", lambda *a: calls.append(int(a[-2])) or real(*a)
+    )
+    schedule = []
+    real_effort = _orienteering._ils_effort
+    monkeypatch.setattr(
+        _orienteering, "_ils_effort", lambda n: schedule.append(real_effort(n)) or schedule[-1]
+    )
+    result = solve_orienteering(
+        d, scores, budget, start=0, end=0, method="heuristic", seed=3, effort=0.125
+    )
+    full = schedule[-1]
+    assert full.starts == 4
+    assert calls.count(0) == 4
+    assert sum(calls) == round(full.iterations * 0.125)
+    length = integer_route_check(result.order, d, scores, budget, result.score)
+    assert result.length == length
