@@ -477,21 +477,29 @@ def plan_route(
     # only a one-sided sensor's flight can be longer than the model by more than the turn
     # margin (its passes lie beside the targets): the others drop targets instead
     shrink_retries = retries if strip is not None else 0
-    for _probe in range(PROBE_ROUNDS if n - 2 > PROBE_MIN_TARGETS else 0):
-        probe = solve_orienteering(
+
+    def solve(
+        s: list[float], cap_km: float, how: str, effort: float = 1.0
+    ) -> tuple[OrienteeringResult, list[int]]:
+        """The solver's route within ``cap_km`` and its node order from start to end."""
+        res = solve_orienteering(
             d_solver,
-            scores,
-            cap_try,
+            s,
+            cap_km,
             start=0,
             end=0 if same_end else 1,
-            method="heuristic",
+            method=how,
             time_limit_s=time_limit_s,
             seed=seed,
-            effort=PROBE_EFFORT,
+            effort=effort,
         )
-        order = [k for k in probe.order if not (same_end and k == 1)]
-        if same_end and order[-1] != 0:
-            order.append(0)
+        nodes = [k for k in res.order if not (same_end and k == 1)]
+        if same_end and nodes[-1] != 0:
+            nodes.append(0)
+        return res, nodes
+
+    for _probe in range(PROBE_ROUNDS if n - 2 > PROBE_MIN_TARGETS else 0):
+        _, order = solve(scores, cap_try, "heuristic", PROBE_EFFORT)
         flown = build(order)[0].length_km
         if len(order) >= n or not 0.0 < flown < (1.0 - PASS_CAP_SLACK) * budget:
             break  # every target on the route, none, or the flight no shorter than the model
@@ -499,23 +507,10 @@ def plan_route(
         logger.debug("plan_route: probe flew %.1f km; solver budget %.1f km", flown, cap_try)
     legal: tuple[float, FlightPlan, list[Any], OrienteeringResult] | None = None
     for _attempt in range(n + 1 + 2 * retries):
-        d_try = d_solver.copy()
         s_try = list(scores)
         for k in banned:
             s_try[k] = 0.0
-        result = solve_orienteering(
-            d_try,
-            s_try,
-            cap_try,
-            start=0,
-            end=0 if same_end else 1,
-            method=method,
-            time_limit_s=time_limit_s,
-            seed=seed,
-        )
-        order = [k for k in result.order if not (same_end and k == 1)]
-        if same_end and order[-1] != 0:
-            order.append(0)
+        result, order = solve(s_try, cap_try, method)
         order = [k for k in order if k not in banned or k in (0, 1)]
         plan, observed = build(order)
         violations = plan.validate(avoid=avoid_geom)
@@ -561,7 +556,7 @@ def plan_route(
                     result,
                     order=order_t,
                     score=float(sum(s_try[k] for k in set(order_t))),
-                    length=float(sum(d_try[a, b] for a, b in itertools.pairwise(order_t))),
+                    length=float(sum(d_solver[a, b] for a, b in itertools.pairwise(order_t))),
                     optimal=None,
                 )
                 legal = (value, plan_t, observed_t, solved)
