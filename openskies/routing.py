@@ -122,7 +122,8 @@ PASS_HEADING_STEP_DEG = 15.0
 #: beside its target. Times a route over the budget is solved again with the excess taken
 #: off the solver's budget, before targets are dropped, and times a legal route more than
 #: PASS_CAP_SLACK of the budget short of it is solved again with the solver's budget scaled
-#: by the budget over the length flown (the best legal route is kept).
+#: by the budget over the length flown (a one-sided sensor's: with the slack added; the
+#: best legal route is kept).
 PASS_CAP_RETRIES = 3
 PASS_CAP_SLACK = 0.01
 #: Before the search proper, up to PROBE_ROUNDS cheap searches (PROBE_EFFORT of the
